@@ -1,0 +1,199 @@
+import { isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Reads and validates the environment in one place. The mode is derived, never chosen by a flag
+ * that could be left on: any Azure setting present means Azure mode, and Azure mode has no
+ * sandbox shortcuts (unauthenticated bot endpoint, fixed local identity, Microsoft 365 sandbox).
+ */
+
+/** Settings whose presence means "this is an Azure deployment". */
+export const AZURE_SETTINGS = [
+  'CLIENT_ID',
+  'CLIENT_SECRET',
+  'TENANT_ID',
+  'BOT_TYPE',
+  'MANAGED_IDENTITY_CLIENT_ID',
+  'COSMOS_ENDPOINT',
+  'COSMOS_DATABASE',
+  'STORAGE_ACCOUNT_NAME',
+  'WEBSITE_SITE_NAME', // set by App Service itself: never run the sandbox there
+] as const;
+
+/** Environment variables that switch on sandbox-only behaviour in libraries we use. */
+const SANDBOX_ONLY_SETTINGS = ['DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS', 'SANDBOX_PORT'] as const;
+
+const portError = { error: 'must be a port number from 1 to 65535' };
+const port = z.coerce.number(portError).int(portError).min(1, portError).max(65535, portError);
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+const httpsUrl = z.url({ protocol: /^https$/, error: 'must be an https:// URL' });
+const guid = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a GUID');
+
+const commonSchema = z.object({
+  PORT: port.default(3978),
+  LOG_LEVEL: logLevel.default('info'),
+  CRM_SYNC_MODE: z.enum(['sandbox', 'azure']).optional(),
+});
+
+const sandboxSchema = commonSchema.extend({
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATA_DIR: z.string().min(1).default('data'),
+  SANDBOX_PORT: port.default(3979),
+  GRAPH_BASE_URL: z.url().optional(),
+});
+
+const azureSchema = commonSchema
+  .extend({
+    HOST: z.string().min(1).default('0.0.0.0'),
+    CLIENT_ID: guid,
+    TENANT_ID: guid,
+    BOT_TYPE: z.enum(['UserAssignedMsi', 'SingleTenant', 'MultiTenant']),
+    CLIENT_SECRET: z.string().min(1).optional(),
+    MANAGED_IDENTITY_CLIENT_ID: guid.optional(),
+    COSMOS_ENDPOINT: httpsUrl,
+    COSMOS_DATABASE: z.string().min(1).default('crm-sync'),
+    STORAGE_ACCOUNT_NAME: z
+      .string()
+      .regex(/^[a-z0-9]{3,24}$/, 'must be 3-24 lowercase letters and digits (an Azure Storage account name)'),
+    STORAGE_ENDPOINT_SUFFIX: z.string().min(1).default('core.windows.net'),
+    GRAPH_BASE_URL: httpsUrl.default('https://graph.microsoft.com/v1.0'),
+    WEBSITE_SITE_NAME: z.string().optional(),
+  })
+  .superRefine((env, ctx) => {
+    if (env.BOT_TYPE === 'UserAssignedMsi' && !env.MANAGED_IDENTITY_CLIENT_ID) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MANAGED_IDENTITY_CLIENT_ID'],
+        message: 'is required when BOT_TYPE is UserAssignedMsi',
+      });
+    }
+    if (env.BOT_TYPE !== 'UserAssignedMsi' && !env.CLIENT_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CLIENT_SECRET'],
+        message: `is required when BOT_TYPE is ${env.BOT_TYPE} (or use BOT_TYPE=UserAssignedMsi)`,
+      });
+    }
+  });
+
+interface CommonConfig {
+  port: number;
+  host: string;
+  logLevel: z.infer<typeof logLevel>;
+}
+
+export interface SandboxConfig extends CommonConfig {
+  mode: 'sandbox';
+  dataDir: string;
+  sandboxPort: number;
+  graphBaseUrl: string;
+}
+
+export interface AzureConfig extends CommonConfig {
+  mode: 'azure';
+  bot: {
+    clientId: string;
+    tenantId: string;
+    type: 'UserAssignedMsi' | 'SingleTenant' | 'MultiTenant';
+    clientSecret?: string;
+    managedIdentityClientId?: string;
+  };
+  cosmos: { endpoint: string; database: string };
+  storage: { accountName: string; queueUrl: string; blobUrl: string };
+  graphBaseUrl: string;
+}
+
+export type AppConfig = SandboxConfig | AzureConfig;
+
+/** Every problem found, one line each, so an operator can fix them all in one go. */
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function present(env: Env, name: string): boolean {
+  const value = env[name];
+  return value !== undefined && value.trim() !== '';
+}
+
+/** Empty strings count as unset, as they do in most deployment tools' settings pages. */
+function withoutEmpty(env: Env): Env {
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+}
+
+/** One line per problem. Values are never echoed: some settings are secrets. */
+function describe(issues: readonly z.core.$ZodIssue[], env: Env): string[] {
+  return issues.map((issue) => {
+    const name = issue.path.join('.') || '(environment)';
+    let message = issue.message;
+    if (env[name] === undefined && issue.code !== 'custom') message = 'is required but not set';
+    else if (issue.code === 'invalid_value') message = `must be one of ${issue.values.join(', ')}`;
+    return `${name} ${message}`;
+  });
+}
+
+export function loadConfig(rawEnv: Env = process.env, cwd: string = process.cwd()): AppConfig {
+  const env = withoutEmpty(rawEnv);
+  const azureSettings = AZURE_SETTINGS.filter((name) => present(env, name));
+  const mode = env.CRM_SYNC_MODE ?? (azureSettings.length > 0 ? 'azure' : 'sandbox');
+
+  if (mode === 'sandbox') {
+    if (azureSettings.length > 0) {
+      throw new ConfigError([
+        `CRM_SYNC_MODE is sandbox but Azure settings are present (${azureSettings.join(', ')}); ` +
+          'the sandbox cannot run where Azure settings are set. Remove them or drop CRM_SYNC_MODE.',
+      ]);
+    }
+    const parsed = sandboxSchema.safeParse(env);
+    if (!parsed.success) throw new ConfigError(describe(parsed.error.issues, env));
+    const s = parsed.data;
+    return {
+      mode: 'sandbox',
+      port: s.PORT,
+      host: s.HOST,
+      logLevel: s.LOG_LEVEL,
+      dataDir: isAbsolute(s.DATA_DIR) ? s.DATA_DIR : resolve(cwd, s.DATA_DIR),
+      sandboxPort: s.SANDBOX_PORT,
+      graphBaseUrl: s.GRAPH_BASE_URL ?? `http://127.0.0.1:${s.SANDBOX_PORT}/v1.0`,
+    };
+  }
+
+  const problems: string[] = [];
+  for (const name of SANDBOX_ONLY_SETTINGS) {
+    if (present(env, name))
+      problems.push(`${name} is a sandbox-only setting and is not allowed in Azure mode`);
+  }
+  const parsed = azureSchema.safeParse(env);
+  if (!parsed.success) problems.push(...describe(parsed.error.issues, env));
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+
+  const a = parsed.data;
+  return {
+    mode: 'azure',
+    port: a.PORT,
+    host: a.HOST,
+    logLevel: a.LOG_LEVEL,
+    bot: {
+      clientId: a.CLIENT_ID,
+      tenantId: a.TENANT_ID,
+      type: a.BOT_TYPE,
+      ...(a.CLIENT_SECRET ? { clientSecret: a.CLIENT_SECRET } : {}),
+      ...(a.MANAGED_IDENTITY_CLIENT_ID ? { managedIdentityClientId: a.MANAGED_IDENTITY_CLIENT_ID } : {}),
+    },
+    cosmos: { endpoint: a.COSMOS_ENDPOINT, database: a.COSMOS_DATABASE },
+    storage: {
+      accountName: a.STORAGE_ACCOUNT_NAME,
+      queueUrl: `https://${a.STORAGE_ACCOUNT_NAME}.queue.${a.STORAGE_ENDPOINT_SUFFIX}`,
+      blobUrl: `https://${a.STORAGE_ACCOUNT_NAME}.blob.${a.STORAGE_ENDPOINT_SUFFIX}`,
+    },
+    graphBaseUrl: a.GRAPH_BASE_URL,
+  };
+}

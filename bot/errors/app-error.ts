@@ -1,0 +1,35 @@
+/**
+ * The one error model: a string code that policy code can switch on, a message for people,
+ * the cause (a vendor error, kept for logs) and context (ids, never secrets or email bodies).
+ */
+export type AppErrorCode =
+  | 'config.invalid'
+  | 'store.not_found'
+  | 'store.conflict'
+  | 'store.precondition_failed'
+  | 'store.throttled'
+  | 'store.unavailable'
+  | 'store.invalid_query'
+  | 'input.invalid'
+  | 'input.too_large'
+  | 'internal';
+
+export class AppError extends Error {
+  readonly code: AppErrorCode;
+  readonly context: Readonly<Record<string, unknown>>;
+
+  constructor(
+    code: AppErrorCode,
+    message: string,
+    options: { cause?: unknown; context?: Record<string, unknown> } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.context = options.context ?? {};
+  }
+
+  static is(error: unknown, code?: AppErrorCode): error is AppError {
+    return error instanceof AppError && (code === undefined || error.code === code);
+  }
+}

@@ -1,0 +1,52 @@
+import type { ContainerDefinition } from './store.port.ts';
+
+/**
+ * Every container the app uses. The Cosmos adapter creates them at start-up where it may
+ * (locally); in Azure, infra/azure.bicep creates the same containers with the same keys and TTLs.
+ * All are partitioned by the synthetic `/pk`: `tenant|user` for a user's data, `tenant` for a
+ * tenant's shared data (the built-in CRM directory, tenant settings).
+ */
+export const CONTAINERS = {
+  /** A user's sync options (folders, schedule, blocklist, ...), one item per user. */
+  settings: {
+    name: 'settings',
+    partitionKeyPath: '/pk',
+  },
+  /** One entry per (user, message): status, note, link type, attempts, CRM activity id. */
+  ledger: {
+    name: 'ledger',
+    partitionKeyPath: '/pk',
+    queryFields: ['status', 'updatedAt', 'folderId'],
+  },
+  /** Delta links per folder, subscriptions, mailbox leases and run state. */
+  syncState: {
+    name: 'syncState',
+    partitionKeyPath: '/pk',
+    defaultTtlSeconds: -1,
+    queryFields: ['kind'],
+  },
+  /** Conversation references for proactive messages, one per user. */
+  conversations: {
+    name: 'conversations',
+    partitionKeyPath: '/pk',
+  },
+  /** The notification center and the notifier's outbox; kept 90 days (set per item). */
+  notifications: {
+    name: 'notifications',
+    partitionKeyPath: '/pk',
+    defaultTtlSeconds: -1,
+    queryFields: ['createdAt', 'read', 'state'],
+  },
+  /**
+   * The built-in CRM: companies, candidates, contacts and activities of a tenant. Activities hold
+   * email bodies, which are never indexed.
+   */
+  crm: {
+    name: 'crm',
+    partitionKeyPath: '/pk',
+    excludedPaths: ['/body/*', '/attachments/*'],
+    queryFields: ['type', 'sortName'],
+  },
+} as const satisfies Record<string, ContainerDefinition>;
+
+export const ALL_CONTAINERS: readonly ContainerDefinition[] = Object.values(CONTAINERS);

@@ -1,0 +1,331 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import { AppError } from '../errors/app-error.ts';
+import {
+  type Collection,
+  type ContainerDefinition,
+  type Doc,
+  type Filter,
+  fieldPath,
+  type Page,
+  pageSize,
+  type QueryOptions,
+  type Scalar,
+  type Store,
+  type Versioned,
+  type WriteOptions,
+} from './store.port.ts';
+
+/**
+ * Embedded store for one machine: one SQLite file (WAL), a table per container, documents as JSON.
+ * Expired items are invisible at once and purged in the background, as Cosmos does with `ttl`.
+ */
+export interface SqliteStoreOptions {
+  /** A file path, or ':memory:' for tests. */
+  path: string;
+  /** Milliseconds since the epoch; tests move time forward to see items expire. */
+  now?: () => number;
+  /** How often expired rows are deleted; 0 turns the sweeper off. */
+  purgeIntervalMs?: number;
+}
+
+interface Row {
+  doc: string;
+  etag: string;
+}
+
+const ETAG = () => `"${randomUUID()}"`;
+
+function table(name: string): string {
+  if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(name)) throw new Error(`bad container name ${name}`);
+  return `"c_${name}"`;
+}
+
+function jsonPath(field: string): string {
+  return `'$.${fieldPath(field).join('.')}'`;
+}
+
+function bind(value: Scalar): SQLInputValue {
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  return value;
+}
+
+function encodeToken(values: unknown[]): string {
+  return Buffer.from(JSON.stringify(values)).toString('base64url');
+}
+
+function decodeToken(token: string): unknown[] {
+  try {
+    const values = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    if (Array.isArray(values)) return values;
+  } catch {
+    // fall through to the error below: a token we did not issue
+  }
+  throw new AppError('store.invalid_query', 'continuation token is not valid');
+}
+
+class SqliteCollection<T extends Doc> implements Collection<T> {
+  private readonly table: string;
+  private readonly stmts: Record<'read' | 'insert' | 'upsert' | 'update' | 'delete', StatementSync>;
+  private readonly db: DatabaseSync;
+  private readonly definition: ContainerDefinition;
+  private readonly now: () => number;
+
+  constructor(db: DatabaseSync, definition: ContainerDefinition, now: () => number) {
+    this.db = db;
+    this.definition = definition;
+    this.now = now;
+    this.table = table(definition.name);
+    const live = '(expires_at IS NULL OR expires_at > ?)';
+    this.stmts = {
+      read: db.prepare(`SELECT doc, etag FROM ${this.table} WHERE pk = ? AND id = ? AND ${live}`),
+      insert: db.prepare(`INSERT INTO ${this.table} (pk, id, etag, expires_at, doc) VALUES (?, ?, ?, ?, ?)`),
+      upsert: db.prepare(
+        `INSERT INTO ${this.table} (pk, id, etag, expires_at, doc) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (pk, id) DO UPDATE SET etag = excluded.etag, expires_at = excluded.expires_at, doc = excluded.doc`,
+      ),
+      update: db.prepare(
+        `UPDATE ${this.table} SET etag = ?, expires_at = ?, doc = ? WHERE pk = ? AND id = ? AND ${live}`,
+      ),
+      delete: db.prepare(`DELETE FROM ${this.table} WHERE pk = ? AND id = ? AND ${live}`),
+    };
+  }
+
+  private expiresAt(item: T): number | null {
+    const ttl = item.ttl ?? this.definition.defaultTtlSeconds;
+    if (this.definition.defaultTtlSeconds === undefined || ttl === undefined || ttl === -1) return null;
+    return this.now() + ttl * 1000;
+  }
+
+  async read(pk: string, id: string): Promise<Versioned<T> | undefined> {
+    const row = this.stmts.read.get(pk, id, this.now()) as Row | undefined;
+    return row ? { value: JSON.parse(row.doc) as T, etag: row.etag } : undefined;
+  }
+
+  async create(item: T): Promise<Versioned<T>> {
+    return this.transaction(() => {
+      // An expired row still holds the key until it is purged; it no longer exists for callers.
+      this.purgeExpired(item.pk, item.id);
+      const etag = ETAG();
+      try {
+        this.stmts.insert.run(item.pk, item.id, etag, this.expiresAt(item), JSON.stringify(item));
+      } catch (error) {
+        if ((error as { errcode?: number }).errcode === 1555 || /UNIQUE/.test(String(error))) {
+          throw new AppError('store.conflict', `${this.definition.name} item ${item.id} already exists`, {
+            cause: error,
+            context: { container: this.definition.name, id: item.id },
+          });
+        }
+        throw error;
+      }
+      return { value: item, etag };
+    });
+  }
+
+  async upsert(item: T): Promise<Versioned<T>> {
+    const etag = ETAG();
+    this.stmts.upsert.run(item.pk, item.id, etag, this.expiresAt(item), JSON.stringify(item));
+    return { value: item, etag };
+  }
+
+  async replace(item: T, options: WriteOptions = {}): Promise<Versioned<T>> {
+    return this.transaction(() => {
+      const current = this.stmts.read.get(item.pk, item.id, this.now()) as Row | undefined;
+      if (!current) {
+        throw new AppError('store.not_found', `${this.definition.name} item ${item.id} does not exist`, {
+          context: { container: this.definition.name, id: item.id },
+        });
+      }
+      this.checkEtag(current, item.id, options);
+      const etag = ETAG();
+      this.stmts.update.run(etag, this.expiresAt(item), JSON.stringify(item), item.pk, item.id, this.now());
+      return { value: item, etag };
+    });
+  }
+
+  async delete(pk: string, id: string, options: WriteOptions = {}): Promise<boolean> {
+    return this.transaction(() => {
+      const current = this.stmts.read.get(pk, id, this.now()) as Row | undefined;
+      if (!current) return false;
+      this.checkEtag(current, id, options);
+      this.stmts.delete.run(pk, id, this.now());
+      return true;
+    });
+  }
+
+  async query(pk: string, options: QueryOptions = {}): Promise<Page<T>> {
+    const limit = pageSize(options.limit);
+    const { where, params } = this.where(pk, options.filters);
+    const order = options.orderBy;
+    const sortExpr = order ? `json_extract(doc, ${jsonPath(order.field)})` : undefined;
+    const desc = order?.direction === 'desc';
+
+    if (options.continuation) {
+      const after = decodeToken(options.continuation);
+      // Keyset paging: items written between pages neither repeat nor shift the rest.
+      if (sortExpr) {
+        where.push(`(${sortExpr}, id) ${desc ? '<' : '>'} (?, ?)`);
+        params.push(after[0] as SQLInputValue, after[1] as SQLInputValue);
+      } else {
+        where.push('id > ?');
+        params.push(after[0] as SQLInputValue);
+      }
+    }
+    const orderSql = sortExpr
+      ? `${sortExpr} ${desc ? 'DESC' : 'ASC'}, id ${desc ? 'DESC' : 'ASC'}`
+      : 'id ASC';
+    const select = sortExpr ? `doc, etag, id, ${sortExpr} AS sort_key` : 'doc, etag, id';
+    const rows = this.db
+      .prepare(
+        `SELECT ${select} FROM ${this.table} WHERE ${where.join(' AND ')} ORDER BY ${orderSql} LIMIT ?`,
+      )
+      .all(...params, limit + 1) as unknown as Array<Row & { id: string; sort_key?: SQLInputValue }>;
+
+    const more = rows.length > limit;
+    const pageRows = more ? rows.slice(0, limit) : rows;
+    const last = pageRows.at(-1);
+    const page: Page<T> = {
+      items: pageRows.map((r) => ({ value: JSON.parse(r.doc) as T, etag: r.etag })),
+    };
+    if (more && last) page.continuation = encodeToken(sortExpr ? [last.sort_key, last.id] : [last.id]);
+    return page;
+  }
+
+  async count(pk: string, filters?: readonly Filter[]): Promise<number> {
+    const { where, params } = this.where(pk, filters);
+    const row = this.db
+      .prepare(`SELECT COUNT(*) AS n FROM ${this.table} WHERE ${where.join(' AND ')}`)
+      .get(...params) as {
+      n: number;
+    };
+    return row.n;
+  }
+
+  private where(pk: string, filters: readonly Filter[] = []): { where: string[]; params: SQLInputValue[] } {
+    const where = ['pk = ?', '(expires_at IS NULL OR expires_at > ?)'];
+    const params: SQLInputValue[] = [pk, this.now()];
+    for (const filter of filters) {
+      const expr = `json_extract(doc, ${jsonPath(filter.field)})`;
+      if (filter.op === 'in') {
+        if (filter.value.length === 0) {
+          where.push('0');
+          continue;
+        }
+        where.push(`${expr} IN (${filter.value.map(() => '?').join(', ')})`);
+        params.push(...filter.value.map(bind));
+      } else if (filter.value === null) {
+        where.push(filter.op === '!=' ? `${expr} IS NOT NULL` : `${expr} IS NULL`);
+      } else {
+        where.push(`${expr} ${filter.op === '!=' ? '<>' : filter.op} ?`);
+        params.push(bind(filter.value));
+      }
+    }
+    return { where, params };
+  }
+
+  private checkEtag(current: Row, id: string, options: WriteOptions): void {
+    if (options.ifMatch !== undefined && options.ifMatch !== current.etag) {
+      throw new AppError(
+        'store.precondition_failed',
+        `${this.definition.name} item ${id} was changed by someone else`,
+        {
+          context: { container: this.definition.name, id },
+        },
+      );
+    }
+  }
+
+  private purgeExpired(pk: string, id: string): void {
+    this.db
+      .prepare(
+        `DELETE FROM ${this.table} WHERE pk = ? AND id = ? AND expires_at IS NOT NULL AND expires_at <= ?`,
+      )
+      .run(pk, id, this.now());
+  }
+
+  private transaction<R>(work: () => R): R {
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = work();
+      this.db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      this.db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+}
+
+export class SqliteStore implements Store {
+  private readonly db: DatabaseSync;
+  private readonly now: () => number;
+  private readonly definitions = new Map<string, ContainerDefinition>();
+  private sweeper?: NodeJS.Timeout;
+  private readonly options: SqliteStoreOptions;
+
+  constructor(options: SqliteStoreOptions) {
+    this.options = options;
+    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    this.db = new DatabaseSync(options.path);
+    this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
+    this.now = options.now ?? Date.now;
+  }
+
+  async init(definitions: readonly ContainerDefinition[]): Promise<void> {
+    for (const definition of definitions) {
+      const t = table(definition.name);
+      this.db.exec(
+        `CREATE TABLE IF NOT EXISTS ${t} (
+           pk TEXT NOT NULL, id TEXT NOT NULL, etag TEXT NOT NULL, expires_at INTEGER, doc TEXT NOT NULL,
+           PRIMARY KEY (pk, id)
+         ) WITHOUT ROWID`,
+      );
+      this.db.exec(
+        `CREATE INDEX IF NOT EXISTS "ix_${definition.name}_expires" ON ${t} (expires_at) WHERE expires_at IS NOT NULL`,
+      );
+      for (const field of definition.queryFields ?? []) {
+        const name = `ix_${definition.name}_${field.replaceAll('.', '_')}`;
+        this.db.exec(
+          `CREATE INDEX IF NOT EXISTS "${name}" ON ${t} (pk, json_extract(doc, ${jsonPath(field)}), id)`,
+        );
+      }
+      this.definitions.set(definition.name, definition);
+    }
+    const interval = this.options.purgeIntervalMs ?? 60_000;
+    if (interval > 0 && !this.sweeper) {
+      this.sweeper = setInterval(() => this.purgeAllExpired(), interval);
+      this.sweeper.unref();
+    }
+  }
+
+  collection<T extends Doc>(definition: ContainerDefinition): Collection<T> {
+    if (!this.definitions.has(definition.name)) {
+      throw new Error(`container ${definition.name} was not initialised; pass it to init() first`);
+    }
+    return new SqliteCollection<T>(this.db, definition, this.now);
+  }
+
+  /** Deletes expired rows; they are already invisible, this only gives the space back. */
+  purgeAllExpired(): number {
+    let removed = 0;
+    for (const definition of this.definitions.values()) {
+      if (definition.defaultTtlSeconds === undefined) continue;
+      const result = this.db
+        .prepare(`DELETE FROM ${table(definition.name)} WHERE expires_at IS NOT NULL AND expires_at <= ?`)
+        .run(this.now());
+      removed += Number(result.changes);
+    }
+    return removed;
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.sweeper) clearInterval(this.sweeper);
+    if (this.db.isOpen) this.db.close();
+  }
+}
