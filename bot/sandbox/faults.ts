@@ -1,0 +1,87 @@
+/**
+ * Fault injection for the sandbox, per route: what a real Graph does on a bad day. Tests switch
+ * rules on through `FaultInjector` directly or through the admin endpoint (`/_sandbox/faults`).
+ */
+export const FAULT_ROUTES = [
+  '*',
+  'users',
+  'folders',
+  'messages',
+  'message',
+  'delta',
+  'attachments',
+  'batch',
+  'subscriptions',
+] as const;
+export type FaultRoute = (typeof FAULT_ROUTES)[number];
+
+export interface FaultRule {
+  route: FaultRoute;
+  /** An HTTP error to answer with instead of the real response: 429, 503, 410, 401, 403, 500... */
+  status?: number;
+  /** Seconds for the Retry-After header of a 429 or 503 (Graph sends it, sometimes fractional). */
+  retryAfterSeconds?: number;
+  /** Delay before answering (alone, or before the error). */
+  latencyMs?: number;
+  /** Drop the TCP connection without an answer. */
+  reset?: boolean;
+  /** How many matching requests the rule affects; unlimited when absent. */
+  times?: number;
+  /** Only requests for this user (id or UPN). */
+  user?: string;
+}
+
+export type FaultDecision =
+  | { kind: 'none'; latencyMs: number }
+  | { kind: 'error'; latencyMs: number; status: number; retryAfterSeconds?: number }
+  | { kind: 'reset'; latencyMs: number };
+
+export class FaultInjector {
+  private rules: Array<FaultRule & { remaining: number }> = [];
+  /** How many requests each rule changed, for tests that assert a storm happened. */
+  injected = 0;
+
+  add(rule: FaultRule): void {
+    if (!(FAULT_ROUTES as readonly string[]).includes(rule.route)) {
+      throw new Error(`unknown route ${rule.route}; one of ${FAULT_ROUTES.join(', ')}`);
+    }
+    if (rule.status === undefined && !rule.reset && !rule.latencyMs) {
+      throw new Error('a fault rule needs a status, reset or latencyMs');
+    }
+    this.rules.push({ ...rule, remaining: rule.times ?? Number.POSITIVE_INFINITY });
+  }
+
+  clear(): void {
+    this.rules = [];
+  }
+
+  list(): FaultRule[] {
+    return this.rules.map(({ remaining, ...rule }) => ({
+      ...rule,
+      ...(Number.isFinite(remaining) ? { times: remaining } : {}),
+    }));
+  }
+
+  decide(route: FaultRoute, user?: string): FaultDecision {
+    let latencyMs = 0;
+    for (const rule of this.rules) {
+      if (rule.remaining <= 0) continue;
+      if (rule.route !== '*' && rule.route !== route) continue;
+      if (rule.user && rule.user.toLowerCase() !== user?.toLowerCase()) continue;
+      rule.remaining--;
+      this.injected++;
+      latencyMs += rule.latencyMs ?? 0;
+      if (rule.reset) return { kind: 'reset', latencyMs };
+      if (rule.status !== undefined) {
+        return {
+          kind: 'error',
+          latencyMs,
+          status: rule.status,
+          ...(rule.retryAfterSeconds !== undefined ? { retryAfterSeconds: rule.retryAfterSeconds } : {}),
+        };
+      }
+    }
+    this.rules = this.rules.filter((r) => r.remaining > 0);
+    return { kind: 'none', latencyMs };
+  }
+}

@@ -1,0 +1,237 @@
+import { randomUUID } from 'node:crypto';
+import type { Attachment, MailFolder, Message, User } from '@microsoft/microsoft-graph-types';
+import type {
+  MailboxModel,
+  SandboxAttachment,
+  SandboxFolder,
+  SandboxMessage,
+  SandboxUser,
+} from './mailbox-model.ts';
+
+/** Shapes of Graph v1.0 responses, field for field as the Graph docs show them. */
+
+export interface GraphResponse {
+  status: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+  raw?: Buffer;
+}
+
+const ERROR_CODES: Record<number, { code: string; message: string }> = {
+  400: { code: 'BadRequest', message: 'Bad request.' },
+  401: { code: 'InvalidAuthenticationToken', message: 'Access token validation failure. Invalid audience.' },
+  403: { code: 'ErrorAccessDenied', message: 'Access is denied. Check credentials and try again.' },
+  404: { code: 'ErrorItemNotFound', message: 'The specified object was not found in the store.' },
+  410: { code: 'SyncStateNotFound', message: 'The sync state generation is not found.' },
+  429: { code: 'TooManyRequests', message: 'Please retry again later.' },
+  500: { code: 'InternalServerError', message: 'An internal server error occurred.' },
+  503: { code: 'ServiceUnavailable', message: 'The service is temporarily unavailable.' },
+  504: { code: 'GatewayTimeout', message: 'The gateway timed out.' },
+};
+
+export function graphError(
+  status: number,
+  code?: string,
+  message?: string,
+  headers: Record<string, string> = {},
+): GraphResponse {
+  const known = ERROR_CODES[status] ?? { code: 'UnknownError', message: 'An error occurred.' };
+  const requestId = randomUUID();
+  return {
+    status,
+    headers: { 'request-id': requestId, 'client-request-id': requestId, ...headers },
+    body: {
+      error: {
+        code: code ?? known.code,
+        message: message ?? known.message,
+        innerError: {
+          date: new Date().toISOString().slice(0, 19),
+          'request-id': requestId,
+          'client-request-id': requestId,
+          ...(status === 429 ? { code: '429', status: '429' } : {}),
+        },
+      },
+    },
+  };
+}
+
+export function userJson(user: SandboxUser): User {
+  return {
+    businessPhones: user.businessPhones ?? [],
+    displayName: user.displayName,
+    givenName: user.givenName ?? null,
+    jobTitle: user.jobTitle ?? null,
+    mail: user.mail,
+    mobilePhone: user.mobilePhone ?? null,
+    officeLocation: user.officeLocation ?? null,
+    preferredLanguage: user.preferredLanguage ?? 'en-US',
+    surname: user.surname ?? null,
+    userPrincipalName: user.userPrincipalName,
+    id: user.id,
+  };
+}
+
+export function folderJson(model: MailboxModel, folder: SandboxFolder): MailFolder {
+  const ids = [...model.folderMessageIds(folder.id)];
+  const unread = ids.filter((id) => model.message(folder.userId, id)?.graph.isRead === false).length;
+  return {
+    id: folder.id,
+    displayName: folder.displayName,
+    parentFolderId: folder.parentFolderId,
+    childFolderCount: model.childFolders(folder.id).length,
+    unreadItemCount: unread,
+    totalItemCount: ids.length,
+    isHidden: folder.isHidden,
+  };
+}
+
+/** Every property a message has in v1.0; `$select` of anything else is a 400, as in Graph. */
+export const MESSAGE_PROPERTIES = new Set([
+  'id',
+  'createdDateTime',
+  'lastModifiedDateTime',
+  'changeKey',
+  'categories',
+  'receivedDateTime',
+  'sentDateTime',
+  'hasAttachments',
+  'internetMessageId',
+  'subject',
+  'bodyPreview',
+  'importance',
+  'parentFolderId',
+  'conversationId',
+  'conversationIndex',
+  'isDeliveryReceiptRequested',
+  'isReadReceiptRequested',
+  'isRead',
+  'isDraft',
+  'webLink',
+  'inferenceClassification',
+  'body',
+  'uniqueBody',
+  'sender',
+  'from',
+  'toRecipients',
+  'ccRecipients',
+  'bccRecipients',
+  'replyTo',
+  'flag',
+  'internetMessageHeaders',
+]);
+
+export interface MessageView {
+  immutableIds: boolean;
+  select?: readonly string[];
+  /** `Prefer: outlook.body-content-type="text"`. */
+  textBody?: boolean;
+}
+
+function htmlToText(html: string): string {
+  return html
+    .replace(/<(br|\/p|\/div|\/li)[^>]*>/gi, '\n')
+    .replace(/<[^>]+>/g, '')
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&amp;/g, '&')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+}
+
+export function messageId(message: SandboxMessage, immutableIds: boolean): string {
+  return immutableIds ? message.immutableId : message.restId;
+}
+
+export function messageJson(message: SandboxMessage, view: MessageView): Message & Record<string, unknown> {
+  const g = message.graph;
+  const body =
+    view.textBody && g.body?.contentType === 'html'
+      ? { contentType: 'text' as const, content: htmlToText(g.body.content ?? '') }
+      : g.body;
+  const full: Record<string, unknown> = {
+    '@odata.type': '#microsoft.graph.message',
+    '@odata.etag': `W/"${message.changeKey}"`,
+    id: messageId(message, view.immutableIds),
+    createdDateTime: g.createdDateTime,
+    lastModifiedDateTime: g.lastModifiedDateTime,
+    changeKey: message.changeKey,
+    categories: g.categories,
+    receivedDateTime: g.receivedDateTime,
+    sentDateTime: g.sentDateTime,
+    hasAttachments: g.hasAttachments,
+    internetMessageId: g.internetMessageId,
+    subject: g.subject,
+    bodyPreview: g.bodyPreview,
+    importance: g.importance,
+    parentFolderId: message.folderId,
+    conversationId: g.conversationId,
+    isDeliveryReceiptRequested: g.isDeliveryReceiptRequested,
+    isReadReceiptRequested: g.isReadReceiptRequested,
+    isRead: g.isRead,
+    isDraft: g.isDraft,
+    webLink: g.webLink,
+    inferenceClassification: g.inferenceClassification,
+    body,
+    sender: g.sender,
+    from: g.from,
+    toRecipients: g.toRecipients,
+    ccRecipients: g.ccRecipients,
+    bccRecipients: g.bccRecipients,
+    replyTo: g.replyTo,
+    flag: g.flag,
+  };
+  if (!view.select) return full;
+  const picked: Record<string, unknown> = {
+    '@odata.type': full['@odata.type'],
+    '@odata.etag': full['@odata.etag'],
+    id: full.id,
+  };
+  for (const field of view.select) {
+    if (field === 'uniqueBody') picked.uniqueBody = body;
+    else if (field === 'internetMessageHeaders') {
+      picked.internetMessageHeaders = [
+        { name: 'Message-ID', value: g.internetMessageId },
+        { name: 'Subject', value: g.subject },
+      ];
+    } else if (field in full) picked[field] = full[field];
+  }
+  return picked;
+}
+
+function fillerBytes(size: number): Buffer {
+  // A large attachment's bytes are made on request so fixtures stay small.
+  const bytes = Buffer.alloc(size, 0x20);
+  bytes.write('%PDF-1.4\n', 0, 'latin1');
+  return bytes;
+}
+
+export function attachmentBytes(attachment: SandboxAttachment): Buffer {
+  return attachment.contentBytes
+    ? Buffer.from(attachment.contentBytes, 'base64')
+    : fillerBytes(attachment.size);
+}
+
+export function attachmentJson(
+  attachment: SandboxAttachment,
+  select?: readonly string[],
+): Attachment & Record<string, unknown> {
+  const full: Record<string, unknown> = {
+    '@odata.type': '#microsoft.graph.fileAttachment',
+    '@odata.mediaContentType': attachment.contentType,
+    id: attachment.id,
+    lastModifiedDateTime: attachment.lastModifiedDateTime,
+    name: attachment.name,
+    contentType: attachment.contentType,
+    size: attachment.size,
+    isInline: attachment.isInline,
+    contentId: null,
+    contentLocation: null,
+  };
+  const wantsBytes = !select || select.includes('contentBytes');
+  if (wantsBytes) full.contentBytes = attachmentBytes(attachment).toString('base64');
+  if (!select) return full;
+  const picked: Record<string, unknown> = { '@odata.type': full['@odata.type'], id: attachment.id };
+  for (const field of select) if (field in full) picked[field] = full[field];
+  return picked;
+}

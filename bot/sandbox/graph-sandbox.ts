@@ -1,0 +1,615 @@
+import { randomUUID } from 'node:crypto';
+import { FaultInjector, type FaultRoute } from './faults.ts';
+import {
+  attachmentBytes,
+  attachmentJson,
+  folderJson,
+  type GraphResponse,
+  graphError,
+  MESSAGE_PROPERTIES,
+  messageId,
+  messageJson,
+  userJson,
+} from './graph-responses.ts';
+import type { MailboxModel, SandboxFolder, SandboxMessage, SandboxUser } from './mailbox-model.ts';
+import { SubscriptionError, SubscriptionManager } from './subscriptions.ts';
+
+/**
+ * The Graph v1.0 subset the mail sync uses, as a pure request handler: the HTTP server and
+ * `$batch` both call `handle`. Links it returns point back at the sandbox's own base URL.
+ */
+
+export interface GraphRequest {
+  method: string;
+  /** Path below the version, e.g. `/me/mailFolders('Inbox')/messages/delta`. */
+  path: string;
+  query: URLSearchParams;
+  headers: Record<string, string | undefined>;
+  body?: unknown;
+  /** e.g. `http://127.0.0.1:3979/v1.0`, for nextLink and deltaLink. */
+  baseUrl: string;
+}
+
+export type Handled = GraphResponse | { reset: true };
+
+/** Messages delta returns 10 items a page unless `Prefer: odata.maxpagesize` asks otherwise. */
+export const DELTA_DEFAULT_PAGE_SIZE = 10;
+/**
+ * Graph does not document a ceiling for Outlook delta pages; its list APIs cap `$top` at 1000 and
+ * the sandbox caps `odata.maxpagesize` there too.
+ */
+export const DELTA_MAX_PAGE_SIZE = 1000;
+/** Graph refuses a JSON batch of more than 20 requests. */
+export const BATCH_MAX_REQUESTS = 20;
+const LIST_DEFAULT_TOP = 10;
+const LIST_MAX_TOP = 1000;
+
+interface DeltaState {
+  /** folder id */
+  f: string;
+  /** folder generation the token belongs to */
+  g: number;
+  /** the sandbox process that issued it: a restarted sandbox answers old tokens with 410 */
+  e: string;
+  /** changes after this sequence number (0 = initial round) */
+  from: number;
+  /** round watermark: changes up to this sequence number */
+  to?: number;
+  /** page position: entries after this sequence number */
+  after?: number;
+  /** $select carried by the links, as Graph encodes query options into them */
+  s?: string[];
+  /** the initial round, which lists what is there and reports no removals */
+  i?: boolean;
+}
+
+interface Prefer {
+  maxPageSize?: number;
+  immutableIds: boolean;
+  textBody: boolean;
+}
+
+function parsePrefer(header: string | undefined): Prefer {
+  const prefer: Prefer = { immutableIds: false, textBody: false };
+  for (const part of (header ?? '').split(',')) {
+    const [rawKey, rawValue] = part.split('=');
+    const key = rawKey?.trim().toLowerCase();
+    const value = rawValue?.trim().replace(/^"|"$/g, '');
+    if (key === 'odata.maxpagesize' && value && /^\d+$/.test(value)) prefer.maxPageSize = Number(value);
+    if (key === 'idtype' && value?.toLowerCase() === 'immutableid') prefer.immutableIds = true;
+    if (key === 'outlook.body-content-type' && value?.toLowerCase() === 'text') prefer.textBody = true;
+  }
+  return prefer;
+}
+
+function encode(state: DeltaState): string {
+  return Buffer.from(JSON.stringify(state)).toString('base64url');
+}
+
+function decode(token: string): DeltaState | undefined {
+  try {
+    const state = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as DeltaState;
+    return typeof state.f === 'string' && typeof state.g === 'number' ? state : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `mailFolders('Inbox')` and `mailFolders/Inbox` are the same resource in Graph. */
+function segments(path: string): string[] {
+  return path
+    .replace(/\('([^']*)'\)/g, '/$1')
+    .split('/')
+    .filter(Boolean)
+    .map(decodeURIComponent);
+}
+
+function ok(body: unknown, headers: Record<string, string> = {}): GraphResponse {
+  return { status: 200, headers, body };
+}
+
+export interface GraphSandboxOptions {
+  model: MailboxModel;
+  tenantId: string;
+  faults?: FaultInjector;
+  now?: () => number;
+}
+
+export class GraphSandbox {
+  readonly model: MailboxModel;
+  readonly faults: FaultInjector;
+  readonly subscriptions: SubscriptionManager;
+  /** Requests answered, by route, for tests and benchmarks that count Graph calls. */
+  readonly requestCounts = new Map<string, number>();
+  private readonly epoch = randomUUID().slice(0, 8);
+
+  constructor(options: GraphSandboxOptions) {
+    this.model = options.model;
+    this.faults = options.faults ?? new FaultInjector();
+    this.subscriptions = new SubscriptionManager({
+      model: options.model,
+      tenantId: options.tenantId,
+      ...(options.now ? { now: options.now } : {}),
+    });
+  }
+
+  totalRequests(): number {
+    let total = 0;
+    for (const count of this.requestCounts.values()) total += count;
+    return total;
+  }
+
+  async handle(request: GraphRequest, inBatch = false): Promise<Handled> {
+    const parts = segments(request.path);
+    const route = this.routeName(parts);
+    this.requestCounts.set(route, (this.requestCounts.get(route) ?? 0) + 1);
+
+    const auth = request.headers.authorization ?? '';
+    if (!/^Bearer\s+\S+/i.test(auth)) {
+      return graphError(401, 'InvalidAuthenticationToken', 'Access token is empty.');
+    }
+    const userRef = parts[0]?.toLowerCase() === 'users' ? parts[1] : undefined;
+    const fault = this.faults.decide(route, userRef);
+    if (fault.latencyMs > 0) await new Promise((r) => setTimeout(r, fault.latencyMs));
+    if (fault.kind === 'reset') {
+      if (!inBatch) return { reset: true };
+      return graphError(503);
+    }
+    if (fault.kind === 'error')
+      return this.faultResponse(fault.status, fault.retryAfterSeconds, request, route);
+
+    try {
+      return await this.dispatch(request, parts, auth);
+    } catch (error) {
+      if (error instanceof SubscriptionError) return graphError(error.status, error.code, error.message);
+      throw error;
+    }
+  }
+
+  private routeName(parts: string[]): FaultRoute {
+    const lower = parts.map((p) => p.toLowerCase());
+    if (lower[0] === '$batch') return 'batch';
+    if (lower[0] === 'subscriptions') return 'subscriptions';
+    if (lower.includes('delta')) return 'delta';
+    if (lower.includes('attachments')) return 'attachments';
+    const messagesAt = lower.lastIndexOf('messages');
+    if (messagesAt >= 0) return messagesAt === lower.length - 1 ? 'messages' : 'message';
+    if (lower.includes('mailfolders')) return 'folders';
+    return 'users';
+  }
+
+  private faultResponse(
+    status: number,
+    retryAfter: number | undefined,
+    request: GraphRequest,
+    route: FaultRoute,
+  ) {
+    const headers: Record<string, string> = {};
+    if (retryAfter !== undefined) headers['Retry-After'] = String(retryAfter);
+    if (status === 410 && route === 'delta') {
+      // Graph's sync reset: the Location header is the initial delta query again.
+      const initial = new URL(`${request.baseUrl}${request.path}`);
+      return graphError(410, 'resyncRequired', 'The delta token is no longer valid; resynchronize.', {
+        ...headers,
+        Location: initial.toString(),
+      });
+    }
+    return graphError(status, undefined, undefined, headers);
+  }
+
+  private async dispatch(request: GraphRequest, parts: string[], auth: string): Promise<Handled> {
+    const method = request.method.toUpperCase();
+    const head = parts[0]?.toLowerCase();
+    if (head === '$batch' && method === 'POST') return this.batch(request);
+    if (head === 'subscriptions') return this.subscriptionRoute(request, parts, auth);
+
+    const meId = /^Bearer\s+sandbox-user:(.+)$/i.exec(auth)?.[1];
+    let user: SandboxUser | undefined;
+    let rest: string[];
+    if (head === 'me') {
+      user = meId ? this.model.findUser(meId) : undefined;
+      if (!user) {
+        return graphError(400, 'BadRequest', '/me request is only valid with delegated authentication flow.');
+      }
+      rest = parts.slice(1);
+    } else if (head === 'users' && parts[1]) {
+      user = this.model.findUser(parts[1]);
+      if (!user) {
+        return graphError(
+          404,
+          'Request_ResourceNotFound',
+          `Resource '${parts[1]}' does not exist or one of its queried reference-property objects are not present.`,
+        );
+      }
+      rest = parts.slice(2);
+    } else {
+      return graphError(400, 'BadRequest', `Resource not found for the segment '${parts[0] ?? ''}'.`);
+    }
+
+    const prefer = parsePrefer(request.headers.prefer);
+    const r = rest.map((p) => p.toLowerCase());
+    if (r.length === 0 && method === 'GET')
+      return ok({ '@odata.context': `${request.baseUrl}/$metadata#users/$entity`, ...userJson(user) });
+
+    if (r[0] === 'mailfolders') {
+      if (r.length === 1 && method === 'GET')
+        return this.listFolders(request, user, this.model.wellKnown(user.id, 'msgfolderroot'));
+      const folder = this.model.resolveFolder(user.id, rest[1] ?? '');
+      if (!folder) return graphError(404, 'ErrorInvalidIdMalformed', 'Id is malformed.');
+      if (r.length === 2 && method === 'GET')
+        return ok({
+          '@odata.context': `${request.baseUrl}/$metadata#users('${user.id}')/mailFolders/$entity`,
+          ...folderJson(this.model, folder),
+        });
+      if (r[2] === 'childfolders' && r.length === 3 && method === 'GET')
+        return this.listFolders(request, user, folder);
+      if (r[2] === 'messages') {
+        if (r.length === 3 && method === 'GET') return this.listMessages(request, user, folder, prefer);
+        if (r[3] === 'delta' && r.length === 4 && method === 'GET')
+          return this.delta(request, user, folder, prefer);
+        return this.messageRoute(request, user, rest.slice(3), prefer, folder);
+      }
+    }
+    if (r[0] === 'messages') {
+      if (r.length === 1 && method === 'GET') return this.listMessages(request, user, undefined, prefer);
+      return this.messageRoute(request, user, rest.slice(1), prefer);
+    }
+    return graphError(400, 'BadRequest', `Resource not found for the segment '${rest[0] ?? ''}'.`);
+  }
+
+  private parseSelect(request: GraphRequest): string[] | GraphResponse | undefined {
+    const raw = request.query.get('$select');
+    if (!raw) return undefined;
+    const fields = raw
+      .split(',')
+      .map((f) => f.trim())
+      .filter(Boolean);
+    const unknown = fields.find((f) => !MESSAGE_PROPERTIES.has(f));
+    if (unknown) {
+      return graphError(
+        400,
+        'RequestBroker--ParseUri',
+        `Could not find a property named '${unknown}' on type 'microsoft.graph.message'.`,
+      );
+    }
+    return fields;
+  }
+
+  private listFolders(
+    request: GraphRequest,
+    user: SandboxUser,
+    parent: SandboxFolder | undefined,
+  ): GraphResponse {
+    const includeHidden = request.query.get('includeHiddenFolders') === 'true';
+    const all = parent ? this.model.childFolders(parent.id).filter((f) => includeHidden || !f.isHidden) : [];
+    return this.pageList(
+      request,
+      all.map((f) => folderJson(this.model, f)),
+      `users('${user.id}')/mailFolders`,
+    );
+  }
+
+  private listMessages(
+    request: GraphRequest,
+    user: SandboxUser,
+    folder: SandboxFolder | undefined,
+    prefer: Prefer,
+  ): GraphResponse {
+    const select = this.parseSelect(request);
+    if (select && !Array.isArray(select)) return select;
+    const ids = folder
+      ? [...this.model.folderMessageIds(folder.id)]
+      : [...this.model.folders.values()]
+          .filter((f) => f.userId === user.id)
+          .flatMap((f) => [...this.model.folderMessageIds(f.id)]);
+    const messages = ids
+      .map((id) => this.model.message(user.id, id))
+      .filter((m): m is SandboxMessage => m !== undefined)
+      .sort((a, b) => String(b.graph.receivedDateTime).localeCompare(String(a.graph.receivedDateTime)));
+    const view = {
+      immutableIds: prefer.immutableIds,
+      textBody: prefer.textBody,
+      ...(select ? { select } : {}),
+    };
+    return this.pageList(
+      request,
+      messages.map((m) => messageJson(m, view)),
+      `users('${user.id}')/messages`,
+    );
+  }
+
+  /** `$top` / `$skip` paging with `@odata.nextLink`, as Graph's list APIs do. */
+  private pageList(request: GraphRequest, items: unknown[], context: string): GraphResponse {
+    const top = Math.min(
+      Number(request.query.get('$top') ?? LIST_DEFAULT_TOP) || LIST_DEFAULT_TOP,
+      LIST_MAX_TOP,
+    );
+    const skip = Number(request.query.get('$skip') ?? 0) || 0;
+    const body: Record<string, unknown> = {
+      '@odata.context': `${request.baseUrl}/$metadata#${context}`,
+      value: items.slice(skip, skip + top),
+    };
+    if (skip + top < items.length) {
+      const next = new URL(`${request.baseUrl}${request.path}`);
+      for (const [k, v] of request.query) next.searchParams.set(k, v);
+      next.searchParams.set('$top', String(top));
+      next.searchParams.set('$skip', String(skip + top));
+      body['@odata.nextLink'] = next.toString();
+    }
+    return ok(body);
+  }
+
+  private delta(
+    request: GraphRequest,
+    user: SandboxUser,
+    folder: SandboxFolder,
+    prefer: Prefer,
+  ): GraphResponse {
+    const link = (kind: 'skiptoken' | 'deltatoken', state: DeltaState) =>
+      `${request.baseUrl}/users/${user.id}/mailFolders('${folder.id}')/messages/delta?$${kind}=${encode(state)}`;
+    const skipToken = request.query.get('$skiptoken') ?? request.query.get('$skipToken');
+    const deltaToken = request.query.get('$deltatoken') ?? request.query.get('$deltaToken');
+    let state: DeltaState;
+    if (skipToken || deltaToken) {
+      // A skip token carries its round (from, to, position); a delta token starts a new round.
+      const decoded = decode((skipToken ?? deltaToken) as string);
+      if (!decoded || decoded.f !== folder.id) {
+        return graphError(400, 'BadRequest', 'The delta token or skip token is malformed.');
+      }
+      if (decoded.g !== folder.generation || decoded.e !== this.epoch) {
+        const restart = `${request.baseUrl}/users/${user.id}/mailFolders('${folder.id}')/messages/delta`;
+        return graphError(410, 'resyncRequired', 'The delta token is no longer valid; resynchronize.', {
+          Location: restart,
+        });
+      }
+      state = decoded;
+    } else {
+      const select = this.parseSelect(request);
+      if (select && !Array.isArray(select)) return select;
+      state = {
+        f: folder.id,
+        g: folder.generation,
+        e: this.epoch,
+        from: 0,
+        i: true,
+        ...(select ? { s: select } : {}),
+      };
+    }
+    // A round sees the changes up to the moment it started; later ones wait for the next round.
+    const to = state.to ?? this.model.currentSeq(user.id);
+    const after = state.after ?? state.from;
+    const pageSize = Math.min(prefer.maxPageSize ?? DELTA_DEFAULT_PAGE_SIZE, DELTA_MAX_PAGE_SIZE);
+
+    const entries = this.deltaEntries(folder, after, to, state.i === true);
+    const page = entries.slice(0, pageSize);
+    const view = {
+      immutableIds: prefer.immutableIds,
+      textBody: prefer.textBody,
+      ...(state.s ? { select: state.s } : {}),
+    };
+    const value = page.map((entry) =>
+      entry.message
+        ? messageJson(entry.message, view)
+        : {
+            '@odata.type': '#microsoft.graph.message',
+            id: entry.id(prefer.immutableIds),
+            '@removed': { reason: 'deleted' },
+          },
+    );
+    const body: Record<string, unknown> = {
+      '@odata.context': `${request.baseUrl}/$metadata#Collection(message)`,
+    };
+    const last = page.at(-1);
+    if (entries.length > pageSize && last) {
+      body['@odata.nextLink'] = link('skiptoken', { ...state, to, after: last.seq });
+    } else {
+      body['@odata.deltaLink'] = link('deltatoken', {
+        f: folder.id,
+        g: folder.generation,
+        e: this.epoch,
+        from: to,
+        ...(state.s ? { s: state.s } : {}),
+      });
+    }
+    body.value = value;
+    return ok(body);
+  }
+
+  /**
+   * What a delta round reports after `after` up to `to`: messages now in the folder that changed,
+   * and messages that left it (moved or deleted) as `@removed`, each id once.
+   */
+  private deltaEntries(folder: SandboxFolder, after: number, to: number, initial: boolean) {
+    type Entry = { seq: number; message?: SandboxMessage; id: (immutable: boolean) => string };
+    const entries: Entry[] = [];
+    const present = new Set<string>();
+    for (const id of this.model.folderMessageIds(folder.id)) {
+      const message = this.model.message(folder.userId, id);
+      if (!message) continue;
+      present.add(id);
+      if (message.seq > after && message.seq <= to) {
+        entries.push({ seq: message.seq, message, id: (immutable) => messageId(message, immutable) });
+      }
+    }
+    if (!initial) {
+      const removed = new Map<string, Entry>();
+      for (const tombstone of this.model.folderTombstones(folder.id)) {
+        if (tombstone.seq <= after || tombstone.seq > to || present.has(tombstone.immutableId)) continue;
+        removed.set(tombstone.immutableId, {
+          seq: tombstone.seq,
+          id: (immutable) => (immutable ? tombstone.immutableId : tombstone.restId),
+        });
+      }
+      entries.push(...removed.values());
+    }
+    return entries.sort((a, b) => a.seq - b.seq);
+  }
+
+  private messageRoute(
+    request: GraphRequest,
+    user: SandboxUser,
+    rest: string[],
+    prefer: Prefer,
+    folder?: SandboxFolder,
+  ): GraphResponse {
+    const method = request.method.toUpperCase();
+    const message = rest[0] ? this.model.message(user.id, rest[0]) : undefined;
+    if (!message || (folder && message.folderId !== folder.id)) {
+      return graphError(404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
+    }
+    const r = rest.map((p) => p.toLowerCase());
+    if (r.length === 1 && method === 'GET') {
+      const select = this.parseSelect(request);
+      if (select && !Array.isArray(select)) return select;
+      const headers: Record<string, string> = prefer.textBody
+        ? { 'Preference-Applied': 'outlook.body-content-type="text"' }
+        : {};
+      return ok(
+        {
+          '@odata.context': `${request.baseUrl}/$metadata#users('${user.id}')/messages/$entity`,
+          ...messageJson(message, {
+            immutableIds: prefer.immutableIds,
+            textBody: prefer.textBody,
+            ...(select ? { select } : {}),
+          }),
+        },
+        headers,
+      );
+    }
+    if (r.length === 1 && method === 'DELETE') {
+      // Graph's DELETE moves a message to Deleted Items; from there it is gone for good.
+      const deleted = this.model.wellKnown(user.id, 'deleteditems');
+      if (deleted && message.folderId !== deleted.id)
+        this.model.moveMessage(user.id, message.immutableId, deleted.id);
+      else this.model.deleteMessage(user.id, message.immutableId);
+      return { status: 204 };
+    }
+    if (r.length === 1 && method === 'PATCH') {
+      const patch = (request.body ?? {}) as Record<string, unknown>;
+      const allowed = ['isRead', 'subject', 'categories', 'importance'] as const;
+      const update = Object.fromEntries(allowed.filter((k) => k in patch).map((k) => [k, patch[k]]));
+      const updated = this.model.updateMessage(user.id, message.immutableId, update);
+      return ok(messageJson(updated, { immutableIds: prefer.immutableIds }));
+    }
+    if (r[1] === 'move' && r.length === 2 && method === 'POST') {
+      const destinationId = String(
+        (request.body as { destinationId?: unknown } | undefined)?.destinationId ?? '',
+      );
+      const destination = this.model.resolveFolder(user.id, destinationId);
+      if (!destination) return graphError(400, 'ErrorInvalidIdMalformed', 'Id is malformed.');
+      const moved = this.model.moveMessage(user.id, message.immutableId, destination.id);
+      return { status: 201, body: messageJson(moved, { immutableIds: prefer.immutableIds }) };
+    }
+    if (r[1] === 'attachments' && method === 'GET') {
+      const rawSelect = request.query.get('$select');
+      const select = rawSelect ? rawSelect.split(',').map((s) => s.trim()) : undefined;
+      if (r.length === 2) {
+        return ok({
+          '@odata.context': `${request.baseUrl}/$metadata#users('${user.id}')/messages('${message.immutableId}')/attachments`,
+          value: message.attachments.map((a) => attachmentJson(a, select)),
+        });
+      }
+      const attachment = message.attachments.find((a) => a.id === rest[2]);
+      if (!attachment)
+        return graphError(404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
+      if (r.length === 3) return ok(attachmentJson(attachment, select));
+      if (r.length === 4 && r[3] === '$value') {
+        return {
+          status: 200,
+          headers: { 'content-type': attachment.contentType },
+          raw: attachmentBytes(attachment),
+        };
+      }
+    }
+    return graphError(405, 'ErrorInvalidRequest', 'The OData request is not supported.');
+  }
+
+  private async subscriptionRoute(
+    request: GraphRequest,
+    parts: string[],
+    auth: string,
+  ): Promise<GraphResponse> {
+    const method = request.method.toUpperCase();
+    const id = parts[1];
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const context = `${request.baseUrl}/$metadata#subscriptions`;
+    if (!id && method === 'POST') {
+      const meId = /^Bearer\s+sandbox-user:(.+)$/i.exec(auth)?.[1];
+      const me = meId ? this.model.findUser(meId)?.id : undefined;
+      return {
+        status: 201,
+        body: { '@odata.context': `${context}/$entity`, ...(await this.subscriptions.create(body, me)) },
+      };
+    }
+    if (!id && method === 'GET') return ok({ '@odata.context': context, value: this.subscriptions.list() });
+    if (id && method === 'GET')
+      return ok({ '@odata.context': `${context}/$entity`, ...this.subscriptions.get(id) });
+    if (id && method === 'PATCH')
+      return ok({ '@odata.context': `${context}/$entity`, ...this.subscriptions.renew(id, body) });
+    if (id && method === 'DELETE') {
+      this.subscriptions.delete(id);
+      return { status: 204 };
+    }
+    if (id && parts[2]?.toLowerCase() === 'reauthorize' && method === 'POST') {
+      this.subscriptions.get(id);
+      return { status: 204 };
+    }
+    return graphError(405, 'ErrorInvalidRequest', 'The OData request is not supported.');
+  }
+
+  private async batch(request: GraphRequest): Promise<GraphResponse> {
+    const requests = (request.body as { requests?: unknown } | undefined)?.requests;
+    if (!Array.isArray(requests) || requests.length === 0) {
+      return graphError(400, 'BadRequest', 'Invalid batch payload format.');
+    }
+    if (requests.length > BATCH_MAX_REQUESTS) {
+      return graphError(
+        400,
+        'BadRequest',
+        `Number of batch request steps exceeds the maximum of ${BATCH_MAX_REQUESTS}.`,
+      );
+    }
+    const ids = new Set<string>();
+    for (const item of requests as Array<{ id?: unknown }>) {
+      if (typeof item.id !== 'string' || ids.has(item.id)) {
+        return graphError(400, 'BadRequest', 'Each batch request needs a unique string id.');
+      }
+      ids.add(item.id);
+    }
+    const responses = await Promise.all(
+      (
+        requests as Array<{
+          id: string;
+          method?: string;
+          url?: string;
+          headers?: Record<string, string>;
+          body?: unknown;
+        }>
+      ).map(async (item) => {
+        const url = new URL(String(item.url ?? '/').replace(/^\/?/, '/'), 'http://batch.invalid');
+        const headers = Object.fromEntries(
+          Object.entries(item.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
+        );
+        const answer = await this.handle(
+          {
+            method: item.method ?? 'GET',
+            path: url.pathname,
+            query: url.searchParams,
+            headers: { ...headers, authorization: request.headers.authorization },
+            body: item.body,
+            baseUrl: request.baseUrl,
+          },
+          true,
+        );
+        const response = 'reset' in answer ? graphError(503) : answer;
+        return {
+          id: item.id,
+          status: response.status,
+          headers: { 'Content-Type': 'application/json', ...(response.headers ?? {}) },
+          body: response.raw ? response.raw.toString('base64') : (response.body ?? null),
+        };
+      }),
+    );
+    return ok({ responses });
+  }
+}

@@ -1,0 +1,322 @@
+import { randomUUID } from 'node:crypto';
+import type { Subscription } from '@microsoft/microsoft-graph-types';
+import type { MailboxChange, MailboxModel } from './mailbox-model.ts';
+
+/**
+ * Graph change notifications for messages: subscriptions with the validation handshake,
+ * renewal, deletion, change notifications with clientState, and lifecycle events.
+ */
+
+/** Outlook message subscriptions live at most 4230 minutes (Graph subscription resource docs). */
+export const MAX_MESSAGE_SUBSCRIPTION_MINUTES = 4230;
+/** Graph waits this long for the validation token echo, then fails the create call with 400. */
+export const VALIDATION_TIMEOUT_MS = 10_000;
+const CLIENT_STATE_MAX = 128;
+const CHANGE_TYPES = new Set(['created', 'updated', 'deleted']);
+
+export type LifecycleEvent = 'missed' | 'subscriptionRemoved' | 'reauthorizationRequired';
+
+export interface SandboxSubscription {
+  id: string;
+  userId: string;
+  /** The folder watched, or undefined for every message of the mailbox. */
+  folderId?: string;
+  resource: string;
+  changeTypes: Set<string>;
+  notificationUrl: string;
+  lifecycleNotificationUrl?: string;
+  clientState?: string;
+  expirationDateTime: string;
+  applicationId: string;
+  creatorId: string;
+}
+
+export interface SubscriptionStats {
+  delivered: number;
+  failed: number;
+  lifecycleDelivered: number;
+}
+
+export class SubscriptionError extends Error {
+  readonly status: number;
+  readonly code: string;
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export interface SubscriptionManagerOptions {
+  model: MailboxModel;
+  tenantId: string;
+  now?: () => number;
+  /** Notifications to the same URL are retried this many times before they are dropped. */
+  retries?: number;
+}
+
+export class SubscriptionManager {
+  readonly subscriptions = new Map<string, SandboxSubscription>();
+  readonly stats: SubscriptionStats = { delivered: 0, failed: 0, lifecycleDelivered: 0 };
+  private readonly options: SubscriptionManagerOptions;
+  private readonly now: () => number;
+  private readonly pending = new Set<Promise<void>>();
+  private readonly unsubscribe: () => void;
+
+  constructor(options: SubscriptionManagerOptions) {
+    this.options = options;
+    this.now = options.now ?? Date.now;
+    this.unsubscribe = options.model.onChange((change) => this.notify(change));
+  }
+
+  /** Parses `me/mailFolders('Inbox')/messages`, `users/{id}/mailFolders/{id}/messages`, `users/{id}/messages`. */
+  private parseResource(resource: string, meUserId?: string): { userId: string; folderId?: string } {
+    const match = /^\/?(?:(me)|users\/([^/]+))(?:\/mailFolders(?:\('([^']+)'\)|\/([^/]+)))?\/messages$/i.exec(
+      resource,
+    );
+    if (!match) {
+      throw new SubscriptionError(
+        400,
+        'InvalidRequest',
+        `Resource '${resource}' is not supported by the sandbox.`,
+      );
+    }
+    const user = match[1]
+      ? meUserId && this.options.model.users.get(meUserId)
+      : this.options.model.findUser(match[2] ?? '');
+    if (!user)
+      throw new SubscriptionError(404, 'ResourceNotFound', `User for resource '${resource}' was not found.`);
+    const folderRef = match[3] ?? match[4];
+    if (!folderRef) return { userId: user.id };
+    const folder = this.options.model.resolveFolder(user.id, folderRef);
+    if (!folder) throw new SubscriptionError(404, 'ResourceNotFound', `Folder '${folderRef}' was not found.`);
+    return { userId: user.id, folderId: folder.id };
+  }
+
+  async create(body: Record<string, unknown>, meUserId?: string): Promise<Subscription> {
+    const changeTypes = String(body.changeType ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    if (changeTypes.length === 0 || changeTypes.some((c) => !CHANGE_TYPES.has(c))) {
+      throw new SubscriptionError(
+        400,
+        'InvalidRequest',
+        "changeType must be a list of 'created', 'updated', 'deleted'.",
+      );
+    }
+    const notificationUrl = String(body.notificationUrl ?? '');
+    if (!/^https?:\/\//.test(notificationUrl)) {
+      throw new SubscriptionError(400, 'InvalidRequest', 'notificationUrl must be an absolute URL.');
+    }
+    const clientState = body.clientState === undefined ? undefined : String(body.clientState);
+    if (clientState && clientState.length > CLIENT_STATE_MAX) {
+      throw new SubscriptionError(
+        400,
+        'InvalidRequest',
+        `clientState must be at most ${CLIENT_STATE_MAX} characters.`,
+      );
+    }
+    const expiration = this.checkExpiration(body.expirationDateTime);
+    const resource = String(body.resource ?? '');
+    const target = this.parseResource(resource, meUserId);
+    const lifecycleNotificationUrl =
+      typeof body.lifecycleNotificationUrl === 'string' ? body.lifecycleNotificationUrl : undefined;
+
+    await this.validate(notificationUrl);
+    if (lifecycleNotificationUrl) await this.validate(lifecycleNotificationUrl);
+
+    const subscription: SandboxSubscription = {
+      id: randomUUID(),
+      userId: target.userId,
+      ...(target.folderId ? { folderId: target.folderId } : {}),
+      resource,
+      changeTypes: new Set(changeTypes),
+      notificationUrl,
+      ...(lifecycleNotificationUrl ? { lifecycleNotificationUrl } : {}),
+      ...(clientState ? { clientState } : {}),
+      expirationDateTime: expiration,
+      applicationId: '24d3b144-21ae-4080-943f-7067b395b913',
+      creatorId: target.userId,
+    };
+    this.subscriptions.set(subscription.id, subscription);
+    return this.json(subscription);
+  }
+
+  renew(id: string, body: Record<string, unknown>): Subscription {
+    const subscription = this.mustGet(id);
+    subscription.expirationDateTime = this.checkExpiration(body.expirationDateTime);
+    return this.json(subscription);
+  }
+
+  delete(id: string): void {
+    this.mustGet(id);
+    this.subscriptions.delete(id);
+  }
+
+  get(id: string): Subscription {
+    return this.json(this.mustGet(id));
+  }
+
+  list(): Subscription[] {
+    return [...this.subscriptions.values()].map((s) => this.json(s));
+  }
+
+  /** Sends a lifecycle notification; `subscriptionRemoved` also ends the subscription, as Graph does. */
+  async lifecycle(id: string, event: LifecycleEvent): Promise<void> {
+    const subscription = this.mustGet(id);
+    const url = subscription.lifecycleNotificationUrl;
+    if (!url)
+      throw new SubscriptionError(400, 'InvalidRequest', 'The subscription has no lifecycleNotificationUrl.');
+    if (event === 'subscriptionRemoved') this.subscriptions.delete(id);
+    const payload = {
+      value: [
+        {
+          subscriptionId: subscription.id,
+          subscriptionExpirationDateTime: subscription.expirationDateTime,
+          tenantId: this.options.tenantId,
+          clientState: subscription.clientState ?? null,
+          lifecycleEvent: event,
+        },
+      ],
+    };
+    if (await this.post(url, payload)) this.stats.lifecycleDelivered++;
+  }
+
+  /** Resolves once every notification under way has been delivered or given up on. */
+  async settle(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  close(): void {
+    this.unsubscribe();
+  }
+
+  private notify(change: MailboxChange): void {
+    const now = this.now();
+    for (const subscription of this.subscriptions.values()) {
+      if (subscription.userId !== change.userId) continue;
+      if (subscription.folderId && subscription.folderId !== change.folderId) continue;
+      if (!subscription.changeTypes.has(change.changeType)) continue;
+      if (Date.parse(subscription.expirationDateTime) <= now) continue;
+      const id = change.message.immutableId;
+      const resource = `Users/${change.userId}/Messages/${id}`;
+      const payload = {
+        value: [
+          {
+            id: randomUUID().slice(0, 13),
+            subscriptionId: subscription.id,
+            subscriptionExpirationDateTime: subscription.expirationDateTime,
+            clientState: subscription.clientState ?? null,
+            changeType: change.changeType,
+            resource,
+            tenantId: this.options.tenantId,
+            resourceData: {
+              '@odata.type': '#Microsoft.Graph.Message',
+              '@odata.id': resource,
+              '@odata.etag': `W/"${change.message.changeKey}"`,
+              id,
+            },
+          },
+        ],
+      };
+      const delivery = this.deliver(subscription.notificationUrl, payload);
+      this.pending.add(delivery);
+      void delivery.finally(() => this.pending.delete(delivery));
+    }
+  }
+
+  private async deliver(url: string, payload: unknown): Promise<void> {
+    const attempts = (this.options.retries ?? 3) + 1;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      if (await this.post(url, payload)) {
+        this.stats.delivered++;
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+    }
+    this.stats.failed++;
+  }
+
+  private async post(url: string, payload: unknown): Promise<boolean> {
+    try {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(payload),
+        signal: AbortSignal.timeout(VALIDATION_TIMEOUT_MS),
+      });
+      await response.arrayBuffer();
+      return response.status >= 200 && response.status < 300;
+    } catch {
+      return false;
+    }
+  }
+
+  private async validate(url: string): Promise<void> {
+    const token = `Validation: Testing client application reachability for subscription Request-Id: ${randomUUID()}`;
+    const target = new URL(url);
+    target.searchParams.set('validationToken', token);
+    let echoed = '';
+    let status = 0;
+    try {
+      const response = await fetch(target, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain; charset=utf-8' },
+        body: '',
+        signal: AbortSignal.timeout(VALIDATION_TIMEOUT_MS),
+      });
+      status = response.status;
+      echoed = await response.text();
+    } catch {
+      status = 0;
+    }
+    if (status !== 200 || echoed !== token) {
+      throw new SubscriptionError(
+        400,
+        'ValidationError',
+        `Subscription validation request failed. Notification endpoint must respond with 200 OK to validation request (got ${status || 'no answer'}).`,
+      );
+    }
+  }
+
+  private checkExpiration(value: unknown): string {
+    const time = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+    if (Number.isNaN(time))
+      throw new SubscriptionError(400, 'InvalidRequest', 'expirationDateTime is required.');
+    const now = this.now();
+    if (time <= now)
+      throw new SubscriptionError(400, 'InvalidRequest', 'expirationDateTime must be in the future.');
+    if (time > now + MAX_MESSAGE_SUBSCRIPTION_MINUTES * 60_000) {
+      throw new SubscriptionError(
+        400,
+        'InvalidRequest',
+        `Subscription expiration can only be ${MAX_MESSAGE_SUBSCRIPTION_MINUTES} minutes in the future.`,
+      );
+    }
+    return new Date(time).toISOString();
+  }
+
+  private mustGet(id: string): SandboxSubscription {
+    const subscription = this.subscriptions.get(id);
+    if (!subscription)
+      throw new SubscriptionError(404, 'ResourceNotFound', `Subscription ${id} was not found.`);
+    return subscription;
+  }
+
+  private json(s: SandboxSubscription): Subscription & { notificationContentType: string } {
+    return {
+      id: s.id,
+      resource: s.resource,
+      applicationId: s.applicationId,
+      changeType: [...s.changeTypes].join(','),
+      clientState: s.clientState ?? null,
+      notificationUrl: s.notificationUrl,
+      lifecycleNotificationUrl: s.lifecycleNotificationUrl ?? null,
+      expirationDateTime: s.expirationDateTime,
+      creatorId: s.creatorId,
+      latestSupportedTlsVersion: 'v1_2',
+      notificationContentType: 'application/json',
+    };
+  }
+}
