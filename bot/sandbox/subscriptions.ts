@@ -180,7 +180,7 @@ export class SubscriptionManager {
         },
       ],
     };
-    if (await this.post(url, payload)) this.stats.lifecycleDelivered++;
+    if ((await this.post(url, payload)).delivered) this.stats.lifecycleDelivered++;
   }
 
   /** Resolves once every notification under way has been delivered or given up on. */
@@ -229,7 +229,7 @@ export class SubscriptionManager {
   private async deliver(url: string, payload: unknown): Promise<void> {
     const attempts = (this.options.retries ?? 3) + 1;
     for (let attempt = 0; attempt < attempts; attempt++) {
-      if (await this.post(url, payload)) {
+      if ((await this.post(url, payload)).delivered) {
         this.stats.delivered++;
         return;
       }
@@ -238,7 +238,8 @@ export class SubscriptionManager {
     this.stats.failed++;
   }
 
-  private async post(url: string, payload: unknown): Promise<boolean> {
+  /** One POST as Graph makes it; anything but a 2xx within the timeout is a failed delivery. */
+  private async post(url: string, payload: unknown): Promise<{ delivered: boolean; reason?: string }> {
     try {
       const response = await fetch(url, {
         method: 'POST',
@@ -247,9 +248,10 @@ export class SubscriptionManager {
         signal: AbortSignal.timeout(VALIDATION_TIMEOUT_MS),
       });
       await response.arrayBuffer();
-      return response.status >= 200 && response.status < 300;
-    } catch {
-      return false;
+      const delivered = response.status >= 200 && response.status < 300;
+      return delivered ? { delivered } : { delivered, reason: `HTTP ${response.status}` };
+    } catch (error) {
+      return { delivered: false, reason: (error as Error).message };
     }
   }
 
@@ -257,8 +259,8 @@ export class SubscriptionManager {
     const token = `Validation: Testing client application reachability for subscription Request-Id: ${randomUUID()}`;
     const target = new URL(url);
     target.searchParams.set('validationToken', token);
-    let echoed = '';
-    let status = 0;
+    let echoed: string | undefined;
+    let status: number | undefined;
     try {
       const response = await fetch(target, {
         method: 'POST',
@@ -268,14 +270,14 @@ export class SubscriptionManager {
       });
       status = response.status;
       echoed = await response.text();
-    } catch {
-      status = 0;
+    } catch (error) {
+      echoed = `no answer: ${(error as Error).message}`;
     }
     if (status !== 200 || echoed !== token) {
       throw new SubscriptionError(
         400,
         'ValidationError',
-        `Subscription validation request failed. Notification endpoint must respond with 200 OK to validation request (got ${status || 'no answer'}).`,
+        `Subscription validation request failed. Notification endpoint must respond with 200 OK to validation request (got ${status ?? 'no answer'}).`,
       );
     }
   }

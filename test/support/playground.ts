@@ -30,15 +30,10 @@ interface PlaygroundConfig {
   };
 }
 
-const BIN = join(
-  import.meta.dirname,
-  '..',
-  '..',
-  'node_modules',
-  '@microsoft',
-  'm365agentsplayground',
-  'cli.js',
-);
+const ROOT = join(import.meta.dirname, '..', '..');
+const BIN = join(ROOT, 'node_modules', '@microsoft', 'm365agentsplayground', 'cli.js');
+/** The identities `npm start` uses: the sandbox's recruiter in the sandbox's tenant. */
+export const PLAYGROUND_CONFIG = join(ROOT, '.m365agentsplayground.yml');
 
 export class Playground {
   readonly url: string;
@@ -72,7 +67,14 @@ export class Playground {
         String(port),
         '--disable-telemetry',
       ],
-      { env: { ...process.env, TEAMSAPPTESTER_BROWSER: 'none' }, stdio: ['ignore', 'pipe', 'pipe'] },
+      {
+        env: {
+          ...process.env,
+          TEAMSAPPTESTER_BROWSER: 'none',
+          M365_AGENTS_PLAYGROUND_CONFIG_PATH: PLAYGROUND_CONFIG,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
     );
     let output = '';
     child.stdout?.on('data', (d) => {
@@ -94,7 +96,9 @@ export class Playground {
     const socket = new WebSocket(`ws://127.0.0.1:${port}/_ws_conversation/v1/conversations/stream`);
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());
-      socket.once('error', reject);
+      socket.once('error', (error) =>
+        reject(new Error(`Playground stream failed (${error.message}): ${output}`)),
+      );
     });
     return new Playground(url, child, socket);
   }

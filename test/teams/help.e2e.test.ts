@@ -43,6 +43,12 @@ describe('bot through the Microsoft 365 Agents Playground (sandbox mode)', funct
     assert.match(cardText(reply), /"title":"help"/);
   });
 
+  it('talks to the sandbox recruiter in the sandbox tenant', async () => {
+    const config = await playground.config();
+    assert.equal(config.currentUser.aadObjectId, '4f2b8c1e-9d3a-4b5c-8e7f-1a2b3c4d5e6f');
+    assert.equal(config.currentUser.name, 'Riley Morgan');
+  });
+
   it('is forgiving about case and spacing', async () => {
     const since = playground.eventCount;
     await playground.say('   HeLp   ');

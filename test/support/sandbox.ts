@@ -1,0 +1,90 @@
+import { GraphSandbox } from '../../bot/sandbox/graph-sandbox.ts';
+import { type SandboxServer, startSandboxServer } from '../../bot/sandbox/sandbox-server.ts';
+import { readMailboxFixture, seedMailboxes } from '../../bot/sandbox/seed.ts';
+
+export const RILEY = 'riley.morgan@northwindstaffing.com';
+export const SAM = 'sam.patel@northwindstaffing.com';
+
+/** The sandbox seeded with the checked-in mailbox, on 127.0.0.1, plus a small Graph client for tests. */
+export async function startSeededSandbox(): Promise<{
+  sandbox: GraphSandbox;
+  server: SandboxServer;
+  graph: TestGraph;
+}> {
+  const fixture = readMailboxFixture();
+  const sandbox = new GraphSandbox({ model: seedMailboxes(fixture), tenantId: fixture.tenantId });
+  const server = await startSandboxServer(sandbox);
+  return { sandbox, server, graph: new TestGraph(server.graphBaseUrl, server.url) };
+}
+
+export interface GraphAnswer<T = Record<string, unknown>> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+export class TestGraph {
+  readonly base: string;
+  readonly admin: string;
+  constructor(base: string, root: string) {
+    this.base = base;
+    this.admin = `${root}/_sandbox`;
+  }
+
+  async call<T = Record<string, unknown>>(
+    method: string,
+    pathOrUrl: string,
+    options: { body?: unknown; headers?: Record<string, string>; prefer?: string } = {},
+  ): Promise<GraphAnswer<T>> {
+    const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${this.base}${pathOrUrl}`;
+    const response = await fetch(url, {
+      method,
+      headers: {
+        authorization: 'Bearer sandbox-test-token',
+        ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(options.prefer ? { prefer: options.prefer } : {}),
+        ...options.headers,
+      },
+      ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+    });
+    const text = await response.text();
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: (text ? JSON.parse(text) : undefined) as T,
+    };
+  }
+
+  get<T = Record<string, unknown>>(path: string, prefer?: string) {
+    return this.call<T>('GET', path, prefer ? { prefer } : {});
+  }
+
+  async adminCall(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
+    const response = await fetch(`${this.admin}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    if (response.status >= 400)
+      throw new Error(`admin ${method} ${path}: ${response.status} ${await response.text()}`);
+    const text = await response.text();
+    return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  }
+
+  /** Follows nextLinks to the end of a delta round; returns every page and the deltaLink. */
+  async deltaRound(start: string, prefer: string) {
+    const pages: Array<Array<Record<string, unknown>>> = [];
+    let url = start;
+    for (;;) {
+      const page = await this.get<{
+        value: Array<Record<string, unknown>>;
+        '@odata.nextLink'?: string;
+        '@odata.deltaLink'?: string;
+      }>(url, prefer);
+      if (page.status !== 200) throw new Error(`delta page ${page.status}: ${JSON.stringify(page.body)}`);
+      pages.push(page.body.value);
+      if (page.body['@odata.nextLink']) url = page.body['@odata.nextLink'];
+      else return { pages, items: pages.flat(), deltaLink: page.body['@odata.deltaLink'] as string };
+    }
+  }
+}
