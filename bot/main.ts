@@ -33,10 +33,13 @@ function createStore(config: AppConfig): Store {
   });
 }
 
-export async function startApp(config: AppConfig, logger: Logger): Promise<RunningApp> {
-  const store = createStore(config);
-  await store.init(ALL_CONTAINERS);
-
+/** The HTTP surface: health probes, the bot endpoint and a JSON error handler. */
+export async function createHttpApp(options: {
+  config: AppConfig;
+  logger: Logger;
+  store: Store;
+}): Promise<express.Application> {
+  const { config, logger, store } = options;
   const server = express();
   server.disable('x-powered-by');
   server.get('/healthz', (_req, res) => {
@@ -50,10 +53,16 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
       res.status(503).json({ status: 'not ready', store: (error as Error).message });
     }
   });
-
   const teams = createTeamsApp({ config, logger, server });
   await teams.initialize();
   server.use(httpErrorHandler(logger));
+  return server;
+}
+
+export async function startApp(config: AppConfig, logger: Logger): Promise<RunningApp> {
+  const store = createStore(config);
+  await store.init(ALL_CONTAINERS);
+  const server = await createHttpApp({ config, logger, store });
 
   const http: Server = createServer(server);
   http.listen(config.port, config.host);

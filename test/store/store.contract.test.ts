@@ -218,3 +218,44 @@ for (const adapter of adapters) {
     });
   });
 }
+
+describe('Cosmos DB containers created at start-up', () => {
+  it('have the partition key, TTL and unindexed bodies the definitions ask for, and init is idempotent', async () => {
+    const server = await startCosmosServer();
+    try {
+      const database = `containers-${randomUUID()}`;
+      const store = new CosmosStore({ client: server.client, database, manageContainers: true });
+      await store.init(ALL_CONTAINERS);
+      await store.init(ALL_CONTAINERS);
+      for (const definition of ALL_CONTAINERS) {
+        const { resource } = await server.client.database(database).container(definition.name).read();
+        assert.deepEqual(resource?.partitionKey?.paths, ['/pk'], definition.name);
+        assert.equal(resource?.defaultTtl, definition.defaultTtlSeconds, definition.name);
+        const excluded = (resource?.indexingPolicy?.excludedPaths ?? []).map((p) => p.path);
+        for (const path of definition.excludedPaths ?? [])
+          assert.ok(excluded.includes(path), `${definition.name} ${path}`);
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('names every missing container when it may not create them (Entra ID in Azure)', async () => {
+    const server = await startCosmosServer();
+    try {
+      const database = `missing-${randomUUID()}`;
+      await server.client.databases.create({ id: database });
+      await server.client
+        .database(database)
+        .containers.create({ id: 'settings', partitionKey: { paths: ['/pk'] } });
+      const store = new CosmosStore({ client: server.client, database, manageContainers: false });
+      await assert.rejects(store.init(ALL_CONTAINERS), (error: unknown) => {
+        assert.ok(AppError.is(error, 'store.unavailable'));
+        assert.match(error.message, /ledger, syncState, conversations, notifications, crm/);
+        return true;
+      });
+    } finally {
+      await server.stop();
+    }
+  });
+});
