@@ -1,16 +1,12 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { CosmosClient } from '@azure/cosmos';
-import { ManagedIdentityCredential } from '@azure/identity';
 import express from 'express';
 import { type AppConfig, ConfigError, loadConfig } from './config/config.ts';
 import { httpErrorHandler } from './http/http-errors.ts';
 import { createLogger, type Logger } from './logging/logger.ts';
-import { ALL_CONTAINERS } from './store/containers.ts';
-import { CosmosStore } from './store/cosmos-store.ts';
-import { SqliteStore } from './store/sqlite-store.ts';
+import { createServices } from './composition.ts';
+import { seedSandboxDirectory } from './crm/directory-seed.ts';
 import type { Store } from './store/store.port.ts';
 import { createTeamsApp } from './teams/teams-app.ts';
 
@@ -20,17 +16,6 @@ export interface RunningApp {
   url: string;
   store: Store;
   close(): Promise<void>;
-}
-
-function createStore(config: AppConfig): Store {
-  if (config.mode === 'sandbox') return new SqliteStore({ path: join(config.dataDir, 'crm-sync.db') });
-  const credential = new ManagedIdentityCredential(config.bot.managedIdentityClientId ?? config.bot.clientId);
-  return new CosmosStore({
-    client: new CosmosClient({ endpoint: config.cosmos.endpoint, aadCredentials: credential }),
-    database: config.cosmos.database,
-    // With Entra ID, Cosmos refuses to create containers; infra/azure.bicep creates them.
-    manageContainers: false,
-  });
 }
 
 /** The HTTP surface: health probes, the bot endpoint and a JSON error handler. */
@@ -60,8 +45,9 @@ export async function createHttpApp(options: {
 }
 
 export async function startApp(config: AppConfig, logger: Logger): Promise<RunningApp> {
-  const store = createStore(config);
-  await store.init(ALL_CONTAINERS);
+  const services = await createServices(config, logger);
+  const { store } = services;
+  if (config.mode === 'sandbox') await seedSandboxDirectory(services.crm, logger);
   const server = await createHttpApp({ config, logger, store });
 
   const http: Server = createServer(server);

@@ -1,0 +1,111 @@
+import { join } from 'node:path';
+import { CosmosClient } from '@azure/cosmos';
+import { ClientSecretCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import type { AppConfig } from './config/config.ts';
+import type { AttachmentStore } from './crm/attachment-store.port.ts';
+import { BuiltinCrm } from './crm/builtin-crm.ts';
+import { FileAttachmentStore } from './crm/file-attachment-store.ts';
+import type { Logger } from './logging/logger.ts';
+import { GraphHttp, type RetryPolicy } from './mail-source/graph-http.ts';
+import { GraphMailSource } from './mail-source/graph-mail-source.ts';
+import { ALL_CONTAINERS } from './store/containers.ts';
+import { CosmosStore } from './store/cosmos-store.ts';
+import { SqliteStore } from './store/sqlite-store.ts';
+import type { Store } from './store/store.port.ts';
+import { LedgerRepository } from './sync/ledger.ts';
+import { MailSync } from './sync/mail-sync.ts';
+import { SyncEvents } from './sync/sync-events.ts';
+import { SyncSettingsRepository } from './sync/sync-settings.ts';
+import { SyncStateRepository } from './sync/sync-state.ts';
+
+/**
+ * The one place that picks adapters: sandbox mode gets the embedded store, local files for
+ * attachments and the Microsoft 365 sandbox; Azure mode gets Cosmos DB and Graph with the app's
+ * managed identity (or client secret).
+ */
+
+/** What the sandbox's Graph accepts: any bearer token; real Graph gets a real one. */
+const SANDBOX_GRAPH_TOKEN = 'sandbox-app-token';
+const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
+
+export interface Services {
+  store: Store;
+  crm: BuiltinCrm;
+  mailSource: GraphMailSource;
+  ledger: LedgerRepository;
+  settings: SyncSettingsRepository;
+  state: SyncStateRepository;
+  events: SyncEvents;
+  mailSync: MailSync;
+  close(): Promise<void>;
+}
+
+function azureCredential(config: Extract<AppConfig, { mode: 'azure' }>): TokenCredential {
+  if (config.bot.managedIdentityClientId)
+    return new ManagedIdentityCredential(config.bot.managedIdentityClientId);
+  return new ClientSecretCredential(config.bot.tenantId, config.bot.clientId, config.bot.clientSecret ?? '');
+}
+
+export function createStore(config: AppConfig, credential?: TokenCredential): Store {
+  if (config.mode === 'sandbox') return new SqliteStore({ path: join(config.dataDir, 'crm-sync.db') });
+  return new CosmosStore({
+    client: new CosmosClient({
+      endpoint: config.cosmos.endpoint,
+      aadCredentials: credential ?? azureCredential(config),
+    }),
+    database: config.cosmos.database,
+    // With Entra ID, Cosmos refuses to create containers; the infrastructure creates them.
+    manageContainers: false,
+  });
+}
+
+export async function createServices(
+  config: AppConfig,
+  logger: Logger,
+  overrides: {
+    store?: Store;
+    attachments?: AttachmentStore;
+    graphBaseUrl?: string;
+    appUrl?: string;
+    retry?: RetryPolicy;
+    maxActivityBytes?: number;
+  } = {},
+): Promise<Services> {
+  const credential = config.mode === 'azure' ? azureCredential(config) : undefined;
+  const store = overrides.store ?? createStore(config, credential);
+  await store.init(ALL_CONTAINERS);
+  const attachments =
+    overrides.attachments ??
+    (config.mode === 'sandbox'
+      ? new FileAttachmentStore(join(config.dataDir, 'attachments'))
+      : // Azure Blob Storage for attachments arrives with the worker's Storage adapters.
+        new FileAttachmentStore(join(process.env.HOME ?? '/tmp', 'crm-sync-attachments')));
+  const token = credential
+    ? async () => (await credential.getToken(GRAPH_SCOPE))?.token ?? ''
+    : async () => SANDBOX_GRAPH_TOKEN;
+  const http = new GraphHttp({
+    baseUrl: overrides.graphBaseUrl ?? config.graphBaseUrl,
+    token,
+    ...(overrides.retry ? { retry: overrides.retry } : {}),
+  });
+  const mailSource = new GraphMailSource(http);
+  const crm = new BuiltinCrm({
+    store,
+    attachments,
+    appUrl: overrides.appUrl ?? `http://127.0.0.1:${config.port}`,
+  });
+  const ledger = new LedgerRepository(store);
+  const settings = new SyncSettingsRepository(store);
+  const state = new SyncStateRepository(store);
+  const events = new SyncEvents();
+  const mailSync = new MailSync({
+    mailSource,
+    crm,
+    ledger,
+    settings,
+    state,
+    events,
+    logger: logger.child({ component: 'sync' }),
+  });
+  return { store, crm, mailSource, ledger, settings, state, events, mailSync, close: () => store.close() };
+}

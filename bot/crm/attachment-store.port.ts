@@ -1,0 +1,9 @@
+/**
+ * Where the built-in CRM keeps attachment bytes: a document database is no place for a 25 MB file.
+ * Adapters: the local file system (one machine) and Azure Blob Storage (Azure).
+ */
+export interface AttachmentStore {
+  /** Idempotent: the same key overwrites. Returns a reference to store with the activity. */
+  put(key: string, bytes: Buffer, contentType: string): Promise<string>;
+  get(reference: string): Promise<Buffer | undefined>;
+}

@@ -1,0 +1,381 @@
+import { createHash } from 'node:crypto';
+import { AppError } from '../errors/app-error.ts';
+import { CONTAINERS } from '../store/containers.ts';
+import { type Collection, type Doc, type Store, tenantPartition } from '../store/store.port.ts';
+import type { AttachmentStore } from './attachment-store.port.ts';
+import { attachmentKey } from './file-attachment-store.ts';
+import type {
+  ActivityInput,
+  ActivityResult,
+  CrmConnector,
+  CrmRecord,
+  CrmRecordType,
+  Directory,
+  DirectoryMatch,
+} from './crm.port.ts';
+
+/**
+ * The built-in CRM: companies, candidates, contacts and email activities of a tenant, kept in the
+ * store's `crm` container (partition: the tenant). Matching reads an in-memory index of the
+ * tenant's addresses, rebuilt when the directory's version changes.
+ */
+
+/** Cosmos DB items are at most 2 MB; an activity stays well under it, bodies included. */
+export const MAX_ACTIVITY_BYTES = 1_500_000;
+
+interface RecordDoc extends Doc {
+  type: CrmRecordType;
+  name: string;
+  sortName: string;
+  emails: string[];
+  phone?: string;
+  role?: string;
+  companyId?: string;
+  updatedAt: string;
+}
+
+interface ActivityDoc extends Doc {
+  type: 'activity';
+  messageKey: string;
+  messageId: string;
+  userId: string;
+  subject?: string;
+  from?: string;
+  to: string[];
+  cc: string[];
+  direction: 'received' | 'sent';
+  occurredAt: string;
+  body?: { contentType: 'text' | 'html'; content: string };
+  attachments: Array<{ name: string; contentType: string; size: number; ref: string }>;
+  webLink?: string;
+  links: Array<{ id: string; type: CrmRecordType }>;
+  linkIds: string[];
+  createdAt: string;
+}
+
+interface VersionDoc extends Doc {
+  type: 'meta';
+  version: number;
+}
+
+type CrmDoc = RecordDoc | ActivityDoc | VersionDoc;
+
+const VERSION_ID = 'directory-version';
+
+export interface DirectoryFixture {
+  companies: Array<{ id: string; name: string; domain?: string; phone?: string }>;
+  contacts: Array<{
+    id: string;
+    firstName: string;
+    lastName: string;
+    emails: string[];
+    phone?: string;
+    title?: string;
+    companyId?: string;
+  }>;
+  candidates: Array<{
+    id: string;
+    firstName: string;
+    lastName: string;
+    emails: string[];
+    phone?: string;
+    role?: string;
+  }>;
+}
+
+class DirectoryIndex implements Directory {
+  readonly version: number;
+  readonly records: CrmRecord[];
+  private readonly byAddress = new Map<string, CrmRecord[]>();
+
+  constructor(version: number, records: CrmRecord[]) {
+    this.version = version;
+    this.records = records;
+    for (const record of records) {
+      if (record.type === 'company') continue;
+      for (const email of record.emails) {
+        const key = email.trim().toLowerCase();
+        const list = this.byAddress.get(key);
+        if (list) list.push(record);
+        else this.byAddress.set(key, [record]);
+      }
+    }
+  }
+
+  lookup(addresses: readonly string[]) {
+    const candidates: DirectoryMatch[] = [];
+    const contacts: DirectoryMatch[] = [];
+    const seen = new Set<string>();
+    for (const raw of addresses) {
+      const address = raw.trim().toLowerCase();
+      for (const record of this.byAddress.get(address) ?? []) {
+        if (seen.has(record.id)) continue;
+        seen.add(record.id);
+        (record.type === 'candidate' ? candidates : contacts).push({ record, address });
+      }
+    }
+    return { candidates, contacts };
+  }
+}
+
+export interface BuiltinCrmOptions {
+  store: Store;
+  attachments: AttachmentStore;
+  /** Base URL of the app, for deep links into the tab's record pages. */
+  appUrl: string;
+  now?: () => Date;
+  /** Largest activity accepted; MAX_ACTIVITY_BYTES unless a test wants a smaller CRM. */
+  maxActivityBytes?: number;
+}
+
+export class BuiltinCrm implements CrmConnector {
+  private readonly items: Collection<CrmDoc>;
+  private readonly attachments: AttachmentStore;
+  private readonly appUrl: string;
+  private readonly now: () => Date;
+  private readonly indexes = new Map<string, DirectoryIndex>();
+  private readonly maxActivityBytes: number;
+
+  constructor(options: BuiltinCrmOptions) {
+    this.maxActivityBytes = options.maxActivityBytes ?? MAX_ACTIVITY_BYTES;
+    this.items = options.store.collection<CrmDoc>(CONTAINERS.crm);
+    this.attachments = options.attachments;
+    this.appUrl = options.appUrl.replace(/\/$/, '');
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async directory(tenantId: string): Promise<DirectoryIndex> {
+    const pk = tenantPartition(tenantId);
+    const version = ((await this.items.read(pk, VERSION_ID))?.value as VersionDoc | undefined)?.version ?? 0;
+    const cached = this.indexes.get(tenantId);
+    if (cached && cached.version === version) return cached;
+    const records: CrmRecord[] = [];
+    const companies = new Map<string, string>();
+    let continuation: string | undefined;
+    do {
+      const page = await this.items.query(pk, {
+        filters: [{ field: 'type', op: 'in', value: ['candidate', 'contact', 'company'] }],
+        limit: 1000,
+        ...(continuation ? { continuation } : {}),
+      });
+      for (const { value } of page.items) {
+        const record = this.toRecord(value as RecordDoc);
+        records.push(record);
+        if (record.type === 'company') companies.set(record.id, record.name);
+      }
+      continuation = page.continuation;
+    } while (continuation);
+    for (const record of records) {
+      if (record.companyId) {
+        const companyName = companies.get(record.companyId);
+        if (companyName) record.companyName = companyName;
+      }
+    }
+    const index = new DirectoryIndex(version, records);
+    this.indexes.set(tenantId, index);
+    return index;
+  }
+
+  /** Loads records (a CSV import, the sandbox's seed) and bumps the directory's version. */
+  async importDirectory(tenantId: string, fixture: DirectoryFixture): Promise<number> {
+    const pk = tenantPartition(tenantId);
+    const updatedAt = this.now().toISOString();
+    const docs: RecordDoc[] = [
+      ...fixture.companies.map((c) => ({
+        id: c.id,
+        pk,
+        type: 'company' as const,
+        name: c.name,
+        sortName: c.name.toLowerCase(),
+        emails: [],
+        ...(c.phone ? { phone: c.phone } : {}),
+        updatedAt,
+      })),
+      ...fixture.contacts.map((c) => ({
+        id: c.id,
+        pk,
+        type: 'contact' as const,
+        name: `${c.firstName} ${c.lastName}`,
+        sortName: `${c.lastName} ${c.firstName}`.toLowerCase(),
+        emails: c.emails,
+        ...(c.phone ? { phone: c.phone } : {}),
+        ...(c.title ? { role: c.title } : {}),
+        ...(c.companyId ? { companyId: c.companyId } : {}),
+        updatedAt,
+      })),
+      ...fixture.candidates.map((c) => ({
+        id: c.id,
+        pk,
+        type: 'candidate' as const,
+        name: `${c.firstName} ${c.lastName}`,
+        sortName: `${c.lastName} ${c.firstName}`.toLowerCase(),
+        emails: c.emails,
+        ...(c.phone ? { phone: c.phone } : {}),
+        ...(c.role ? { role: c.role } : {}),
+        updatedAt,
+      })),
+    ];
+    for (const doc of docs) await this.items.upsert(doc);
+    return this.bumpVersion(pk);
+  }
+
+  async hasDirectory(tenantId: string): Promise<boolean> {
+    return (await this.items.read(tenantPartition(tenantId), VERSION_ID)) !== undefined;
+  }
+
+  private async bumpVersion(pk: string): Promise<number> {
+    for (;;) {
+      const current = await this.items.read(pk, VERSION_ID);
+      const version = ((current?.value as VersionDoc | undefined)?.version ?? 0) + 1;
+      const doc: VersionDoc = { id: VERSION_ID, pk, type: 'meta', version };
+      try {
+        if (current) await this.items.replace(doc, { ifMatch: current.etag });
+        else await this.items.create(doc);
+        return version;
+      } catch (error) {
+        if (!AppError.is(error, 'store.precondition_failed') && !AppError.is(error, 'store.conflict'))
+          throw error;
+      }
+    }
+  }
+
+  static activityId(tenantId: string, userId: string, messageKey: string): string {
+    const digest = createHash('sha256')
+      .update(`${tenantId}\u0000${userId}\u0000${messageKey}`)
+      .digest('base64url');
+    return `activity-${digest.slice(0, 32)}`;
+  }
+
+  async recordActivity(input: ActivityInput): Promise<ActivityResult> {
+    const pk = tenantPartition(input.tenantId);
+    const id = BuiltinCrm.activityId(input.tenantId, input.userId, input.messageKey);
+    const attachments = [];
+    for (const attachment of input.attachments) {
+      const bytes = Buffer.from(attachment.contentBase64, 'base64');
+      const ref = await this.attachments.put(
+        attachmentKey(input.tenantId, id, attachment.name),
+        bytes,
+        attachment.contentType,
+      );
+      attachments.push({
+        name: attachment.name,
+        contentType: attachment.contentType,
+        size: bytes.length,
+        ref,
+      });
+    }
+    const doc: ActivityDoc = {
+      id,
+      pk,
+      type: 'activity',
+      messageKey: input.messageKey,
+      messageId: input.messageId,
+      userId: input.userId,
+      ...(input.subject !== undefined ? { subject: input.subject } : {}),
+      ...(input.from ? { from: input.from } : {}),
+      to: input.to,
+      cc: input.cc,
+      direction: input.direction,
+      occurredAt: input.occurredAt,
+      ...(input.body ? { body: input.body } : {}),
+      attachments,
+      ...(input.webLink ? { webLink: input.webLink } : {}),
+      links: input.links,
+      linkIds: input.links.map((l) => l.id),
+      createdAt: this.now().toISOString(),
+    };
+    const size = Buffer.byteLength(JSON.stringify(doc));
+    if (size > MAX_ACTIVITY_BYTES) {
+      throw new AppError(
+        'crm.rejected',
+        `the activity is ${Math.round(size / 1024)} KB; the CRM takes at most ${MAX_ACTIVITY_BYTES / 1000} KB`,
+        {
+          context: { size },
+        },
+      );
+    }
+    try {
+      await this.items.create(doc);
+      return { activityId: id, created: true };
+    } catch (error) {
+      if (!AppError.is(error, 'store.conflict')) throw this.unavailable(error);
+    }
+    await this.mergeLinks(pk, id, input.links);
+    return { activityId: id, created: false };
+  }
+
+  /** Associating or re-syncing an email that is already in the CRM adds links, never a second activity. */
+  private async mergeLinks(pk: string, id: string, links: ActivityInput['links']): Promise<void> {
+    for (;;) {
+      const current = await this.items.read(pk, id);
+      if (!current) throw new AppError('crm.unavailable', `activity ${id} vanished while adding links`);
+      const activity = current.value as ActivityDoc;
+      const missing = links.filter((l) => !activity.linkIds.includes(l.id));
+      if (missing.length === 0) return;
+      const merged: ActivityDoc = {
+        ...activity,
+        links: [...activity.links, ...missing],
+        linkIds: [...activity.linkIds, ...missing.map((l) => l.id)],
+      };
+      try {
+        await this.items.replace(merged, { ifMatch: current.etag });
+        return;
+      } catch (error) {
+        if (!AppError.is(error, 'store.precondition_failed')) throw this.unavailable(error);
+      }
+    }
+  }
+
+  private unavailable(error: unknown): unknown {
+    if (AppError.is(error, 'store.unavailable') || AppError.is(error, 'store.throttled')) {
+      return new AppError('crm.unavailable', `the CRM cannot be reached: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    return error;
+  }
+
+  async activity(tenantId: string, id: string): Promise<ActivityDoc | undefined> {
+    const found = await this.items.read(tenantPartition(tenantId), id);
+    return found?.value.type === 'activity' ? (found.value as ActivityDoc) : undefined;
+  }
+
+  async countActivities(tenantId: string): Promise<number> {
+    return this.items.count(tenantPartition(tenantId), [{ field: 'type', op: '=', value: 'activity' }]);
+  }
+
+  async search(tenantId: string, query: string, limit = 20): Promise<CrmRecord[]> {
+    const needle = query.trim().toLowerCase();
+    if (!needle) return [];
+    const index = await this.directory(tenantId);
+    return index.records
+      .filter(
+        (r) =>
+          r.name.toLowerCase().includes(needle) || r.emails.some((e) => e.toLowerCase().includes(needle)),
+      )
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .slice(0, limit);
+  }
+
+  async record(tenantId: string, id: string): Promise<CrmRecord | undefined> {
+    const found = await this.items.read(tenantPartition(tenantId), id);
+    const value = found?.value;
+    return value && value.type !== 'activity' && value.type !== 'meta' ? this.toRecord(value) : undefined;
+  }
+
+  deepLink(record: Pick<CrmRecord, 'id' | 'type'>): string {
+    return `${this.appUrl}/tab/records/${record.type}/${encodeURIComponent(record.id)}`;
+  }
+
+  private toRecord(doc: RecordDoc): CrmRecord {
+    return {
+      id: doc.id,
+      type: doc.type,
+      name: doc.name,
+      emails: doc.emails,
+      ...(doc.phone ? { phone: doc.phone } : {}),
+      ...(doc.role ? { role: doc.role } : {}),
+      ...(doc.companyId ? { companyId: doc.companyId } : {}),
+    };
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * The CRM port: what the sync and the bot need from a recruiting CRM. The built-in CRM (records in
+ * our store) is the first adapter; external CRMs (Bullhorn, Dataverse) come later behind the same one.
+ */
+
+export type CrmRecordType = 'candidate' | 'contact' | 'company';
+
+export interface CrmRecord {
+  id: string;
+  type: CrmRecordType;
+  name: string;
+  /** Every address the record has, as entered. */
+  emails: string[];
+  phone?: string;
+  /** Candidate: the role they are after. Contact: their title. */
+  role?: string;
+  companyId?: string;
+  companyName?: string;
+  lastActivityAt?: string;
+}
+
+/** A candidate or contact found by one of its addresses. */
+export interface DirectoryMatch {
+  record: CrmRecord;
+  address: string;
+}
+
+export interface Directory {
+  /** Candidates and contacts by address, case-insensitive, over every address a record has. */
+  lookup(addresses: readonly string[]): { candidates: DirectoryMatch[]; contacts: DirectoryMatch[] };
+}
+
+export type Visibility = 'metadata' | 'subject' | 'full';
+
+export interface ActivityInput {
+  tenantId: string;
+  userId: string;
+  /** What makes two copies the same email: the Internet Message-ID, else the Graph id. */
+  messageKey: string;
+  messageId: string;
+  subject?: string;
+  from?: string;
+  to: string[];
+  cc: string[];
+  direction: 'received' | 'sent';
+  occurredAt: string;
+  body?: { contentType: 'text' | 'html'; content: string };
+  attachments: Array<{ name: string; contentType: string; size: number; contentBase64: string }>;
+  webLink?: string;
+  /** Records to link: matched candidates and contacts, and companies if the user asked for them. */
+  links: Array<{ id: string; type: CrmRecordType }>;
+}
+
+export interface ActivityResult {
+  activityId: string;
+  /** False when the activity existed already (a retry, a copy, a moved message); links were merged. */
+  created: boolean;
+}
+
+export interface CrmConnector {
+  /** The tenant's directory for matching; cheap to call per run, refreshed when records change. */
+  directory(tenantId: string): Promise<Directory>;
+  /** Idempotent per (tenant, user, messageKey): never a second activity for the same email. */
+  recordActivity(input: ActivityInput): Promise<ActivityResult>;
+  search(tenantId: string, query: string, limit?: number): Promise<CrmRecord[]>;
+  record(tenantId: string, id: string): Promise<CrmRecord | undefined>;
+  /** Where "Show Candidate" / "Show Contact" go. */
+  deepLink(record: Pick<CrmRecord, 'id' | 'type'>): string;
+}

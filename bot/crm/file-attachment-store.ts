@@ -1,0 +1,43 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import type { AttachmentStore } from './attachment-store.port.ts';
+
+/** Attachments as files under a folder: the embedded counterpart of Blob Storage. */
+export class FileAttachmentStore implements AttachmentStore {
+  private readonly root: string;
+
+  constructor(root: string) {
+    this.root = resolve(root);
+  }
+
+  private path(key: string): string {
+    const path = resolve(this.root, key);
+    if (relative(this.root, path).startsWith('..'))
+      throw new Error(`attachment key escapes the store: ${key}`);
+    return path;
+  }
+
+  async put(key: string, bytes: Buffer): Promise<string> {
+    const path = this.path(key);
+    await mkdir(dirname(path), { recursive: true });
+    // Write then rename, so a crash never leaves half a file under the final name.
+    const temporary = `${path}.${process.pid}.tmp`;
+    await writeFile(temporary, bytes);
+    await rename(temporary, path);
+    return `file:${key}`;
+  }
+
+  async get(reference: string): Promise<Buffer | undefined> {
+    if (!reference.startsWith('file:')) return undefined;
+    try {
+      return await readFile(this.path(reference.slice(5)));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+}
+
+export function attachmentKey(...parts: string[]): string {
+  return join(...parts.map((p) => p.replace(/[^A-Za-z0-9._-]/g, '_')));
+}

@@ -1,0 +1,180 @@
+import { AppError } from '../errors/app-error.ts';
+
+/**
+ * HTTP to Microsoft Graph with the one retry policy: 429, 503 and 504 and dropped connections are
+ * retried, honouring Retry-After, with jittered exponential backoff; everything else becomes an
+ * AppError code the sync engine acts on. Requests for one mailbox run at most
+ * MAX_CONCURRENT_REQUESTS_PER_MAILBOX at a time.
+ */
+
+/** Exchange Online allows 4 concurrent requests per app per mailbox ("MailboxConcurrency" throttling). */
+export const MAX_CONCURRENT_REQUESTS_PER_MAILBOX = 4;
+
+export interface RetryPolicy {
+  maxRetries: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { maxRetries: 6, baseDelayMs: 500, maxDelayMs: 60_000 };
+
+export interface GraphHttpOptions {
+  baseUrl: string;
+  token: () => Promise<string>;
+  retry?: RetryPolicy;
+  /** Tests replace the wait between retries. */
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+class Semaphore {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+  private readonly limit: number;
+  constructor(limit: number) {
+    this.limit = limit;
+  }
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.active++;
+    try {
+      return await work();
+    } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
+const RETRYABLE_STATUS = new Set([429, 503, 504]);
+
+function retryAfterMs(header: string | null): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+async function errorBody(response: Response): Promise<{ code?: string; message?: string }> {
+  try {
+    const body = (await response.json()) as { error?: { code?: string; message?: string } };
+    return body.error ?? {};
+  } catch (error) {
+    return { message: `unreadable error body (${(error as Error).message})` };
+  }
+}
+
+export class GraphHttp {
+  private readonly options: GraphHttpOptions;
+  private readonly retry: RetryPolicy;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+  private readonly mailboxes = new Map<string, Semaphore>();
+  requestCount = 0;
+
+  constructor(options: GraphHttpOptions) {
+    this.options = options;
+    this.retry = options.retry ?? DEFAULT_RETRY;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.random = options.random ?? Math.random;
+  }
+
+  get baseUrl(): string {
+    return this.options.baseUrl;
+  }
+
+  async request<T>(
+    mailbox: string,
+    method: string,
+    pathOrUrl: string,
+    init: { headers?: Record<string, string>; body?: unknown } = {},
+  ): Promise<T> {
+    const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${this.options.baseUrl}${pathOrUrl}`;
+    let semaphore = this.mailboxes.get(mailbox);
+    if (!semaphore) {
+      semaphore = new Semaphore(MAX_CONCURRENT_REQUESTS_PER_MAILBOX);
+      this.mailboxes.set(mailbox, semaphore);
+    }
+    for (let attempt = 0; ; attempt++) {
+      const outcome = await semaphore.run(() => this.once(method, url, init));
+      if (outcome.ok) return outcome.value as T;
+      if (!outcome.retryable || attempt >= this.retry.maxRetries) throw outcome.error;
+      // Retry-After is the floor; backoff doubles from there, and jitter spreads a storm's retries.
+      const backoff = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** attempt);
+      const wait = Math.max(outcome.retryAfterMs ?? 0, backoff * (0.5 + this.random() / 2));
+      await this.sleep(Math.min(wait, this.retry.maxDelayMs));
+    }
+  }
+
+  private async once(
+    method: string,
+    url: string,
+    init: { headers?: Record<string, string>; body?: unknown },
+  ): Promise<
+    { ok: true; value: unknown } | { ok: false; retryable: boolean; retryAfterMs?: number; error: AppError }
+  > {
+    this.requestCount++;
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method,
+        headers: {
+          authorization: `Bearer ${await this.options.token()}`,
+          ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...init.headers,
+        },
+        ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+        signal: AbortSignal.timeout(100_000),
+      });
+    } catch (error) {
+      return {
+        ok: false,
+        retryable: true,
+        error: new AppError(
+          'mail.unavailable',
+          `Microsoft Graph could not be reached: ${(error as Error).message}`,
+          {
+            cause: error,
+            context: { network: true },
+          },
+        ),
+      };
+    }
+    if (response.ok) {
+      const text = await response.text();
+      return { ok: true, value: text ? JSON.parse(text) : undefined };
+    }
+    const body = await errorBody(response);
+    const context = { status: response.status, graphCode: body.code };
+    const message =
+      `Microsoft Graph answered ${response.status} ${body.code ?? ''}: ${body.message ?? ''}`.trim();
+    if (RETRYABLE_STATUS.has(response.status)) {
+      const code = response.status === 429 ? 'mail.throttled' : 'mail.unavailable';
+      const wait = retryAfterMs(response.headers.get('retry-after'));
+      return {
+        ok: false,
+        retryable: true,
+        ...(wait !== undefined ? { retryAfterMs: wait } : {}),
+        error: new AppError(code, message, { context }),
+      };
+    }
+    const code =
+      response.status === 401 || response.status === 403
+        ? 'mail.needs_consent'
+        : response.status === 404
+          ? 'mail.not_found'
+          : response.status === 410 || body.code === 'syncStateNotFound' || body.code === 'resyncRequired'
+            ? 'mail.delta_reset'
+            : response.status >= 500
+              ? 'mail.unavailable'
+              : 'mail.bad_request';
+    return {
+      ok: false,
+      retryable: response.status >= 500 && code === 'mail.unavailable',
+      error: new AppError(code, message, {
+        context: { ...context, location: response.headers.get('location') },
+      }),
+    };
+  }
+}

@@ -1,0 +1,257 @@
+import type { Attachment, MailFolder, Message, Recipient, User } from '@microsoft/microsoft-graph-types';
+import type { GraphHttp } from './graph-http.ts';
+import type {
+  DeltaPage,
+  EmailAddress,
+  MailAttachment,
+  MailboxInfo,
+  MailFolderInfo,
+  MailMessage,
+  MailSource,
+  MessageDetail,
+  WellKnownFolderName,
+} from './mail-source.port.ts';
+
+/**
+ * Microsoft Graph mail, real or sandbox. Folder sync reads message delta pages with everything the
+ * sync stores selected, so one request carries a page of messages; single GETs are only for
+ * sync-selected and for a degraded retry.
+ */
+
+/**
+ * Graph documents no ceiling for Outlook delta pages; its list APIs cap `$top` at 1000, and asking
+ * for more than a service honours only gets its own maximum back.
+ */
+export const DELTA_PAGE_SIZE = 1000;
+
+const HEADER_FIELDS = [
+  'id',
+  'internetMessageId',
+  'conversationId',
+  'parentFolderId',
+  'subject',
+  'from',
+  'sender',
+  'toRecipients',
+  'ccRecipients',
+  'bccRecipients',
+  'receivedDateTime',
+  'sentDateTime',
+  'isDraft',
+  'hasAttachments',
+  'webLink',
+];
+const SELECT: Record<MessageDetail, string> = {
+  full: [...HEADER_FIELDS, 'body'].join(','),
+  headers_body: [...HEADER_FIELDS, 'body'].join(','),
+  headers: HEADER_FIELDS.join(','),
+};
+const PREFER_IMMUTABLE = 'IdType="ImmutableId"';
+const WELL_KNOWN: WellKnownFolderName[] = [
+  'inbox',
+  'sentitems',
+  'deleteditems',
+  'junkemail',
+  'outbox',
+  'drafts',
+  'archive',
+];
+
+function address(recipient: Recipient | null | undefined): EmailAddress | undefined {
+  const email = recipient?.emailAddress;
+  if (!email?.address) return undefined;
+  return { name: email.name ?? email.address, address: email.address };
+}
+
+function addresses(list: Recipient[] | null | undefined): EmailAddress[] {
+  return (list ?? []).map(address).filter((a): a is EmailAddress => a !== undefined);
+}
+
+export function toMailMessage(message: Message, folderId?: string): MailMessage {
+  const from = address(message.from) ?? address(message.sender);
+  const body =
+    message.body?.content !== undefined && message.body?.content !== null ? message.body : undefined;
+  return {
+    id: String(message.id),
+    ...(message.internetMessageId ? { internetMessageId: message.internetMessageId } : {}),
+    ...(message.conversationId ? { conversationId: message.conversationId } : {}),
+    folderId: message.parentFolderId ?? folderId ?? '',
+    subject: message.subject ?? '',
+    ...(from ? { from } : {}),
+    to: addresses(message.toRecipients),
+    cc: addresses(message.ccRecipients),
+    bcc: addresses(message.bccRecipients),
+    receivedAt: message.receivedDateTime ?? message.sentDateTime ?? new Date(0).toISOString(),
+    ...(message.sentDateTime ? { sentAt: message.sentDateTime } : {}),
+    isDraft: message.isDraft === true,
+    hasAttachments: message.hasAttachments === true,
+    ...(body
+      ? { body: { contentType: body.contentType === 'html' ? 'html' : 'text', content: body.content ?? '' } }
+      : {}),
+    ...(message.webLink ? { webLink: message.webLink } : {}),
+  };
+}
+
+export class GraphMailSource implements MailSource {
+  private readonly http: GraphHttp;
+
+  constructor(http: GraphHttp) {
+    this.http = http;
+  }
+
+  get requestCount(): number {
+    return this.http.requestCount;
+  }
+
+  private user(userId: string): string {
+    return `/users/${encodeURIComponent(userId)}`;
+  }
+
+  async mailbox(userId: string): Promise<MailboxInfo> {
+    const user = await this.http.request<User>(
+      userId,
+      'GET',
+      `${this.user(userId)}?$select=id,displayName,mail,userPrincipalName,proxyAddresses`,
+    );
+    const own = new Set<string>();
+    for (const a of [user.mail, user.userPrincipalName]) if (a) own.add(a.toLowerCase());
+    for (const proxy of user.proxyAddresses ?? []) {
+      if (/^smtp:/i.test(proxy)) own.add(proxy.slice(5).toLowerCase());
+    }
+    return { id: String(user.id), displayName: user.displayName ?? '', addresses: [...own] };
+  }
+
+  async folders(userId: string): Promise<MailFolderInfo[]> {
+    const wellKnown = await this.wellKnownIds(userId);
+    const byId = new Map(Object.entries(wellKnown).map(([name, id]) => [id, name as WellKnownFolderName]));
+    const result: MailFolderInfo[] = [];
+    const walk = async (path: string, parentPath: string) => {
+      let url: string | undefined = `${path}?$top=250`;
+      while (url) {
+        const page: { value: MailFolder[]; '@odata.nextLink'?: string } = await this.http.request(
+          userId,
+          'GET',
+          url,
+        );
+        for (const folder of page.value) {
+          const id = String(folder.id);
+          const folderPath = parentPath ? `${parentPath}/${folder.displayName}` : String(folder.displayName);
+          const wellKnownName = byId.get(id);
+          result.push({
+            id,
+            displayName: folder.displayName ?? '',
+            parentFolderId: folder.parentFolderId ?? '',
+            path: folderPath,
+            ...(wellKnownName ? { wellKnownName } : {}),
+            totalItemCount: folder.totalItemCount ?? 0,
+            childFolderCount: folder.childFolderCount ?? 0,
+          });
+          if ((folder.childFolderCount ?? 0) > 0) {
+            await walk(`${this.user(userId)}/mailFolders/${encodeURIComponent(id)}/childFolders`, folderPath);
+          }
+        }
+        url = page['@odata.nextLink'];
+      }
+    };
+    await walk(`${this.user(userId)}/mailFolders`, '');
+    return result;
+  }
+
+  /** The well-known folders' ids in one `$batch` request. */
+  private async wellKnownIds(userId: string): Promise<Partial<Record<WellKnownFolderName, string>>> {
+    const answer = await this.http.request<{
+      responses: Array<{ id: string; status: number; body?: MailFolder }>;
+    }>(userId, 'POST', '/$batch', {
+      body: {
+        requests: WELL_KNOWN.map((name) => ({
+          id: name,
+          method: 'GET',
+          url: `${this.user(userId)}/mailFolders/${name}?$select=id`,
+        })),
+      },
+    });
+    const ids: Partial<Record<WellKnownFolderName, string>> = {};
+    for (const response of answer.responses) {
+      if (response.status === 200 && response.body?.id)
+        ids[response.id as WellKnownFolderName] = response.body.id;
+    }
+    return ids;
+  }
+
+  async deltaPage(userId: string, folderId: string, link?: string): Promise<DeltaPage> {
+    const url =
+      link ??
+      `${this.user(userId)}/mailFolders/${encodeURIComponent(folderId)}/messages/delta?$select=${SELECT.full}`;
+    const page = await this.http.request<{
+      value: Array<Message & { '@removed'?: unknown }>;
+      '@odata.nextLink'?: string;
+      '@odata.deltaLink'?: string;
+    }>(userId, 'GET', url, {
+      headers: { prefer: `odata.maxpagesize=${DELTA_PAGE_SIZE}, ${PREFER_IMMUTABLE}` },
+    });
+    const messages: MailMessage[] = [];
+    const removed: string[] = [];
+    for (const item of page.value) {
+      if (item['@removed']) removed.push(String(item.id));
+      else messages.push(toMailMessage(item, folderId));
+    }
+    return {
+      messages,
+      removed,
+      ...(page['@odata.nextLink'] ? { nextLink: page['@odata.nextLink'] } : {}),
+      ...(page['@odata.deltaLink'] ? { deltaLink: page['@odata.deltaLink'] } : {}),
+    };
+  }
+
+  async message(userId: string, messageId: string, detail: MessageDetail): Promise<MailMessage> {
+    const message = await this.http.request<Message>(
+      userId,
+      'GET',
+      `${this.user(userId)}/messages/${encodeURIComponent(messageId)}?$select=${SELECT[detail]}`,
+      { headers: { prefer: PREFER_IMMUTABLE } },
+    );
+    return toMailMessage(message);
+  }
+
+  async attachments(userId: string, messageId: string, maxBytes: number) {
+    const base = `${this.user(userId)}/messages/${encodeURIComponent(messageId)}/attachments`;
+    const list = await this.http.request<{ value: Attachment[] }>(
+      userId,
+      'GET',
+      `${base}?$select=id,name,contentType,size,isInline`,
+      {
+        headers: { prefer: PREFER_IMMUTABLE },
+      },
+    );
+    const included: MailAttachment[] = [];
+    const leftOut: Array<{ name: string; size: number }> = [];
+    let total = 0;
+    for (const item of list.value) {
+      const size = item.size ?? 0;
+      if (total + size > maxBytes) {
+        leftOut.push({ name: item.name ?? 'attachment', size });
+        continue;
+      }
+      const full = await this.http.request<Attachment & { contentBytes?: string }>(
+        userId,
+        'GET',
+        `${base}/${encodeURIComponent(String(item.id))}`,
+        { headers: { prefer: PREFER_IMMUTABLE } },
+      );
+      if (full.contentBytes === undefined) {
+        // An attached Outlook item or a cloud link: nothing to store as a file.
+        leftOut.push({ name: item.name ?? 'attachment', size });
+        continue;
+      }
+      total += size;
+      included.push({
+        id: String(item.id),
+        name: item.name ?? 'attachment',
+        contentType: item.contentType ?? 'application/octet-stream',
+        size,
+        contentBase64: full.contentBytes,
+      });
+    }
+    return { included, leftOut };
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * The mail source port: what the sync needs from a mailbox. One adapter, Graph, serves both the
+ * real Microsoft Graph and the Microsoft 365 sandbox; they differ only by base URL and credentials.
+ */
+
+export interface EmailAddress {
+  name: string;
+  address: string;
+}
+
+export interface MailboxInfo {
+  id: string;
+  displayName: string;
+  /** Every address that is the user's own: primary, UPN and aliases. Never matched to CRM records. */
+  addresses: string[];
+}
+
+export type WellKnownFolderName =
+  'inbox' | 'sentitems' | 'deleteditems' | 'junkemail' | 'outbox' | 'drafts' | 'archive';
+
+export interface MailFolderInfo {
+  id: string;
+  displayName: string;
+  parentFolderId: string;
+  /** Path from the top, e.g. "Inbox/Clients/Contoso". */
+  path: string;
+  wellKnownName?: WellKnownFolderName;
+  totalItemCount: number;
+  childFolderCount: number;
+}
+
+export interface MailMessage {
+  /** Immutable id: stays the same when the message moves between folders. */
+  id: string;
+  internetMessageId?: string;
+  conversationId?: string;
+  folderId: string;
+  subject: string;
+  from?: EmailAddress;
+  to: EmailAddress[];
+  cc: EmailAddress[];
+  bcc: EmailAddress[];
+  receivedAt: string;
+  sentAt?: string;
+  isDraft: boolean;
+  hasAttachments: boolean;
+  body?: { contentType: 'text' | 'html'; content: string };
+  webLink?: string;
+}
+
+export interface MailAttachment {
+  id: string;
+  name: string;
+  contentType: string;
+  size: number;
+  contentBase64: string;
+}
+
+export interface DeltaPage {
+  messages: MailMessage[];
+  /** Immutable ids of messages that left the folder (moved or deleted). */
+  removed: string[];
+  /** Present while the round has more pages. */
+  nextLink?: string;
+  /** Present on the last page: where the next round starts. */
+  deltaLink?: string;
+}
+
+/** How much of a message to fetch: the seeds' three attempts. */
+export type MessageDetail = 'full' | 'headers_body' | 'headers';
+
+export interface MailSource {
+  mailbox(userId: string): Promise<MailboxInfo>;
+  folders(userId: string): Promise<MailFolderInfo[]>;
+  /** One page of a folder's delta round; no link starts a new round. */
+  deltaPage(userId: string, folderId: string, link?: string): Promise<DeltaPage>;
+  message(userId: string, messageId: string, detail: MessageDetail): Promise<MailMessage>;
+  /** Attachments of a message up to `maxBytes` in all; the rest are named in `leftOut`. */
+  attachments(
+    userId: string,
+    messageId: string,
+    maxBytes: number,
+  ): Promise<{ included: MailAttachment[]; leftOut: Array<{ name: string; size: number }> }>;
+  /** Graph requests made so far, for benchmarks. */
+  readonly requestCount: number;
+}

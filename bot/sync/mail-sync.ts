@@ -1,0 +1,481 @@
+import { randomUUID } from 'node:crypto';
+import type { ActivityInput, CrmConnector, Directory } from '../crm/crm.port.ts';
+import { AppError } from '../errors/app-error.ts';
+import type { Logger } from '../logging/logger.ts';
+import type {
+  MailFolderInfo,
+  MailMessage,
+  MailSource,
+  MessageDetail,
+} from '../mail-source/mail-source.port.ts';
+import {
+  ATTEMPT_DETAILS,
+  type LedgerEntry,
+  type LedgerRepository,
+  type LedgerStatus,
+  type MessageFacts,
+  transitions,
+} from './ledger.ts';
+import { directionOf, type MatchResult, matchMessage } from './matching.ts';
+import type { SyncEvents } from './sync-events.ts';
+import {
+  effectiveCutoff,
+  type SyncSettings,
+  type SyncSettingsRepository,
+  syncSettingsSchema,
+} from './sync-settings.ts';
+import type { RunSummary, SyncMode, SyncStateRepository, SyncTrigger } from './sync-state.ts';
+
+/**
+ * The mail sync: folder delta pages, filtered, matched and written to the CRM and the ledger. Every
+ * step is safe to repeat: a folder's cursor is saved only after its page's items are in the ledger,
+ * and the CRM writes one activity per email whatever happens, so a crash, a retry or a duplicate
+ * notification never loses an email or makes a second activity.
+ */
+
+export interface UserRef {
+  tenantId: string;
+  userId: string;
+}
+
+/** Automatic sync never touches these, as in the seeds. */
+export const NEVER_AUTOMATIC = new Set(['deleteditems', 'outbox', 'junkemail']);
+/** Messages of a page processed at once; the Graph client caps requests per mailbox on its own. */
+const PAGE_CONCURRENCY = 8;
+/** A folder whose delta is reset more often than this in one run is left for the next run. */
+const MAX_RESETS_PER_FOLDER = 3;
+
+export interface MailSyncDeps {
+  mailSource: MailSource;
+  crm: CrmConnector;
+  ledger: LedgerRepository;
+  settings: SyncSettingsRepository;
+  state: SyncStateRepository;
+  events: SyncEvents;
+  logger: Logger;
+  now?: () => Date;
+}
+
+interface RunContext {
+  user: UserRef;
+  pk: string;
+  runId: string;
+  mode: SyncMode;
+  trigger: SyncTrigger;
+  settings: SyncSettings;
+  ownAddresses: Set<string>;
+  internalDomains: Set<string>;
+  sentFolderIds: Set<string>;
+  directory: Directory;
+  cutoff: Date;
+  force: boolean;
+  summary: RunSummary;
+  total: number;
+  byStatus: Record<LedgerStatus, number>;
+}
+
+type ItemOutcome = 'synced' | 'noMatch' | 'errors' | 'skipped' | 'alreadySynced';
+
+/** Errors that stop the run (and keep its place) rather than count against an email. */
+function stopsRun(error: unknown): boolean {
+  if (!(error instanceof AppError)) return false;
+  if (error.code === 'mail.needs_consent' || error.code === 'mail.throttled') return true;
+  if (error.code === 'mail.unavailable') return error.context.network === true;
+  return (
+    error.code === 'crm.unavailable' || error.code === 'store.unavailable' || error.code === 'store.throttled'
+  );
+}
+
+async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await work(item);
+    }
+  });
+  await Promise.all(runners);
+}
+
+export class MailSync {
+  private readonly deps: MailSyncDeps;
+  private readonly now: () => Date;
+
+  constructor(deps: MailSyncDeps) {
+    this.deps = deps;
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** Sync all, automatic or resend all, over the user's selected folders (or the ones given). */
+  async run(
+    user: UserRef,
+    options: { mode: Exclude<SyncMode, 'selected'>; trigger: SyncTrigger; folders?: string[] },
+  ): Promise<RunSummary> {
+    const summary = this.newSummary(options.mode, options.trigger);
+    const stored = await this.deps.settings.get(user.tenantId, user.userId);
+    if (!stored || !stored.settings.emailSync || (options.mode === 'automatic' && !stored.settings.active)) {
+      summary.status = 'disabled';
+      summary.note = !stored || !stored.settings.emailSync ? 'email sync is turned off' : 'sync is paused';
+      return this.finish(user, summary);
+    }
+    try {
+      const ctx = await this.context(user, stored.settings, summary);
+      const folders = this.folderSelection(
+        ctx,
+        await this.deps.mailSource.folders(user.userId),
+        options.folders,
+      );
+      ctx.total = folders.reduce((sum, f) => sum + f.totalItemCount, 0);
+      summary.folders = folders.length;
+      for (const folder of folders) await this.syncFolder(ctx, folder);
+      summary.status = 'completed';
+    } catch (error) {
+      await this.stopped(user, summary, error);
+    }
+    return this.finish(user, summary);
+  }
+
+  /** Sync selected: one email, whatever the folder settings say; an Error item gets three fresh attempts. */
+  async syncSelected(
+    user: UserRef,
+    messageId: string,
+    trigger: SyncTrigger = 'manual',
+  ): Promise<{ summary: RunSummary; entry?: LedgerEntry }> {
+    const summary = this.newSummary('selected', trigger);
+    const stored = await this.deps.settings.get(user.tenantId, user.userId);
+    const settings = stored?.settings ?? syncSettingsSchema.parse({ enabledAt: this.now().toISOString() });
+    try {
+      const ctx = await this.context(user, settings, summary);
+      const folders = await this.deps.mailSource.folders(user.userId);
+      for (const f of folders) if (f.wellKnownName === 'sentitems') ctx.sentFolderIds.add(f.id);
+      const message = await this.deps.mailSource.message(user.userId, messageId, 'full');
+      const previous = await this.deps.ledger.get(user.tenantId, user.userId, message.id);
+      this.count(ctx, await this.processItem(ctx, message, previous, true));
+      summary.status = 'completed';
+    } catch (error) {
+      await this.stopped(user, summary, error);
+    }
+    const entry = await this.deps.ledger.get(user.tenantId, user.userId, messageId);
+    return { summary: await this.finish(user, summary), ...(entry ? { entry } : {}) };
+  }
+
+  private newSummary(mode: SyncMode, trigger: SyncTrigger): RunSummary {
+    const now = this.now().toISOString();
+    return {
+      runId: randomUUID(),
+      mode,
+      trigger,
+      status: 'completed',
+      startedAt: now,
+      finishedAt: now,
+      folders: 0,
+      processed: 0,
+      synced: 0,
+      noMatch: 0,
+      errors: 0,
+      skipped: 0,
+      alreadySynced: 0,
+      activitiesCreated: 0,
+    };
+  }
+
+  private async context(user: UserRef, settings: SyncSettings, summary: RunSummary): Promise<RunContext> {
+    const [mailbox, directory, previous] = await Promise.all([
+      this.deps.mailSource.mailbox(user.userId),
+      this.deps.crm.directory(user.tenantId),
+      this.deps.state.mailbox(user.tenantId, user.userId),
+    ]);
+    if (previous?.status === 'paused') this.deps.events.emit('resumed', { ...user });
+    const ownAddresses = new Set(
+      [...mailbox.addresses, ...settings.extraOwnAddresses].map((a) => a.toLowerCase()),
+    );
+    const internalDomains = new Set([
+      ...[...ownAddresses].map((a) => a.slice(a.lastIndexOf('@') + 1)),
+      ...settings.internalDomains,
+    ]);
+    return {
+      user,
+      pk: this.deps.ledger.partition(user.tenantId, user.userId),
+      runId: summary.runId,
+      mode: summary.mode,
+      trigger: summary.trigger,
+      settings,
+      ownAddresses,
+      internalDomains,
+      sentFolderIds: new Set(),
+      directory,
+      cutoff: effectiveCutoff(settings, this.now()),
+      force: summary.mode === 'resend_all',
+      summary,
+      total: 0,
+      byStatus: { synced: 0, no_match: 0, error: 0, pending: 0 },
+    };
+  }
+
+  /** The selected folders and, unless turned off, their subfolders; automatic sync drops the never-synced ones. */
+  private folderSelection(ctx: RunContext, all: MailFolderInfo[], only?: string[]): MailFolderInfo[] {
+    for (const f of all) if (f.wellKnownName === 'sentitems') ctx.sentFolderIds.add(f.id);
+    const refs = (only ?? ctx.settings.folders).map((r) => r.toLowerCase());
+    const picked = new Set(
+      all
+        .filter(
+          (f) => refs.includes(f.id.toLowerCase()) || (f.wellKnownName && refs.includes(f.wellKnownName)),
+        )
+        .map((f) => f.id),
+    );
+    if (ctx.settings.includeSubfolders) {
+      let grew = true;
+      while (grew) {
+        grew = false;
+        for (const f of all) {
+          if (!picked.has(f.id) && picked.has(f.parentFolderId)) {
+            picked.add(f.id);
+            grew = true;
+          }
+        }
+      }
+    }
+    const never = new Set(
+      all.filter((f) => f.wellKnownName && NEVER_AUTOMATIC.has(f.wellKnownName)).map((f) => f.id),
+    );
+    const underNever = (f: MailFolderInfo): boolean =>
+      never.has(f.id) ||
+      (f.parentFolderId !== '' && all.some((p) => p.id === f.parentFolderId && underNever(p)));
+    return all.filter((f) => picked.has(f.id) && !(ctx.mode === 'automatic' && underNever(f)));
+  }
+
+  private async syncFolder(ctx: RunContext, folder: MailFolderInfo): Promise<void> {
+    const { tenantId, userId } = ctx.user;
+    let cursor = await this.deps.state.cursor(tenantId, userId, folder.id);
+    // Resend all starts a fresh round; an interrupted one resumes where it was, still forced.
+    let link = ctx.force && !cursor?.forced ? undefined : cursor?.link;
+    const forced = ctx.force || (cursor?.forced ?? false);
+    let resets = 0;
+    for (;;) {
+      let page: Awaited<ReturnType<MailSource['deltaPage']>>;
+      try {
+        page = await this.deps.mailSource.deltaPage(userId, folder.id, link);
+      } catch (error) {
+        if (!AppError.is(error, 'mail.delta_reset') || resets >= MAX_RESETS_PER_FOLDER) throw error;
+        // Graph's sync reset: start the folder over; the ledger keeps it from syncing anything twice.
+        resets++;
+        this.deps.logger.warn({ folder: folder.path, resets }, 'delta reset; starting the folder over');
+        await this.deps.state.clearCursor(tenantId, userId, folder.id);
+        link = undefined;
+        cursor = undefined;
+        continue;
+      }
+      const runCtx = forced === ctx.force ? ctx : { ...ctx, force: forced };
+      const existing = await this.deps.ledger.getMany(
+        ctx.pk,
+        page.messages.map((m) => m.id),
+      );
+      await pool(page.messages, PAGE_CONCURRENCY, async (message) => {
+        this.count(ctx, await this.processItem(runCtx, message, existing.get(message.id), false));
+      });
+      const next = page.nextLink ?? page.deltaLink;
+      if (!next)
+        throw new AppError(
+          'mail.bad_request',
+          `delta page for ${folder.path} had neither nextLink nor deltaLink`,
+        );
+      // Saved only now that every item of the page is in the ledger.
+      await this.deps.state.saveCursor(tenantId, userId, folder.id, next, page.nextLink ? forced : false);
+      this.deps.events.emit('progress', {
+        ...ctx.user,
+        runId: ctx.runId,
+        mode: ctx.mode,
+        folder: folder.path,
+        processed: ctx.summary.processed,
+        total: Math.max(ctx.total, ctx.summary.processed),
+        byStatus: { ...ctx.byStatus },
+      });
+      if (!page.nextLink) return;
+      link = page.nextLink;
+    }
+  }
+
+  private count(ctx: RunContext, outcome: ItemOutcome): void {
+    ctx.summary.processed++;
+    ctx.summary[outcome]++;
+    if (outcome === 'synced' || outcome === 'alreadySynced') ctx.byStatus.synced++;
+    else if (outcome === 'noMatch') ctx.byStatus.no_match++;
+    else if (outcome === 'errors') ctx.byStatus.error++;
+  }
+
+  private async processItem(
+    ctx: RunContext,
+    message: MailMessage,
+    previous: LedgerEntry | undefined,
+    selected: boolean,
+  ): Promise<ItemOutcome> {
+    if (message.isDraft) return 'skipped';
+    if (!selected && new Date(message.receivedAt) < ctx.cutoff) return 'skipped';
+    if (previous && !selected) {
+      if (previous.status === 'error') return 'skipped';
+      if (!ctx.force && (previous.status === 'synced' || previous.status === 'no_match'))
+        return 'alreadySynced';
+    }
+    const direction = directionOf(message, ctx.ownAddresses, ctx.sentFolderIds);
+    const facts: MessageFacts = {
+      messageId: message.id,
+      ...(message.internetMessageId ? { internetMessageId: message.internetMessageId } : {}),
+      folderId: message.folderId,
+      subject: ctx.settings.visibility === 'metadata' ? '' : message.subject,
+      ...(message.from ? { from: message.from.address } : {}),
+      receivedAt: message.receivedAt,
+      direction,
+    };
+    const match = matchMessage(message, {
+      direction,
+      ownAddresses: ctx.ownAddresses,
+      internalDomains: ctx.internalDomains,
+      matchAllParticipants: ctx.settings.matchAllParticipants,
+      skipInternalOnly: ctx.settings.skipInternalOnly,
+      blocklist: ctx.settings.blocklist,
+      directory: ctx.directory,
+    });
+    const now = () => this.now().toISOString();
+    if (match.kind === 'no_match') {
+      await this.deps.ledger.put(transitions.noMatch(ctx.pk, facts, previous, match.reason, now()));
+      return 'noMatch';
+    }
+    const failures: string[] = [];
+    for (const [index, detail] of ATTEMPT_DETAILS.entries()) {
+      try {
+        const { input, notes } = await this.activityInput(ctx, message, direction, match, detail);
+        const result = await this.deps.crm.recordActivity(input);
+        if (result.created) ctx.summary.activitiesCreated++;
+        await this.deps.ledger.put(
+          transitions.synced(
+            ctx.pk,
+            facts,
+            previous,
+            {
+              activityId: result.activityId,
+              linkType: match.linkType,
+              candidates: match.candidates.map((c) => c.record.id),
+              contacts: match.contacts.map((c) => c.record.id),
+              detail,
+              failedAttempts: index,
+              notes: [...notes, ...(failures.length ? [`earlier attempts: ${failures.join(' | ')}`] : [])],
+            },
+            now(),
+          ),
+        );
+        return 'synced';
+      } catch (error) {
+        if (stopsRun(error)) throw error;
+        failures.push((error as Error).message);
+        this.deps.logger.warn(
+          { messageId: message.id, detail, err: { message: (error as Error).message } },
+          'sync attempt failed',
+        );
+      }
+    }
+    const note = failures.at(-1) ?? 'failed';
+    await this.deps.ledger.put(transitions.failed(ctx.pk, facts, previous, failures.length, note, now()));
+    this.deps.events.emit('itemError', {
+      ...ctx.user,
+      runId: ctx.runId,
+      messageId: message.id,
+      subject: facts.subject,
+      note,
+    });
+    return 'errors';
+  }
+
+  /** The activity for one attempt: less of the email each time, and only what the user lets through. */
+  private async activityInput(
+    ctx: RunContext,
+    message: MailMessage,
+    direction: 'received' | 'sent',
+    match: Extract<MatchResult, { kind: 'matched' }>,
+    detail: MessageDetail,
+  ) {
+    const notes: string[] = [];
+    const visibility = ctx.settings.visibility;
+    let attachments: ActivityInput['attachments'] = [];
+    if (detail === 'full' && visibility === 'full' && ctx.settings.attachments && message.hasAttachments) {
+      const fetched = await this.deps.mailSource.attachments(
+        ctx.user.userId,
+        message.id,
+        ctx.settings.attachmentMaxMb * 1024 * 1024,
+      );
+      attachments = fetched.included.map((a) => ({
+        name: a.name,
+        contentType: a.contentType,
+        size: a.size,
+        contentBase64: a.contentBase64,
+      }));
+      if (fetched.leftOut.length > 0) {
+        notes.push(
+          `attachments over the ${ctx.settings.attachmentMaxMb} MB limit left out: ${fetched.leftOut.map((a) => `${a.name} (${Math.round(a.size / 1048576)} MB)`).join(', ')}`,
+        );
+      }
+    }
+    const links = [...match.candidates, ...match.contacts].map((m) => ({
+      id: m.record.id,
+      type: m.record.type,
+    }));
+    if (ctx.settings.linkCompanies) {
+      for (const m of match.contacts)
+        if (m.record.companyId && !links.some((l) => l.id === m.record.companyId))
+          links.push({ id: m.record.companyId, type: 'company' });
+    }
+    const input: ActivityInput = {
+      tenantId: ctx.user.tenantId,
+      userId: ctx.user.userId,
+      messageKey: message.internetMessageId ?? message.id,
+      messageId: message.id,
+      ...(visibility !== 'metadata' ? { subject: message.subject } : {}),
+      ...(message.from ? { from: message.from.address } : {}),
+      to: message.to.map((a) => a.address),
+      cc: message.cc.map((a) => a.address),
+      direction,
+      occurredAt: message.receivedAt,
+      ...(visibility === 'full' && detail !== 'headers' && message.body ? { body: message.body } : {}),
+      attachments,
+      ...(message.webLink ? { webLink: message.webLink } : {}),
+      links,
+    };
+    return { input, notes };
+  }
+
+  private async stopped(user: UserRef, summary: RunSummary, error: unknown): Promise<void> {
+    const note = (error as Error).message;
+    if (AppError.is(error, 'mail.needs_consent')) {
+      summary.status = 'needs_consent';
+      summary.note = `Microsoft Graph refused access to the mailbox: ${note}`;
+      await this.deps.state.saveMailbox(user.tenantId, user.userId, {
+        status: 'needs_consent',
+        note: summary.note,
+      });
+      this.deps.events.emit('needsConsent', { ...user, note: summary.note });
+      return;
+    }
+    if (stopsRun(error)) {
+      summary.status = 'paused';
+      summary.note = `paused: ${note}`;
+      await this.deps.state.saveMailbox(user.tenantId, user.userId, { status: 'paused', note: summary.note });
+      this.deps.events.emit('paused', { ...user, note: summary.note });
+      return;
+    }
+    throw error;
+  }
+
+  private async finish(user: UserRef, summary: RunSummary): Promise<RunSummary> {
+    summary.finishedAt = this.now().toISOString();
+    if (summary.status === 'completed') {
+      await this.deps.state.saveMailbox(user.tenantId, user.userId, {
+        status: 'ok',
+        lastRun: summary,
+        lastSuccessAt: summary.finishedAt,
+      });
+    } else if (summary.status !== 'disabled') {
+      await this.deps.state.saveMailbox(user.tenantId, user.userId, { lastRun: summary });
+    }
+    this.deps.events.emit('runSummary', { ...user, summary });
+    return summary;
+  }
+}

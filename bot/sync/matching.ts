@@ -1,0 +1,86 @@
+import type { Directory, DirectoryMatch } from '../crm/crm.port.ts';
+import type { MailMessage } from '../mail-source/mail-source.port.ts';
+
+/**
+ * Who an email belongs to in the CRM. Pure: the same message, settings and directory always give
+ * the same answer. "No match" is a result with a reason, not an error.
+ */
+
+export type LinkType = 'Cand' | 'Con' | 'CandCon';
+
+export type MatchResult =
+  | { kind: 'no_match'; reason: string }
+  | { kind: 'matched'; candidates: DirectoryMatch[]; contacts: DirectoryMatch[]; linkType: LinkType };
+
+export interface MatchContext {
+  direction: 'received' | 'sent';
+  ownAddresses: ReadonlySet<string>;
+  /** The user's own domains and the agency's other domains. */
+  internalDomains: ReadonlySet<string>;
+  matchAllParticipants: boolean;
+  skipInternalOnly: boolean;
+  blocklist: readonly string[];
+  directory: Directory;
+}
+
+function domainOf(address: string): string {
+  return address.slice(address.lastIndexOf('@') + 1);
+}
+
+/** `@northwind.com` blocks northwind.com and every subdomain of it. */
+export function isBlocked(address: string, blocklist: readonly string[]): boolean {
+  const domain = domainOf(address);
+  return blocklist.some((entry) =>
+    entry.startsWith('@')
+      ? domain === entry.slice(1) || domain.endsWith(`.${entry.slice(1)}`)
+      : entry === address,
+  );
+}
+
+export function directionOf(
+  message: MailMessage,
+  ownAddresses: ReadonlySet<string>,
+  sentFolderIds: ReadonlySet<string>,
+) {
+  if (sentFolderIds.has(message.folderId)) return 'sent' as const;
+  const from = message.from?.address.toLowerCase();
+  return from && ownAddresses.has(from) ? ('sent' as const) : ('received' as const);
+}
+
+export function matchMessage(message: MailMessage, context: MatchContext): MatchResult {
+  const participants = [message.from, ...message.to, ...message.cc, ...message.bcc]
+    .filter((a): a is NonNullable<typeof a> => a !== undefined)
+    .map((a) => a.address.trim().toLowerCase());
+
+  if (
+    context.skipInternalOnly &&
+    participants.length > 0 &&
+    participants.every((a) => context.ownAddresses.has(a) || context.internalDomains.has(domainOf(a)))
+  ) {
+    return { kind: 'no_match', reason: 'internal only: every participant is inside your organization' };
+  }
+
+  const candidates = context.matchAllParticipants
+    ? participants
+    : context.direction === 'received'
+      ? [message.from?.address.toLowerCase()].filter((a): a is string => a !== undefined)
+      : [...message.to, ...message.cc].map((a) => a.address.trim().toLowerCase());
+  const notOwn = candidates.filter((a) => !context.ownAddresses.has(a));
+  const allowed = notOwn.filter((a) => !isBlocked(a, context.blocklist));
+  if (notOwn.length > 0 && allowed.length === 0) {
+    return { kind: 'no_match', reason: 'blocked: every address to match is on your blocklist' };
+  }
+
+  const found = context.directory.lookup(allowed);
+  if (found.candidates.length === 0 && found.contacts.length === 0) {
+    const who = context.direction === 'received' ? 'the sender' : 'the recipients';
+    return { kind: 'no_match', reason: `no candidate or contact has the address of ${who}` };
+  }
+  const linkType: LinkType =
+    found.candidates.length > 0 && found.contacts.length > 0
+      ? 'CandCon'
+      : found.candidates.length > 0
+        ? 'Cand'
+        : 'Con';
+  return { kind: 'matched', candidates: found.candidates, contacts: found.contacts, linkType };
+}

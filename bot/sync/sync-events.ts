@@ -1,0 +1,45 @@
+import type { LedgerStatus } from './ledger.ts';
+import type { RunSummary, SyncMode } from './sync-state.ts';
+
+/** What the sync tells the notifier (and the CLI's progress line). */
+export interface SyncEventMap {
+  progress: {
+    tenantId: string;
+    userId: string;
+    runId: string;
+    mode: SyncMode;
+    folder: string;
+    processed: number;
+    total: number;
+    byStatus: Record<LedgerStatus, number>;
+  };
+  itemError: {
+    tenantId: string;
+    userId: string;
+    runId: string;
+    messageId: string;
+    subject: string;
+    note: string;
+  };
+  runSummary: { tenantId: string; userId: string; summary: RunSummary };
+  needsConsent: { tenantId: string; userId: string; note: string };
+  paused: { tenantId: string; userId: string; note: string };
+  resumed: { tenantId: string; userId: string };
+}
+
+export class SyncEvents {
+  private readonly listeners: { [K in keyof SyncEventMap]?: Array<(event: SyncEventMap[K]) => void> } = {};
+
+  on<K extends keyof SyncEventMap>(name: K, listener: (event: SyncEventMap[K]) => void): () => void {
+    const list = (this.listeners[name] ??= []) as Array<(event: SyncEventMap[K]) => void>;
+    list.push(listener);
+    return () => {
+      const index = list.indexOf(listener);
+      if (index >= 0) list.splice(index, 1);
+    };
+  }
+
+  emit<K extends keyof SyncEventMap>(name: K, event: SyncEventMap[K]): void {
+    for (const listener of this.listeners[name] ?? []) listener(event);
+  }
+}

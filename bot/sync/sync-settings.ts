@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import { AppError } from '../errors/app-error.ts';
+import { CONTAINERS } from '../store/containers.ts';
+import { type Collection, type Doc, type Store, userPartition } from '../store/store.port.ts';
+
+/**
+ * A user's sync options, with the seeds' defaults: email sync on, attachments off, Inbox and Sent
+ * Items (with their subfolders), nothing before the moment sync was turned on, received mail
+ * matched on the sender and sent mail on To and Cc, internal-only threads skipped, full content.
+ */
+
+const address = z.string().trim().toLowerCase().email();
+/** An address, or `@domain` for a whole domain and its subdomains. */
+export const blocklistEntry = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((v) => /^@[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(v) || z.email().safeParse(v).success, {
+    message: 'must be an email address or @domain',
+  });
+
+export const syncSettingsSchema = z.object({
+  /** The Influence agent's switch: paused means nothing syncs automatically. */
+  active: z.boolean().default(true),
+  emailSync: z.boolean().default(true),
+  attachments: z.boolean().default(false),
+  attachmentMaxMb: z.number().int().min(1).max(150).default(25),
+  /** Folder ids or well-known names; a folder's subfolders come along unless includeSubfolders is off. */
+  folders: z.array(z.string().min(1)).default(['inbox', 'sentitems']),
+  includeSubfolders: z.boolean().default(true),
+  /** When sync was turned on: the default cutoff, as in the seeds. */
+  enabledAt: z.iso.datetime(),
+  /** "Emails before this date are not synced"; overrides enabledAt. */
+  cutoff: z.iso.datetime().optional(),
+  /** Days to scan back from now; overrides both. */
+  daysBack: z.number().int().min(0).max(3650).optional(),
+  matchAllParticipants: z.boolean().default(false),
+  skipInternalOnly: z.boolean().default(true),
+  blocklist: z.array(blocklistEntry).default([]),
+  visibility: z.enum(['metadata', 'subject', 'full']).default('full'),
+  linkCompanies: z.boolean().default(false),
+  /** Aliases Graph does not list; they are the user's own and never matched. */
+  extraOwnAddresses: z.array(address).default([]),
+  /** Other domains of the agency, for the internal-only rule. */
+  internalDomains: z.array(z.string().trim().toLowerCase()).default([]),
+});
+
+export type SyncSettings = z.infer<typeof syncSettingsSchema>;
+export type SyncSettingsInput = z.input<typeof syncSettingsSchema>;
+
+interface SettingsDoc extends Doc {
+  settings: SyncSettings;
+  updatedAt: string;
+}
+
+const SETTINGS_ID = 'sync-settings';
+
+export function effectiveCutoff(settings: SyncSettings, now: Date): Date {
+  if (settings.daysBack !== undefined) return new Date(now.getTime() - settings.daysBack * 86_400_000);
+  return new Date(settings.cutoff ?? settings.enabledAt);
+}
+
+export class SyncSettingsRepository {
+  private readonly items: Collection<SettingsDoc>;
+
+  constructor(store: Store) {
+    this.items = store.collection<SettingsDoc>(CONTAINERS.settings);
+  }
+
+  async get(tenantId: string, userId: string): Promise<{ settings: SyncSettings; etag: string } | undefined> {
+    const found = await this.items.read(userPartition(tenantId, userId), SETTINGS_ID);
+    return found ? { settings: found.value.settings, etag: found.etag } : undefined;
+  }
+
+  /** Writes settings; with `ifMatch`, a concurrent change is refused instead of overwritten. */
+  async save(
+    tenantId: string,
+    userId: string,
+    input: SyncSettingsInput,
+    ifMatch?: string,
+  ): Promise<SyncSettings> {
+    const parsed = syncSettingsSchema.safeParse(input);
+    if (!parsed.success) {
+      throw new AppError(
+        'input.invalid',
+        parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+      );
+    }
+    const doc: SettingsDoc = {
+      id: SETTINGS_ID,
+      pk: userPartition(tenantId, userId),
+      settings: parsed.data,
+      updatedAt: new Date().toISOString(),
+    };
+    if (ifMatch) await this.items.replace(doc, { ifMatch });
+    else await this.items.upsert(doc);
+    return parsed.data;
+  }
+}

@@ -1,0 +1,113 @@
+import { createHash } from 'node:crypto';
+import { CONTAINERS } from '../store/containers.ts';
+import { type Collection, type Doc, type Store, userPartition } from '../store/store.port.ts';
+
+/**
+ * What makes a sync resumable, kept in the store: a cursor per folder (the next page's link, or the
+ * next round's delta link) and the mailbox's state (ok, paused, needs consent, and the last run).
+ */
+
+export interface FolderCursor extends Doc {
+  kind: 'folderCursor';
+  folderId: string;
+  /** A nextLink while a round is under way, the deltaLink between rounds. */
+  link: string;
+  /** A resend-all round that was interrupted resumes as forced. */
+  forced: boolean;
+  updatedAt: string;
+}
+
+export type MailboxStatus = 'ok' | 'paused' | 'needs_consent';
+
+export interface RunSummary {
+  runId: string;
+  mode: SyncMode;
+  trigger: SyncTrigger;
+  status: 'completed' | 'paused' | 'needs_consent' | 'disabled';
+  startedAt: string;
+  finishedAt: string;
+  folders: number;
+  processed: number;
+  synced: number;
+  noMatch: number;
+  errors: number;
+  skipped: number;
+  alreadySynced: number;
+  activitiesCreated: number;
+  note?: string;
+}
+
+export type SyncMode = 'selected' | 'all' | 'automatic' | 'resend_all';
+export type SyncTrigger = 'manual' | 'scheduled' | 'notified' | 'retry' | 'cli';
+
+export interface MailboxState extends Doc {
+  kind: 'mailbox';
+  status: MailboxStatus;
+  note?: string;
+  lastRun?: RunSummary;
+  lastSuccessAt?: string;
+  updatedAt: string;
+}
+
+function cursorId(folderId: string): string {
+  return `folder-${createHash('sha256').update(folderId).digest('base64url').slice(0, 32)}`;
+}
+
+export class SyncStateRepository {
+  private readonly items: Collection<FolderCursor | MailboxState>;
+
+  constructor(store: Store) {
+    this.items = store.collection<FolderCursor | MailboxState>(CONTAINERS.syncState);
+  }
+
+  async cursor(tenantId: string, userId: string, folderId: string): Promise<FolderCursor | undefined> {
+    const found = await this.items.read(userPartition(tenantId, userId), cursorId(folderId));
+    return found?.value.kind === 'folderCursor' ? found.value : undefined;
+  }
+
+  async saveCursor(
+    tenantId: string,
+    userId: string,
+    folderId: string,
+    link: string,
+    forced: boolean,
+  ): Promise<void> {
+    await this.items.upsert({
+      id: cursorId(folderId),
+      pk: userPartition(tenantId, userId),
+      kind: 'folderCursor',
+      folderId,
+      link,
+      forced,
+      updatedAt: new Date().toISOString(),
+    });
+  }
+
+  async clearCursor(tenantId: string, userId: string, folderId: string): Promise<void> {
+    await this.items.delete(userPartition(tenantId, userId), cursorId(folderId));
+  }
+
+  async mailbox(tenantId: string, userId: string): Promise<MailboxState | undefined> {
+    const found = await this.items.read(userPartition(tenantId, userId), 'mailbox');
+    return found?.value.kind === 'mailbox' ? found.value : undefined;
+  }
+
+  async saveMailbox(
+    tenantId: string,
+    userId: string,
+    change: Partial<Omit<MailboxState, 'id' | 'pk' | 'kind'>>,
+  ): Promise<MailboxState> {
+    const current = await this.mailbox(tenantId, userId);
+    const next: MailboxState = {
+      status: 'ok',
+      ...current,
+      ...change,
+      id: 'mailbox',
+      pk: userPartition(tenantId, userId),
+      kind: 'mailbox',
+      updatedAt: new Date().toISOString(),
+    };
+    await this.items.upsert(next);
+    return next;
+  }
+}
