@@ -246,7 +246,7 @@ export class MailSync {
 
   private async syncFolder(ctx: RunContext, folder: MailFolderInfo): Promise<void> {
     const { tenantId, userId } = ctx.user;
-    let cursor = await this.deps.state.cursor(tenantId, userId, folder.id);
+    const cursor = await this.deps.state.cursor(tenantId, userId, folder.id);
     // Resend all starts a fresh round; an interrupted one resumes where it was, still forced.
     let link = ctx.force && !cursor?.forced ? undefined : cursor?.link;
     const forced = ctx.force || (cursor?.forced ?? false);
@@ -262,7 +262,6 @@ export class MailSync {
         this.deps.logger.warn({ folder: folder.path, resets }, 'delta reset; starting the folder over');
         await this.deps.state.clearCursor(tenantId, userId, folder.id);
         link = undefined;
-        cursor = undefined;
         continue;
       }
       const runCtx = forced === ctx.force ? ctx : { ...ctx, force: forced };
