@@ -93,6 +93,7 @@ export async function createServices(
     store,
     attachments,
     appUrl: overrides.appUrl ?? `http://127.0.0.1:${config.port}`,
+    ...(overrides.maxActivityBytes ? { maxActivityBytes: overrides.maxActivityBytes } : {}),
   });
   const ledger = new LedgerRepository(store);
   const settings = new SyncSettingsRepository(store);

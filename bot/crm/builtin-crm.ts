@@ -34,7 +34,7 @@ interface RecordDoc extends Doc {
   updatedAt: string;
 }
 
-interface ActivityDoc extends Doc {
+export interface ActivityDoc extends Doc {
   type: 'activity';
   messageKey: string;
   messageId: string;
@@ -285,10 +285,10 @@ export class BuiltinCrm implements CrmConnector {
       createdAt: this.now().toISOString(),
     };
     const size = Buffer.byteLength(JSON.stringify(doc));
-    if (size > MAX_ACTIVITY_BYTES) {
+    if (size > this.maxActivityBytes) {
       throw new AppError(
         'crm.rejected',
-        `the activity is ${Math.round(size / 1024)} KB; the CRM takes at most ${MAX_ACTIVITY_BYTES / 1000} KB`,
+        `the activity is ${Math.round(size / 1024)} KB; the CRM takes at most ${Math.round(this.maxActivityBytes / 1024)} KB`,
         {
           context: { size },
         },
@@ -338,6 +338,22 @@ export class BuiltinCrm implements CrmConnector {
   async activity(tenantId: string, id: string): Promise<ActivityDoc | undefined> {
     const found = await this.items.read(tenantPartition(tenantId), id);
     return found?.value.type === 'activity' ? (found.value as ActivityDoc) : undefined;
+  }
+
+  /** Every activity of the tenant, oldest id first; for record pages, audits and tests. */
+  async listActivities(tenantId: string): Promise<ActivityDoc[]> {
+    const activities: ActivityDoc[] = [];
+    let continuation: string | undefined;
+    do {
+      const page = await this.items.query(tenantPartition(tenantId), {
+        filters: [{ field: 'type', op: '=', value: 'activity' }],
+        limit: 1000,
+        ...(continuation ? { continuation } : {}),
+      });
+      activities.push(...page.items.map((i) => i.value as ActivityDoc));
+      continuation = page.continuation;
+    } while (continuation);
+    return activities;
   }
 
   async countActivities(tenantId: string): Promise<number> {

@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import { ATTEMPT_DETAILS, type MessageFacts, transitions } from '../../bot/sync/ledger.ts';
+
+const facts: MessageFacts = {
+  messageId: 'AAkAL-1',
+  folderId: 'inbox',
+  subject: 'Application',
+  from: 'ava@outlook.com',
+  receivedAt: '2026-11-01T10:00:00Z',
+  direction: 'received',
+};
+const T0 = '2026-11-20T10:00:00.000Z';
+const T1 = '2026-11-20T11:00:00.000Z';
+
+describe('ledger transitions', () => {
+  it('degrades attempts as the seeds do: whole email, headers and body, headers only', () => {
+    assert.deepEqual(ATTEMPT_DETAILS, ['full', 'headers_body', 'headers']);
+  });
+
+  it('records a first-time success as synced with its activity and link type', () => {
+    const entry = transitions.synced(
+      'pk',
+      facts,
+      undefined,
+      {
+        activityId: 'act-1',
+        linkType: 'Cand',
+        candidates: ['c1'],
+        contacts: [],
+        detail: 'full',
+        failedAttempts: 0,
+        notes: [],
+      },
+      T0,
+    );
+    assert.equal(entry.status, 'synced');
+    assert.equal(entry.attempts, 1);
+    assert.equal(entry.activityId, 'act-1');
+    assert.equal(entry.note, undefined);
+    assert.equal(entry.createdAt, T0);
+  });
+
+  it('says so when only a degraded attempt got through', () => {
+    const entry = transitions.synced(
+      'pk',
+      facts,
+      undefined,
+      {
+        activityId: 'act-1',
+        linkType: 'Con',
+        candidates: [],
+        contacts: ['k1'],
+        detail: 'headers',
+        failedAttempts: 2,
+        notes: [],
+      },
+      T0,
+    );
+    assert.equal(entry.attempts, 3);
+    assert.match(entry.note ?? '', /^synced with headers only after 2 failed attempt/);
+  });
+
+  it('becomes Error after the third failure, with the last error as its note', () => {
+    const entry = transitions.failed('pk', facts, undefined, 3, 'CRM rejected the activity', T0);
+    assert.equal(entry.status, 'error');
+    assert.equal(entry.attempts, 3);
+    assert.equal(entry.note, 'CRM rejected the activity');
+  });
+
+  it('stays pending while attempts remain', () => {
+    assert.equal(transitions.failed('pk', facts, undefined, 1, 'x', T0).status, 'pending');
+  });
+
+  it('keeps counting attempts and its creation time across a retry of an Error item', () => {
+    const failed = transitions.failed('pk', facts, undefined, 3, 'x', T0);
+    const retried = transitions.synced(
+      'pk',
+      facts,
+      failed,
+      {
+        activityId: 'act-1',
+        linkType: 'Cand',
+        candidates: ['c1'],
+        contacts: [],
+        detail: 'full',
+        failedAttempts: 0,
+        notes: [],
+      },
+      T1,
+    );
+    assert.equal(retried.status, 'synced');
+    assert.equal(retried.attempts, 4);
+    assert.equal(retried.createdAt, T0);
+    assert.equal(retried.updatedAt, T1);
+  });
+
+  it('records no match with the reason as the note, keeping an earlier activity id', () => {
+    const synced = transitions.synced(
+      'pk',
+      facts,
+      undefined,
+      {
+        activityId: 'act-1',
+        linkType: 'Cand',
+        candidates: ['c1'],
+        contacts: [],
+        detail: 'full',
+        failedAttempts: 0,
+        notes: [],
+      },
+      T0,
+    );
+    const entry = transitions.noMatch(
+      'pk',
+      facts,
+      synced,
+      'blocked: every address to match is on your blocklist',
+      T1,
+    );
+    assert.equal(entry.status, 'no_match');
+    assert.equal(entry.note, 'blocked: every address to match is on your blocklist');
+    assert.equal(entry.activityId, 'act-1');
+  });
+});

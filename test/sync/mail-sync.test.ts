@@ -1,0 +1,407 @@
+import assert from 'node:assert/strict';
+import type { RunSummary } from '../../bot/sync/sync-state.ts';
+import { RILEY } from '../support/sandbox.ts';
+import { type SyncHarness, startSyncHarness } from '../support/sync-harness.ts';
+
+const person = (name: string, address: string) => ({ emailAddress: { name, address } });
+const AVA = 'ava.kim@outlook.com';
+
+describe('mail sync against the Microsoft 365 sandbox', function () {
+  this.timeout(30_000);
+  let h: SyncHarness;
+
+  beforeEach(async () => {
+    h = await startSyncHarness();
+  });
+  afterEach(() => h.stop());
+
+  async function add(folder: string, message: Record<string, unknown>): Promise<string> {
+    return String((await h.graph.adminCall('POST', `/users/${RILEY}/messages`, { folder, message })).id);
+  }
+  async function addCandidate(email: string) {
+    await h.services.crm.importDirectory(h.tenantId, {
+      companies: [],
+      contacts: [],
+      candidates: [{ id: `cand-${email}`, firstName: 'Test', lastName: email, emails: [email] }],
+    });
+  }
+  const run = (mode: 'all' | 'automatic' | 'resend_all' = 'all', folders?: string[]) =>
+    h.services.mailSync.run(h.riley, { mode, trigger: 'manual', ...(folders ? { folders } : {}) });
+
+  function assertOneActivityPerEmail(activities: Array<{ messageKey: string }>) {
+    const keys = activities.map((a) => a.messageKey);
+    assert.equal(new Set(keys).size, keys.length, 'an email has two activities');
+  }
+
+  it('syncs every matching email in the selected folders exactly once, and nothing on a second run', async () => {
+    await h.enable(h.riley);
+    const first = await run();
+    assert.equal(first.status, 'completed');
+    assert.equal(first.folders, 6, 'Inbox with its four subfolders, and Sent Items');
+    assert.ok(first.synced > 150, `synced ${first.synced}`);
+    assert.ok(first.noMatch > 20, 'newsletters and internal threads are no match');
+    assert.equal(first.errors, 0);
+    const activities = await h.activities();
+    assert.equal(activities.length, first.activitiesCreated);
+    assertOneActivityPerEmail(activities);
+    const counts = await h.services.ledger.counts(h.riley.tenantId, h.riley.userId);
+    assert.equal(counts.synced, first.synced);
+    assert.equal(counts.no_match, first.noMatch);
+
+    const second = await run();
+    assert.equal(second.processed, 0, 'the delta link carries only changes');
+    assert.equal((await h.activities()).length, activities.length);
+  });
+
+  it('links an email to every matched record with the seeds’ link type, and not to the company unless asked', async () => {
+    await h.enable(h.riley);
+    const id = await add('inbox', {
+      subject: 'Req and my own search',
+      from: person('Victor', 'victor.dubois@fabrikam.com'),
+      toRecipients: [person('Riley', RILEY)],
+    });
+    await run('all', ['inbox']);
+    const entry = await h.services.ledger.get(h.riley.tenantId, h.riley.userId, id);
+    assert.equal(entry?.linkType, 'CandCon');
+    const activity = await h.services.crm.activity(h.tenantId, String(entry?.activityId));
+    assert.deepEqual(activity?.links.map((l) => l.type).sort(), ['candidate', 'contact']);
+
+    await h.enable(h.riley, { linkCompanies: true });
+    const second = await add('inbox', {
+      subject: 'Another',
+      from: person('Victor', 'victor.dubois@fabrikam.com'),
+      toRecipients: [person('Riley', RILEY)],
+    });
+    await run('all', ['inbox']);
+    const linked = await h.services.crm.activity(
+      h.tenantId,
+      String((await h.services.ledger.get(h.riley.tenantId, h.riley.userId, second))?.activityId),
+    );
+    assert.ok(linked?.links.some((l) => l.type === 'company' && l.id === 'company-002'));
+  });
+
+  it('never syncs Deleted Items, Outbox or Junk automatically, even when selected; sync all does', async () => {
+    await h.enable(h.riley, { folders: ['inbox', 'junkemail', 'deleteditems', 'outbox'] });
+    const automatic = await run('automatic');
+    assert.equal(automatic.folders, 5, 'Inbox and its subfolders only');
+    const manual = await run('all');
+    assert.equal(manual.folders, 8);
+    assert.ok(manual.processed > 0);
+  });
+
+  it('skips email from before the cutoff: by default the moment sync was turned on', async () => {
+    await h.enable(h.riley, { enabledAt: new Date().toISOString() });
+    const before = await run();
+    assert.equal(before.synced, 0);
+    assert.ok(before.skipped > 200);
+    await add('inbox', {
+      subject: 'After turning sync on',
+      from: person('Ava', AVA),
+      toRecipients: [person('Riley', RILEY)],
+    });
+    await addCandidate(AVA);
+    const after = await run();
+    assert.equal(after.synced, 1);
+  });
+
+  it('scans back the number of days the user asks for', async () => {
+    await h.enable(h.riley, { enabledAt: new Date().toISOString(), daysBack: 30 });
+    const summary = await run();
+    assert.ok(summary.synced > 10 && summary.skipped > 50, JSON.stringify(summary));
+  });
+
+  it('sync selected takes one email from any folder, even with email sync off', async () => {
+    await h.enable(h.riley, { emailSync: false, folders: ['inbox'] });
+    const disabled = await run();
+    assert.equal(disabled.status, 'disabled');
+    const junk = await add('junkemail', {
+      subject: 'Re: my application',
+      from: person('Ava', AVA),
+      toRecipients: [person('Riley', RILEY)],
+    });
+    await addCandidate(AVA);
+    const { summary, entry } = await h.services.mailSync.syncSelected(h.riley, junk);
+    assert.equal(summary.synced, 1);
+    assert.equal(entry?.status, 'synced');
+  });
+
+  it('does not make a second activity when a synced email moves to another synced folder', async () => {
+    await h.enable(h.riley, { folders: ['inbox', 'archive'] });
+    await addCandidate(AVA);
+    const id = await add('inbox', {
+      subject: 'Moving',
+      from: person('Ava', AVA),
+      toRecipients: [person('Riley', RILEY)],
+    });
+    await run();
+    const count = (await h.activities()).length;
+    await h.graph.adminCall('POST', `/users/${RILEY}/messages/${id}/move`, { folder: 'archive' });
+    const again = await run();
+    assert.equal(again.alreadySynced, 1);
+    assert.equal((await h.activities()).length, count);
+    const entries = (await h.services.ledger.all(h.riley.tenantId, h.riley.userId)).filter(
+      (e) => e.messageId === id,
+    );
+    assert.equal(entries.length, 1);
+  });
+
+  it('does not make a second activity for a copy of an email (same Internet Message-ID)', async () => {
+    await h.enable(h.riley, { folders: ['inbox', 'archive'] });
+    await addCandidate(AVA);
+    const message = {
+      subject: 'Copied',
+      from: person('Ava', AVA),
+      toRecipients: [person('Riley', RILEY)],
+      internetMessageId: '<copy-1@outlook.com>',
+    };
+    const original = await add('inbox', message);
+    await run();
+    const copy = await add('archive', message);
+    const again = await run();
+    assert.equal(again.synced, 1);
+    assert.equal(again.activitiesCreated, 0);
+    const a = await h.services.ledger.get(h.riley.tenantId, h.riley.userId, original);
+    const b = await h.services.ledger.get(h.riley.tenantId, h.riley.userId, copy);
+    assert.equal(a?.activityId, b?.activityId);
+  });
+
+  it('resend all re-evaluates synced email without second activities, and picks up new matches', async () => {
+    await h.enable(h.riley);
+    const stranger = 'new.person@outlook.com';
+    const id = await add('inbox', {
+      subject: 'Hello',
+      from: person('New', stranger),
+      toRecipients: [person('Riley', RILEY)],
+    });
+    const first = await run();
+    assert.equal((await h.services.ledger.get(h.riley.tenantId, h.riley.userId, id))?.status, 'no_match');
+    await addCandidate(stranger);
+    const resend = await run('resend_all');
+    assert.equal(resend.processed, first.processed);
+    assert.equal(resend.activitiesCreated, 1, 'only the newly matching email gets an activity');
+    assert.equal((await h.services.ledger.get(h.riley.tenantId, h.riley.userId, id))?.status, 'synced');
+    assertOneActivityPerEmail(await h.activities());
+  });
+
+  it('fetches attachments only when enabled, within the size limit, and says what it left out', async () => {
+    await h.enable(h.riley, { folders: ['inbox'], attachments: true, attachmentMaxMb: 25 });
+    await run();
+    const all = await h.services.ledger.all(h.riley.tenantId, h.riley.userId);
+    const portfolio = all.find((e) => e.subject === 'Portfolio and video introduction');
+    assert.match(
+      portfolio?.note ?? '',
+      /attachments over the 25 MB limit left out: intro-video\.mp4 \(30 MB\)/,
+    );
+    const activity = await h.services.crm.activity(h.tenantId, String(portfolio?.activityId));
+    assert.deepEqual(
+      activity?.attachments.map((a) => a.name),
+      ['portfolio.pdf'],
+    );
+    const resumes = (await h.activities()).filter((a) =>
+      a.attachments.some((x) => x.name.endsWith('_Resume.pdf')),
+    );
+    assert.ok(resumes.length >= 5);
+  });
+
+  it('stores no attachments when they are off, and only metadata when visibility says so', async () => {
+    await h.enable(h.riley, { folders: ['inbox'], visibility: 'metadata' });
+    await run();
+    const activities = await h.activities();
+    assert.ok(activities.length > 0);
+    assert.ok(
+      activities.every((a) => a.attachments.length === 0 && a.body === undefined && a.subject === undefined),
+    );
+  });
+
+  it('degrades attempts: a body too large for the CRM syncs as headers only, with a note', async () => {
+    await h.enable(h.riley, { folders: ['inbox'] });
+    await addCandidate(AVA);
+    const id = await add('inbox', {
+      subject: 'Huge',
+      from: person('Ava', AVA),
+      toRecipients: [person('Riley', RILEY)],
+      body: { contentType: 'text', content: 'x'.repeat(1_600_000) },
+    });
+    await run();
+    const entry = await h.services.ledger.get(h.riley.tenantId, h.riley.userId, id);
+    assert.equal(entry?.status, 'synced');
+    assert.equal(entry?.attempts, 3);
+    assert.match(entry?.note ?? '', /^synced with headers only after 2 failed attempt/);
+    assert.equal((await h.services.crm.activity(h.tenantId, String(entry?.activityId)))?.body, undefined);
+  });
+
+  it('degrades attempts: attachments Graph cannot serve leave the email synced with headers and body', async () => {
+    await h.enable(h.riley, { folders: ['inbox'], attachments: true });
+    await addCandidate(AVA);
+    const id = await add('inbox', {
+      subject: 'Resume attached',
+      from: person('Ava', AVA),
+      toRecipients: [person('Riley', RILEY)],
+      body: { contentType: 'text', content: 'see attached' },
+      attachments: [
+        {
+          name: 'cv.pdf',
+          contentType: 'application/pdf',
+          isInline: false,
+          contentBytes: Buffer.from('%PDF-1.4').toString('base64'),
+        },
+      ],
+    });
+    h.sandbox.faults.add({ route: 'attachments', status: 500 });
+    await run('all', ['inbox']);
+    const entry = await h.services.ledger.get(h.riley.tenantId, h.riley.userId, id);
+    assert.equal(entry?.status, 'synced');
+    assert.match(entry?.note ?? '', /^synced with headers and body only after 1 failed attempt/);
+  });
+
+  it('marks an email Error after three failures; automatic sync leaves it, sync selected retries it', async () => {
+    await h.stop();
+    h = await startSyncHarness({ maxActivityBytes: 2_000 });
+    await h.enable(h.riley, { folders: ['inbox'] });
+    await addCandidate(AVA);
+    const id = await add('inbox', {
+      subject: 'S'.repeat(2_500),
+      from: person('Ava', AVA),
+      toRecipients: [person('Riley', RILEY)],
+    });
+    const errors: string[] = [];
+    h.services.events.on('itemError', (e) => errors.push(e.messageId));
+    await run('all', ['inbox']);
+    const entry = await h.services.ledger.get(h.riley.tenantId, h.riley.userId, id);
+    assert.equal(entry?.status, 'error');
+    assert.equal(entry?.attempts, 3);
+    assert.match(entry?.note ?? '', /the CRM takes at most/);
+    assert.ok(errors.includes(id));
+    const page = await h.services.ledger.errors(h.riley.tenantId, h.riley.userId);
+    assert.equal(page.items[0]?.value.messageId, id, 'errors, newest first');
+
+    await h.graph.adminCall('POST', `/users/${RILEY}/folders/inbox/reset-delta`);
+    const automatic = await run('automatic');
+    assert.ok(automatic.skipped >= 1);
+    assert.equal(
+      (await h.services.ledger.get(h.riley.tenantId, h.riley.userId, id))?.attempts,
+      3,
+      'automatic sync did not touch it',
+    );
+
+    // The CRM accepts larger activities now (a fix on its side); the user retries the email.
+    const fixed = await h.reopen();
+    const { entry: retried } = await fixed.mailSync.syncSelected(h.riley, id);
+    assert.equal(retried?.status, 'synced');
+    assert.equal(retried?.attempts, 4);
+  });
+
+  it('starts a folder over on 410 Gone without syncing anything twice', async () => {
+    await h.enable(h.riley, { folders: ['inbox'] });
+    await run();
+    const count = (await h.activities()).length;
+    await h.graph.adminCall('POST', `/users/${RILEY}/folders/inbox/reset-delta`);
+    await addCandidate(AVA);
+    await add('inbox', {
+      subject: 'During the reset',
+      from: person('Ava', AVA),
+      toRecipients: [person('Riley', RILEY)],
+    });
+    const again = await run();
+    assert.equal(again.status, 'completed');
+    assert.equal(again.synced, 1);
+    assert.ok(again.alreadySynced > 50);
+    assert.equal((await h.activities()).length, count + 1);
+  });
+
+  it('rides out a 410 storm and a 429 storm, honouring Retry-After', async () => {
+    await h.enable(h.riley, { folders: ['inbox'] });
+    h.sandbox.faults.add({ route: 'delta', status: 410, times: 2 });
+    h.sandbox.faults.add({ route: 'delta', status: 429, retryAfterSeconds: 0.01, times: 3 });
+    const summary = await run();
+    assert.equal(summary.status, 'completed');
+    assert.ok(summary.synced > 50);
+    assertOneActivityPerEmail(await h.activities());
+  });
+
+  it('puts the mailbox in needs-consent on 401/403 and says so', async () => {
+    await h.enable(h.riley);
+    const events: string[] = [];
+    h.services.events.on('needsConsent', (e) => events.push(e.note));
+    h.sandbox.faults.add({ route: 'users', status: 403 });
+    const summary = await run();
+    assert.equal(summary.status, 'needs_consent');
+    assert.equal(events.length, 1);
+    assert.equal((await h.services.state.mailbox(h.riley.tenantId, h.riley.userId))?.status, 'needs_consent');
+  });
+
+  it('pauses on a network failure and resumes where it stopped, losing and doubling nothing', async () => {
+    await h.enable(h.riley);
+    const paused: string[] = [];
+    const resumed: string[] = [];
+    h.services.events.on('paused', (e) => paused.push(e.note));
+    h.services.events.on('resumed', () => resumed.push('resumed'));
+    // Sent Items is synced after Inbox and its subfolders: the network drops by then.
+    const folders = await h.graph.get<{ id: string }>(`/users/${RILEY}/mailFolders/sentitems`);
+    let calls = 0;
+    const original = h.sandbox.handle.bind(h.sandbox);
+    h.sandbox.handle = async (request, inBatch) => {
+      const path = decodeURIComponent(request.path);
+      if (path.includes(folders.body.id) && path.endsWith('/delta')) {
+        calls++;
+        return { reset: true };
+      }
+      return original(request, inBatch);
+    };
+    const first = await run();
+    assert.equal(first.status, 'paused');
+    assert.equal(paused.length, 1);
+    assert.ok(calls > 1, 'the client retried before giving up');
+    assert.equal((await h.services.state.mailbox(h.riley.tenantId, h.riley.userId))?.status, 'paused');
+
+    h.sandbox.handle = original;
+    const second = await run();
+    assert.equal(second.status, 'completed');
+    assert.equal(resumed.length, 1);
+    assert.ok(second.synced > 0, 'Sent Items came through');
+    assert.ok(second.processed < first.processed + second.processed, 'finished folders were not read again');
+    const third = await run();
+    assert.equal(third.processed, 0);
+    assertOneActivityPerEmail(await h.activities());
+    const counts = await h.services.ledger.counts(h.riley.tenantId, h.riley.userId);
+    assert.equal(counts.synced, first.synced + second.synced);
+  });
+
+  it('keeps one user’s ledger and settings apart from another’s', async () => {
+    await h.enable(h.riley, { folders: ['inbox'] });
+    await h.enable(h.sam, { folders: ['inbox', 'sentitems'] });
+    const riley = await run();
+    const sam = await h.services.mailSync.run(h.sam, { mode: 'all', trigger: 'manual' });
+    const rileyEntries = await h.services.ledger.all(h.riley.tenantId, h.riley.userId);
+    const samEntries = await h.services.ledger.all(h.sam.tenantId, h.sam.userId);
+    assert.equal(samEntries.length, sam.synced + sam.noMatch);
+    assert.equal(rileyEntries.length, riley.synced + riley.noMatch);
+    const rileyIds = new Set(rileyEntries.map((e) => e.messageId));
+    assert.ok(samEntries.every((e) => !rileyIds.has(e.messageId)));
+  });
+
+  it('reports progress per page with processed and total counts by status', async () => {
+    await h.enable(h.riley);
+    const progress: Array<{ processed: number; total: number }> = [];
+    h.services.events.on('progress', (p) => progress.push(p));
+    const summaries: RunSummary[] = [];
+    h.services.events.on('runSummary', (e) => summaries.push(e.summary));
+    const summary = await run();
+    assert.equal(progress.length, 6);
+    assert.equal(progress.at(-1)?.processed, summary.processed);
+    assert.ok(progress.every((p) => p.total >= p.processed));
+    assert.equal(summaries.length, 1);
+  });
+
+  it('reads a folder page in one Graph request, never a request per message', async () => {
+    await h.enable(h.riley, { folders: ['inbox'], includeSubfolders: false });
+    const before = h.sandbox.totalRequests();
+    const summary = await run();
+    const messageGets = h.sandbox.requestCounts.get('message') ?? 0;
+    assert.equal(messageGets, 0);
+    assert.ok(
+      h.sandbox.totalRequests() - before <= 8,
+      `${h.sandbox.totalRequests() - before} requests for ${summary.processed} messages`,
+    );
+  });
+});
