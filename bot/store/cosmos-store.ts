@@ -37,6 +37,9 @@ export interface CosmosStoreOptions {
   manageContainers: boolean;
 }
 
+/** Parallel single writes for upsertMany; the SDK retries 429s itself. */
+const UPSERT_MANY_CONCURRENCY = 16;
+
 const SYSTEM_FIELDS = ['_rid', '_self', '_etag', '_attachments', '_ts'] as const;
 
 function statusOf(error: unknown): number | undefined {
@@ -163,6 +166,13 @@ class CosmosCollection<T extends Doc> implements Collection<T> {
       return { value: item, etag: response.etag };
     } catch (error) {
       throw translate(error, this.name, item.id);
+    }
+  }
+
+  /** Cosmos has no multi-item transaction across ids; these are independent upserts, a few at a time. */
+  async upsertMany(items: readonly T[]): Promise<void> {
+    for (let i = 0; i < items.length; i += UPSERT_MANY_CONCURRENCY) {
+      await Promise.all(items.slice(i, i + UPSERT_MANY_CONCURRENCY).map((item) => this.upsert(item)));
     }
   }
 

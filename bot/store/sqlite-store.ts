@@ -68,7 +68,7 @@ function decodeToken(token: string): unknown[] {
 
 class SqliteCollection<T extends Doc> implements Collection<T> {
   private readonly table: string;
-  private readonly stmts: Record<'read' | 'insert' | 'upsert' | 'update' | 'delete', StatementSync>;
+  private readonly stmts: Record<'read' | 'insert' | 'upsert' | 'update' | 'delete' | 'purge', StatementSync>;
   private readonly db: DatabaseSync;
   private readonly definition: ContainerDefinition;
   private readonly now: () => number;
@@ -90,6 +90,9 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
         `UPDATE ${this.table} SET etag = ?, expires_at = ?, doc = ? WHERE pk = ? AND id = ? AND ${live}`,
       ),
       delete: db.prepare(`DELETE FROM ${this.table} WHERE pk = ? AND id = ? AND ${live}`),
+      purge: db.prepare(
+        `DELETE FROM ${this.table} WHERE pk = ? AND id = ? AND expires_at IS NOT NULL AND expires_at <= ?`,
+      ),
     };
   }
 
@@ -128,6 +131,14 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
     const etag = ETAG();
     this.stmts.upsert.run(item.pk, item.id, etag, this.expiresAt(item), JSON.stringify(item));
     return { value: item, etag };
+  }
+
+  async upsertMany(items: readonly T[]): Promise<void> {
+    if (items.length === 0) return;
+    this.transaction(() => {
+      for (const item of items)
+        this.stmts.upsert.run(item.pk, item.id, ETAG(), this.expiresAt(item), JSON.stringify(item));
+    });
   }
 
   async replace(item: T, options: WriteOptions = {}): Promise<Versioned<T>> {
@@ -207,7 +218,8 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
     const where = ['pk = ?', '(expires_at IS NULL OR expires_at > ?)'];
     const params: SQLInputValue[] = [pk, this.now()];
     for (const filter of filters) {
-      const expr = `json_extract(doc, ${jsonPath(filter.field)})`;
+      // `id` is a column (the key), so filtering on it uses the primary key index.
+      const expr = filter.field === 'id' ? 'id' : `json_extract(doc, ${jsonPath(filter.field)})`;
       if (filter.op === 'in') {
         if (filter.value.length === 0) {
           where.push('0');

@@ -53,6 +53,8 @@ export interface Collection<T extends Doc> {
   /** Fails with `store.conflict` when an item with this id already exists in the partition. */
   create(item: T): Promise<Versioned<T>>;
   upsert(item: T): Promise<Versioned<T>>;
+  /** Several upserts: one transaction where the adapter can, otherwise concurrent single writes. */
+  upsertMany(items: readonly T[]): Promise<void>;
   /** Fails with `store.not_found` or, given `ifMatch`, `store.precondition_failed`. */
   replace(item: T, options?: WriteOptions): Promise<Versioned<T>>;
   /** Returns false when there was nothing to delete. */

@@ -169,6 +169,11 @@ export class LedgerRepository {
     await this.items.upsert(entry);
   }
 
+  /** A page's entries at once, so the embedded store writes them in one transaction. */
+  async putMany(entries: readonly LedgerEntry[]): Promise<void> {
+    await this.items.upsertMany(entries);
+  }
+
   async counts(tenantId: string, userId: string): Promise<LedgerCounts> {
     const pk = userPartition(tenantId, userId);
     const statuses: LedgerStatus[] = ['synced', 'no_match', 'error', 'pending'];

@@ -150,7 +150,10 @@ export class MailSync {
       for (const f of folders) if (f.wellKnownName === 'sentitems') ctx.sentFolderIds.add(f.id);
       const message = await this.deps.mailSource.message(user.userId, messageId, 'full');
       const previous = await this.deps.ledger.get(user.tenantId, user.userId, message.id);
-      this.count(ctx, await this.processItem(ctx, message, previous, true));
+      this.count(
+        ctx,
+        await this.processItem(ctx, message, previous, true, (entry) => this.deps.ledger.put(entry)),
+      );
       summary.status = 'completed';
     } catch (error) {
       await this.stopped(user, summary, error);
@@ -269,9 +272,14 @@ export class MailSync {
         ctx.pk,
         page.messages.map((m) => m.id),
       );
+      const entries: LedgerEntry[] = [];
       await pool(page.messages, PAGE_CONCURRENCY, async (message) => {
-        this.count(ctx, await this.processItem(runCtx, message, existing.get(message.id), false));
+        const outcome = await this.processItem(runCtx, message, existing.get(message.id), false, (entry) => {
+          entries.push(entry);
+        });
+        this.count(ctx, outcome);
       });
+      await this.deps.ledger.putMany(entries);
       const next = page.nextLink ?? page.deltaLink;
       if (!next)
         throw new AppError(
@@ -302,11 +310,16 @@ export class MailSync {
     else if (outcome === 'errors') ctx.byStatus.error++;
   }
 
+  /**
+   * One email: filter, match, write to the CRM (up to three degraded attempts), and hand the ledger
+   * entry to `record`, which a folder page collects and writes in one go.
+   */
   private async processItem(
     ctx: RunContext,
     message: MailMessage,
     previous: LedgerEntry | undefined,
     selected: boolean,
+    record: (entry: LedgerEntry) => Promise<void> | void,
   ): Promise<ItemOutcome> {
     if (message.isDraft) return 'skipped';
     if (!selected && new Date(message.receivedAt) < ctx.cutoff) return 'skipped';
@@ -336,7 +349,7 @@ export class MailSync {
     });
     const now = () => this.now().toISOString();
     if (match.kind === 'no_match') {
-      await this.deps.ledger.put(transitions.noMatch(ctx.pk, facts, previous, match.reason, now()));
+      await record(transitions.noMatch(ctx.pk, facts, previous, match.reason, now()));
       return 'noMatch';
     }
     const failures: string[] = [];
@@ -345,7 +358,7 @@ export class MailSync {
         const { input, notes } = await this.activityInput(ctx, message, direction, match, detail);
         const result = await this.deps.crm.recordActivity(input);
         if (result.created) ctx.summary.activitiesCreated++;
-        await this.deps.ledger.put(
+        await record(
           transitions.synced(
             ctx.pk,
             facts,
@@ -373,7 +386,7 @@ export class MailSync {
       }
     }
     const note = failures.at(-1) ?? 'failed';
-    await this.deps.ledger.put(transitions.failed(ctx.pk, facts, previous, failures.length, note, now()));
+    await record(transitions.failed(ctx.pk, facts, previous, failures.length, note, now()));
     this.deps.events.emit('itemError', {
       ...ctx.user,
       runId: ctx.runId,
