@@ -1,8 +1,10 @@
 import { join } from 'node:path';
 import { CosmosClient } from '@azure/cosmos';
+import { BlobServiceClient } from '@azure/storage-blob';
 import { ClientSecretCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
 import type { AppConfig } from './config/config.ts';
 import type { AttachmentStore } from './crm/attachment-store.port.ts';
+import { BlobAttachmentStore } from './crm/blob-attachment-store.ts';
 import { BuiltinCrm } from './crm/builtin-crm.ts';
 import { FileAttachmentStore } from './crm/file-attachment-store.ts';
 import type { Logger } from './logging/logger.ts';
@@ -27,6 +29,8 @@ import { SyncStateRepository } from './sync/sync-state.ts';
 /** What the sandbox's Graph accepts: any bearer token; real Graph gets a real one. */
 const SANDBOX_GRAPH_TOKEN = 'sandbox-app-token';
 const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
+/** The blob container for CRM attachments; the infrastructure creates it in Azure. */
+export const ATTACHMENTS_CONTAINER = 'attachments';
 
 export interface Services {
   store: Store;
@@ -78,8 +82,9 @@ export async function createServices(
     overrides.attachments ??
     (config.mode === 'sandbox'
       ? new FileAttachmentStore(join(config.dataDir, 'attachments'))
-      : // Azure Blob Storage for attachments arrives with the worker's Storage adapters.
-        new FileAttachmentStore(join(process.env.HOME ?? '/tmp', 'crm-sync-attachments')));
+      : new BlobAttachmentStore(
+          new BlobServiceClient(config.storage.blobUrl, credential).getContainerClient(ATTACHMENTS_CONTAINER),
+        ));
   const token = credential
     ? async () => (await credential.getToken(GRAPH_SCOPE))?.token ?? ''
     : async () => SANDBOX_GRAPH_TOKEN;

@@ -123,6 +123,9 @@ export class GraphSandbox {
   readonly requestCounts = new Map<string, number>();
   /** Requests inside `$batch` calls, which Graph also counts against throttling limits. */
   batchedRequests = 0;
+  /** Most requests in flight at once, for tests of the client's per-mailbox concurrency cap. */
+  maxInFlight = 0;
+  private inFlight = 0;
   private readonly epoch = randomUUID().slice(0, 8);
 
   constructor(options: GraphSandboxOptions) {
@@ -142,6 +145,17 @@ export class GraphSandbox {
   }
 
   async handle(request: GraphRequest, inBatch = false): Promise<Handled> {
+    if (inBatch) return this.answer(request, true);
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      return await this.answer(request, false);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private async answer(request: GraphRequest, inBatch: boolean): Promise<Handled> {
     const parts = segments(request.path);
     const route = this.routeName(parts);
     if (inBatch) this.batchedRequests++;

@@ -393,6 +393,15 @@ describe('mail sync against the Microsoft 365 sandbox', function () {
     assert.equal(summaries.length, 1);
   });
 
+  it('keeps at most 4 Graph requests in flight for one mailbox', async () => {
+    await h.enable(h.riley, { folders: ['inbox'], attachments: true });
+    h.sandbox.faults.add({ route: 'attachments', latencyMs: 15 });
+    h.sandbox.maxInFlight = 0;
+    await run();
+    assert.ok(h.sandbox.maxInFlight > 1, 'requests did run side by side');
+    assert.ok(h.sandbox.maxInFlight <= 4, `${h.sandbox.maxInFlight} requests in flight`);
+  });
+
   it('reads a folder page in one Graph request, never a request per message', async () => {
     await h.enable(h.riley, { folders: ['inbox'], includeSubfolders: false });
     const before = h.sandbox.totalRequests();

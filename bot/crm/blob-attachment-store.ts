@@ -1,0 +1,34 @@
+import type { ContainerClient } from '@azure/storage-blob';
+import type { AttachmentStore } from './attachment-store.port.ts';
+
+/**
+ * Attachments in Azure Blob Storage, one blob per attachment. In Azure the client authenticates
+ * with the app's managed identity (Storage Blob Data Contributor); the container is created by the
+ * infrastructure, and locally by `ensureContainer()`.
+ */
+export class BlobAttachmentStore implements AttachmentStore {
+  private readonly container: ContainerClient;
+
+  constructor(container: ContainerClient) {
+    this.container = container;
+  }
+
+  async ensureContainer(): Promise<void> {
+    await this.container.createIfNotExists();
+  }
+
+  async put(key: string, bytes: Buffer, contentType: string): Promise<string> {
+    const name = key.split(/[\\/]/).join('/');
+    await this.container
+      .getBlockBlobClient(name)
+      .uploadData(bytes, { blobHTTPHeaders: { blobContentType: contentType } });
+    return `blob:${name}`;
+  }
+
+  async get(reference: string): Promise<Buffer | undefined> {
+    if (!reference.startsWith('blob:')) return undefined;
+    const blob = this.container.getBlockBlobClient(reference.slice(5));
+    if (!(await blob.exists())) return undefined;
+    return blob.downloadToBuffer();
+  }
+}

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BlobServiceClient } from '@azure/storage-blob';
+import type { AttachmentStore } from '../../bot/crm/attachment-store.port.ts';
+import { BlobAttachmentStore } from '../../bot/crm/blob-attachment-store.ts';
+import { FileAttachmentStore, attachmentKey } from '../../bot/crm/file-attachment-store.ts';
+import { startAzurite } from '../support/azurite.ts';
+
+const adapters: Array<{
+  name: string;
+  start: () => Promise<{ store: AttachmentStore; stop: () => Promise<void> }>;
+}> = [
+  {
+    name: 'files (one machine)',
+    start: async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'attachments-'));
+      return {
+        store: new FileAttachmentStore(dir),
+        stop: async () => rmSync(dir, { recursive: true, force: true }),
+      };
+    },
+  },
+  {
+    name: 'Azure Blob Storage (the real SDK against Azurite)',
+    start: async () => {
+      const azurite = await startAzurite();
+      const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(
+        'attachments',
+      );
+      const store = new BlobAttachmentStore(container);
+      await store.ensureContainer();
+      return { store, stop: azurite.stop };
+    },
+  },
+];
+
+for (const adapter of adapters) {
+  describe(`attachment store contract: ${adapter.name}`, function () {
+    this.timeout(30_000);
+    let h: Awaited<ReturnType<(typeof adapter)['start']>>;
+    before(async () => {
+      h = await adapter.start();
+    });
+    after(() => h?.stop());
+
+    it('stores bytes under a key and gives them back by reference', async () => {
+      const bytes = Buffer.from('%PDF-1.4 resume');
+      const ref = await h.store.put(
+        attachmentKey('tenant', 'activity-1', 'Ava Kim Resume.pdf'),
+        bytes,
+        'application/pdf',
+      );
+      assert.deepEqual(await h.store.get(ref), bytes);
+    });
+
+    it('overwrites on a second put of the same key (a retried sync)', async () => {
+      const key = attachmentKey('tenant', 'activity-2', 'cv.pdf');
+      await h.store.put(key, Buffer.from('first'), 'application/pdf');
+      const ref = await h.store.put(key, Buffer.from('second'), 'application/pdf');
+      assert.equal((await h.store.get(ref))?.toString(), 'second');
+    });
+
+    it('keeps a large attachment intact', async () => {
+      const bytes = Buffer.alloc(6 * 1024 * 1024, 7);
+      const ref = await h.store.put(attachmentKey('tenant', 'activity-3', 'video.mp4'), bytes, 'video/mp4');
+      assert.equal((await h.store.get(ref))?.length, bytes.length);
+    });
+
+    it('answers undefined for a reference it does not hold', async () => {
+      assert.equal(await h.store.get('file:nothing/here'), undefined);
+      assert.equal(await h.store.get('blob:nothing/here'), undefined);
+    });
+  });
+}
