@@ -110,6 +110,25 @@ describe('mail sync against the Microsoft 365 sandbox', function () {
     assert.ok(summary.synced > 10 && summary.skipped > 50, JSON.stringify(summary));
   });
 
+  it('does nothing automatically while paused (the active switch), but a manual sync all still runs', async () => {
+    await h.enable(h.riley, { folders: ['inbox'], active: false });
+    const automatic = await run('automatic');
+    assert.equal(automatic.status, 'disabled');
+    assert.equal(automatic.note, 'sync is paused');
+    assert.equal((await h.activities()).length, 0);
+    const manual = await run('all');
+    assert.equal(manual.status, 'completed');
+    assert.ok(manual.synced > 0);
+  });
+
+  it('sends the subject but no body when visibility is "subject"', async () => {
+    await h.enable(h.riley, { folders: ['inbox'], visibility: 'subject' });
+    await run();
+    const activities = await h.activities();
+    assert.ok(activities.length > 0);
+    assert.ok(activities.every((a) => typeof a.subject === 'string' && a.body === undefined));
+  });
+
   it('sync selected takes one email from any folder, even with email sync off', async () => {
     await h.enable(h.riley, { emailSync: false, folders: ['inbox'] });
     const disabled = await run();
