@@ -34,21 +34,10 @@ interface RecordDoc extends Doc {
   updatedAt: string;
 }
 
-export interface ActivityDoc extends Doc {
+/** The activity as stored: the input less the tenant (it is the partition), attachments as references. */
+export interface ActivityDoc extends Doc, Omit<ActivityInput, 'tenantId' | 'attachments'> {
   type: 'activity';
-  messageKey: string;
-  messageId: string;
-  userId: string;
-  subject?: string;
-  from?: string;
-  to: string[];
-  cc: string[];
-  direction: 'received' | 'sent';
-  occurredAt: string;
-  body?: { contentType: 'text' | 'html'; content: string };
   attachments: Array<{ name: string; contentType: string; size: number; ref: string }>;
-  webLink?: string;
-  links: Array<{ id: string; type: CrmRecordType }>;
   linkIds: string[];
   createdAt: string;
 }

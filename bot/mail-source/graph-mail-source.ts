@@ -1,15 +1,16 @@
 import type { Attachment, MailFolder, Message, Recipient, User } from '@microsoft/microsoft-graph-types';
 import type { GraphHttp } from './graph-http.ts';
-import type {
-  DeltaPage,
-  EmailAddress,
-  MailAttachment,
-  MailboxInfo,
-  MailFolderInfo,
-  MailMessage,
-  MailSource,
-  MessageDetail,
-  WellKnownFolderName,
+import {
+  type DeltaPage,
+  type EmailAddress,
+  type MailAttachment,
+  type MailboxInfo,
+  type MailFolderInfo,
+  type MailMessage,
+  type MailSource,
+  type MessageDetail,
+  WELL_KNOWN_FOLDER_NAMES,
+  type WellKnownFolderName,
 } from './mail-source.port.ts';
 
 /**
@@ -47,15 +48,6 @@ const SELECT: Record<MessageDetail, string> = {
   headers: HEADER_FIELDS.join(','),
 };
 const PREFER_IMMUTABLE = 'IdType="ImmutableId"';
-const WELL_KNOWN: WellKnownFolderName[] = [
-  'inbox',
-  'sentitems',
-  'deleteditems',
-  'junkemail',
-  'outbox',
-  'drafts',
-  'archive',
-];
 
 function address(recipient: Recipient | null | undefined): EmailAddress | undefined {
   const email = recipient?.emailAddress;
@@ -163,7 +155,7 @@ export class GraphMailSource implements MailSource {
       responses: Array<{ id: string; status: number; body?: MailFolder }>;
     }>(userId, 'POST', '/$batch', {
       body: {
-        requests: WELL_KNOWN.map((name) => ({
+        requests: WELL_KNOWN_FOLDER_NAMES.map((name) => ({
           id: name,
           method: 'GET',
           url: `${this.user(userId)}/mailFolders/${name}?$select=id`,

@@ -15,8 +15,17 @@ export interface MailboxInfo {
   addresses: string[];
 }
 
-export type WellKnownFolderName =
-  'inbox' | 'sentitems' | 'deleteditems' | 'junkemail' | 'outbox' | 'drafts' | 'archive';
+/** The well-known folders the sync cares about, by their Graph names. */
+export const WELL_KNOWN_FOLDER_NAMES = [
+  'inbox',
+  'sentitems',
+  'deleteditems',
+  'junkemail',
+  'outbox',
+  'drafts',
+  'archive',
+] as const;
+export type WellKnownFolderName = (typeof WELL_KNOWN_FOLDER_NAMES)[number];
 
 export interface MailFolderInfo {
   id: string;

@@ -12,14 +12,7 @@ import type { LinkType } from './matching.ts';
 
 export type LedgerStatus = 'synced' | 'no_match' | 'error' | 'pending';
 
-export interface LedgerEntry extends Doc {
-  messageId: string;
-  internetMessageId?: string;
-  folderId: string;
-  subject: string;
-  from?: string;
-  receivedAt: string;
-  direction: 'received' | 'sent';
+export interface LedgerEntry extends Doc, MessageFacts {
   status: LedgerStatus;
   note?: string;
   linkType?: LinkType;
