@@ -17,6 +17,7 @@ import type { Store } from './store/store.port.ts';
 import { LedgerRepository } from './sync/ledger.ts';
 import { MailSync } from './sync/mail-sync.ts';
 import { SyncEvents } from './sync/sync-events.ts';
+import { SyncService } from './sync/sync-service.ts';
 import { SyncSettingsRepository } from './sync/sync-settings.ts';
 import { SyncStateRepository } from './sync/sync-state.ts';
 
@@ -41,6 +42,7 @@ export interface Services {
   state: SyncStateRepository;
   events: SyncEvents;
   mailSync: MailSync;
+  syncService: SyncService;
   close(): Promise<void>;
 }
 
@@ -113,5 +115,17 @@ export async function createServices(
     events,
     logger: logger.child({ component: 'sync' }),
   });
-  return { store, crm, mailSource, ledger, settings, state, events, mailSync, close: () => store.close() };
+  const syncService = new SyncService(store, { mailSync, ledger, settings, state, events });
+  return {
+    store,
+    crm,
+    mailSource,
+    ledger,
+    settings,
+    state,
+    events,
+    mailSync,
+    syncService,
+    close: () => store.close(),
+  };
 }

@@ -5,9 +5,10 @@ import express from 'express';
 import { type AppConfig, ConfigError, loadConfig } from './config/config.ts';
 import { httpErrorHandler } from './http/http-errors.ts';
 import { createLogger, type Logger } from './logging/logger.ts';
-import { createServices } from './composition.ts';
+import { createServices, type Services } from './composition.ts';
 import { seedSandboxDirectory } from './crm/directory-seed.ts';
 import type { Store } from './store/store.port.ts';
+import { ConversationRepository } from './teams/conversation-store.ts';
 import { createTeamsApp } from './teams/teams-app.ts';
 
 /** The composition root: the only place that picks adapters. */
@@ -15,6 +16,7 @@ import { createTeamsApp } from './teams/teams-app.ts';
 export interface RunningApp {
   url: string;
   store: Store;
+  services: Services;
   close(): Promise<void>;
 }
 
@@ -23,8 +25,9 @@ export async function createHttpApp(options: {
   config: AppConfig;
   logger: Logger;
   store: Store;
+  services?: Services;
 }): Promise<express.Application> {
-  const { config, logger, store } = options;
+  const { config, logger, store, services } = options;
   const server = express();
   server.disable('x-powered-by');
   server.get('/healthz', (_req, res) => {
@@ -38,7 +41,12 @@ export async function createHttpApp(options: {
       res.status(503).json({ status: 'not ready', store: (error as Error).message });
     }
   });
-  const teams = createTeamsApp({ config, logger, server });
+  const teams = createTeamsApp({
+    config,
+    logger,
+    server,
+    ...(services ? { sync: services.syncService, conversations: new ConversationRepository(store) } : {}),
+  });
   await teams.initialize();
   server.use(httpErrorHandler(logger));
   return server;
@@ -47,8 +55,12 @@ export async function createHttpApp(options: {
 export async function startApp(config: AppConfig, logger: Logger): Promise<RunningApp> {
   const services = await createServices(config, logger);
   const { store } = services;
-  if (config.mode === 'sandbox') await seedSandboxDirectory(services.crm, logger);
-  const server = await createHttpApp({ config, logger, store });
+  if (config.mode === 'sandbox') {
+    const tenantId = await seedSandboxDirectory(services.crm, logger);
+    // The sandbox tenant's admin has enabled the app; each user still turns sync on for themselves.
+    await services.syncService.setTenantEnabled(tenantId, true, 'sandbox');
+  }
+  const server = await createHttpApp({ config, logger, store, services });
 
   const http: Server = createServer(server);
   http.listen(config.port, config.host);
@@ -60,6 +72,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
   return {
     url,
     store,
+    services,
     close: async () => {
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));

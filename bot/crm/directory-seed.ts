@@ -24,9 +24,9 @@ export async function seedSandboxDirectory(
   crm: BuiltinCrm,
   logger: Logger,
   path = DEFAULT_DIRECTORY_FIXTURE,
-): Promise<void> {
+): Promise<string> {
   const fixture = readDirectoryFixture(path);
-  if (await crm.hasDirectory(fixture.tenantId)) return;
+  if (await crm.hasDirectory(fixture.tenantId)) return fixture.tenantId;
   await crm.importDirectory(fixture.tenantId, fixture);
   logger.info(
     {
@@ -37,4 +37,5 @@ export async function seedSandboxDirectory(
     },
     'seeded the built-in CRM for the sandbox',
   );
+  return fixture.tenantId;
 }

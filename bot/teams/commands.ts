@@ -6,6 +6,13 @@ import type { CommandHelp } from '../cards/help-card.ts';
  */
 export const COMMANDS = [
   { command: 'help', description: 'Show what I can do.' },
+  { command: 'sync status', description: 'Is sync on, the last run, counts by status, folders.' },
+  { command: 'sync now', description: 'Sync all your selected folders now, with live progress.' },
+  { command: 'pause', description: 'Stop syncing automatically until you resume.' },
+  { command: 'resume', description: 'Sync automatically again.' },
+  { command: 'errors', description: 'Emails that could not be synced, with Retry.' },
+  { command: 'notifications', description: 'Your latest CRM Sync notifications.' },
+  { command: 'settings', description: 'Open your sync settings.' },
 ] as const satisfies readonly CommandHelp[];
 
 export type CommandName = (typeof COMMANDS)[number]['command'];

@@ -1,26 +1,59 @@
 import { randomUUID } from 'node:crypto';
-import { MessageActivity } from '@microsoft/teams.api';
-import { App, ExpressAdapter } from '@microsoft/teams.apps';
+import { type Activity, MessageActivity } from '@microsoft/teams.api';
+import { App, ExpressAdapter, type IActivityContext } from '@microsoft/teams.apps';
+import type { AdaptiveCard } from '@microsoft/teams.cards';
 import type express from 'express';
 import { helpCard } from '../cards/help-card.ts';
+import { accessCard, failureCard, noticeCard, welcomeCard } from '../cards/notice-cards.ts';
+import { errorsCard, progressCard, retryResultCard, runResultCard, statusCard } from '../cards/sync-cards.ts';
 import type { AppConfig } from '../config/config.ts';
 import type { Logger } from '../logging/logger.ts';
-import { COMMANDS, parseCommand } from './commands.ts';
+import type { UserRef } from '../sync/mail-sync.ts';
+import type { SyncService } from '../sync/sync-service.ts';
+import { COMMANDS, type CommandName, parseCommand } from './commands.ts';
+import type { ConversationRepository } from './conversation-store.ts';
 import { SdkLogger } from './sdk-logger.ts';
 
 /**
- * The Teams app on the Teams SDK: its routes are thin, each parses the activity, calls one use case
- * and answers with a card. In Azure mode the SDK validates Bot Framework tokens on /api/messages;
- * only sandbox mode lets the Agents Playground in without one.
+ * The Teams app on the Teams SDK. Routes are thin: work out who is asking, call one use case of
+ * SyncService, answer with a card. In Azure mode the SDK validates Bot Framework tokens on
+ * /api/messages; only sandbox mode lets the Agents Playground in without one.
  */
-export function createTeamsApp(options: {
+
+export interface TeamsAppDeps {
   config: AppConfig;
   logger: Logger;
   server: express.Application;
-}): App {
-  const { config, logger } = options;
+  sync?: SyncService;
+  conversations?: ConversationRepository;
+  /** The settings tab, once it is served; cards leave the button out until then. */
+  settingsUrl?: string;
+}
+
+/** Card refreshes while a sync runs: often enough to look alive, well under Teams' per-conversation limits. */
+const PROGRESS_UPDATE_MS = 1_000;
+
+function cardMessage(card: AdaptiveCard): MessageActivity {
+  return new MessageActivity().addCard('adaptive', card);
+}
+
+function userOf(activity: Activity): UserRef | undefined {
+  const tenantId =
+    activity.conversation?.tenantId ??
+    (activity.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id;
+  const userId = activity.from?.aadObjectId;
+  return tenantId && userId ? { tenantId, userId } : undefined;
+}
+
+function cardResponse(card: AdaptiveCard) {
+  return { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card } as const;
+}
+
+export function createTeamsApp(deps: TeamsAppDeps): App {
+  const { config, logger } = deps;
+  const settingsUrl = deps.settingsUrl ?? '';
   const app = new App({
-    httpServerAdapter: new ExpressAdapter(options.server),
+    httpServerAdapter: new ExpressAdapter(deps.server),
     logger: new SdkLogger(logger.child({ component: 'teams-sdk' })),
     messagingEndpoint: '/api/messages',
     activity: { mentions: { stripText: true } },
@@ -38,23 +71,263 @@ export function createTeamsApp(options: {
       : {}),
   });
 
-  app.on('message', async ({ activity, send }) => {
-    const command = parseCommand(activity.text);
-    const card = helpCard({
-      commands: COMMANDS,
-      ...(command.name === undefined && command.input && command.input !== 'help'
-        ? { unknownInput: command.input }
-        : {}),
-    });
-    await send(new MessageActivity().addCard('adaptive', card));
-  });
-
-  app.event('error', ({ error, activity }) => {
+  const failed = (error: unknown, activity: Activity) => {
     const correlationId = randomUUID();
     logger.error(
-      { correlationId, activityType: activity?.type, err: { message: error.message, name: error.name } },
+      {
+        correlationId,
+        activityType: activity.type,
+        err: { message: (error as Error).message, name: (error as Error).name },
+      },
       'handler failed',
     );
+    return failureCard(correlationId);
+  };
+
+  // Every activity refreshes the user's conversation reference for proactive messages.
+  app.use(async (ctx) => {
+    const user = userOf(ctx.activity);
+    if (user && deps.conversations && ctx.activity.conversation?.conversationType === 'personal') {
+      try {
+        await deps.conversations.remember(user.tenantId, user.userId, {
+          serviceUrl: ctx.activity.serviceUrl ?? '',
+          conversationId: ctx.activity.conversation.id,
+          channelId: ctx.activity.channelId,
+          botId: ctx.activity.recipient.id,
+          userTeamsId: ctx.activity.from.id,
+        });
+      } catch (error) {
+        logger.warn(
+          { err: { message: (error as Error).message } },
+          'could not store the conversation reference',
+        );
+      }
+    }
+    return ctx.next();
+  });
+
+  app.on('install.add', async ({ activity, send }) => {
+    const user = userOf(activity);
+    const syncOn = user && deps.sync ? (await deps.sync.access(user)).allowed : false;
+    await send(cardMessage(welcomeCard({ syncOn, settingsUrl })));
+  });
+
+  app.on('message', async (ctx) => {
+    const { activity, send } = ctx;
+    try {
+      const command = parseCommand(activity.text);
+      if (command.name === undefined || command.name === 'help' || !deps.sync) {
+        const unknown = command.name === undefined && command.input ? { unknownInput: command.input } : {};
+        await send(cardMessage(helpCard({ commands: COMMANDS, ...unknown })));
+        return;
+      }
+      const user = userOf(activity);
+      if (!user) {
+        await send(
+          cardMessage(
+            noticeCard(
+              'I could not tell who you are',
+              'Use CRM Sync from your own Microsoft 365 account.',
+              'Attention',
+            ),
+          ),
+        );
+        return;
+      }
+      const access = await deps.sync.access(user);
+      if (!access.allowed) {
+        await send(cardMessage(accessCard({ reason: access.reason, settingsUrl })));
+        return;
+      }
+      await runCommand(ctx, command.name, user, deps.sync);
+    } catch (error) {
+      await send(cardMessage(failed(error, activity)));
+    }
+  });
+
+  async function runCommand(
+    ctx: IActivityContext<Activity>,
+    name: CommandName,
+    user: UserRef,
+    sync: SyncService,
+  ) {
+    const { send } = ctx;
+    switch (name) {
+      case 'sync status': {
+        await send(cardMessage(statusCard(await statusView(user, sync))));
+        return;
+      }
+      case 'sync now': {
+        const sent = await send(
+          cardMessage(
+            progressCard({
+              folder: 'starting',
+              processed: 0,
+              total: 0,
+              counts: { synced: 0, no_match: 0, error: 0 },
+            }),
+          ),
+        );
+        startSyncWithProgress(ctx, user, sync, sent.id);
+        return;
+      }
+      case 'pause':
+        await sync.setActive(user, false);
+        await send(
+          cardMessage(
+            noticeCard(
+              'Sync paused',
+              'Nothing syncs automatically until you type "resume". "sync now" still works.',
+            ),
+          ),
+        );
+        return;
+      case 'resume':
+        await sync.setActive(user, true);
+        await send(
+          cardMessage(
+            noticeCard(
+              'Sync resumed',
+              'New mail in your selected folders syncs automatically again.',
+              'Good',
+            ),
+          ),
+        );
+        return;
+      case 'errors':
+        await send(cardMessage(errorsCard(await sync.errors(user))));
+        return;
+      case 'notifications':
+        await send(
+          cardMessage(noticeCard('No notifications yet', 'Sync results and errors will be collected here.')),
+        );
+        return;
+      case 'settings':
+        await send(
+          cardMessage(
+            settingsUrl
+              ? noticeCard('Settings', settingsUrl)
+              : noticeCard('Settings', 'Open the CRM Sync tab in Teams to change your settings.'),
+          ),
+        );
+        return;
+      default:
+        await send(cardMessage(helpCard({ commands: COMMANDS })));
+    }
+  }
+
+  async function statusView(user: UserRef, sync: SyncService) {
+    const status = await sync.status(user);
+    return {
+      active: status.active,
+      emailSync: status.emailSync,
+      ...(status.mailbox ? { mailboxStatus: status.mailbox.status } : {}),
+      ...(status.mailbox?.note ? { mailboxNote: status.mailbox.note } : {}),
+      ...(status.mailbox?.lastRun ? { lastRun: status.mailbox.lastRun } : {}),
+      counts: status.counts,
+      folders: status.folders,
+      settingsUrl,
+    };
+  }
+
+  /** Runs sync all in the background and keeps one card up to date until it finishes. */
+  function startSyncWithProgress(
+    ctx: IActivityContext<Activity>,
+    user: UserRef,
+    sync: SyncService,
+    activityId: string,
+  ) {
+    const conversationId = ctx.activity.conversation.id;
+    const update = (card: AdaptiveCard) =>
+      ctx.api.conversations.activities(conversationId).update(activityId, cardMessage(card));
+    let lastUpdate = 0;
+    const stop = sync.events.on('progress', (p) => {
+      if (p.tenantId !== user.tenantId || p.userId !== user.userId) return;
+      const now = Date.now();
+      if (now - lastUpdate < PROGRESS_UPDATE_MS) return;
+      lastUpdate = now;
+      void update(
+        progressCard({ folder: p.folder, processed: p.processed, total: p.total, counts: p.byStatus }),
+      ).catch((error: unknown) =>
+        logger.warn({ err: { message: (error as Error).message } }, 'progress card update failed'),
+      );
+    });
+    void sync
+      .syncNow(user)
+      .then((summary) => update(runResultCard(summary, settingsUrl)))
+      .catch(async (error: unknown) => {
+        await update(failed(error, ctx.activity)).catch(() => undefined);
+      })
+      .finally(stop);
+  }
+
+  app.on('card.action', async (ctx) => {
+    const { activity } = ctx;
+    const data = (activity.value?.action?.data ?? {}) as { verb?: string; messageId?: string };
+    const verb = activity.value?.action?.verb ?? data.verb;
+    try {
+      const user = userOf(activity);
+      if (!user || !deps.sync)
+        return cardResponse(noticeCard('I could not tell who you are', undefined, 'Attention'));
+      const sync = deps.sync;
+      if (verb === 'turnOn') {
+        if (!(await sync.tenantEnabled(user.tenantId)))
+          return cardResponse(accessCard({ reason: 'tenant_disabled', settingsUrl }));
+        await sync.turnOn(user);
+        return cardResponse(
+          noticeCard(
+            'Email sync is on',
+            'New email in your Inbox and Sent Items will sync from now on. Type "sync status" to check on it.',
+            'Good',
+          ),
+        );
+      }
+      const access = await sync.access(user);
+      if (!access.allowed) return cardResponse(accessCard({ reason: access.reason, settingsUrl }));
+      switch (verb) {
+        case 'syncNow':
+          if (activity.replyToId)
+            startSyncWithProgress(
+              ctx as unknown as IActivityContext<Activity>,
+              user,
+              sync,
+              activity.replyToId,
+            );
+          return cardResponse(
+            progressCard({
+              folder: 'starting',
+              processed: 0,
+              total: 0,
+              counts: { synced: 0, no_match: 0, error: 0 },
+            }),
+          );
+        case 'pause':
+        case 'resume':
+          await sync.setActive(user, verb === 'resume');
+          return cardResponse(statusCard(await statusView(user, sync)));
+        case 'errors':
+          return cardResponse(errorsCard(await sync.errors(user)));
+        case 'retry': {
+          const before = (await sync.errors(user, 100)).find((e) => e.messageId === data.messageId);
+          const entry = data.messageId ? await sync.retry(user, data.messageId) : undefined;
+          return cardResponse(retryResultCard(before?.subject ?? entry?.subject ?? '', entry));
+        }
+        case 'retryAll': {
+          const result = await sync.retryAll(user);
+          return cardResponse(
+            noticeCard(
+              `Retried ${result.retried} emails`,
+              `${result.synced} synced, ${result.stillFailing} still failing.`,
+              result.stillFailing === 0 ? 'Good' : 'Attention',
+            ),
+          );
+        }
+        default:
+          return cardResponse(helpCard({ commands: COMMANDS }));
+      }
+    } catch (error) {
+      return cardResponse(failed(error, activity));
+    }
   });
 
   return app;

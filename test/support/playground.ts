@@ -126,17 +126,84 @@ export class Playground {
       throw new Error(`Playground refused the message: ${response.status} ${await response.text()}`);
   }
 
+  /** The Playground's own "app installed" action: Teams' installationUpdate and conversationUpdate. */
+  async install(): Promise<void> {
+    const config = await this.config();
+    const response = await fetch(`${this.url}/_debug/conversation/${config.personalChat.id}/installation`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    if (!response.ok) throw new Error(`install failed: ${response.status}`);
+  }
+
+  /** An invoke as Teams sends it (message extension or Adaptive Card action); resolves with the bot's answer. */
+  async invoke(
+    name: string,
+    value: unknown,
+    replyToId?: string,
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
+    const config = await this.config();
+    const response = await fetch(`${this.url}/_conversation/v1/invoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name,
+        value,
+        from: { id: config.currentUser.id },
+        conversation: { id: config.personalChat.id },
+        ...(replyToId ? { replyToId } : {}),
+      }),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  }
+
+  /** Presses an Action.Execute button on a card the bot sent. */
+  cardAction(messageId: string, verb: string, data: Record<string, unknown> = {}) {
+    return this.invoke(
+      'adaptiveCard/action',
+      { action: { type: 'Action.Execute', verb, data: { verb, ...data } }, trigger: 'manual' },
+      messageId,
+    );
+  }
+
+  /** Resolves with the next update of an existing bot message after `since` events. */
+  async nextUpdate(since: number, messageId: string, timeoutMs = 15_000): Promise<PlaygroundMessage> {
+    return this.waitFor(
+      since,
+      (e) => e.action !== 'createMessage' && e.message?.messageId === messageId,
+      timeoutMs,
+    );
+  }
+
   /** Resolves with the next message the bot creates after `since` events, or fails after the timeout. */
   async nextBotMessage(since: number, timeoutMs = 10_000): Promise<PlaygroundMessage> {
     const config = await this.config();
+    return this.waitFor(
+      since,
+      (e) => e.action === 'createMessage' && e.message?.from.id === config.bot.id,
+      timeoutMs,
+    );
+  }
+
+  private async waitFor(
+    since: number,
+    match: (event: StreamEvent) => boolean,
+    timeoutMs: number,
+  ): Promise<PlaygroundMessage> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const found = this.events
-        .slice(since)
-        .find((e) => e.action === 'createMessage' && e.message?.from.id === config.bot.id);
+      const found = this.events.slice(since).find(match);
       if (found?.message) return found.message;
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no bot message within ${timeoutMs} ms`);
+      if (left <= 0)
+        throw new Error(
+          `no matching event within ${timeoutMs} ms; saw ${this.events
+            .slice(since)
+            .map((e) => e.action)
+            .join(', ')}`,
+        );
       await new Promise<void>((resolve) => {
         const wake = () => {
           this.waiters.delete(wake);

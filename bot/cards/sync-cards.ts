@@ -1,0 +1,184 @@
+import {
+  ActionSet,
+  AdaptiveCard,
+  Container,
+  ExecuteAction,
+  Fact,
+  FactSet,
+  OpenUrlAction,
+  ProgressBar,
+  TextBlock,
+} from '@microsoft/teams.cards';
+import type { LedgerCounts, LedgerEntry } from '../sync/ledger.ts';
+import type { RunSummary } from '../sync/sync-state.ts';
+import { CARD_VERSION } from './help-card.ts';
+
+/** Cards about the sync: status, progress, errors, results. Pure functions of what they show. */
+
+const STATUS_WORDS: Record<string, string> = {
+  ok: 'OK',
+  paused: 'Paused (will resume)',
+  needs_consent: 'Needs consent',
+};
+
+function card(...body: ConstructorParameters<typeof AdaptiveCard>): AdaptiveCard {
+  return new AdaptiveCard(...body).withVersion(CARD_VERSION);
+}
+
+/** Plain UTC; Teams' DATE()/TIME() formatting only works in text blocks, and facts are not. */
+function when(iso: string | undefined): string {
+  return iso ? `${iso.slice(0, 16).replace('T', ' ')} UTC` : 'never';
+}
+
+export function countsFacts(counts: LedgerCounts): Fact[] {
+  return [
+    new Fact('Synced', String(counts.synced)),
+    new Fact('No match', String(counts.no_match)),
+    new Fact('Error', String(counts.error)),
+    new Fact('Pending', String(counts.pending)),
+  ];
+}
+
+export interface StatusView {
+  active: boolean;
+  emailSync: boolean;
+  mailboxStatus?: string;
+  mailboxNote?: string;
+  lastRun?: RunSummary;
+  counts: LedgerCounts;
+  folders: string[];
+  nextRun?: string;
+  settingsUrl: string;
+}
+
+export function statusCard(view: StatusView): AdaptiveCard {
+  const state = !view.emailSync ? 'Off' : view.active ? 'Active' : 'Paused';
+  const lastRun = view.lastRun
+    ? `${when(view.lastRun.finishedAt)}: ${view.lastRun.status}, ${view.lastRun.synced} synced, ${view.lastRun.noMatch} no match, ${view.lastRun.errors} errors`
+    : 'no run yet';
+  return card(
+    new TextBlock('CRM Sync status', { size: 'Large', weight: 'Bolder', wrap: true }),
+    new FactSet(
+      new Fact('Sync', state),
+      new Fact('Mailbox', STATUS_WORDS[view.mailboxStatus ?? 'ok'] ?? view.mailboxStatus ?? 'OK'),
+      new Fact('Last run', lastRun),
+      new Fact('Next scheduled run', view.nextRun ? when(view.nextRun) : 'none scheduled'),
+      new Fact('Folders', view.folders.join(', ') || 'none'),
+      ...countsFacts(view.counts),
+    ),
+    ...(view.mailboxNote && view.mailboxStatus !== 'ok'
+      ? [new TextBlock(view.mailboxNote, { wrap: true, color: 'Attention' })]
+      : []),
+  )
+    .withActions(
+      new ExecuteAction({ title: 'Sync now', verb: 'syncNow', data: { verb: 'syncNow' } }),
+      view.active
+        ? new ExecuteAction({ title: 'Pause', verb: 'pause', data: { verb: 'pause' } })
+        : new ExecuteAction({ title: 'Resume', verb: 'resume', data: { verb: 'resume' } }),
+      new OpenUrlAction(view.settingsUrl, { title: 'Settings' }),
+    )
+    .withFallbackText(`CRM Sync is ${state}. Synced ${view.counts.synced}, errors ${view.counts.error}.`);
+}
+
+export interface ProgressView {
+  folder: string;
+  processed: number;
+  total: number;
+  counts: Pick<LedgerCounts, 'synced' | 'no_match' | 'error'>;
+}
+
+export function progressCard(view: ProgressView): AdaptiveCard {
+  const percent = view.total > 0 ? Math.min(100, Math.round((view.processed / view.total) * 100)) : 0;
+  return card(
+    new TextBlock('Syncing your mail…', { size: 'Medium', weight: 'Bolder', wrap: true }),
+    new TextBlock(`${view.processed} of about ${view.total} emails looked at (now: ${view.folder})`, {
+      wrap: true,
+    }),
+    new ProgressBar({ value: percent }),
+    new FactSet(
+      new Fact('Synced', String(view.counts.synced)),
+      new Fact('No match', String(view.counts.no_match)),
+      new Fact('Error', String(view.counts.error)),
+    ),
+  ).withFallbackText(`Syncing: ${view.processed} of ${view.total}`);
+}
+
+export function runResultCard(summary: RunSummary, settingsUrl: string): AdaptiveCard {
+  const title =
+    summary.status === 'completed'
+      ? 'Sync finished'
+      : summary.status === 'paused'
+        ? 'Sync paused; it will resume where it stopped'
+        : summary.status === 'needs_consent'
+          ? 'CRM Sync needs access to your mailbox'
+          : 'Sync is off';
+  return card(
+    new TextBlock(title, {
+      size: 'Medium',
+      weight: 'Bolder',
+      wrap: true,
+      color: summary.status === 'completed' ? 'Good' : 'Attention',
+    }),
+    new FactSet(
+      new Fact('Synced', String(summary.synced)),
+      new Fact('No match', String(summary.noMatch)),
+      new Fact('Errors', String(summary.errors)),
+      new Fact('Already synced', String(summary.alreadySynced)),
+      new Fact('Skipped', String(summary.skipped)),
+    ),
+    ...(summary.note ? [new TextBlock(summary.note, { wrap: true, isSubtle: true })] : []),
+  )
+    .withActions(
+      ...(summary.errors > 0
+        ? [new ExecuteAction({ title: 'Show errors', verb: 'errors', data: { verb: 'errors' } })]
+        : []),
+      new OpenUrlAction(settingsUrl, { title: 'Settings' }),
+    )
+    .withFallbackText(`${title}: ${summary.synced} synced, ${summary.errors} errors`);
+}
+
+export function errorsCard(entries: readonly LedgerEntry[]): AdaptiveCard {
+  if (entries.length === 0) {
+    return card(
+      new TextBlock('No errors. Every email was synced or had no match.', { wrap: true, color: 'Good' }),
+    ).withFallbackText('No errors');
+  }
+  return card(
+    new TextBlock('Emails that could not be synced', { size: 'Medium', weight: 'Bolder', wrap: true }),
+    ...entries.map((entry) =>
+      new Container(
+        new TextBlock(entry.subject || '(no subject)', { weight: 'Bolder', wrap: true }),
+        new TextBlock(`${entry.from ?? ''} · ${when(entry.receivedAt)}`, {
+          isSubtle: true,
+          wrap: true,
+          spacing: 'None',
+        }),
+        new TextBlock(entry.note ?? 'failed', { wrap: true, color: 'Attention', spacing: 'Small' }),
+        new ActionSet(
+          new ExecuteAction({
+            title: 'Retry',
+            verb: 'retry',
+            data: { verb: 'retry', messageId: entry.messageId },
+          }),
+        ),
+      ).withSeparator(true),
+    ),
+  )
+    .withActions(new ExecuteAction({ title: 'Retry all', verb: 'retryAll', data: { verb: 'retryAll' } }))
+    .withFallbackText(`${entries.length} emails could not be synced`);
+}
+
+export function retryResultCard(subject: string, entry: LedgerEntry | undefined): AdaptiveCard {
+  const ok = entry?.status === 'synced';
+  return card(
+    new TextBlock(
+      ok ? `Synced: ${subject || '(no subject)'}` : `Still failing: ${subject || '(no subject)'}`,
+      {
+        weight: 'Bolder',
+        wrap: true,
+        color: ok ? 'Good' : 'Attention',
+      },
+    ),
+    ...(entry?.note ? [new TextBlock(entry.note, { wrap: true, isSubtle: true })] : []),
+  ).withFallbackText(ok ? 'Synced' : 'Still failing');
+}

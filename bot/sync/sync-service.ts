@@ -1,0 +1,159 @@
+import { CONTAINERS } from '../store/containers.ts';
+import { type Collection, type Doc, type Store, tenantPartition } from '../store/store.port.ts';
+import type { LedgerCounts, LedgerEntry, LedgerRepository } from './ledger.ts';
+import type { MailSync, UserRef } from './mail-sync.ts';
+import type { SyncEvents } from './sync-events.ts';
+import { type SyncSettings, type SyncSettingsRepository, syncSettingsSchema } from './sync-settings.ts';
+import type { MailboxState, RunSummary, SyncStateRepository } from './sync-state.ts';
+
+/**
+ * What people ask of the sync, for the bot and the tab: is it on, what happened, do it now, pause,
+ * resume, what failed and try it again. One use case a method; the callers only render.
+ */
+
+interface TenantDoc extends Doc {
+  enabled: boolean;
+  enabledBy?: string;
+  enabledAt?: string;
+}
+
+export type Access =
+  { allowed: true; settings: SyncSettings } | { allowed: false; reason: 'tenant_disabled' | 'sync_off' };
+
+export interface SyncStatus {
+  active: boolean;
+  emailSync: boolean;
+  mailbox?: MailboxState;
+  counts: LedgerCounts;
+  folders: string[];
+  /** Filled in by the scheduler once it exists; until then nothing runs on a timer. */
+  nextRun?: string;
+}
+
+export class SyncService {
+  private readonly tenants: Collection<TenantDoc>;
+  private readonly deps: {
+    mailSync: MailSync;
+    ledger: LedgerRepository;
+    settings: SyncSettingsRepository;
+    state: SyncStateRepository;
+    events: SyncEvents;
+  };
+
+  constructor(
+    store: Store,
+    deps: {
+      mailSync: MailSync;
+      ledger: LedgerRepository;
+      settings: SyncSettingsRepository;
+      state: SyncStateRepository;
+      events: SyncEvents;
+    },
+  ) {
+    this.tenants = store.collection<TenantDoc>(CONTAINERS.settings);
+    this.deps = deps;
+  }
+
+  get events(): SyncEvents {
+    return this.deps.events;
+  }
+
+  async tenantEnabled(tenantId: string): Promise<boolean> {
+    return (await this.tenants.read(tenantPartition(tenantId), 'tenant'))?.value.enabled === true;
+  }
+
+  /** An admin's switch for the whole organization (the seeds' "enabled at the backend"). */
+  async setTenantEnabled(tenantId: string, enabled: boolean, by: string): Promise<void> {
+    await this.tenants.upsert({
+      id: 'tenant',
+      pk: tenantPartition(tenantId),
+      enabled,
+      enabledBy: by,
+      enabledAt: new Date().toISOString(),
+    });
+  }
+
+  async access(user: UserRef): Promise<Access> {
+    if (!(await this.tenantEnabled(user.tenantId))) return { allowed: false, reason: 'tenant_disabled' };
+    const stored = await this.deps.settings.get(user.tenantId, user.userId);
+    if (!stored?.settings.emailSync) return { allowed: false, reason: 'sync_off' };
+    return { allowed: true, settings: stored.settings };
+  }
+
+  /** Turns email sync on with the seeds' defaults; the cutoff is now, unless it was on before. */
+  async turnOn(user: UserRef): Promise<SyncSettings> {
+    const stored = await this.deps.settings.get(user.tenantId, user.userId);
+    const settings = stored?.settings ?? syncSettingsSchema.parse({ enabledAt: new Date().toISOString() });
+    return this.deps.settings.save(
+      user.tenantId,
+      user.userId,
+      { ...settings, emailSync: true, active: true },
+      stored?.etag,
+    );
+  }
+
+  async status(user: UserRef): Promise<SyncStatus> {
+    const [stored, mailbox, counts] = await Promise.all([
+      this.deps.settings.get(user.tenantId, user.userId),
+      this.deps.state.mailbox(user.tenantId, user.userId),
+      this.deps.ledger.counts(user.tenantId, user.userId),
+    ]);
+    return {
+      active: stored?.settings.active ?? false,
+      emailSync: stored?.settings.emailSync ?? false,
+      ...(mailbox ? { mailbox } : {}),
+      counts,
+      folders: stored?.settings.folders ?? [],
+    };
+  }
+
+  syncNow(user: UserRef): Promise<RunSummary> {
+    return this.deps.mailSync.run(user, { mode: 'all', trigger: 'manual' });
+  }
+
+  async setActive(user: UserRef, active: boolean): Promise<SyncSettings> {
+    const stored = await this.deps.settings.get(user.tenantId, user.userId);
+    if (!stored) throw new Error('sync is not turned on');
+    const saved = await this.deps.settings.save(
+      user.tenantId,
+      user.userId,
+      { ...stored.settings, active },
+      stored.etag,
+    );
+    this.deps.events.emit(active ? 'resumed' : 'paused', {
+      ...user,
+      ...(active ? {} : { note: 'paused by you' }),
+    } as never);
+    return saved;
+  }
+
+  async errors(user: UserRef, limit = 10): Promise<LedgerEntry[]> {
+    return (await this.deps.ledger.errors(user.tenantId, user.userId, { limit })).items.map((i) => i.value);
+  }
+
+  /** Sync selected for an Error item: three fresh attempts. */
+  async retry(user: UserRef, messageId: string): Promise<LedgerEntry | undefined> {
+    return (await this.deps.mailSync.syncSelected(user, messageId, 'retry')).entry;
+  }
+
+  async retryAll(user: UserRef): Promise<{ retried: number; synced: number; stillFailing: number }> {
+    const result = { retried: 0, synced: 0, stillFailing: 0 };
+    let continuation: string | undefined;
+    const ids: string[] = [];
+    do {
+      const page = await this.deps.ledger.errors(user.tenantId, user.userId, {
+        limit: 100,
+        ...(continuation ? { continuation } : {}),
+      });
+      ids.push(...page.items.map((i) => i.value.messageId));
+      continuation = page.continuation;
+    } while (continuation);
+    for (const id of ids) {
+      const entry = await this.retry(user, id);
+      result.retried++;
+      if (entry?.status === 'synced') result.synced++;
+      else if (entry?.status === 'error') result.stillFailing++;
+    }
+    return result;
+  }
+}

@@ -1,0 +1,164 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../bot/config/config.ts';
+import { createLogger } from '../../bot/logging/logger.ts';
+import { type RunningApp, startApp } from '../../bot/main.ts';
+import type { SandboxServer } from '../../bot/sandbox/sandbox-server.ts';
+import { freePort } from '../support/free-port.ts';
+import { Playground, type PlaygroundMessage } from '../support/playground.ts';
+import { RILEY, startSeededSandbox, type TestGraph } from '../support/sandbox.ts';
+
+const TENANT = '7c3e1f5a-2b4d-4e6f-8a9b-0c1d2e3f4a5b';
+const RILEY_ID = '4f2b8c1e-9d3a-4b5c-8e7f-1a2b3c4d5e6f';
+const riley = { tenantId: TENANT, userId: RILEY_ID };
+
+function text(message: PlaygroundMessage | Record<string, unknown> | undefined): string {
+  return JSON.stringify(message ?? {});
+}
+
+describe('chat commands and card buttons through the Agents Playground', function () {
+  this.timeout(60_000);
+  let app: RunningApp;
+  let sandbox: SandboxServer;
+  let graph: TestGraph;
+  let playground: Playground;
+  let dataDir: string;
+
+  before(async () => {
+    const started = await startSeededSandbox();
+    sandbox = started.server;
+    graph = started.graph;
+    dataDir = mkdtempSync(join(tmpdir(), 'crm-sync-bot-'));
+    const config = loadConfig({
+      PORT: String(await freePort()),
+      DATA_DIR: dataDir,
+      GRAPH_BASE_URL: sandbox.graphBaseUrl,
+      LOG_LEVEL: 'silent',
+    });
+    app = await startApp(config, createLogger({ level: 'silent' }));
+    playground = await Playground.start(`${app.url}/api/messages`);
+  });
+
+  after(async () => {
+    await playground?.stop();
+    await app?.close();
+    await sandbox?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function say(words: string): Promise<PlaygroundMessage> {
+    const since = playground.eventCount;
+    await playground.say(words);
+    return playground.nextBotMessage(since);
+  }
+
+  it('welcomes a user who installs the app, says sync is off, and remembers the conversation', async () => {
+    const since = playground.eventCount;
+    await playground.install();
+    const welcome = await playground.nextBotMessage(since);
+    assert.match(text(welcome), /Welcome to CRM Sync/);
+    assert.match(text(welcome), /Sync is off/);
+    assert.match(text(welcome), /"verb":"turnOn"/);
+    const ref = await new (await import('../../bot/teams/conversation-store.ts')).ConversationRepository(
+      app.store,
+    ).get(TENANT, RILEY_ID);
+    assert.equal(ref?.conversationId, (await playground.config()).personalChat.id);
+    assert.match(ref?.serviceUrl ?? '', /^http:\/\/(localhost|127\.0\.0\.1)/);
+  });
+
+  it('answers commands with the access-restricted card until the user turns sync on, then turns it on from the card', async () => {
+    const restricted = await say('sync status');
+    assert.match(text(restricted), /Email sync is off for you/);
+    const turnedOn = await playground.cardAction(restricted.messageId, 'turnOn');
+    assert.equal(turnedOn.status, 200);
+    assert.match(text(turnedOn.body), /Email sync is on/);
+    const status = await say('sync status');
+    assert.match(text(status), /CRM Sync status/);
+    assert.match(text(status), /"value":"Active"/);
+  });
+
+  it('says the organization has not enabled the app, and who can, when the tenant is off', async () => {
+    await app.services.syncService.setTenantEnabled(TENANT, false, 'test');
+    try {
+      for (const command of ['sync now', 'errors', 'pause']) {
+        const answer = await say(command);
+        assert.match(text(answer), /not enabled for your organization/, command);
+        assert.match(text(answer), /administrator/);
+      }
+    } finally {
+      await app.services.syncService.setTenantEnabled(TENANT, true, 'test');
+    }
+  });
+
+  it('syncs now with one progress card updated in place until the result', async () => {
+    const stored = await app.services.settings.get(TENANT, RILEY_ID);
+    await app.services.settings.save(TENANT, RILEY_ID, { ...stored!.settings, daysBack: 3650 });
+    const since = playground.eventCount;
+    const progress = await say('SYNC   now');
+    assert.match(text(progress), /Syncing your mail/);
+    const done = await playground.nextUpdate(since, progress.messageId, 30_000).then(async (first) => {
+      let latest = first;
+      const deadline = Date.now() + 30_000;
+      while (!/Sync finished/.test(text(latest)) && Date.now() < deadline) {
+        latest = await playground
+          .nextUpdate(playground.eventCount - 1, progress.messageId, 30_000)
+          .catch(() => latest);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return latest;
+    });
+    assert.match(text(done), /Sync finished/);
+    const status = await say('sync status');
+    const synced = /"title":"Synced","value":"(\d+)"/.exec(text(status));
+    assert.ok(synced && Number(synced[1]) > 100, text(status));
+  });
+
+  it('pauses and resumes, and the status card follows', async () => {
+    assert.match(text(await say('pause')), /Sync paused/);
+    assert.match(text(await say('sync status')), /"value":"Paused"/);
+    assert.match(text(await say('resume')), /Sync resumed/);
+    const status = await say('sync status');
+    assert.match(text(status), /"value":"Active"/);
+    const paused = await playground.cardAction(status.messageId, 'pause');
+    assert.match(text(paused.body), /"value":"Paused"/);
+    const resumed = await playground.cardAction(status.messageId, 'resume');
+    assert.match(text(resumed.body), /"value":"Active"/);
+  });
+
+  it('lists Error emails with Retry, and Retry answers with the outcome', async () => {
+    const recipients = Array.from({ length: 30_000 }, (_, i) => ({
+      emailAddress: {
+        name: `R${i}`,
+        address: `recipient-number-${i}@a-rather-long-mass-mailing-domain.example`,
+      },
+    }));
+    recipients.push({ emailAddress: { name: 'Victor', address: 'victor.dubois@fabrikam.com' } });
+    await graph.adminCall('POST', `/users/${RILEY}/messages`, {
+      folder: 'sentitems',
+      message: {
+        subject: 'Mass mailing',
+        from: { emailAddress: { name: 'Riley', address: RILEY } },
+        toRecipients: recipients,
+      },
+    });
+    await app.services.syncService.syncNow(riley);
+    const errors = await say('errors');
+    assert.match(text(errors), /Mass mailing/);
+    assert.match(text(errors), /"verb":"retry"/);
+    assert.match(text(errors), /"verb":"retryAll"/);
+    const messageId = /"verb":"retry","messageId":"([^"]+)"/.exec(text(errors))?.[1];
+    const retried = await playground.cardAction(errors.messageId, 'retry', { messageId });
+    assert.equal(retried.status, 200);
+    assert.match(text(retried.body), /Still failing: Mass mailing/);
+    const all = await playground.cardAction(errors.messageId, 'retryAll');
+    assert.match(text(all.body), /Retried 1 emails/);
+  });
+
+  it('answers notifications and settings, and anything unknown with help', async () => {
+    assert.match(text(await say('notifications')), /No notifications yet/);
+    assert.match(text(await say('settings')), /Settings/);
+    assert.match(text(await say('please do my job')), /didn't recognise/);
+  });
+});
