@@ -1,4 +1,4 @@
-import { AdaptiveCard, Fact, FactSet, TextBlock } from '@microsoft/teams.cards';
+import { AdaptiveCard, Fact, FactSet, OpenUrlAction, TextBlock } from '@microsoft/teams.cards';
 
 export interface CommandHelp {
   command: string;
@@ -13,6 +13,11 @@ export interface HelpCardView {
 
 /** Adaptive Cards 1.5 is the highest version Teams renders. */
 export const CARD_VERSION = '1.5';
+
+/** The settings button, once there is a settings page to open; no button beats a dead link. */
+export function settingsButton(url: string, title: string): OpenUrlAction[] {
+  return url ? [new OpenUrlAction(url, { title })] : [];
+}
 
 export function helpCard(view: HelpCardView): AdaptiveCard {
   const card = new AdaptiveCard(

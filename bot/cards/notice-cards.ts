@@ -1,5 +1,5 @@
-import { AdaptiveCard, ExecuteAction, OpenUrlAction, TextBlock } from '@microsoft/teams.cards';
-import { CARD_VERSION } from './help-card.ts';
+import { AdaptiveCard, ExecuteAction, TextBlock } from '@microsoft/teams.cards';
+import { CARD_VERSION, settingsButton } from './help-card.ts';
 
 /** Short cards: welcome, access restricted, plain notices, and the friendly error. */
 
@@ -27,7 +27,7 @@ export function welcomeCard(view: { syncOn: boolean; settingsUrl: string }): Ada
       ...(view.syncOn
         ? []
         : [new ExecuteAction({ title: 'Turn on sync', verb: 'turnOn', data: { verb: 'turnOn' } })]),
-      new OpenUrlAction(view.settingsUrl, { title: 'Open settings' }),
+      ...settingsButton(view.settingsUrl, 'Open settings'),
     )
     .withFallbackText('Welcome to CRM Sync');
 }
@@ -55,7 +55,7 @@ export function accessCard(view: {
   if (!tenant)
     card.withActions(
       new ExecuteAction({ title: 'Turn on sync', verb: 'turnOn', data: { verb: 'turnOn' } }),
-      new OpenUrlAction(view.settingsUrl, { title: 'Open settings' }),
+      ...settingsButton(view.settingsUrl, 'Open settings'),
     );
   return card.withFallbackText(
     tenant ? 'CRM Sync is not enabled for your organization' : 'Email sync is off',

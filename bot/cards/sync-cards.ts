@@ -5,13 +5,13 @@ import {
   ExecuteAction,
   Fact,
   FactSet,
-  OpenUrlAction,
-  ProgressBar,
+  Column,
+  ColumnSet,
   TextBlock,
 } from '@microsoft/teams.cards';
 import type { LedgerCounts, LedgerEntry } from '../sync/ledger.ts';
 import type { RunSummary } from '../sync/sync-state.ts';
-import { CARD_VERSION } from './help-card.ts';
+import { CARD_VERSION, settingsButton } from './help-card.ts';
 
 /** Cards about the sync: status, progress, errors, results. Pure functions of what they show. */
 
@@ -75,7 +75,7 @@ export function statusCard(view: StatusView): AdaptiveCard {
       view.active
         ? new ExecuteAction({ title: 'Pause', verb: 'pause', data: { verb: 'pause' } })
         : new ExecuteAction({ title: 'Resume', verb: 'resume', data: { verb: 'resume' } }),
-      new OpenUrlAction(view.settingsUrl, { title: 'Settings' }),
+      ...settingsButton(view.settingsUrl, 'Settings'),
     )
     .withFallbackText(`CRM Sync is ${state}. Synced ${view.counts.synced}, errors ${view.counts.error}.`);
 }
@@ -87,6 +87,21 @@ export interface ProgressView {
   counts: Pick<LedgerCounts, 'synced' | 'no_match' | 'error'>;
 }
 
+/** A bar drawn with two weighted columns: ProgressBar is not in Adaptive Cards 1.5, which Teams renders. */
+function progressBar(percent: number): ColumnSet {
+  const done = Math.max(1, Math.min(99, percent));
+  return new ColumnSet({
+    columns: [
+      new Column().withWidth(done).withStyle('accent').withMinHeight('8px'),
+      new Column()
+        .withWidth(100 - done)
+        .withStyle('emphasis')
+        .withMinHeight('8px'),
+    ],
+    spacing: 'Small',
+  });
+}
+
 export function progressCard(view: ProgressView): AdaptiveCard {
   const percent = view.total > 0 ? Math.min(100, Math.round((view.processed / view.total) * 100)) : 0;
   return card(
@@ -94,7 +109,7 @@ export function progressCard(view: ProgressView): AdaptiveCard {
     new TextBlock(`${view.processed} of about ${view.total} emails looked at (now: ${view.folder})`, {
       wrap: true,
     }),
-    new ProgressBar({ value: percent }),
+    progressBar(percent),
     new FactSet(
       new Fact('Synced', String(view.counts.synced)),
       new Fact('No match', String(view.counts.no_match)),
@@ -132,7 +147,7 @@ export function runResultCard(summary: RunSummary, settingsUrl: string): Adaptiv
       ...(summary.errors > 0
         ? [new ExecuteAction({ title: 'Show errors', verb: 'errors', data: { verb: 'errors' } })]
         : []),
-      new OpenUrlAction(settingsUrl, { title: 'Settings' }),
+      ...settingsButton(settingsUrl, 'Settings'),
     )
     .withFallbackText(`${title}: ${summary.synced} synced, ${summary.errors} errors`);
 }
