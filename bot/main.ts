@@ -7,6 +7,7 @@ import { httpErrorHandler } from './http/http-errors.ts';
 import { createLogger, type Logger } from './logging/logger.ts';
 import { createServices, type Services } from './composition.ts';
 import { seedSandboxDirectory } from './crm/directory-seed.ts';
+import { MessageLinking } from './crm/message-linking.ts';
 import type { Store } from './store/store.port.ts';
 import { ConversationRepository } from './teams/conversation-store.ts';
 import { createTeamsApp } from './teams/teams-app.ts';
@@ -45,7 +46,15 @@ export async function createHttpApp(options: {
     config,
     logger,
     server,
-    ...(services ? { sync: services.syncService, conversations: new ConversationRepository(store) } : {}),
+    ...(services
+      ? {
+          sync: services.syncService,
+          conversations: new ConversationRepository(store),
+          linking: new MessageLinking(services.crm),
+          senderAddress: async (aadObjectId: string) =>
+            (await services.mailSource.mailbox(aadObjectId)).addresses[0],
+        }
+      : {}),
   });
   await teams.initialize();
   server.use(httpErrorHandler(logger));

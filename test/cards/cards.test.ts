@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { helpCard } from '../../bot/cards/help-card.ts';
+import { associateDialogCard, linkedCard, recordCard, syncDialogCard } from '../../bot/cards/record-cards.ts';
+import type { CrmRecord } from '../../bot/crm/crm.port.ts';
+import { summarize } from '../../bot/crm/message-linking.ts';
 import { accessCard, failureCard, noticeCard, welcomeCard } from '../../bot/cards/notice-cards.ts';
 import {
   errorsCard,
@@ -45,6 +48,29 @@ const entry: LedgerEntry = {
   updatedAt: '2026-11-19T09:00:00.000Z',
 };
 const counts = { synced: 7, no_match: 2, error: 1, pending: 0 };
+const candidate: CrmRecord = {
+  id: 'candidate-1',
+  type: 'candidate',
+  name: 'Ava Kim',
+  emails: ['ava.kim@outlook.com', 'ava@work.com'],
+  phone: '+1 206 555 0100',
+  role: 'Data Analyst',
+};
+const contact: CrmRecord = {
+  id: 'contact-1',
+  type: 'contact',
+  name: 'Jordan Lee',
+  emails: ['jordan.lee@contoso.com'],
+  role: 'HR Manager',
+  companyName: 'Contoso Ltd',
+  lastActivityAt: '2026-11-19T10:00:00.000Z',
+};
+const summary1 = summarize({
+  id: '1',
+  subject: 'FW: Offer',
+  body: { contentType: 'html', content: '<p>from ava.kim@outlook.com</p>' },
+  from: { user: { displayName: 'Sam' } },
+});
 
 const cards: Record<string, unknown> = {
   help: helpCard({ commands: COMMANDS }),
@@ -79,6 +105,15 @@ const cards: Record<string, unknown> = {
   errors: errorsCard([entry, { ...entry, messageId: 'AAk2', subject: '' }]),
   'no errors': errorsCard([]),
   'retry result': retryResultCard('Offer', { ...entry, status: 'synced' }),
+  'candidate card': recordCard(candidate, 'https://app.example/tab/records/candidate/candidate-1'),
+  'contact card': recordCard(contact, 'https://app.example/tab/records/contact/contact-1'),
+  'sync dialog with matches': syncDialogCard(summary1, [candidate, contact]),
+  'sync dialog without a match': syncDialogCard({ ...summary1, addresses: [] }, []),
+  'associate dialog, no search yet': associateDialogCard(summary1, '', undefined),
+  'associate dialog with results': associateDialogCard(summary1, 'ava', [candidate]),
+  'associate dialog, nothing found': associateDialogCard(summary1, 'zz', []),
+  'linked result': linkedCard(summary1, [{ record: candidate, url: 'https://app.example/x' }], true),
+  'linked nothing': linkedCard(summary1, [], false),
 };
 
 describe('Adaptive Cards the bot sends', () => {

@@ -161,4 +161,98 @@ describe('chat commands and card buttons through the Agents Playground', functio
     assert.match(text(await say('settings')), /Settings/);
     assert.match(text(await say('please do my job')), /didn't recognise/);
   });
+
+  describe('message actions', () => {
+    const payload = (id: string, html: string, subject: string | null = 'FW: Senior Java Developer') => ({
+      id,
+      subject,
+      createdDateTime: '2026-11-20T15:04:00.000Z',
+      linkToMessage: `https://teams.microsoft.com/l/message/19:chat/${id}`,
+      body: { contentType: 'html', content: html },
+      from: {
+        user: {
+          userIdentityType: 'aadUser',
+          id: '8a1d2c3b-4e5f-4a6b-9c7d-2e3f4a5b6c7d',
+          displayName: 'Sam Patel',
+        },
+      },
+    });
+    const open = (commandId: string, messagePayload: unknown) =>
+      playground.invoke('composeExtension/fetchTask', {
+        commandId,
+        commandContext: 'message',
+        messagePayload,
+      });
+    const submit = (commandId: string, messagePayload: unknown, data: Record<string, unknown>) =>
+      playground.invoke('composeExtension/submitAction', {
+        commandId,
+        commandContext: 'message',
+        messagePayload,
+        data,
+      });
+    const card = (answer: { body: Record<string, unknown> }) =>
+      (answer.body.task as { value: { card: { content: Record<string, unknown> } } }).value.card.content;
+
+    it('"Sync to CRM" shows the message and the records its addresses match, then links the ones picked', async () => {
+      const message = payload(
+        '1795000000001',
+        '<p>Forwarding from <b>victor.dubois@fabrikam.com</b>: he is open to a move.</p>',
+      );
+      const opened = await open('syncToCrm', message);
+      assert.equal(opened.status, 200);
+      const dialog = card(opened);
+      assert.match(text(dialog), /FW: Senior Java Developer/);
+      const toggles = [...text(dialog).matchAll(/"id":"(record:[^"]+)"/g)].map((m) => m[1]);
+      assert.deepEqual(toggles.sort(), ['record:candidate-081', 'record:contact-005']);
+
+      const submitted = await submit('syncToCrm', message, {
+        action: 'sync',
+        'record:candidate-081': 'true',
+        'record:contact-005': 'false',
+      });
+      const result = card(submitted);
+      assert.match(text(result), /Synced to your CRM/);
+      assert.match(text(result), /Show Candidate/);
+      assert.doesNotMatch(text(result), /Show Contact/);
+      const activities = await app.services.crm.listActivities(TENANT);
+      const activity = activities.find((a) => a.messageKey === 'teams:1795000000001');
+      assert.deepEqual(activity?.linkIds, ['candidate-081']);
+
+      const again = await submit('syncToCrm', message, { action: 'sync', 'record:contact-005': 'true' });
+      assert.match(text(card(again)), /Added to the activity already in your CRM/);
+      const after = (await app.services.crm.listActivities(TENANT)).filter(
+        (a) => a.messageKey === 'teams:1795000000001',
+      );
+      assert.equal(after.length, 1, 'still one activity');
+      assert.deepEqual(after[0]?.linkIds.sort(), ['candidate-081', 'contact-005']);
+    });
+
+    it('offers Associate instead of a dead end when nothing matches, and Associate searches and links', async () => {
+      const message = payload('1795000000002', '<p>Lunch on Friday?</p>', null);
+      const opened = card(await open('syncToCrm', message));
+      assert.match(text(opened), /Associate instead/);
+      const associate = card(await submit('syncToCrm', message, { action: 'openAssociate' }));
+      assert.match(text(associate), /"id":"query"/);
+      const found = card(await submit('associate', message, { action: 'search', query: 'contoso' }));
+      assert.match(text(found), /Contoso Ltd/);
+      const companyToggle = /"id":"(record:company-001)"/.exec(text(found))?.[1];
+      assert.ok(companyToggle);
+      const linked = card(
+        await submit('associate', message, { action: 'associate', [companyToggle]: 'true' }),
+      );
+      assert.match(text(linked), /Show Company/);
+      const none = card(await submit('associate', message, { action: 'search', query: 'zzzz-nobody' }));
+      assert.match(text(none), /Nothing found/);
+    });
+
+    it('answers with the access-restricted card when the organization has not enabled the app', async () => {
+      await app.services.syncService.setTenantEnabled(TENANT, false, 'test');
+      try {
+        const opened = card(await open('syncToCrm', payload('1795000000003', 'hi')));
+        assert.match(text(opened), /not enabled for your organization/);
+      } finally {
+        await app.services.syncService.setTenantEnabled(TENANT, true, 'test');
+      }
+    });
+  });
 });

@@ -1,0 +1,162 @@
+import {
+  AdaptiveCard,
+  Container,
+  Fact,
+  FactSet,
+  OpenUrlAction,
+  SubmitAction,
+  TextBlock,
+  TextInput,
+  ToggleInput,
+} from '@microsoft/teams.cards';
+import type { CrmRecord } from '../crm/crm.port.ts';
+import type { MessageSummary } from '../crm/message-linking.ts';
+import { CARD_VERSION } from './help-card.ts';
+
+/** Cards for CRM records and the message-action dialogs that link a message to them. */
+
+const TYPE_WORD: Record<CrmRecord['type'], string> = {
+  candidate: 'Candidate',
+  contact: 'Contact',
+  company: 'Company',
+};
+
+export function showButton(record: CrmRecord, url: string): OpenUrlAction {
+  return new OpenUrlAction(url, { title: `Show ${TYPE_WORD[record.type]}` });
+}
+
+/** A candidate or contact: who they are, how to reach them, and the way to their record. */
+export function recordContainer(record: CrmRecord): Container {
+  const subtitle = [TYPE_WORD[record.type], record.role, record.companyName].filter(Boolean).join(' · ');
+  return new Container(
+    new TextBlock(record.name, { weight: 'Bolder', wrap: true }),
+    new TextBlock(subtitle, { isSubtle: true, wrap: true, spacing: 'None' }),
+    new FactSet(
+      new Fact('Email', record.emails.join(', ') || '—'),
+      ...(record.phone ? [new Fact('Phone', record.phone)] : []),
+      new Fact(
+        'Last activity',
+        record.lastActivityAt ? `${record.lastActivityAt.slice(0, 16).replace('T', ' ')} UTC` : 'none yet',
+      ),
+    ),
+  ).withSeparator(true);
+}
+
+export function recordCard(record: CrmRecord, url: string): AdaptiveCard {
+  return new AdaptiveCard(recordContainer(record))
+    .withVersion(CARD_VERSION)
+    .withActions(showButton(record, url))
+    .withFallbackText(`${TYPE_WORD[record.type]}: ${record.name}`);
+}
+
+function summaryBlock(summary: MessageSummary): Container {
+  return new Container(
+    new TextBlock(summary.subject, { weight: 'Bolder', wrap: true, maxLines: 2 }),
+    new TextBlock(`From ${summary.from}${summary.sentAt ? ` · ${summary.sentAt.slice(0, 10)}` : ''}`, {
+      isSubtle: true,
+      wrap: true,
+      spacing: 'None',
+    }),
+    ...(summary.preview
+      ? [new TextBlock(summary.preview, { wrap: true, maxLines: 3, spacing: 'Small' })]
+      : []),
+  ).withStyle('emphasis');
+}
+
+function pickList(records: readonly CrmRecord[], checked: boolean) {
+  return records.map(
+    (record) =>
+      new ToggleInput(
+        `${record.name} (${TYPE_WORD[record.type]}${record.emails[0] ? `, ${record.emails[0]}` : ''})`,
+        {
+          id: `record:${record.id}`,
+          value: checked ? 'true' : 'false',
+          valueOn: 'true',
+          valueOff: 'false',
+          wrap: true,
+        },
+      ),
+  );
+}
+
+/** "Sync to CRM": the message and the records it matches, each selectable; no match offers Associate. */
+export function syncDialogCard(summary: MessageSummary, matches: readonly CrmRecord[]): AdaptiveCard {
+  const card = new AdaptiveCard(summaryBlock(summary)).withVersion(CARD_VERSION);
+  if (matches.length === 0) {
+    card.body.push(
+      new TextBlock(
+        summary.addresses.length > 0
+          ? `No candidate or contact has ${summary.addresses.length === 1 ? 'this address' : 'these addresses'}: ${summary.addresses.join(', ')}.`
+          : 'This message carries no email address to match.',
+        { wrap: true },
+      ),
+      new TextBlock('Associate it with any record instead.', { wrap: true, weight: 'Bolder' }),
+    );
+    return card
+      .withActions(new SubmitAction({ title: 'Associate instead', data: { action: 'openAssociate' } }))
+      .withFallbackText('No match');
+  }
+  card.body.push(
+    new TextBlock('Link this message to:', { weight: 'Bolder', wrap: true }),
+    ...pickList(matches, true),
+  );
+  return card
+    .withActions(new SubmitAction({ title: 'Sync to CRM', data: { action: 'sync' } }))
+    .withFallbackText('Sync to CRM');
+}
+
+/** "Associate": search records by name or address and pick one or more. */
+export function associateDialogCard(
+  summary: MessageSummary,
+  query: string,
+  results: readonly CrmRecord[] | undefined,
+): AdaptiveCard {
+  const card = new AdaptiveCard(
+    summaryBlock(summary),
+    new TextInput({
+      id: 'query',
+      label: 'Find candidates, contacts or companies',
+      placeholder: 'Name or email address',
+      value: query,
+    }),
+  ).withVersion(CARD_VERSION);
+  const actions = [new SubmitAction({ title: 'Search', data: { action: 'search' } })];
+  if (results !== undefined) {
+    if (results.length === 0)
+      card.body.push(new TextBlock(`Nothing found for "${query}".`, { wrap: true, color: 'Attention' }));
+    else {
+      card.body.push(
+        new TextBlock('Pick the records to link:', { weight: 'Bolder', wrap: true }),
+        ...pickList(results, false),
+      );
+      actions.push(new SubmitAction({ title: 'Associate', data: { action: 'associate' } }));
+    }
+  }
+  return card.withActions(...actions).withFallbackText('Associate');
+}
+
+/** Where the message went, with a Show button per record. */
+export function linkedCard(
+  summary: MessageSummary,
+  linked: ReadonlyArray<{ record: CrmRecord; url: string }>,
+  created: boolean,
+): AdaptiveCard {
+  if (linked.length === 0) {
+    return new AdaptiveCard(new TextBlock('Nothing was picked, so nothing was linked.', { wrap: true }))
+      .withVersion(CARD_VERSION)
+      .withFallbackText('Nothing linked');
+  }
+  return new AdaptiveCard(
+    new TextBlock(created ? 'Synced to your CRM' : 'Added to the activity already in your CRM', {
+      size: 'Medium',
+      weight: 'Bolder',
+      wrap: true,
+      color: 'Good',
+    }),
+    new TextBlock(`"${summary.subject}" is on:`, { wrap: true }),
+    ...linked.map(({ record }) => recordContainer(record)),
+  )
+    .withVersion(CARD_VERSION)
+    .withActions(...linked.slice(0, 5).map(({ record, url }) => showButton(record, url)))
+    .withFallbackText(`Linked to ${linked.map((l) => l.record.name).join(', ')}`);
+}

@@ -1,0 +1,114 @@
+import type { UserRef } from '../sync/mail-sync.ts';
+import type { CrmConnector, CrmRecord } from './crm.port.ts';
+
+/**
+ * "Sync to CRM" and "Associate" on a Teams message (an email shared to Teams from Outlook, or any
+ * chat or channel message): which records it matches, and linking it to the ones the user picks.
+ * One activity per message, however often it is synced or associated; later picks add links.
+ */
+
+export interface TeamsMessagePayload {
+  id: string;
+  subject?: string | null;
+  createdDateTime?: string;
+  linkToMessage?: string;
+  body?: { contentType?: string; content?: string };
+  from?: { user?: { id?: string; displayName?: string } | null } | null;
+}
+
+export interface MessageSummary {
+  messageId: string;
+  subject: string;
+  from: string;
+  preview: string;
+  sentAt?: string;
+  addresses: string[];
+}
+
+const EMAIL = /[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
+
+function plainText(body: TeamsMessagePayload['body']): string {
+  const content = body?.content ?? '';
+  const text =
+    body?.contentType === 'html'
+      ? content
+          .replace(/<[^>]+>/g, ' ')
+          .replace(/&nbsp;/g, ' ')
+          .replace(/&amp;/g, '&')
+          .replace(/&lt;/g, '<')
+          .replace(/&gt;/g, '>')
+      : content;
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+export function summarize(payload: TeamsMessagePayload, senderAddress?: string): MessageSummary {
+  const text = plainText(payload.body);
+  const found = new Set((text.match(EMAIL) ?? []).map((a) => a.toLowerCase()));
+  if (senderAddress) found.add(senderAddress.toLowerCase());
+  return {
+    messageId: payload.id,
+    subject: payload.subject?.trim() || text.slice(0, 80) || '(no text)',
+    from: payload.from?.user?.displayName ?? 'someone',
+    preview: text.slice(0, 300),
+    ...(payload.createdDateTime ? { sentAt: payload.createdDateTime } : {}),
+    addresses: [...found],
+  };
+}
+
+export class MessageLinking {
+  private readonly crm: CrmConnector;
+
+  constructor(crm: CrmConnector) {
+    this.crm = crm;
+  }
+
+  /** Candidates and contacts whose addresses the message carries. */
+  async matches(tenantId: string, summary: MessageSummary): Promise<CrmRecord[]> {
+    const directory = await this.crm.directory(tenantId);
+    const found = directory.lookup(summary.addresses);
+    return [...found.candidates, ...found.contacts].map((m) => m.record);
+  }
+
+  search(tenantId: string, query: string): Promise<CrmRecord[]> {
+    return this.crm.search(tenantId, query, 15);
+  }
+
+  /** Records the message as one activity linked to the chosen records (ids the user picked). */
+  async link(user: UserRef, payload: TeamsMessagePayload, recordIds: readonly string[]) {
+    const records: CrmRecord[] = [];
+    for (const id of recordIds) {
+      const record = await this.crm.record(user.tenantId, id);
+      if (record) records.push(record);
+    }
+    if (records.length === 0) return { records, activityId: undefined, created: false };
+    const summary = summarize(payload);
+    const result = await this.crm.recordActivity({
+      tenantId: user.tenantId,
+      userId: user.userId,
+      messageKey: `teams:${payload.id}`,
+      messageId: payload.id,
+      subject: summary.subject,
+      from: summary.from,
+      to: [],
+      cc: [],
+      direction: 'received',
+      occurredAt: payload.createdDateTime ?? new Date().toISOString(),
+      ...(payload.body?.content
+        ? {
+            body: {
+              contentType: payload.body.contentType === 'html' ? 'html' : 'text',
+              content: payload.body.content,
+            },
+          }
+        : {}),
+      attachments: [],
+      ...(payload.linkToMessage ? { webLink: payload.linkToMessage } : {}),
+      links: records.map((r) => ({ id: r.id, type: r.type })),
+    });
+    return { records, activityId: result.activityId, created: result.created };
+  }
+
+  deepLink(record: CrmRecord): string {
+    return this.crm.deepLink(record);
+  }
+}
