@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { unzipSync } from 'fflate';
+import {
+  APP_PACKAGE_DIR,
+  buildPackage,
+  fillManifest,
+  LOCAL_VALUES,
+  placeholders,
+} from '../../scripts/app-package.ts';
+import { pngInfo } from '../../scripts/png.ts';
+import { COMMANDS } from '../../bot/teams/commands.ts';
+
+const require = createRequire(import.meta.url);
+const { ManifestUtil } = require('@microsoft/app-manifest') as {
+  ManifestUtil: { validateManifestAgainstSchema(manifest: unknown, schema: unknown): Promise<string[]> };
+};
+/** The newest manifest schema @microsoft/app-manifest ships, read from the package: no network. */
+const SCHEMA_VERSION = 'v1.30';
+const schema = JSON.parse(
+  readFileSync(
+    require.resolve(
+      `@microsoft/app-manifest/build/json-schemas/teams/${SCHEMA_VERSION}/MicrosoftTeams.schema.json`,
+    ),
+    'utf8',
+  ),
+);
+const template = readFileSync(join(APP_PACKAGE_DIR, 'manifest.json'), 'utf8');
+
+/** The parts of the manifest these tests read. */
+interface Manifest {
+  manifestVersion: string;
+  bots: Array<{ scopes: string[]; commandLists: Array<{ commands: Array<{ title: string }> }> }>;
+  composeExtensions: Array<{
+    commands: Array<{ id: string; type: string; context: string[]; fetchTask: boolean }>;
+  }>;
+  staticTabs: Array<{ entityId: string }>;
+  webApplicationInfo: { resource: string };
+}
+
+describe('Teams app package', () => {
+  const manifest = fillManifest(template, {
+    ...LOCAL_VALUES,
+    BOT_DOMAIN: 'crm-sync.azurewebsites.net',
+  }) as unknown as Manifest;
+
+  it(`validates against the official ${SCHEMA_VERSION} schema with its placeholders filled`, async () => {
+    assert.equal(manifest.manifestVersion, SCHEMA_VERSION.slice(1));
+    assert.deepEqual(await ManifestUtil.validateManifestAgainstSchema(manifest, schema), []);
+  });
+
+  it('the check catches a broken manifest', async () => {
+    const broken = { ...manifest, bots: [{ botId: 'x', scopes: ['nowhere'] }] };
+    assert.notDeepEqual(await ManifestUtil.validateManifestAgainstSchema(broken, schema), []);
+  });
+
+  it('declares the bot in personal scope with every chat command, and both message actions', () => {
+    assert.deepEqual(manifest.bots[0]!.scopes, ['personal']);
+    assert.deepEqual(
+      manifest.bots[0]!.commandLists[0]!.commands.map((c) => c.title),
+      COMMANDS.map((c) => c.command),
+    );
+    const actions = manifest.composeExtensions[0]!.commands;
+    assert.deepEqual(
+      actions.map((c) => c.id),
+      ['syncToCrm', 'associate'],
+    );
+    assert.ok(
+      actions.every(
+        (c: { type: string; context: string[]; fetchTask: boolean }) =>
+          c.type === 'action' && c.context.join() === 'message' && c.fetchTask,
+      ),
+    );
+    assert.deepEqual(
+      manifest.staticTabs.map((t) => t.entityId),
+      ['settings', 'notifications'],
+    );
+    assert.match(manifest.webApplicationInfo.resource, /^api:\/\/crm-sync\.azurewebsites\.net\//);
+  });
+
+  it('names every placeholder it cannot fill', () => {
+    assert.deepEqual(placeholders(template).sort(), [
+      'AAD_APP_CLIENT_ID',
+      'APP_NAME_SUFFIX',
+      'BOT_DOMAIN',
+      'BOT_ID',
+      'TEAMS_APP_ID',
+    ]);
+    assert.throws(
+      () => fillManifest(template, { TEAMS_APP_ID: 'x' }),
+      /BOT_DOMAIN, APP_NAME_SUFFIX, BOT_ID, AAD_APP_CLIENT_ID/,
+    );
+  });
+
+  it('has a 192x192 colour icon and a 32x32 transparent outline icon, and zips all three files', () => {
+    const color = pngInfo(readFileSync(join(APP_PACKAGE_DIR, 'color.png')));
+    const outline = pngInfo(readFileSync(join(APP_PACKAGE_DIR, 'outline.png')));
+    assert.deepEqual([color.width, color.height], [192, 192]);
+    assert.deepEqual([outline.width, outline.height], [32, 32]);
+    assert.equal(outline.colourType, 6, 'RGBA, so the outline can be transparent');
+    const files = unzipSync(buildPackage(LOCAL_VALUES));
+    assert.deepEqual(Object.keys(files).sort(), ['color.png', 'manifest.json', 'outline.png']);
+    assert.doesNotMatch(Buffer.from(files['manifest.json']!).toString(), /\$\{\{/);
+  });
+});
