@@ -8,6 +8,7 @@ import { createLogger, type Logger } from './logging/logger.ts';
 import { createServices, type Services } from './composition.ts';
 import { seedSandboxDirectory } from './crm/directory-seed.ts';
 import { MessageLinking } from './crm/message-linking.ts';
+import { NotificationCenter } from './notifications/notification-center.ts';
 import type { Store } from './store/store.port.ts';
 import { ConversationRepository } from './teams/conversation-store.ts';
 import { createTeamsApp } from './teams/teams-app.ts';
@@ -51,6 +52,7 @@ export async function createHttpApp(options: {
           sync: services.syncService,
           conversations: new ConversationRepository(store),
           linking: new MessageLinking(services.crm),
+          notifications: new NotificationCenter(store),
           senderAddress: async (aadObjectId: string) =>
             (await services.mailSource.mailbox(aadObjectId)).addresses[0],
         }

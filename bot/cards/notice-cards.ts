@@ -82,3 +82,36 @@ export function failureCard(correlationId: string): AdaptiveCard {
     'Attention',
   );
 }
+
+export interface NotificationView {
+  title: string;
+  text: string;
+  severity: 'info' | 'success' | 'warning' | 'error';
+  read: boolean;
+  createdAt: string;
+}
+
+export function notificationsCard(items: readonly NotificationView[], unread: number): AdaptiveCard {
+  if (items.length === 0) {
+    return noticeCard('No notifications yet', 'Sync results and errors will be kept here for 90 days.');
+  }
+  const color = { info: 'Default', success: 'Good', warning: 'Warning', error: 'Attention' } as const;
+  return new AdaptiveCard(
+    new TextBlock(`Notifications (${unread} unread)`, { size: 'Medium', weight: 'Bolder', wrap: true }),
+    ...items.flatMap((n) => [
+      new TextBlock(`${n.read ? '' : '● '}${n.title}`, {
+        weight: 'Bolder',
+        wrap: true,
+        color: color[n.severity],
+        separator: true,
+      }),
+      new TextBlock(`${n.createdAt.slice(0, 16).replace('T', ' ')} UTC · ${n.text}`, {
+        wrap: true,
+        isSubtle: true,
+        spacing: 'None',
+      }),
+    ]),
+  )
+    .withVersion(CARD_VERSION)
+    .withFallbackText(`${items.length} notifications`);
+}

@@ -5,6 +5,7 @@ import {
   ExecuteAction,
   Fact,
   FactSet,
+  RefreshDefinition,
   Column,
   ColumnSet,
   TextBlock,
@@ -56,28 +57,36 @@ export function statusCard(view: StatusView): AdaptiveCard {
   const lastRun = view.lastRun
     ? `${when(view.lastRun.finishedAt)}: ${view.lastRun.status}, ${view.lastRun.synced} synced, ${view.lastRun.noMatch} no match, ${view.lastRun.errors} errors`
     : 'no run yet';
-  return card(
-    new TextBlock('CRM Sync status', { size: 'Large', weight: 'Bolder', wrap: true }),
-    new FactSet(
-      new Fact('Sync', state),
-      new Fact('Mailbox', STATUS_WORDS[view.mailboxStatus ?? 'ok'] ?? view.mailboxStatus ?? 'OK'),
-      new Fact('Last run', lastRun),
-      new Fact('Next scheduled run', view.nextRun ? when(view.nextRun) : 'none scheduled'),
-      new Fact('Folders', view.folders.join(', ') || 'none'),
-      ...countsFacts(view.counts),
-    ),
-    ...(view.mailboxNote && view.mailboxStatus !== 'ok'
-      ? [new TextBlock(view.mailboxNote, { wrap: true, color: 'Attention' })]
-      : []),
-  )
-    .withActions(
-      new ExecuteAction({ title: 'Sync now', verb: 'syncNow', data: { verb: 'syncNow' } }),
-      view.active
-        ? new ExecuteAction({ title: 'Pause', verb: 'pause', data: { verb: 'pause' } })
-        : new ExecuteAction({ title: 'Resume', verb: 'resume', data: { verb: 'resume' } }),
-      ...settingsButton(view.settingsUrl, 'Settings'),
+  return (
+    card(
+      new TextBlock('CRM Sync status', { size: 'Large', weight: 'Bolder', wrap: true }),
+      new FactSet(
+        new Fact('Sync', state),
+        new Fact('Mailbox', STATUS_WORDS[view.mailboxStatus ?? 'ok'] ?? view.mailboxStatus ?? 'OK'),
+        new Fact('Last run', lastRun),
+        new Fact('Next scheduled run', view.nextRun ? when(view.nextRun) : 'none scheduled'),
+        new Fact('Folders', view.folders.join(', ') || 'none'),
+        ...countsFacts(view.counts),
+      ),
+      ...(view.mailboxNote && view.mailboxStatus !== 'ok'
+        ? [new TextBlock(view.mailboxNote, { wrap: true, color: 'Attention' })]
+        : []),
     )
-    .withFallbackText(`CRM Sync is ${state}. Synced ${view.counts.synced}, errors ${view.counts.error}.`);
+      // Teams refreshes the card with Action.Execute when someone looks at it again, so it never shows stale counts.
+      .withRefresh(
+        new RefreshDefinition({
+          action: new ExecuteAction({ verb: 'refreshStatus', data: { verb: 'refreshStatus' } }),
+        }),
+      )
+      .withActions(
+        new ExecuteAction({ title: 'Sync now', verb: 'syncNow', data: { verb: 'syncNow' } }),
+        view.active
+          ? new ExecuteAction({ title: 'Pause', verb: 'pause', data: { verb: 'pause' } })
+          : new ExecuteAction({ title: 'Resume', verb: 'resume', data: { verb: 'resume' } }),
+        ...settingsButton(view.settingsUrl, 'Settings'),
+      )
+      .withFallbackText(`CRM Sync is ${state}. Synced ${view.counts.synced}, errors ${view.counts.error}.`)
+  );
 }
 
 export interface ProgressView {
@@ -196,4 +205,52 @@ export function retryResultCard(subject: string, entry: LedgerEntry | undefined)
     ),
     ...(entry?.note ? [new TextBlock(entry.note, { wrap: true, isSubtle: true })] : []),
   ).withFallbackText(ok ? 'Synced' : 'Still failing');
+}
+
+export interface SettingsView {
+  emailSync: boolean;
+  active: boolean;
+  folders: string[];
+  includeSubfolders: boolean;
+  attachments: boolean;
+  attachmentMaxMb: number;
+  cutoff: string;
+  visibility: string;
+  matchAllParticipants: boolean;
+  skipInternalOnly: boolean;
+  blocklist: string[];
+  settingsUrl: string;
+}
+
+/** What the user's sync does today; changing it is the settings tab's job. */
+export function settingsCard(view: SettingsView): AdaptiveCard {
+  return card(
+    new TextBlock('Your sync settings', { size: 'Medium', weight: 'Bolder', wrap: true }),
+    new FactSet(
+      new Fact('Email sync', view.emailSync ? (view.active ? 'On' : 'On, paused') : 'Off'),
+      new Fact(
+        'Folders',
+        `${view.folders.join(', ') || 'none'}${view.includeSubfolders ? ' (with subfolders)' : ''}`,
+      ),
+      new Fact('Emails before', view.cutoff),
+      new Fact('Attachments', view.attachments ? `Yes, up to ${view.attachmentMaxMb} MB per email` : 'No'),
+      new Fact(
+        'What reaches the CRM',
+        { metadata: 'Who and when only', subject: 'Subject, no body', full: 'The whole email' }[
+          view.visibility
+        ] ?? view.visibility,
+      ),
+      new Fact(
+        'Match',
+        view.matchAllParticipants ? 'Every participant' : 'Sender of received mail; To and Cc of sent mail',
+      ),
+      new Fact('Internal-only threads', view.skipInternalOnly ? 'Skipped' : 'Synced'),
+      new Fact('Blocklist', view.blocklist.join(', ') || 'empty'),
+    ),
+    ...(view.settingsUrl
+      ? []
+      : [new TextBlock('You change these in the CRM Sync tab.', { wrap: true, isSubtle: true })]),
+  )
+    .withActions(...settingsButton(view.settingsUrl, 'Change settings'))
+    .withFallbackText('Your sync settings');
 }

@@ -5,13 +5,28 @@ import type { AdaptiveCard } from '@microsoft/teams.cards';
 import type express from 'express';
 import { helpCard } from '../cards/help-card.ts';
 import { associateDialogCard, linkedCard, syncDialogCard } from '../cards/record-cards.ts';
-import { accessCard, failureCard, noticeCard, welcomeCard } from '../cards/notice-cards.ts';
-import { errorsCard, progressCard, retryResultCard, runResultCard, statusCard } from '../cards/sync-cards.ts';
+import {
+  accessCard,
+  failureCard,
+  noticeCard,
+  notificationsCard,
+  welcomeCard,
+} from '../cards/notice-cards.ts';
+import {
+  errorsCard,
+  progressCard,
+  retryResultCard,
+  runResultCard,
+  settingsCard,
+  statusCard,
+} from '../cards/sync-cards.ts';
 import type { AppConfig } from '../config/config.ts';
 import { type MessageLinking, summarize, type TeamsMessagePayload } from '../crm/message-linking.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { UserRef } from '../sync/mail-sync.ts';
 import type { SyncService } from '../sync/sync-service.ts';
+import { effectiveCutoff, type SyncSettings } from '../sync/sync-settings.ts';
+import type { NotificationCenter } from '../notifications/notification-center.ts';
 import { COMMANDS, type CommandName, parseCommand } from './commands.ts';
 import type { ConversationRepository } from './conversation-store.ts';
 import { SdkLogger } from './sdk-logger.ts';
@@ -31,6 +46,7 @@ export interface TeamsAppDeps {
   /** The settings tab, once it is served; cards leave the button out until then. */
   settingsUrl?: string;
   linking?: MessageLinking;
+  notifications?: NotificationCenter;
   /** The mail address of a Microsoft 365 user, for matching the sender of a Teams message. */
   senderAddress?: (aadObjectId: string) => Promise<string | undefined>;
 }
@@ -163,7 +179,7 @@ export function createTeamsApp(deps: TeamsAppDeps): App {
         await send(cardMessage(accessCard({ reason: access.reason, settingsUrl })));
         return;
       }
-      await runCommand(ctx, command.name, user, deps.sync);
+      await runCommand(ctx, command.name, user, deps.sync, access.settings);
     } catch (error) {
       await send(cardMessage(failed(error, activity)));
     }
@@ -174,6 +190,7 @@ export function createTeamsApp(deps: TeamsAppDeps): App {
     name: CommandName,
     user: UserRef,
     sync: SyncService,
+    settings: SyncSettings,
   ) {
     const { send } = ctx;
     switch (name) {
@@ -221,17 +238,23 @@ export function createTeamsApp(deps: TeamsAppDeps): App {
       case 'errors':
         await send(cardMessage(errorsCard(await sync.errors(user))));
         return;
-      case 'notifications':
-        await send(
-          cardMessage(noticeCard('No notifications yet', 'Sync results and errors will be collected here.')),
-        );
+      case 'notifications': {
+        const items = deps.notifications ? await deps.notifications.latest(user.tenantId, user.userId) : [];
+        const unread = deps.notifications
+          ? await deps.notifications.unreadCount(user.tenantId, user.userId)
+          : 0;
+        await send(cardMessage(notificationsCard(items, unread)));
         return;
+      }
       case 'settings':
         await send(
           cardMessage(
-            settingsUrl
-              ? noticeCard('Settings', settingsUrl)
-              : noticeCard('Settings', 'Open the CRM Sync tab in Teams to change your settings.'),
+            settingsCard({
+              ...settings,
+              cutoff:
+                effectiveCutoff(settings, new Date()).toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+              settingsUrl,
+            }),
           ),
         );
         return;
@@ -328,6 +351,8 @@ export function createTeamsApp(deps: TeamsAppDeps): App {
         case 'pause':
         case 'resume':
           await sync.setActive(user, verb === 'resume');
+          return cardResponse(statusCard(await statusView(user, sync)));
+        case 'refreshStatus':
           return cardResponse(statusCard(await statusView(user, sync)));
         case 'errors':
           return cardResponse(errorsCard(await sync.errors(user)));

@@ -3,12 +3,19 @@ import { helpCard } from '../../bot/cards/help-card.ts';
 import { associateDialogCard, linkedCard, recordCard, syncDialogCard } from '../../bot/cards/record-cards.ts';
 import type { CrmRecord } from '../../bot/crm/crm.port.ts';
 import { summarize } from '../../bot/crm/message-linking.ts';
-import { accessCard, failureCard, noticeCard, welcomeCard } from '../../bot/cards/notice-cards.ts';
+import {
+  accessCard,
+  failureCard,
+  noticeCard,
+  notificationsCard,
+  welcomeCard,
+} from '../../bot/cards/notice-cards.ts';
 import {
   errorsCard,
   progressCard,
   retryResultCard,
   runResultCard,
+  settingsCard,
   statusCard,
 } from '../../bot/cards/sync-cards.ts';
 import type { LedgerEntry } from '../../bot/sync/ledger.ts';
@@ -114,6 +121,35 @@ const cards: Record<string, unknown> = {
   'associate dialog, nothing found': associateDialogCard(summary1, 'zz', []),
   'linked result': linkedCard(summary1, [{ record: candidate, url: 'https://app.example/x' }], true),
   'linked nothing': linkedCard(summary1, [], false),
+  notifications: notificationsCard(
+    [
+      {
+        title: 'Sync finished',
+        text: '12 synced',
+        severity: 'success',
+        read: false,
+        createdAt: '2026-11-20T10:00:00.000Z',
+      },
+      { title: 'Error', text: 'x', severity: 'error', read: true, createdAt: '2026-11-19T10:00:00.000Z' },
+      { title: 'Warning', text: 'y', severity: 'warning', read: true, createdAt: '2026-11-18T10:00:00.000Z' },
+    ],
+    1,
+  ),
+  'no notifications': notificationsCard([], 0),
+  settings: settingsCard({
+    emailSync: true,
+    active: false,
+    folders: ['inbox'],
+    includeSubfolders: true,
+    attachments: true,
+    attachmentMaxMb: 25,
+    cutoff: '2026-11-01 00:00 UTC',
+    visibility: 'full',
+    matchAllParticipants: false,
+    skipInternalOnly: true,
+    blocklist: ['@spam.example'],
+    settingsUrl: '',
+  }),
 };
 
 describe('Adaptive Cards the bot sends', () => {

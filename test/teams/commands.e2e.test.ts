@@ -156,10 +156,45 @@ describe('chat commands and card buttons through the Agents Playground', functio
     assert.match(text(all.body), /Retried 1 emails/);
   });
 
-  it('answers notifications and settings, and anything unknown with help', async () => {
+  it('shows the notification center, newest first with the unread count', async () => {
     assert.match(text(await say('notifications')), /No notifications yet/);
-    assert.match(text(await say('settings')), /Settings/);
+    const center = new (await import('../../bot/notifications/notification-center.ts')).NotificationCenter(
+      app.store,
+    );
+    await center.add(TENANT, RILEY_ID, {
+      id: 'n1',
+      title: 'Sync finished',
+      text: '12 synced',
+      severity: 'success',
+    });
+    await new Promise((r) => setTimeout(r, 5));
+    await center.add(TENANT, RILEY_ID, {
+      id: 'n2',
+      title: '1 email could not be synced',
+      text: 'Mass mailing',
+      severity: 'error',
+    });
+    const shown = text(await say('notifications'));
+    assert.match(shown, /Notifications \(2 unread\)/);
+    assert.ok(shown.indexOf('could not be synced') < shown.indexOf('Sync finished'), 'newest first');
+  });
+
+  it('shows the user’s settings, and anything unknown gets help', async () => {
+    const settings = text(await say('settings'));
+    assert.match(settings, /Your sync settings/);
+    assert.match(settings, /inbox, sentitems \(with subfolders\)/);
     assert.match(text(await say('please do my job')), /didn't recognise/);
+  });
+
+  it('refreshes the status card through Action.Execute when Teams asks', async () => {
+    const status = await say('sync status');
+    assert.match(
+      text(status),
+      /"refresh":\{"action":\{"type":"Action.Execute",[^}]*\},"verb":"refreshStatus"/,
+    );
+    const refreshed = await playground.cardAction(status.messageId, 'refreshStatus');
+    assert.equal(refreshed.status, 200);
+    assert.match(text(refreshed.body), /CRM Sync status/);
   });
 
   describe('message actions', () => {
@@ -212,7 +247,10 @@ describe('chat commands and card buttons through the Agents Playground', functio
       });
       const result = card(submitted);
       assert.match(text(result), /Synced to your CRM/);
-      assert.match(text(result), /Show Candidate/);
+      assert.match(
+        text(result),
+        /"title":"Show Candidate","url":"http:\/\/127\.0\.0\.1:\d+\/tab\/records\/candidate\/candidate-081"/,
+      );
       assert.doesNotMatch(text(result), /Show Contact/);
       const activities = await app.services.crm.listActivities(TENANT);
       const activity = activities.find((a) => a.messageKey === 'teams:1795000000001');
