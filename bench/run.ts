@@ -4,6 +4,7 @@
  */
 const scenarios: Record<string, () => Promise<Record<string, unknown>>> = {
   backfill: async () => (await import('./backfill.ts')).backfill(),
+  invoke: async () => (await import('./invoke.ts')).invoke(),
 };
 
 const name = process.argv[2];
