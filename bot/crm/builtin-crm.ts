@@ -345,6 +345,19 @@ export class BuiltinCrm implements CrmConnector {
     return activities;
   }
 
+  /** When a record last had an activity, newest first over the activities linked to it. */
+  async lastActivityAt(tenantId: string, recordId: string): Promise<string | undefined> {
+    const page = await this.items.query(tenantPartition(tenantId), {
+      filters: [
+        { field: 'type', op: '=', value: 'activity' },
+        { field: 'linkIds', op: 'contains', value: recordId },
+      ],
+      orderBy: { field: 'occurredAt', direction: 'desc' },
+      limit: 1,
+    });
+    return (page.items[0]?.value as ActivityDoc | undefined)?.occurredAt;
+  }
+
   async countActivities(tenantId: string): Promise<number> {
     return this.items.count(tenantPartition(tenantId), [{ field: 'type', op: '=', value: 'activity' }]);
   }
@@ -365,7 +378,15 @@ export class BuiltinCrm implements CrmConnector {
   async record(tenantId: string, id: string): Promise<CrmRecord | undefined> {
     const found = await this.items.read(tenantPartition(tenantId), id);
     const value = found?.value;
-    return value && value.type !== 'activity' && value.type !== 'meta' ? this.toRecord(value) : undefined;
+    if (!value || value.type === 'activity' || value.type === 'meta') return undefined;
+    const record = this.toRecord(value);
+    const lastActivityAt = await this.lastActivityAt(tenantId, id);
+    if (lastActivityAt) record.lastActivityAt = lastActivityAt;
+    if (record.companyId) {
+      const company = await this.items.read(tenantPartition(tenantId), record.companyId);
+      if (company?.value.type === 'company') record.companyName = company.value.name;
+    }
+    return record;
   }
 
   deepLink(record: Pick<CrmRecord, 'id' | 'type'>): string {

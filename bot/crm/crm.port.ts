@@ -63,6 +63,7 @@ export interface CrmConnector {
   /** Idempotent per (tenant, user, messageKey): never a second activity for the same email. */
   recordActivity(input: ActivityInput): Promise<ActivityResult>;
   search(tenantId: string, query: string, limit?: number): Promise<CrmRecord[]>;
+  /** One record with its company's name and when it last had an activity, for match cards. */
   record(tenantId: string, id: string): Promise<CrmRecord | undefined>;
   /** Where "Show Candidate" / "Show Contact" go. */
   deepLink(record: Pick<CrmRecord, 'id' | 'type'>): string;

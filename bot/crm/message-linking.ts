@@ -49,7 +49,8 @@ export function summarize(payload: TeamsMessagePayload, senderAddress?: string):
     messageId: payload.id,
     subject: payload.subject?.trim() || text.slice(0, 80) || '(no text)',
     from: payload.from?.user?.displayName ?? 'someone',
-    preview: text.slice(0, 300),
+    // Without a subject the text's start stands in for it; repeating it as the preview says nothing.
+    preview: payload.subject?.trim() || text.length > 80 ? text.slice(0, 300) : '',
     ...(payload.createdDateTime ? { sentAt: payload.createdDateTime } : {}),
     addresses: [...found],
   };
@@ -66,7 +67,10 @@ export class MessageLinking {
   async matches(tenantId: string, summary: MessageSummary): Promise<CrmRecord[]> {
     const directory = await this.crm.directory(tenantId);
     const found = directory.lookup(summary.addresses);
-    return [...found.candidates, ...found.contacts].map((m) => m.record);
+    const records = await Promise.all(
+      [...found.candidates, ...found.contacts].map((m) => this.crm.record(tenantId, m.record.id)),
+    );
+    return records.filter((r): r is CrmRecord => r !== undefined);
   }
 
   search(tenantId: string, query: string): Promise<CrmRecord[]> {
@@ -81,6 +85,7 @@ export class MessageLinking {
       if (record) records.push(record);
     }
     if (records.length === 0) return { records, activityId: undefined, created: false };
+    const linkedAt = payload.createdDateTime ?? new Date().toISOString();
     const summary = summarize(payload);
     const result = await this.crm.recordActivity({
       tenantId: user.tenantId,
@@ -105,6 +110,9 @@ export class MessageLinking {
       ...(payload.linkToMessage ? { webLink: payload.linkToMessage } : {}),
       links: records.map((r) => ({ id: r.id, type: r.type })),
     });
+    for (const record of records) {
+      if (!record.lastActivityAt || record.lastActivityAt < linkedAt) record.lastActivityAt = linkedAt;
+    }
     return { records, activityId: result.activityId, created: result.created };
   }
 

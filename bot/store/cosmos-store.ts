@@ -114,7 +114,10 @@ function whereClause(
   const parameters: SqlParameter[] = [{ name: '@pk', value: pk }];
   filters.forEach((filter, index) => {
     const name = `@p${index}`;
-    if (filter.op === 'in') {
+    if (filter.op === 'contains') {
+      clauses.push(`ARRAY_CONTAINS(${ref(filter.field)}, ${name})`);
+      parameters.push({ name, value: filter.value });
+    } else if (filter.op === 'in') {
       clauses.push(`ARRAY_CONTAINS(${name}, ${ref(filter.field)})`);
       parameters.push({ name, value: [...filter.value] });
     } else if (filter.value === null) {

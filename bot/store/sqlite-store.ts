@@ -220,6 +220,11 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
     for (const filter of filters) {
       // `id` is a column (the key), so filtering on it uses the primary key index.
       const expr = filter.field === 'id' ? 'id' : `json_extract(doc, ${jsonPath(filter.field)})`;
+      if (filter.op === 'contains') {
+        where.push(`EXISTS (SELECT 1 FROM json_each(doc, ${jsonPath(filter.field)}) WHERE value = ?)`);
+        params.push(bind(filter.value));
+        continue;
+      }
       if (filter.op === 'in') {
         if (filter.value.length === 0) {
           where.push('0');

@@ -25,7 +25,9 @@ export type Scalar = string | number | boolean | null;
 
 export type Filter =
   | { field: string; op: '=' | '!=' | '<' | '<=' | '>' | '>='; value: Scalar }
-  | { field: string; op: 'in'; value: readonly Scalar[] };
+  | { field: string; op: 'in'; value: readonly Scalar[] }
+  /** The field is an array holding this value. */
+  | { field: string; op: 'contains'; value: Scalar };
 
 export interface QueryOptions {
   filters?: readonly Filter[];

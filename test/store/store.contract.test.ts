@@ -184,6 +184,21 @@ for (const adapter of adapters) {
       assert.equal(await items.count(pk), 4);
     });
 
+    it('finds items whose array field holds a value', async () => {
+      const items = h.store.collection<Entry & { tags: string[] }>(ledger);
+      const pk = userPartition('tenant-c', 'contains');
+      await items.create({ ...entry(pk, 'x'), tags: ['candidate-1', 'contact-2'] });
+      await items.create({ ...entry(pk, 'y'), tags: ['contact-2'] });
+      await items.create({ ...entry(pk, 'z'), tags: [] });
+      const ids = async (value: string) =>
+        (await items.query(pk, { filters: [{ field: 'tags', op: 'contains', value }] })).items
+          .map((i) => i.value.id)
+          .sort();
+      assert.deepEqual(await ids('contact-2'), ['x', 'y']);
+      assert.deepEqual(await ids('candidate-1'), ['x']);
+      assert.deepEqual(await ids('nobody'), []);
+    });
+
     it('refuses field names that are not plain identifiers', async () => {
       const items = h.store.collection<Entry>(ledger);
       await assert.rejects(
