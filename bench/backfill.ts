@@ -99,6 +99,10 @@ export async function backfill(): Promise<Record<string, unknown>> {
     const seconds = (performance.now() - started) / 1000;
     // The kernel's high-water mark for this process: set-up, directory and sync, nothing missed between samples.
     const peakRss = process.resourceUsage().maxRSS * 1024;
+    const memory = process.memoryUsage();
+    process.stderr.write(
+      `memory after sync: rss ${Math.round(memory.rss / 1048576)} MB, heap ${Math.round(memory.heapUsed / 1048576)}/${Math.round(memory.heapTotal / 1048576)} MB, external ${Math.round(memory.external / 1048576)} MB, array buffers ${Math.round(memory.arrayBuffers / 1048576)} MB\n`,
+    );
 
     const activities = await services.crm.listActivities(BENCH_TENANT);
     const ledger = await services.ledger.all(BENCH_TENANT, BENCH_USER.id);

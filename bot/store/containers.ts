@@ -45,7 +45,7 @@ export const CONTAINERS = {
     name: 'crm',
     partitionKeyPath: '/pk',
     excludedPaths: ['/body/*', '/attachments/*'],
-    queryFields: ['type', 'sortName'],
+    queryFields: ['type', 'sortName', 'occurredAt'],
   },
 } as const satisfies Record<string, ContainerDefinition>;
 
