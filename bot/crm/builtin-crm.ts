@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '../errors/app-error.ts';
 import { CONTAINERS } from '../store/containers.ts';
-import { type Collection, type Doc, type Store, tenantPartition } from '../store/store.port.ts';
+import { type Collection, type Doc, queryAll, type Store, tenantPartition } from '../store/store.port.ts';
 import type { AttachmentStore } from './attachment-store.port.ts';
 import { attachmentKey } from './file-attachment-store.ts';
 import type {
@@ -138,22 +138,11 @@ export class BuiltinCrm implements CrmConnector {
     const version = ((await this.items.read(pk, VERSION_ID))?.value as VersionDoc | undefined)?.version ?? 0;
     const cached = this.indexes.get(tenantId);
     if (cached && cached.version === version) return cached;
-    const records: CrmRecord[] = [];
-    const companies = new Map<string, string>();
-    let continuation: string | undefined;
-    do {
-      const page = await this.items.query(pk, {
-        filters: [{ field: 'type', op: 'in', value: ['candidate', 'contact', 'company'] }],
-        limit: 1000,
-        ...(continuation ? { continuation } : {}),
-      });
-      for (const { value } of page.items) {
-        const record = this.toRecord(value as RecordDoc);
-        records.push(record);
-        if (record.type === 'company') companies.set(record.id, record.name);
-      }
-      continuation = page.continuation;
-    } while (continuation);
+    const docs = await queryAll(this.items, pk, {
+      filters: [{ field: 'type', op: 'in', value: ['candidate', 'contact', 'company'] }],
+    });
+    const records = docs.map((doc) => this.toRecord(doc as RecordDoc));
+    const companies = new Map(records.filter((r) => r.type === 'company').map((r) => [r.id, r.name]));
     for (const record of records) {
       if (record.companyId) {
         const companyName = companies.get(record.companyId);
@@ -331,18 +320,9 @@ export class BuiltinCrm implements CrmConnector {
 
   /** Every activity of the tenant, oldest id first; for record pages, audits and tests. */
   async listActivities(tenantId: string): Promise<ActivityDoc[]> {
-    const activities: ActivityDoc[] = [];
-    let continuation: string | undefined;
-    do {
-      const page = await this.items.query(tenantPartition(tenantId), {
-        filters: [{ field: 'type', op: '=', value: 'activity' }],
-        limit: 1000,
-        ...(continuation ? { continuation } : {}),
-      });
-      activities.push(...page.items.map((i) => i.value as ActivityDoc));
-      continuation = page.continuation;
-    } while (continuation);
-    return activities;
+    return (await queryAll(this.items, tenantPartition(tenantId), {
+      filters: [{ field: 'type', op: '=', value: 'activity' }],
+    })) as ActivityDoc[];
   }
 
   /** When a record last had an activity, newest first over the activities linked to it. */

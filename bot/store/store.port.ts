@@ -118,3 +118,23 @@ export function pageSize(limit: number | undefined): number {
   }
   return Math.min(limit, MAX_PAGE_SIZE);
 }
+
+/** Every item a query matches, page by page: for sets known to be bounded (a directory, a page of ids). */
+export async function queryAll<T extends Doc>(
+  collection: Collection<T>,
+  pk: string,
+  options: Omit<QueryOptions, 'continuation' | 'limit'> = {},
+): Promise<T[]> {
+  const items: T[] = [];
+  let continuation: string | undefined;
+  do {
+    const page = await collection.query(pk, {
+      ...options,
+      limit: MAX_PAGE_SIZE,
+      ...(continuation ? { continuation } : {}),
+    });
+    items.push(...page.items.map((i) => i.value));
+    continuation = page.continuation;
+  } while (continuation);
+  return items;
+}

@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { MessageDetail } from '../mail-source/mail-source.port.ts';
 import { CONTAINERS } from '../store/containers.ts';
-import { type Collection, type Doc, type Page, type Store, userPartition } from '../store/store.port.ts';
+import {
+  type Collection,
+  type Doc,
+  type Page,
+  queryAll,
+  type Store,
+  userPartition,
+} from '../store/store.port.ts';
 import type { LinkType } from './matching.ts';
 
 /**
@@ -144,16 +151,11 @@ export class LedgerRepository {
     const found = new Map<string, LedgerEntry>();
     for (let i = 0; i < messageIds.length; i += 500) {
       const ids = messageIds.slice(i, i + 500).map(ledgerId);
-      let continuation: string | undefined;
-      do {
-        const page = await this.items.query(pk, {
-          filters: [{ field: 'id', op: 'in', value: ids }],
-          limit: 1000,
-          ...(continuation ? { continuation } : {}),
-        });
-        for (const { value } of page.items) found.set(value.messageId, value);
-        continuation = page.continuation;
-      } while (continuation);
+      for (const entry of await queryAll(this.items, pk, {
+        filters: [{ field: 'id', op: 'in', value: ids }],
+      })) {
+        found.set(entry.messageId, entry);
+      }
     }
     return found;
   }
@@ -191,14 +193,14 @@ export class LedgerRepository {
   }
 
   async all(tenantId: string, userId: string): Promise<LedgerEntry[]> {
-    const pk = userPartition(tenantId, userId);
-    const entries: LedgerEntry[] = [];
-    let continuation: string | undefined;
-    do {
-      const page = await this.items.query(pk, { limit: 1000, ...(continuation ? { continuation } : {}) });
-      entries.push(...page.items.map((i) => i.value));
-      continuation = page.continuation;
-    } while (continuation);
-    return entries;
+    return queryAll(this.items, userPartition(tenantId, userId));
+  }
+
+  /** Every Error item, newest first: what "Retry all" works through. */
+  async allErrors(tenantId: string, userId: string): Promise<LedgerEntry[]> {
+    return queryAll(this.items, userPartition(tenantId, userId), {
+      filters: [{ field: 'status', op: '=', value: 'error' }],
+      orderBy: { field: 'updatedAt', direction: 'desc' },
+    });
   }
 }

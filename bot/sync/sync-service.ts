@@ -138,16 +138,7 @@ export class SyncService {
 
   async retryAll(user: UserRef): Promise<{ retried: number; synced: number; stillFailing: number }> {
     const result = { retried: 0, synced: 0, stillFailing: 0 };
-    let continuation: string | undefined;
-    const ids: string[] = [];
-    do {
-      const page = await this.deps.ledger.errors(user.tenantId, user.userId, {
-        limit: 100,
-        ...(continuation ? { continuation } : {}),
-      });
-      ids.push(...page.items.map((i) => i.value.messageId));
-      continuation = page.continuation;
-    } while (continuation);
+    const ids = (await this.deps.ledger.allErrors(user.tenantId, user.userId)).map((e) => e.messageId);
     for (const id of ids) {
       const entry = await this.retry(user, id);
       result.retried++;

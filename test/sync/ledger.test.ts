@@ -12,27 +12,25 @@ const facts: MessageFacts = {
 const T0 = '2026-11-20T10:00:00.000Z';
 const T1 = '2026-11-20T11:00:00.000Z';
 
+/** A success's details, with what a test cares about changed. */
+const success = (over: Partial<Parameters<typeof transitions.synced>[3]> = {}) => ({
+  activityId: 'act-1',
+  linkType: 'Cand' as const,
+  candidates: ['c1'],
+  contacts: [],
+  detail: 'full' as const,
+  failedAttempts: 0,
+  notes: [],
+  ...over,
+});
+
 describe('ledger transitions', () => {
   it('degrades attempts as the seeds do: whole email, headers and body, headers only', () => {
     assert.deepEqual(ATTEMPT_DETAILS, ['full', 'headers_body', 'headers']);
   });
 
   it('records a first-time success as synced with its activity and link type', () => {
-    const entry = transitions.synced(
-      'pk',
-      facts,
-      undefined,
-      {
-        activityId: 'act-1',
-        linkType: 'Cand',
-        candidates: ['c1'],
-        contacts: [],
-        detail: 'full',
-        failedAttempts: 0,
-        notes: [],
-      },
-      T0,
-    );
+    const entry = transitions.synced('pk', facts, undefined, success(), T0);
     assert.equal(entry.status, 'synced');
     assert.equal(entry.attempts, 1);
     assert.equal(entry.activityId, 'act-1');
@@ -45,15 +43,7 @@ describe('ledger transitions', () => {
       'pk',
       facts,
       undefined,
-      {
-        activityId: 'act-1',
-        linkType: 'Con',
-        candidates: [],
-        contacts: ['k1'],
-        detail: 'headers',
-        failedAttempts: 2,
-        notes: [],
-      },
+      success({ linkType: 'Con', candidates: [], contacts: ['k1'], detail: 'headers', failedAttempts: 2 }),
       T0,
     );
     assert.equal(entry.attempts, 3);
@@ -73,21 +63,7 @@ describe('ledger transitions', () => {
 
   it('keeps counting attempts and its creation time across a retry of an Error item', () => {
     const failed = transitions.failed('pk', facts, undefined, 3, 'x', T0);
-    const retried = transitions.synced(
-      'pk',
-      facts,
-      failed,
-      {
-        activityId: 'act-1',
-        linkType: 'Cand',
-        candidates: ['c1'],
-        contacts: [],
-        detail: 'full',
-        failedAttempts: 0,
-        notes: [],
-      },
-      T1,
-    );
+    const retried = transitions.synced('pk', facts, failed, success(), T1);
     assert.equal(retried.status, 'synced');
     assert.equal(retried.attempts, 4);
     assert.equal(retried.createdAt, T0);
@@ -95,21 +71,7 @@ describe('ledger transitions', () => {
   });
 
   it('records no match with the reason as the note, keeping an earlier activity id', () => {
-    const synced = transitions.synced(
-      'pk',
-      facts,
-      undefined,
-      {
-        activityId: 'act-1',
-        linkType: 'Cand',
-        candidates: ['c1'],
-        contacts: [],
-        detail: 'full',
-        failedAttempts: 0,
-        notes: [],
-      },
-      T0,
-    );
+    const synced = transitions.synced('pk', facts, undefined, success(), T0);
     const entry = transitions.noMatch(
       'pk',
       facts,
