@@ -21,6 +21,7 @@ import {
   statusCard,
 } from '../cards/sync-cards.ts';
 import type { AppConfig } from '../config/config.ts';
+import { AppError } from '../errors/app-error.ts';
 import { type MessageLinking, summarize, type TeamsMessagePayload } from '../crm/message-linking.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { UserRef } from '../sync/mail-sync.ts';
@@ -357,9 +358,20 @@ export function createTeamsApp(deps: TeamsAppDeps): App {
         case 'errors':
           return cardResponse(errorsCard(await sync.errors(user)));
         case 'retry': {
+          if (!data.messageId) return cardResponse(errorsCard(await sync.errors(user)));
           const before = (await sync.errors(user, 100)).find((e) => e.messageId === data.messageId);
-          const entry = data.messageId ? await sync.retry(user, data.messageId) : undefined;
-          return cardResponse(retryResultCard(before?.subject ?? entry?.subject ?? '', entry));
+          try {
+            const entry = await sync.retry(user, data.messageId);
+            return cardResponse(retryResultCard(before?.subject ?? entry?.subject ?? '', entry));
+          } catch (error) {
+            if (!AppError.is(error, 'mail.not_found')) throw error;
+            return cardResponse(
+              noticeCard(
+                'That email is no longer in your mailbox',
+                'It was deleted or moved out of reach, so there is nothing to retry.',
+              ),
+            );
+          }
         }
         case 'retryAll': {
           const result = await sync.retryAll(user);

@@ -156,6 +156,19 @@ describe('chat commands and card buttons through the Agents Playground', functio
     assert.match(text(all.body), /Retried 1 emails/);
   });
 
+  it('says so when a retried email is gone, and turns a failure into a friendly card with a reference', async () => {
+    const errors = await say('errors');
+    const gone = await playground.cardAction(errors.messageId, 'retry', {
+      messageId: 'AAkALgAAno-such-message=',
+    });
+    assert.match(text(gone.body), /no longer in your mailbox/);
+    const messageId = /"verb":"retry","messageId":"([^"]+)"/.exec(text(errors))?.[1];
+    await graph.adminCall('POST', '/faults', { route: 'users', status: 400, times: 1 });
+    const failed = await playground.cardAction(errors.messageId, 'retry', { messageId });
+    assert.match(text(failed.body), /Something went wrong on our side/);
+    assert.match(text(failed.body), /reference: [0-9a-f-]{36}/);
+  });
+
   it('shows the notification center, newest first with the unread count', async () => {
     assert.match(text(await say('notifications')), /No notifications yet/);
     const center = new (await import('../../bot/notifications/notification-center.ts')).NotificationCenter(
