@@ -10,7 +10,7 @@ import { FileAttachmentStore } from './crm/file-attachment-store.ts';
 import type { Logger } from './logging/logger.ts';
 import { GraphHttp, type RetryPolicy } from './mail-source/graph-http.ts';
 import { GraphMailSource } from './mail-source/graph-mail-source.ts';
-import { ALL_CONTAINERS } from './store/containers.ts';
+import { ALL_CONTAINERS, AZURE_CONTAINERS } from './store/containers.ts';
 import { CosmosStore } from './store/cosmos-store.ts';
 import { SqliteStore } from './store/sqlite-store.ts';
 import type { Store } from './store/store.port.ts';
@@ -79,7 +79,7 @@ export async function createServices(
 ): Promise<Services> {
   const credential = config.mode === 'azure' ? azureCredential(config) : undefined;
   const store = overrides.store ?? createStore(config, credential);
-  await store.init(ALL_CONTAINERS);
+  await store.init(config.mode === 'sandbox' ? ALL_CONTAINERS : AZURE_CONTAINERS);
   const attachments =
     overrides.attachments ??
     (config.mode === 'sandbox'

@@ -18,6 +18,8 @@ export type AppErrorCode =
   | 'mail.bad_request'
   | 'crm.unavailable'
   | 'crm.rejected'
+  | 'queue.receipt_expired'
+  | 'queue.unavailable'
   | 'input.invalid'
   | 'input.too_large'
   | 'internal';

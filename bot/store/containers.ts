@@ -37,6 +37,12 @@ export const CONTAINERS = {
     defaultTtlSeconds: -1,
     queryFields: ['createdAt', 'read', 'state'],
   },
+  /** The embedded job queue (one machine; Azure uses Storage queues): partition = queue name. */
+  queue: {
+    name: 'queue',
+    partitionKeyPath: '/pk',
+    queryFields: ['visibleAt'],
+  },
   /**
    * The built-in CRM: companies, candidates, contacts and activities of a tenant. Activities hold
    * email bodies, which are never indexed.
@@ -50,3 +56,8 @@ export const CONTAINERS = {
 } as const satisfies Record<string, ContainerDefinition>;
 
 export const ALL_CONTAINERS: readonly ContainerDefinition[] = Object.values(CONTAINERS);
+
+/** Azure keeps its job queue in Storage queues, so Cosmos DB needs every container but the embedded queue's. */
+export const AZURE_CONTAINERS: readonly ContainerDefinition[] = ALL_CONTAINERS.filter(
+  (c) => c !== CONTAINERS.queue,
+);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../../bot/errors/app-error.ts';
-import { ALL_CONTAINERS, CONTAINERS } from '../../bot/store/containers.ts';
+import { ALL_CONTAINERS, AZURE_CONTAINERS, CONTAINERS } from '../../bot/store/containers.ts';
 import { CosmosStore } from '../../bot/store/cosmos-store.ts';
 import { SqliteStore } from '../../bot/store/sqlite-store.ts';
 import { type ContainerDefinition, type Doc, type Store, userPartition } from '../../bot/store/store.port.ts';
@@ -264,7 +264,7 @@ describe('Cosmos DB containers created at start-up', () => {
         .database(database)
         .containers.create({ id: 'settings', partitionKey: { paths: ['/pk'] } });
       const store = new CosmosStore({ client: server.client, database, manageContainers: false });
-      await assert.rejects(store.init(ALL_CONTAINERS), (error: unknown) => {
+      await assert.rejects(store.init(AZURE_CONTAINERS), (error: unknown) => {
         assert.ok(AppError.is(error, 'store.unavailable'));
         assert.match(error.message, /ledger, syncState, conversations, notifications, crm/);
         return true;
