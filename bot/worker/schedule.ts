@@ -96,14 +96,12 @@ export function nextSlot(schedule: Schedule, now: Date): Date | undefined {
     const step = schedule.minutes * MINUTE;
     return new Date((Math.floor(now.getTime() / step) + 1) * step);
   }
-  // The latest slot of a moment a little over a day ahead is the next one, DST days included.
-  let probe = now.getTime() + 26 * 60 * MINUTE;
-  let slot = latestSlot(schedule, new Date(probe));
+  // Walk back from a little over a day ahead to the first slot after now, DST days included.
+  let slot = latestSlot(schedule, new Date(now.getTime() + 26 * 60 * MINUTE));
   while (slot && slot.getTime() > now.getTime()) {
     const earlier = latestSlot(schedule, new Date(slot.getTime() - MINUTE));
     if (!earlier || earlier.getTime() <= now.getTime()) break;
     slot = earlier;
-    probe = slot.getTime();
   }
   return slot;
 }
