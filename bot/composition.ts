@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { CosmosClient } from '@azure/cosmos';
 import { BlobServiceClient } from '@azure/storage-blob';
+import { QueueServiceClient } from '@azure/storage-queue';
 import { ClientSecretCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
 import type { AppConfig } from './config/config.ts';
 import type { AttachmentStore } from './crm/attachment-store.port.ts';
@@ -18,6 +19,13 @@ import { LedgerRepository } from './sync/ledger.ts';
 import { MailSync } from './sync/mail-sync.ts';
 import { SyncEvents } from './sync/sync-events.ts';
 import { SyncService } from './sync/sync-service.ts';
+import { type SyncJob, SYNC_QUEUE } from './worker/jobs.ts';
+import { MailboxLeases } from './worker/mailbox-lease.ts';
+import { SubscriptionRegistry } from './worker/subscription-registry.ts';
+import { SyncWorker } from './worker/sync-worker.ts';
+import type { JobQueue } from './queue/queue.port.ts';
+import { StorageQueue } from './queue/storage-queue.ts';
+import { StoreQueue } from './queue/store-queue.ts';
 import { SyncSettingsRepository } from './sync/sync-settings.ts';
 import { SyncStateRepository } from './sync/sync-state.ts';
 
@@ -43,6 +51,10 @@ export interface Services {
   events: SyncEvents;
   mailSync: MailSync;
   syncService: SyncService;
+  queue: JobQueue<SyncJob>;
+  leases: MailboxLeases;
+  subscriptions: SubscriptionRegistry;
+  worker: SyncWorker;
   close(): Promise<void>;
 }
 
@@ -75,6 +87,7 @@ export async function createServices(
     appUrl?: string;
     retry?: RetryPolicy;
     maxActivityBytes?: number;
+    publicUrl?: string;
   } = {},
 ): Promise<Services> {
   const credential = config.mode === 'azure' ? azureCredential(config) : undefined;
@@ -116,6 +129,28 @@ export async function createServices(
     logger: logger.child({ component: 'sync' }),
   });
   const syncService = new SyncService(store, { mailSync, ledger, settings, state, events });
+  const queue: JobQueue<SyncJob> =
+    config.mode === 'sandbox'
+      ? new StoreQueue<SyncJob>(store, SYNC_QUEUE)
+      : new StorageQueue<SyncJob>(new QueueServiceClient(config.storage.queueUrl, credential), SYNC_QUEUE);
+  await queue.init();
+  const leases = new MailboxLeases(store);
+  const publicUrl = overrides.publicUrl ?? config.publicUrl;
+  const subscriptions = new SubscriptionRegistry(store, mailSource, {
+    notification: `${publicUrl}/api/graph/notifications`,
+    lifecycle: `${publicUrl}/api/graph/lifecycle`,
+  });
+  // A user whose sync becomes active gets change notifications for their automatic folders.
+  syncService.onActive = async (user) => {
+    await subscriptions.ensure(user.tenantId, user.userId, await mailSync.automaticFolderIds(user));
+  };
+  const worker = new SyncWorker({
+    queue,
+    leases,
+    mailSync,
+    events,
+    logger: logger.child({ component: 'worker' }),
+  });
   return {
     store,
     crm,
@@ -126,6 +161,13 @@ export async function createServices(
     events,
     mailSync,
     syncService,
-    close: () => store.close(),
+    queue,
+    leases,
+    subscriptions,
+    worker,
+    close: async () => {
+      await worker.stop();
+      await store.close();
+    },
   };
 }

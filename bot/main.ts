@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { type AppConfig, ConfigError, loadConfig } from './config/config.ts';
+import { graphWebhook, type WebhookCounters } from './http/graph-webhook.ts';
 import { httpErrorHandler } from './http/http-errors.ts';
 import { createLogger, type Logger } from './logging/logger.ts';
 import { createServices, type Services } from './composition.ts';
@@ -36,13 +37,33 @@ export async function createHttpApp(options: {
     res.json({ status: 'ok' });
   });
   server.get('/readyz', async (_req, res) => {
-    try {
-      await store.ping();
-      res.json({ status: 'ready', store: 'ok' });
-    } catch (error) {
-      res.status(503).json({ status: 'not ready', store: (error as Error).message });
-    }
+    const checks: Record<string, string> = {};
+    const probe = async (name: string, ping: () => Promise<void>) => {
+      try {
+        await ping();
+        checks[name] = 'ok';
+      } catch (error) {
+        checks[name] = (error as Error).message;
+      }
+    };
+    await probe('store', () => store.ping());
+    if (services) await probe('queue', () => services.queue.ping());
+    const ready = Object.values(checks).every((v) => v === 'ok');
+    res
+      .status(ready ? 200 : 503)
+      .json({ status: ready ? 'ready' : 'not ready', ...checks, changeNotifications: counters });
   });
+  let counters: WebhookCounters | undefined;
+  if (services) {
+    const webhook = graphWebhook({
+      registry: services.subscriptions,
+      queue: services.queue,
+      logger: logger.child({ component: 'graph-webhook' }),
+      onQueued: () => services.worker.wake(),
+    });
+    counters = webhook.counters;
+    server.use('/api/graph', webhook.router);
+  }
   const teams = createTeamsApp({
     config,
     logger,
@@ -72,6 +93,8 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     await services.syncService.setTenantEnabled(tenantId, true, 'sandbox');
   }
   const server = await createHttpApp({ config, logger, store, services });
+  // On one machine the worker runs in the app's process; scaled out, `npm run worker` adds more.
+  services.worker.start();
 
   const http: Server = createServer(server);
   http.listen(config.port, config.host);
@@ -87,7 +110,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     close: async () => {
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
-      await store.close();
+      await services.close();
     },
   };
 }

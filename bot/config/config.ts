@@ -38,6 +38,7 @@ const commonSchema = z.object({
 });
 
 const sandboxSchema = commonSchema.extend({
+  PUBLIC_URL: z.url().optional(),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATA_DIR: z.string().min(1).default('data'),
   SANDBOX_PORT: port.default(3979),
@@ -60,8 +61,18 @@ const azureSchema = commonSchema
     STORAGE_ENDPOINT_SUFFIX: z.string().min(1).default('core.windows.net'),
     GRAPH_BASE_URL: httpsUrl.default('https://graph.microsoft.com/v1.0'),
     WEBSITE_SITE_NAME: z.string().optional(),
+    /** Where Graph posts change notifications; App Service sets WEBSITE_HOSTNAME. */
+    PUBLIC_URL: httpsUrl.optional(),
+    WEBSITE_HOSTNAME: z.string().optional(),
   })
   .superRefine((env, ctx) => {
+    if (!env.PUBLIC_URL && !env.WEBSITE_HOSTNAME) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PUBLIC_URL'],
+        message: 'is required outside App Service (the https address Graph posts change notifications to)',
+      });
+    }
     if (env.BOT_TYPE === 'UserAssignedMsi' && !env.MANAGED_IDENTITY_CLIENT_ID) {
       ctx.addIssue({
         code: 'custom',
@@ -81,6 +92,8 @@ const azureSchema = commonSchema
 interface CommonConfig {
   port: number;
   host: string;
+  /** The app's address as Graph and Teams reach it (change notifications, links). */
+  publicUrl: string;
   logLevel: z.infer<typeof logLevel>;
 }
 
@@ -160,6 +173,7 @@ export function loadConfig(rawEnv: Env = process.env, cwd: string = process.cwd(
       port: s.PORT,
       host: s.HOST,
       logLevel: s.LOG_LEVEL,
+      publicUrl: s.PUBLIC_URL ?? `http://127.0.0.1:${s.PORT}`,
       dataDir: isAbsolute(s.DATA_DIR) ? s.DATA_DIR : resolve(cwd, s.DATA_DIR),
       sandboxPort: s.SANDBOX_PORT,
       graphBaseUrl: s.GRAPH_BASE_URL ?? `http://127.0.0.1:${s.SANDBOX_PORT}/v1.0`,
@@ -177,6 +191,7 @@ export function loadConfig(rawEnv: Env = process.env, cwd: string = process.cwd(
 
   const a = parsed.data;
   return {
+    publicUrl: a.PUBLIC_URL ?? `https://${a.WEBSITE_HOSTNAME}`,
     mode: 'azure',
     port: a.PORT,
     host: a.HOST,

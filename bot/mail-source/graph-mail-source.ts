@@ -9,6 +9,8 @@ import {
   type MailMessage,
   type MailSource,
   type MessageDetail,
+  type MailSubscriptions,
+  type SubscriptionRequest,
   WELL_KNOWN_FOLDER_NAMES,
   type WellKnownFolderName,
 } from './mail-source.port.ts';
@@ -84,7 +86,7 @@ export function toMailMessage(message: Message, folderId?: string): MailMessage 
   };
 }
 
-export class GraphMailSource implements MailSource {
+export class GraphMailSource implements MailSource, MailSubscriptions {
   private readonly http: GraphHttp;
 
   constructor(http: GraphHttp) {
@@ -245,5 +247,40 @@ export class GraphMailSource implements MailSource {
       });
     }
     return { included, leftOut };
+  }
+
+  async subscribe(request: SubscriptionRequest): Promise<{ id: string; expiresAt: string }> {
+    const created = await this.http.request<{ id: string; expirationDateTime: string }>(
+      request.userId,
+      'POST',
+      '/subscriptions',
+      {
+        body: {
+          changeType: 'created,updated',
+          notificationUrl: request.notificationUrl,
+          lifecycleNotificationUrl: request.lifecycleNotificationUrl,
+          resource: `/users/${request.userId}/mailFolders('${request.folderId}')/messages`,
+          expirationDateTime: request.expiresAt.toISOString(),
+          clientState: request.clientState,
+        },
+      },
+    );
+    return { id: created.id, expiresAt: created.expirationDateTime };
+  }
+
+  async renew(subscriptionId: string, userId: string, expiresAt: Date): Promise<{ expiresAt: string }> {
+    const renewed = await this.http.request<{ expirationDateTime: string }>(
+      userId,
+      'PATCH',
+      `/subscriptions/${encodeURIComponent(subscriptionId)}`,
+      {
+        body: { expirationDateTime: expiresAt.toISOString() },
+      },
+    );
+    return { expiresAt: renewed.expirationDateTime };
+  }
+
+  async unsubscribe(subscriptionId: string, userId: string): Promise<void> {
+    await this.http.request(userId, 'DELETE', `/subscriptions/${encodeURIComponent(subscriptionId)}`);
   }
 }

@@ -93,3 +93,19 @@ export interface MailSource {
   /** Graph requests made so far, for benchmarks. */
   readonly requestCount: number;
 }
+
+export interface SubscriptionRequest {
+  userId: string;
+  folderId: string;
+  notificationUrl: string;
+  lifecycleNotificationUrl: string;
+  clientState: string;
+  expiresAt: Date;
+}
+
+/** Change notifications for new and changed mail in a folder. */
+export interface MailSubscriptions {
+  subscribe(request: SubscriptionRequest): Promise<{ id: string; expiresAt: string }>;
+  renew(subscriptionId: string, userId: string, expiresAt: Date): Promise<{ expiresAt: string }>;
+  unsubscribe(subscriptionId: string, userId: string): Promise<void>;
+}

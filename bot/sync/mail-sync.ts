@@ -135,6 +135,15 @@ export class MailSync {
     return this.finish(user, summary);
   }
 
+  /** The folders automatic sync covers for this user: their selection less Deleted Items, Outbox, Junk. */
+  async automaticFolderIds(user: UserRef): Promise<string[]> {
+    const stored = await this.deps.settings.get(user.tenantId, user.userId);
+    if (!stored) return [];
+    const summary = this.newSummary('automatic', 'notified');
+    const ctx = { ...(await this.context(user, stored.settings, summary)) };
+    return this.folderSelection(ctx, await this.deps.mailSource.folders(user.userId)).map((f) => f.id);
+  }
+
   /** Sync selected: one email, whatever the folder settings say; an Error item gets three fresh attempts. */
   async syncSelected(
     user: UserRef,

@@ -39,6 +39,8 @@ export class SyncService {
     state: SyncStateRepository;
     events: SyncEvents;
   };
+  /** Called when a user's sync becomes active (turned on, resumed): the worker subscribes to their folders. */
+  onActive?: (user: UserRef) => Promise<void>;
 
   constructor(
     store: Store,
@@ -84,12 +86,14 @@ export class SyncService {
   async turnOn(user: UserRef): Promise<SyncSettings> {
     const stored = await this.deps.settings.get(user.tenantId, user.userId);
     const settings = stored?.settings ?? syncSettingsSchema.parse({ enabledAt: new Date().toISOString() });
-    return this.deps.settings.save(
+    const saved = await this.deps.settings.save(
       user.tenantId,
       user.userId,
       { ...settings, emailSync: true, active: true },
       stored?.etag,
     );
+    await this.onActive?.(user);
+    return saved;
   }
 
   async status(user: UserRef): Promise<SyncStatus> {
@@ -120,10 +124,12 @@ export class SyncService {
       { ...stored.settings, active },
       stored.etag,
     );
-    this.deps.events.emit(active ? 'resumed' : 'paused', {
-      ...user,
-      ...(active ? {} : { note: 'paused by you' }),
-    } as never);
+    if (active) {
+      this.deps.events.emit('resumed', { ...user });
+      await this.onActive?.(user);
+    } else {
+      this.deps.events.emit('paused', { ...user, note: 'paused by you' });
+    }
     return saved;
   }
 

@@ -8,6 +8,7 @@ const azure = {
   MANAGED_IDENTITY_CLIENT_ID: '99999999-8888-7777-6666-555555555555',
   COSMOS_ENDPOINT: 'https://agency.documents.azure.com:443/',
   STORAGE_ACCOUNT_NAME: 'agencystorage',
+  PUBLIC_URL: 'https://crm-sync.agency.example',
 };
 
 function problems(env: Record<string, string>): string[] {

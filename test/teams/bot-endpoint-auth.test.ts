@@ -14,6 +14,7 @@ const azureEnv = {
   CLIENT_SECRET: 'test-only-secret',
   COSMOS_ENDPOINT: 'https://agency.documents.azure.com:443/',
   STORAGE_ACCOUNT_NAME: 'agencystorage',
+  PUBLIC_URL: 'https://crm-sync.agency.example',
 };
 
 async function serve(env: Record<string, string>) {

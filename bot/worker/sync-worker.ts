@@ -1,0 +1,155 @@
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../logging/logger.ts';
+import type { JobQueue, QueuedMessage } from '../queue/queue.port.ts';
+import type { MailSync } from '../sync/mail-sync.ts';
+import type { SyncEvents } from '../sync/sync-events.ts';
+import type { SyncJob } from './jobs.ts';
+import type { Lease, MailboxLeases } from './mailbox-lease.ts';
+
+/**
+ * Takes sync jobs off the queue and runs them, one mailbox at a time across all instances (the
+ * lease). A job whose mailbox is busy goes back for a few seconds; a failing job is retried with
+ * backoff and, after MAX_DEQUEUE tries, moved to the poison queue and reported, never dropped.
+ */
+
+export const MAX_DEQUEUE = 5;
+const VISIBILITY_SECONDS = 120;
+const LEASE_MS = 120_000;
+const BUSY_RETRY_SECONDS = 3;
+
+export interface SyncWorkerOptions {
+  queue: JobQueue<SyncJob>;
+  leases: MailboxLeases;
+  mailSync: MailSync;
+  events: SyncEvents;
+  logger: Logger;
+  concurrency?: number;
+  pollMs?: number;
+}
+
+export class SyncWorker {
+  readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly options: SyncWorkerOptions;
+  private running = false;
+  private readonly inFlight = new Set<Promise<void>>();
+  private wakeUp?: () => void;
+  private loopDone?: Promise<void>;
+
+  constructor(options: SyncWorkerOptions) {
+    this.options = options;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loopDone = this.loop();
+  }
+
+  /** A job was just queued here: look now rather than at the next poll. */
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  /** Stops taking jobs and waits for the ones under way; their leases are released as they finish. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loopDone;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async loop(): Promise<void> {
+    const concurrency = this.options.concurrency ?? 2;
+    while (this.running) {
+      const free = concurrency - this.inFlight.size;
+      let received: QueuedMessage<SyncJob>[] = [];
+      if (free > 0) {
+        try {
+          received = await this.options.queue.receive({ max: free, visibilitySeconds: VISIBILITY_SECONDS });
+        } catch (error) {
+          this.options.logger.warn(
+            { err: { message: (error as Error).message } },
+            'queue receive failed; retrying',
+          );
+        }
+      }
+      for (const message of received) {
+        const work = this.handle(message).finally(() => {
+          this.inFlight.delete(work);
+          this.wake();
+        });
+        this.inFlight.add(work);
+      }
+      if (received.length === 0 || this.inFlight.size >= concurrency) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, this.options.pollMs ?? 500);
+          this.wakeUp = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+    }
+  }
+
+  private async handle(message: QueuedMessage<SyncJob>): Promise<void> {
+    const job = message.body;
+    const { queue, leases, logger } = this.options;
+    let lease = await leases.acquire(job.tenantId, job.userId, this.owner, LEASE_MS);
+    if (!lease) {
+      await queue.release(message, BUSY_RETRY_SECONDS).catch(() => undefined);
+      return;
+    }
+    let held = message;
+    // Keep the lease and the message while a long sync runs.
+    const keepAlive = setInterval(() => {
+      void (async () => {
+        lease = lease ? await leases.renew(lease, LEASE_MS) : undefined;
+        held = await queue.extend(held, VISIBILITY_SECONDS);
+      })().catch((error: unknown) =>
+        logger.warn({ err: { message: (error as Error).message } }, 'could not keep the job'),
+      );
+    }, LEASE_MS / 3);
+    try {
+      const summary =
+        job.kind === 'folder'
+          ? await this.options.mailSync.run(job, {
+              mode: 'automatic',
+              trigger: 'notified',
+              folders: [job.folderId],
+            })
+          : await this.options.mailSync.run(job, { mode: job.mode, trigger: job.trigger });
+      if (summary.status === 'paused') {
+        // The network or a service is down: the run kept its place; try again a little later.
+        await queue.release(held, Math.min(300, 15 * message.dequeueCount));
+      } else {
+        await queue.complete(held);
+      }
+    } catch (error) {
+      await this.failed(held, error);
+    } finally {
+      clearInterval(keepAlive);
+      if (lease) await leases.release(lease as Lease).catch(() => undefined);
+    }
+  }
+
+  private async failed(message: QueuedMessage<SyncJob>, error: unknown): Promise<void> {
+    const { queue, logger, events } = this.options;
+    const reason = (error as Error).message;
+    logger.error(
+      { job: message.body.kind, dequeueCount: message.dequeueCount, err: { message: reason } },
+      'sync job failed',
+    );
+    if (message.dequeueCount >= MAX_DEQUEUE) {
+      await queue.poison(message, `failed ${message.dequeueCount} times: ${reason}`);
+      events.emit('paused', {
+        tenantId: message.body.tenantId,
+        userId: message.body.userId,
+        note: `a sync job kept failing and was set aside: ${reason}`,
+      });
+      return;
+    }
+    await queue.release(message, Math.min(300, 2 ** message.dequeueCount * 5)).catch(() => undefined);
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * An extra worker process: `npm run worker`. The app already runs one worker in its own process;
+ * more processes (or App Service instances) share the queue, and mailbox leases keep each mailbox
+ * to one of them at a time. Ctrl-C or SIGTERM finishes the jobs under way and releases their leases.
+ */
+import { createServices } from '../composition.ts';
+import { ConfigError, loadConfig } from '../config/config.ts';
+import { createLogger } from '../logging/logger.ts';
+
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+  throw error;
+}
+const logger = createLogger({ level: config.logLevel, name: 'crm-sync-worker' });
+const services = await createServices(config, logger);
+services.worker.start();
+logger.info({ owner: services.worker.owner, mode: config.mode }, 'worker started');
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'worker stopping: finishing jobs under way');
+    services.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  });
+}

@@ -1,0 +1,178 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../bot/config/config.ts';
+import { createLogger } from '../../bot/logging/logger.ts';
+import { type RunningApp, startApp } from '../../bot/main.ts';
+import type { GraphSandbox } from '../../bot/sandbox/graph-sandbox.ts';
+import type { SandboxServer } from '../../bot/sandbox/sandbox-server.ts';
+import { freePort } from '../support/free-port.ts';
+import { RILEY, startSeededSandbox, type TestGraph } from '../support/sandbox.ts';
+
+const TENANT = '7c3e1f5a-2b4d-4e6f-8a9b-0c1d2e3f4a5b';
+const RILEY_ID = '4f2b8c1e-9d3a-4b5c-8e7f-1a2b3c4d5e6f';
+const riley = { tenantId: TENANT, userId: RILEY_ID };
+const CANDIDATE = { emailAddress: { name: 'Victor Dubois', address: 'victor.dubois@outlook.com' } };
+
+describe('automatic sync through Graph change notifications', function () {
+  this.timeout(60_000);
+  let app: RunningApp;
+  let server: SandboxServer;
+  let sandbox: GraphSandbox;
+  let graph: TestGraph;
+  let dataDir: string;
+
+  before(async () => {
+    const started = await startSeededSandbox();
+    ({ server, sandbox, graph } = started);
+    dataDir = mkdtempSync(join(tmpdir(), 'crm-sync-notify-'));
+    const config = loadConfig({
+      PORT: String(await freePort()),
+      DATA_DIR: dataDir,
+      GRAPH_BASE_URL: server.graphBaseUrl,
+      LOG_LEVEL: 'silent',
+    });
+    app = await startApp(config, createLogger({ level: 'silent' }));
+    await app.services.syncService.turnOn(riley);
+  });
+  after(async () => {
+    await app?.close();
+    await server?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function eventually<T>(probe: () => Promise<T | undefined>, what: string, ms = 15_000): Promise<T> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const value = await probe();
+      if (value !== undefined) return value;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  const add = async (folder: string, subject: string) =>
+    String(
+      (
+        await graph.adminCall('POST', `/users/${RILEY}/messages`, {
+          folder,
+          message: {
+            subject,
+            from: CANDIDATE,
+            toRecipients: [{ emailAddress: { name: 'Riley', address: RILEY } }],
+          },
+        })
+      ).id,
+    );
+  const synced = (id: string) =>
+    eventually(async () => {
+      const entry = await app.services.ledger.get(TENANT, RILEY_ID, id);
+      return entry?.status === 'synced' ? entry : undefined;
+    }, `email ${id} to be synced`);
+  const readyz = async () =>
+    (await (await fetch(`${app.url}/readyz`)).json()) as {
+      changeNotifications: { accepted: number; dropped: number };
+      queue: string;
+    };
+
+  it('subscribes to the automatic folders when the user turns sync on', async () => {
+    const subscriptions = sandbox.subscriptions.list();
+    assert.equal(subscriptions.length, 6, 'Inbox, its four subfolders and Sent Items');
+    assert.ok(subscriptions.every((s) => s.clientState && s.clientState.length >= 32));
+    assert.equal((await readyz()).queue, 'ok');
+  });
+
+  it('syncs a new email within seconds of its change notification, once', async () => {
+    const id = await add('inbox', 'Arrived while sync is on');
+    const entry = await synced(id);
+    assert.equal(entry.linkType, 'Cand');
+    const activities = (await app.services.crm.listActivities(TENANT)).filter((a) => a.messageId === id);
+    assert.equal(activities.length, 1);
+  });
+
+  it('answers the validation handshake with the decoded token as plain text', async () => {
+    const response = await fetch(
+      `${app.url}/api/graph/notifications?validationToken=${encodeURIComponent('Validation: token with spaces & symbols')}`,
+      { method: 'POST' },
+    );
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('content-type') ?? '', /^text\/plain/);
+    assert.equal(await response.text(), 'Validation: token with spaces & symbols');
+  });
+
+  it('drops and counts notifications with a wrong clientState or an unknown subscription', async () => {
+    const [subscription] = await app.services.subscriptions.forUser(TENANT, RILEY_ID);
+    const before = (await readyz()).changeNotifications.dropped;
+    const post = (value: unknown[]) =>
+      fetch(`${app.url}/api/graph/notifications`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ value }),
+      });
+    const forged = await post([
+      {
+        subscriptionId: subscription!.subscriptionId,
+        clientState: 'guessed',
+        changeType: 'created',
+        resource: 'x',
+      },
+      {
+        subscriptionId: 'not-ours',
+        clientState: subscription!.clientState,
+        changeType: 'created',
+        resource: 'x',
+      },
+    ]);
+    assert.equal(forged.status, 202);
+    await eventually(
+      async () => ((await readyz()).changeNotifications.dropped === before + 2 ? true : undefined),
+      'the drops to be counted',
+    );
+  });
+
+  it('takes a burst of duplicate notifications without a second activity', async () => {
+    const id = await add('inbox', 'Notified many times');
+    await synced(id);
+    const [subscription] = (await app.services.subscriptions.forUser(TENANT, RILEY_ID)).filter(
+      (s) => s.folderId === sandbox.model.wellKnown(RILEY_ID, 'inbox')!.id,
+    );
+    const notification = {
+      subscriptionId: subscription!.subscriptionId,
+      clientState: subscription!.clientState,
+      changeType: 'created',
+      resource: `Users/${RILEY_ID}/Messages/${id}`,
+    };
+    const posts = Array.from({ length: 20 }, () =>
+      fetch(`${app.url}/api/graph/notifications`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ value: [notification] }),
+      }),
+    );
+    assert.ok((await Promise.all(posts)).every((r) => r.status === 202));
+    await new Promise((r) => setTimeout(r, 1_500));
+    assert.equal((await app.services.crm.listActivities(TENANT)).filter((a) => a.messageId === id).length, 1);
+  });
+
+  it('catches up with a delta sync when Graph says notifications were missed', async () => {
+    sandbox.subscriptions.close(); // from here the sandbox sends no change notifications
+    const id = await add('inbox', 'Sent while notifications were lost');
+    await new Promise((r) => setTimeout(r, 700));
+    assert.notEqual((await app.services.ledger.get(TENANT, RILEY_ID, id))?.status, 'synced');
+    const inbox = sandbox.subscriptions
+      .list()
+      .find((s) => s.resource?.includes(sandbox.model.wellKnown(RILEY_ID, 'inbox')!.id));
+    await graph.adminCall('POST', `/subscriptions/${inbox!.id}/lifecycle`, { event: 'missed' });
+    await synced(id);
+  });
+
+  it('subscribes again when Graph removes a subscription', async () => {
+    const before = sandbox.subscriptions.list();
+    const victim = before[0]!;
+    await graph.adminCall('POST', `/subscriptions/${victim.id}/lifecycle`, { event: 'subscriptionRemoved' });
+    await eventually(async () => {
+      const now = sandbox.subscriptions.list();
+      return now.length === before.length && !now.some((s) => s.id === victim.id) ? true : undefined;
+    }, 'a new subscription for the folder');
+  });
+});
