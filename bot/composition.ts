@@ -22,6 +22,7 @@ import { SyncService } from './sync/sync-service.ts';
 import { type SyncJob, SYNC_QUEUE } from './worker/jobs.ts';
 import { MailboxLeases } from './worker/mailbox-lease.ts';
 import { SubscriptionRegistry } from './worker/subscription-registry.ts';
+import { Scheduler } from './worker/scheduler.ts';
 import { SyncWorker } from './worker/sync-worker.ts';
 import type { JobQueue } from './queue/queue.port.ts';
 import { StorageQueue } from './queue/storage-queue.ts';
@@ -55,6 +56,7 @@ export interface Services {
   leases: MailboxLeases;
   subscriptions: SubscriptionRegistry;
   worker: SyncWorker;
+  scheduler: Scheduler;
   close(): Promise<void>;
 }
 
@@ -151,6 +153,14 @@ export async function createServices(
     events,
     logger: logger.child({ component: 'worker' }),
   });
+  const scheduler = new Scheduler({
+    store,
+    settings,
+    queue,
+    subscriptions,
+    logger: logger.child({ component: 'scheduler' }),
+    onQueued: () => worker.wake(),
+  });
   return {
     store,
     crm,
@@ -165,7 +175,9 @@ export async function createServices(
     leases,
     subscriptions,
     worker,
+    scheduler,
     close: async () => {
+      scheduler.stop();
       await worker.stop();
       await store.close();
     },

@@ -95,6 +95,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
   const server = await createHttpApp({ config, logger, store, services });
   // On one machine the worker runs in the app's process; scaled out, `npm run worker` adds more.
   services.worker.start();
+  services.scheduler.start();
 
   const http: Server = createServer(server);
   http.listen(config.port, config.host);

@@ -12,6 +12,7 @@ import {
 } from '@microsoft/teams.cards';
 import type { LedgerCounts, LedgerEntry } from '../sync/ledger.ts';
 import type { RunSummary } from '../sync/sync-state.ts';
+import type { Schedule } from '../sync/schedule.ts';
 import { CARD_VERSION, settingsButton } from './help-card.ts';
 
 /** Cards about the sync: status, progress, errors, results. Pure functions of what they show. */
@@ -219,7 +220,14 @@ export interface SettingsView {
   matchAllParticipants: boolean;
   skipInternalOnly: boolean;
   blocklist: string[];
+  schedule: Schedule;
   settingsUrl: string;
+}
+
+function scheduleWords(schedule: Schedule): string {
+  if (schedule.kind === 'none') return 'No schedule (new mail still syncs through notifications)';
+  if (schedule.kind === 'interval') return `Every ${schedule.minutes} minutes, and new mail within seconds`;
+  return `Daily at ${schedule.at} (${schedule.timeZone}), and new mail within seconds`;
 }
 
 /** What the user's sync does today; changing it is the settings tab's job. */
@@ -232,6 +240,7 @@ export function settingsCard(view: SettingsView): AdaptiveCard {
         'Folders',
         `${view.folders.join(', ') || 'none'}${view.includeSubfolders ? ' (with subfolders)' : ''}`,
       ),
+      new Fact('Schedule', scheduleWords(view.schedule)),
       new Fact('Emails before', view.cutoff),
       new Fact('Attachments', view.attachments ? `Yes, up to ${view.attachmentMaxMb} MB per email` : 'No'),
       new Fact(

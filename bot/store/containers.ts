@@ -11,6 +11,7 @@ export const CONTAINERS = {
   settings: {
     name: 'settings',
     partitionKeyPath: '/pk',
+    queryFields: ['nextRunAt'],
   },
   /** One entry per (user, message): status, note, link type, attempts, CRM activity id. */
   ledger: {

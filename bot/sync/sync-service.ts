@@ -3,7 +3,12 @@ import { type Collection, type Doc, type Store, tenantPartition } from '../store
 import type { LedgerCounts, LedgerEntry, LedgerRepository } from './ledger.ts';
 import type { MailSync, UserRef } from './mail-sync.ts';
 import type { SyncEvents } from './sync-events.ts';
-import { type SyncSettings, type SyncSettingsRepository, syncSettingsSchema } from './sync-settings.ts';
+import {
+  type SyncSettings,
+  type SyncSettingsRepository,
+  scheduledNext,
+  syncSettingsSchema,
+} from './sync-settings.ts';
 import type { MailboxState, RunSummary, SyncStateRepository } from './sync-state.ts';
 
 /**
@@ -28,6 +33,11 @@ export interface SyncStatus {
   folders: string[];
   /** Filled in by the scheduler once it exists; until then nothing runs on a timer. */
   nextRun?: string;
+}
+
+function nextRunOf(settings: SyncSettings): { nextRun?: string } {
+  const next = scheduledNext(settings, new Date());
+  return next === null ? {} : { nextRun: new Date(next).toISOString() };
 }
 
 export class SyncService {
@@ -108,6 +118,7 @@ export class SyncService {
       ...(mailbox ? { mailbox } : {}),
       counts,
       folders: stored?.settings.folders ?? [],
+      ...(stored ? nextRunOf(stored.settings) : {}),
     };
   }
 

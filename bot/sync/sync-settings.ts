@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AppError } from '../errors/app-error.ts';
+import { nextSlot, scheduleSchema } from './schedule.ts';
 import { CONTAINERS } from '../store/containers.ts';
 import { type Collection, type Doc, type Store, userPartition } from '../store/store.port.ts';
 
@@ -39,6 +40,8 @@ export const syncSettingsSchema = z.object({
   blocklist: z.array(blocklistEntry).default([]),
   visibility: z.enum(['metadata', 'subject', 'full']).default('full'),
   linkCompanies: z.boolean().default(false),
+  /** When automatic sync runs besides change notifications: the safety net. */
+  schedule: scheduleSchema.default({ kind: 'interval', minutes: 15 }),
   /** Aliases Graph does not list; they are the user's own and never matched. */
   extraOwnAddresses: z.array(address).default([]),
   /** Other domains of the agency, for the internal-only rule. */
@@ -60,11 +63,30 @@ export function effectiveCutoff(settings: SyncSettings, now: Date): Date {
   return new Date(settings.cutoff ?? settings.enabledAt);
 }
 
+/** Every user's next scheduled run, in one partition, so the scheduler finds who is due in one query. */
+export const SCHEDULE_INDEX = 'schedule-index';
+
+export interface ScheduleIndexDoc extends Doc {
+  tenantId: string;
+  userId: string;
+  /** Milliseconds; null when nothing runs on a schedule (off, paused, or no schedule). */
+  nextRunAt: number | null;
+}
+
+export function scheduledNext(settings: SyncSettings, now: Date): number | null {
+  if (!settings.emailSync || !settings.active) return null;
+  return nextSlot(settings.schedule, now)?.getTime() ?? null;
+}
+
 export class SyncSettingsRepository {
   private readonly items: Collection<SettingsDoc>;
+  private readonly index: Collection<ScheduleIndexDoc>;
+  private readonly now: () => Date;
 
-  constructor(store: Store) {
+  constructor(store: Store, options: { now?: () => Date } = {}) {
     this.items = store.collection<SettingsDoc>(CONTAINERS.settings);
+    this.index = store.collection<ScheduleIndexDoc>(CONTAINERS.settings);
+    this.now = options.now ?? (() => new Date());
   }
 
   async get(tenantId: string, userId: string): Promise<{ settings: SyncSettings; etag: string } | undefined> {
@@ -94,6 +116,13 @@ export class SyncSettingsRepository {
     };
     if (ifMatch) await this.items.replace(doc, { ifMatch });
     else await this.items.upsert(doc);
+    await this.index.upsert({
+      id: `${tenantId}|${userId}`,
+      pk: SCHEDULE_INDEX,
+      tenantId,
+      userId,
+      nextRunAt: scheduledNext(parsed.data, this.now()),
+    });
     return parsed.data;
   }
 }

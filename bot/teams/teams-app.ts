@@ -274,6 +274,7 @@ export function createTeamsApp(deps: TeamsAppDeps): App {
       ...(status.mailbox?.lastRun ? { lastRun: status.mailbox.lastRun } : {}),
       counts: status.counts,
       folders: status.folders,
+      ...(status.nextRun ? { nextRun: status.nextRun } : {}),
       settingsUrl,
     };
   }

@@ -96,6 +96,25 @@ export class SubscriptionRegistry {
     }
   }
 
+  /** Renews every subscription that expires within a day, well before Graph would drop it. */
+  async renewDue(now = new Date()): Promise<number> {
+    const page = await this.items.query(PARTITION, {
+      filters: [
+        { field: 'expiresAt', op: '<=', value: new Date(now.getTime() + RENEW_BEFORE_MS).toISOString() },
+      ],
+      limit: 200,
+    });
+    for (const { value } of page.items) {
+      const renewed = await this.graph.renew(
+        value.subscriptionId,
+        value.userId,
+        new Date(now.getTime() + SUBSCRIPTION_MINUTES * 60_000),
+      );
+      await this.items.upsert({ ...value, expiresAt: renewed.expiresAt });
+    }
+    return page.items.length;
+  }
+
   /** Graph removed it (subscriptionRemoved): forget it so the next ensure() makes a new one. */
   async forget(subscriptionId: string): Promise<void> {
     await this.items.delete(PARTITION, subscriptionId);

@@ -20,6 +20,8 @@ try {
 const logger = createLogger({ level: config.logLevel, name: 'crm-sync-worker' });
 const services = await createServices(config, logger);
 services.worker.start();
+// Every instance may run the scheduler: a slot is claimed by exactly one of them.
+services.scheduler.start();
 logger.info({ owner: services.worker.owner, mode: config.mode }, 'worker started');
 
 let stopping = false;

@@ -148,6 +148,7 @@ const cards: Record<string, unknown> = {
     matchAllParticipants: false,
     skipInternalOnly: true,
     blocklist: ['@spam.example'],
+    schedule: { kind: 'daily', at: '22:00', timeZone: 'Europe/London' },
     settingsUrl: '',
   }),
 };

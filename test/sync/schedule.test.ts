@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { dueSlot, latestSlot, nextSlot, type Schedule, scheduleSchema } from '../../bot/worker/schedule.ts';
+import { dueSlot, latestSlot, nextSlot, type Schedule, scheduleSchema } from '../../bot/sync/schedule.ts';
 
 const at = (iso: string) => new Date(iso);
 
