@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { App } from '@microsoft/teams.apps';
 import express from 'express';
 import { type AppConfig, ConfigError, loadConfig } from './config/config.ts';
 import { graphWebhook, type WebhookCounters } from './http/graph-webhook.ts';
@@ -10,6 +11,9 @@ import { createServices, type Services } from './composition.ts';
 import { seedSandboxDirectory } from './crm/directory-seed.ts';
 import { MessageLinking } from './crm/message-linking.ts';
 import { NotificationCenter } from './notifications/notification-center.ts';
+import { connectNotifications, notificationCard } from './notifications/notification-events.ts';
+import { Notifier } from './notifications/notifier.ts';
+import { TeamsProactiveSender } from './teams/teams-sender.ts';
 import type { Store } from './store/store.port.ts';
 import { ConversationRepository } from './teams/conversation-store.ts';
 import { createTeamsApp } from './teams/teams-app.ts';
@@ -20,6 +24,7 @@ export interface RunningApp {
   url: string;
   store: Store;
   services: Services;
+  notifier: Notifier;
   close(): Promise<void>;
 }
 
@@ -29,7 +34,7 @@ export async function createHttpApp(options: {
   logger: Logger;
   store: Store;
   services?: Services;
-}): Promise<express.Application> {
+}): Promise<{ server: express.Application; teams: App }> {
   const { config, logger, store, services } = options;
   const server = express();
   server.disable('x-powered-by');
@@ -81,7 +86,7 @@ export async function createHttpApp(options: {
   });
   await teams.initialize();
   server.use(httpErrorHandler(logger));
-  return server;
+  return { server, teams };
 }
 
 export async function startApp(config: AppConfig, logger: Logger): Promise<RunningApp> {
@@ -92,10 +97,21 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     // The sandbox tenant's admin has enabled the app; each user still turns sync on for themselves.
     await services.syncService.setTenantEnabled(tenantId, true, 'sandbox');
   }
-  const server = await createHttpApp({ config, logger, store, services });
-  // On one machine the worker runs in the app's process; scaled out, `npm run worker` adds more.
+  const { server, teams } = await createHttpApp({ config, logger, store, services });
+  const notifier = new Notifier({
+    store,
+    center: new NotificationCenter(store),
+    conversations: new ConversationRepository(store),
+    settings: services.settings,
+    sender: new TeamsProactiveSender(teams),
+    render: notificationCard,
+    logger: logger.child({ component: 'notifier' }),
+  });
+  connectNotifications(services.events, notifier, logger);
+  // On one machine the worker, scheduler and notifier run in the app's process; `npm run worker` adds workers.
   services.worker.start();
   services.scheduler.start();
+  notifier.start();
 
   const http: Server = createServer(server);
   http.listen(config.port, config.host);
@@ -108,7 +124,9 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     url,
     store,
     services,
+    notifier,
     close: async () => {
+      await notifier.stop();
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
       await services.close();

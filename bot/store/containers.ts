@@ -36,7 +36,7 @@ export const CONTAINERS = {
     name: 'notifications',
     partitionKeyPath: '/pk',
     defaultTtlSeconds: -1,
-    queryFields: ['createdAt', 'read', 'state'],
+    queryFields: ['createdAt', 'read', 'state', 'sendAfter', 'kind'],
   },
   /** The embedded job queue (one machine; Azure uses Storage queues): partition = queue name. */
   queue: {

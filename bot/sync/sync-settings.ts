@@ -40,6 +40,13 @@ export const syncSettingsSchema = z.object({
   blocklist: z.array(blocklistEntry).default([]),
   visibility: z.enum(['metadata', 'subject', 'full']).default('full'),
   linkCompanies: z.boolean().default(false),
+  /** What automatic sync tells the user, and how often at most (manual syncs always report back). */
+  notifications: z
+    .object({
+      level: z.enum(['off', 'errors', 'all']),
+      everyMinutes: z.union([z.literal(0), z.literal(15), z.literal(60), z.literal(240), z.literal(1440)]),
+    })
+    .default({ level: 'all', everyMinutes: 60 }),
   /** When automatic sync runs besides change notifications: the safety net. */
   schedule: scheduleSchema.default({ kind: 'interval', minutes: 15 }),
   /** Aliases Graph does not list; they are the user's own and never matched. */

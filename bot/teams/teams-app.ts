@@ -31,6 +31,7 @@ import type { NotificationCenter } from '../notifications/notification-center.ts
 import { COMMANDS, type CommandName, parseCommand } from './commands.ts';
 import type { ConversationRepository } from './conversation-store.ts';
 import { SdkLogger } from './sdk-logger.ts';
+import { sandboxBotToken } from './teams-sender.ts';
 
 /**
  * The Teams app on the Teams SDK. Routes are thin: work out who is asking, call one use case of
@@ -51,6 +52,9 @@ export interface TeamsAppDeps {
   /** The mail address of a Microsoft 365 user, for matching the sender of a Teams message. */
   senderAddress?: (aadObjectId: string) => Promise<string | undefined>;
 }
+
+/** The sandbox bot's id, as `.m365agentsplayground.yml` names it. */
+export const SANDBOX_BOT_ID = 'crm-sync-local-bot';
 
 const COMMAND_TITLES: Record<string, string> = {
   syncToCrm: 'Sync to CRM',
@@ -109,7 +113,8 @@ export function createTeamsApp(deps: TeamsAppDeps): App {
             ? { managedIdentityClientId: config.bot.managedIdentityClientId }
             : {}),
         }
-      : {}),
+      : // The Playground checks no tokens, but the SDK sends proactive messages only with an app identity.
+        { clientId: SANDBOX_BOT_ID, token: sandboxBotToken(SANDBOX_BOT_ID) }),
   });
 
   const failed = (error: unknown, activity: Activity) => {

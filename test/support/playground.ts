@@ -216,6 +216,11 @@ export class Playground {
     }
   }
 
+  /** What the stream delivered after the first `since` events. */
+  eventsSince(since: number): ReadonlyArray<{ action: string }> {
+    return this.events.slice(since);
+  }
+
   get eventCount(): number {
     return this.events.length;
   }

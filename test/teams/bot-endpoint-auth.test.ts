@@ -20,7 +20,7 @@ const azureEnv = {
 async function serve(env: Record<string, string>) {
   const store = new SqliteStore({ path: ':memory:', purgeIntervalMs: 0 });
   await store.init(ALL_CONTAINERS);
-  const server = await createHttpApp({
+  const { server } = await createHttpApp({
     config: loadConfig(env),
     logger: createLogger({ level: 'silent' }),
     store,

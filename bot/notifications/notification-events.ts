@@ -1,0 +1,68 @@
+import { AdaptiveCard, TextBlock } from '@microsoft/teams.cards';
+import { CARD_VERSION } from '../cards/help-card.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { SyncEvents } from '../sync/sync-events.ts';
+import type { Notifier, OutboxDoc } from './notifier.ts';
+
+/**
+ * Which sync events become notifications: automatic runs (gathered per quiet period), needs consent
+ * (once a day), and pauses the user did not ask for. Manual syncs report on their own card.
+ */
+export function connectNotifications(events: SyncEvents, notifier: Notifier, logger: Logger): void {
+  const safely = (work: Promise<unknown>) =>
+    void work.catch((error: unknown) =>
+      logger.warn({ err: { message: (error as Error).message } }, 'could not queue a notification'),
+    );
+  events.on('runSummary', ({ tenantId, userId, summary }) => {
+    if (
+      summary.status === 'completed' &&
+      (summary.trigger === 'scheduled' || summary.trigger === 'notified')
+    ) {
+      safely(notifier.automaticRun({ tenantId, userId }, summary));
+    }
+  });
+  events.on('needsConsent', ({ tenantId, userId, note }) => {
+    const day = new Date().toISOString().slice(0, 10);
+    safely(
+      notifier.notify(
+        { tenantId, userId },
+        {
+          id: `needs-consent-${day}`,
+          title: 'CRM Sync needs access to your mailbox',
+          text: `${note} Ask your Microsoft 365 administrator to grant CRM Sync access again.`,
+          severity: 'error',
+        },
+      ),
+    );
+  });
+  events.on('paused', ({ tenantId, userId, note }) => {
+    if (note === 'paused by you') return;
+    safely(
+      notifier.notify(
+        { tenantId, userId },
+        {
+          id: `paused-${Date.now()}`,
+          title: 'Sync paused for now',
+          text: `${note} It resumes on its own.`,
+          severity: 'warning',
+        },
+      ),
+    );
+  });
+}
+
+export function notificationCard(doc: OutboxDoc): AdaptiveCard {
+  const color = { info: 'Default', success: 'Good', warning: 'Warning', error: 'Attention' } as const;
+  return new AdaptiveCard(
+    new TextBlock(doc.title, { size: 'Medium', weight: 'Bolder', wrap: true, color: color[doc.severity] }),
+    new TextBlock(doc.text, { wrap: true }),
+    ...(doc.counts && doc.counts.runs > 1
+      ? [new TextBlock(`From ${doc.counts.runs} automatic syncs.`, { wrap: true, isSubtle: true })]
+      : []),
+    ...(doc.counts && doc.counts.errors > 0
+      ? [new TextBlock('Type "errors" to see them and retry.', { wrap: true, isSubtle: true })]
+      : []),
+  )
+    .withVersion(CARD_VERSION)
+    .withFallbackText(doc.title);
+}

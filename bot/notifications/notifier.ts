@@ -1,0 +1,281 @@
+import { randomUUID } from 'node:crypto';
+import type { AdaptiveCard } from '@microsoft/teams.cards';
+import { AppError } from '../errors/app-error.ts';
+import type { Logger } from '../logging/logger.ts';
+import { CONTAINERS } from '../store/containers.ts';
+import { type Collection, type Doc, type Store, userPartition } from '../store/store.port.ts';
+import type { SyncSettingsRepository } from '../sync/sync-settings.ts';
+import type { RunSummary } from '../sync/sync-state.ts';
+import type { ConversationRef, ConversationRepository } from '../teams/conversation-store.ts';
+import type { NotificationCenter } from './notification-center.ts';
+import { ConversationRateLimiter } from './rate-limiter.ts';
+
+/**
+ * Proactive notifications: written to the notification center and to an outbox in the store, then
+ * delivered to the user's Teams chat within Teams' rate limits. The outbox makes delivery survive
+ * crashes; a notification has a stable id, so queuing it twice sends it once. Automatic-sync results
+ * are gathered into one digest per quiet period, as the user chose.
+ */
+
+export interface ProactiveSender {
+  /** Throws an error with `status` 429 and `retryAfterMs` when Teams throttles. */
+  send(ref: ConversationRef, card: AdaptiveCard): Promise<void>;
+}
+
+export interface OutboxDoc extends Doc {
+  kind: 'outbox';
+  tenantId: string;
+  userId: string;
+  title: string;
+  text: string;
+  severity: 'info' | 'success' | 'warning' | 'error';
+  counts?: { synced: number; noMatch: number; errors: number; runs: number };
+  state: 'pending' | 'sending' | 'sent' | 'failed';
+  attempts: number;
+  sendAfter: number;
+  createdAt: string;
+  note?: string;
+}
+
+interface DigestState extends Doc {
+  kind: 'digestState';
+  lastSentAt: number;
+}
+
+/** The outbox is read across users by the delivery loop, so it is one partition. */
+const OUTBOX = 'outbox';
+const MAX_ATTEMPTS = 5;
+/** A send that was claimed but never confirmed (the process died) is tried again after this. */
+const SENDING_TIMEOUT_MS = 60_000;
+
+export interface NotifierOptions {
+  store: Store;
+  center: NotificationCenter;
+  conversations: ConversationRepository;
+  settings: SyncSettingsRepository;
+  sender: ProactiveSender;
+  render: (doc: OutboxDoc) => AdaptiveCard;
+  logger: Logger;
+  now?: () => number;
+  limiter?: ConversationRateLimiter;
+}
+
+export class Notifier {
+  private readonly outbox: Collection<OutboxDoc>;
+  private readonly digests: Collection<DigestState>;
+  private readonly options: NotifierOptions;
+  private readonly now: () => number;
+  private readonly limiter: ConversationRateLimiter;
+  private timer?: NodeJS.Timeout;
+  private delivering?: Promise<number>;
+  /** Sent and failed deliveries, for tests and /readyz. */
+  readonly stats = { sent: 0, throttled: 0, failed: 0 };
+
+  constructor(options: NotifierOptions) {
+    this.options = options;
+    this.outbox = options.store.collection<OutboxDoc>(CONTAINERS.notifications);
+    this.digests = options.store.collection<DigestState>(CONTAINERS.notifications);
+    this.now = options.now ?? Date.now;
+    this.limiter = options.limiter ?? new ConversationRateLimiter();
+  }
+
+  /** Queues one notification; the same id twice is one notification. */
+  async notify(
+    user: { tenantId: string; userId: string },
+    note: { id: string; title: string; text: string; severity: OutboxDoc['severity'] },
+  ): Promise<void> {
+    await this.options.center.add(user.tenantId, user.userId, note);
+    try {
+      await this.outbox.create({
+        id: `${user.tenantId}|${user.userId}|${note.id}`,
+        pk: OUTBOX,
+        kind: 'outbox',
+        ...user,
+        title: note.title,
+        text: note.text,
+        severity: note.severity,
+        state: 'pending',
+        attempts: 0,
+        sendAfter: this.now(),
+        createdAt: new Date(this.now()).toISOString(),
+      });
+    } catch (error) {
+      if (!AppError.is(error, 'store.conflict')) throw error;
+    }
+  }
+
+  /** An automatic run's result, gathered with the others of the user's quiet period into one card. */
+  async automaticRun(user: { tenantId: string; userId: string }, summary: RunSummary): Promise<void> {
+    if (summary.synced + summary.errors === 0) return;
+    const stored = await this.options.settings.get(user.tenantId, user.userId);
+    const prefs = stored?.settings.notifications ?? { level: 'all', everyMinutes: 60 };
+    if (prefs.level === 'off' || (prefs.level === 'errors' && summary.errors === 0)) return;
+    const pk = userPartition(user.tenantId, user.userId);
+    const period = prefs.everyMinutes * 60_000;
+    const last = (await this.digests.read(pk, 'digest-state'))?.value.lastSentAt ?? 0;
+    const now = this.now();
+    // The first result after a quiet period goes out at once; later ones wait for the period's end.
+    const sendAfter = now - last >= period ? now : last + period;
+    const id = `${user.tenantId}|${user.userId}|digest-${sendAfter}`;
+    for (;;) {
+      const current = await this.outbox.read(OUTBOX, id);
+      const counts = current?.value.counts ?? { synced: 0, noMatch: 0, errors: 0, runs: 0 };
+      const merged = {
+        synced: counts.synced + summary.synced,
+        noMatch: counts.noMatch + summary.noMatch,
+        errors: counts.errors + summary.errors,
+        runs: counts.runs + 1,
+      };
+      const doc: OutboxDoc = {
+        id,
+        pk: OUTBOX,
+        kind: 'outbox',
+        ...user,
+        title:
+          merged.errors > 0
+            ? `${merged.errors} email${merged.errors === 1 ? '' : 's'} could not be synced`
+            : 'New email synced to your CRM',
+        text: `${merged.synced} synced, ${merged.noMatch} with no match, ${merged.errors} errors`,
+        severity: merged.errors > 0 ? 'error' : 'success',
+        counts: merged,
+        state: 'pending',
+        attempts: 0,
+        sendAfter,
+        createdAt: current?.value.createdAt ?? new Date(now).toISOString(),
+      };
+      if (current && current.value.state !== 'pending') return; // already on its way: the next period gets the rest
+      try {
+        if (current) await this.outbox.replace(doc, { ifMatch: current.etag });
+        else await this.outbox.create(doc);
+        await this.digests.upsert({
+          id: 'digest-state',
+          pk,
+          kind: 'digestState',
+          lastSentAt: Math.max(last, sendAfter),
+        });
+        return;
+      } catch (error) {
+        if (!AppError.is(error, 'store.precondition_failed') && !AppError.is(error, 'store.conflict'))
+          throw error;
+      }
+    }
+  }
+
+  start(intervalMs = 200): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      this.delivering ??= this.deliver()
+        .catch((error: unknown) => {
+          this.options.logger.warn(
+            { err: { message: (error as Error).message } },
+            'notification delivery failed',
+          );
+          return 0;
+        })
+        .finally(() => {
+          this.delivering = undefined;
+        });
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.delivering;
+  }
+
+  /** One pass over what is due; returns how many were sent. */
+  async deliver(): Promise<number> {
+    const now = this.now();
+    const due = await this.outbox.query(OUTBOX, {
+      filters: [
+        { field: 'state', op: 'in', value: ['pending', 'sending'] },
+        { field: 'sendAfter', op: '<=', value: now },
+      ],
+      orderBy: { field: 'sendAfter', direction: 'asc' },
+      limit: 50,
+    });
+    let sent = 0;
+    for (const { value: doc, etag } of due.items) {
+      if (doc.state === 'sending' && doc.sendAfter > now - SENDING_TIMEOUT_MS) continue;
+      if (doc.counts && doc.attempts === 0 && doc.state === 'pending') {
+        // A digest is final once it is due: now it belongs in the notification center too.
+        await this.options.center.add(doc.tenantId, doc.userId, {
+          id: doc.id,
+          title: doc.title,
+          text: doc.text,
+          severity: doc.severity,
+        });
+      }
+      const ref = await this.options.conversations.get(doc.tenantId, doc.userId);
+      if (!ref) {
+        await this.settle(doc, etag, {
+          state: 'failed',
+          note: 'the user has not opened CRM Sync in Teams yet; kept in the notification center',
+        });
+        continue;
+      }
+      const wait = this.limiter.wait(ref.conversationId, now);
+      if (wait > 0) {
+        await this.settle(doc, etag, { sendAfter: now + wait });
+        continue;
+      }
+      // Claim it first, so a second delivery pass (another instance) does not send it too.
+      const claimed = await this.settle(doc, etag, { state: 'sending', sendAfter: now });
+      if (!claimed) continue;
+      try {
+        this.limiter.record(ref.conversationId, now);
+        await this.options.sender.send(ref, this.options.render(doc));
+        await this.settle(claimed.doc, claimed.etag, { state: 'sent' });
+        this.stats.sent++;
+        sent++;
+      } catch (error) {
+        const status = (error as { status?: number }).status;
+        if (status === 429) {
+          this.stats.throttled++;
+          const retryAfter = (error as { retryAfterMs?: number }).retryAfterMs ?? 1_000;
+          await this.settle(claimed.doc, claimed.etag, {
+            state: 'pending',
+            sendAfter: now + retryAfter * (1 + Math.random() / 2),
+          });
+        } else {
+          const attempts = doc.attempts + 1;
+          const failed = attempts >= MAX_ATTEMPTS;
+          if (failed) this.stats.failed++;
+          await this.settle(claimed.doc, claimed.etag, {
+            state: failed ? 'failed' : 'pending',
+            attempts,
+            sendAfter: now + 2 ** attempts * 1_000,
+            note: (error as Error).message,
+          });
+        }
+      }
+    }
+    return sent;
+  }
+
+  /** Whether every notification due by now has left the outbox (for tests and shutdown). */
+  async pending(): Promise<number> {
+    return this.outbox.count(OUTBOX, [{ field: 'state', op: 'in', value: ['pending', 'sending'] }]);
+  }
+
+  private async settle(
+    doc: OutboxDoc,
+    etag: string,
+    change: Partial<OutboxDoc>,
+  ): Promise<{ doc: OutboxDoc; etag: string } | undefined> {
+    const next = { ...doc, ...change };
+    try {
+      const written = await this.outbox.replace(next, { ifMatch: etag });
+      return { doc: next, etag: written.etag };
+    } catch (error) {
+      if (AppError.is(error, 'store.precondition_failed')) return undefined;
+      throw error;
+    }
+  }
+}
+
+export function newNotificationId(): string {
+  return randomUUID();
+}
