@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { AdaptiveCard, TextBlock } from '@microsoft/teams.cards';
+import { createLogger } from '../../bot/logging/logger.ts';
+import { NotificationCenter } from '../../bot/notifications/notification-center.ts';
+import { Notifier, type ProactiveSender } from '../../bot/notifications/notifier.ts';
+import { TEAMS_CONVERSATION_LIMITS } from '../../bot/notifications/rate-limiter.ts';
+import { ALL_CONTAINERS } from '../../bot/store/containers.ts';
+import { SqliteStore } from '../../bot/store/sqlite-store.ts';
+import { SyncSettingsRepository } from '../../bot/sync/sync-settings.ts';
+import { ConversationRepository } from '../../bot/teams/conversation-store.ts';
+
+/** Teams, as far as the notifier can tell: it records what arrives and throttles now and then. */
+class FakeTeams implements ProactiveSender {
+  readonly arrived: Array<{ at: number; title: string }> = [];
+  calls = 0;
+  private readonly clock: () => number;
+  constructor(clock: () => number) {
+    this.clock = clock;
+  }
+  async send(_ref: unknown, card: AdaptiveCard): Promise<void> {
+    this.calls++;
+    if (this.calls % 37 === 0) throw Object.assign(new Error('429'), { status: 429, retryAfterMs: 2_000 });
+    this.arrived.push({ at: this.clock(), title: String((card.body[0] as { text?: string }).text) });
+  }
+}
+
+describe('notifier', function () {
+  this.timeout(60_000);
+
+  it('delivers 500 notifications to one conversation within Teams’ limits, through injected 429s, each exactly once', async () => {
+    let now = Date.parse('2026-11-23T10:00:00Z');
+    const clock = () => now;
+    const store = new SqliteStore({ path: ':memory:', now: clock, purgeIntervalMs: 0 });
+    await store.init(ALL_CONTAINERS);
+    const conversations = new ConversationRepository(store);
+    await conversations.remember('t', 'u', {
+      serviceUrl: 'http://127.0.0.1:9/',
+      conversationId: 'a:1',
+      channelId: 'msteams',
+      botId: 'b',
+      userTeamsId: '29:u',
+    });
+    const teams = new FakeTeams(clock);
+    const notifier = new Notifier({
+      store,
+      center: new NotificationCenter(store),
+      conversations,
+      settings: new SyncSettingsRepository(store),
+      sender: teams,
+      // The card's first block carries the title, so the fake can tell notifications apart.
+      render: (doc) => new AdaptiveCard(new TextBlock(doc.title)),
+      logger: createLogger({ level: 'silent' }),
+      now: clock,
+    });
+    for (let i = 0; i < 500; i++) {
+      await notifier.notify(
+        { tenantId: 't', userId: 'u' },
+        { id: `n-${i}`, title: `note ${i}`, text: 'x', severity: 'info' },
+      );
+    }
+    await notifier.notify(
+      { tenantId: 't', userId: 'u' },
+      { id: 'n-7', title: 'note 7', text: 'x', severity: 'info' },
+    ); // a duplicate
+    for (let step = 0; step < 5_000 && (await notifier.pending()) > 0; step++) {
+      await notifier.deliver();
+      now += 250;
+    }
+    assert.equal(await notifier.pending(), 0);
+    const titles = teams.arrived.map((a) => a.title);
+    assert.equal(titles.length, 500, 'all arrived');
+    assert.equal(new Set(titles).size, 500, 'none twice');
+    assert.ok(notifier.stats.throttled > 5, 'the 429s were met and ridden out');
+    const times = teams.arrived.map((a) => a.at);
+    for (const { max, windowMs } of TEAMS_CONVERSATION_LIMITS) {
+      for (const t of times)
+        assert.ok(
+          times.filter((x) => x > t - windowMs && x <= t).length <= max,
+          `more than ${max} in ${windowMs} ms`,
+        );
+    }
+    await store.close();
+  });
+});
