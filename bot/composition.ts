@@ -23,6 +23,10 @@ import { type SyncJob, SYNC_QUEUE } from './worker/jobs.ts';
 import { MailboxLeases } from './worker/mailbox-lease.ts';
 import { SubscriptionRegistry } from './worker/subscription-registry.ts';
 import { Scheduler } from './worker/scheduler.ts';
+import { NotificationCenter } from './notifications/notification-center.ts';
+import { connectNotifications, notificationCard } from './notifications/notification-events.ts';
+import { Notifier } from './notifications/notifier.ts';
+import { ConversationRepository } from './teams/conversation-store.ts';
 import { SyncWorker } from './worker/sync-worker.ts';
 import type { JobQueue } from './queue/queue.port.ts';
 import { StorageQueue } from './queue/storage-queue.ts';
@@ -57,6 +61,8 @@ export interface Services {
   subscriptions: SubscriptionRegistry;
   worker: SyncWorker;
   scheduler: Scheduler;
+  /** Queues notifications from every process; the app process also delivers them. */
+  notifier: Notifier;
   close(): Promise<void>;
 }
 
@@ -132,9 +138,14 @@ export async function createServices(
   });
   const syncService = new SyncService(store, { mailSync, ledger, settings, state, events });
   const queue: JobQueue<SyncJob> =
-    config.mode === 'sandbox'
-      ? new StoreQueue<SyncJob>(store, SYNC_QUEUE)
-      : new StorageQueue<SyncJob>(new QueueServiceClient(config.storage.queueUrl, credential), SYNC_QUEUE);
+    config.mode === 'azure'
+      ? new StorageQueue<SyncJob>(new QueueServiceClient(config.storage.queueUrl, credential), SYNC_QUEUE)
+      : config.queueConnectionString
+        ? new StorageQueue<SyncJob>(
+            QueueServiceClient.fromConnectionString(config.queueConnectionString),
+            SYNC_QUEUE,
+          )
+        : new StoreQueue<SyncJob>(store, SYNC_QUEUE);
   await queue.init();
   const leases = new MailboxLeases(store);
   const publicUrl = overrides.publicUrl ?? config.publicUrl;
@@ -152,7 +163,17 @@ export async function createServices(
     mailSync,
     events,
     logger: logger.child({ component: 'worker' }),
+    leaseSeconds: config.workerLeaseSeconds,
   });
+  const notifier = new Notifier({
+    store,
+    center: new NotificationCenter(store),
+    conversations: new ConversationRepository(store),
+    settings,
+    render: notificationCard,
+    logger: logger.child({ component: 'notifier' }),
+  });
+  connectNotifications(events, notifier, logger);
   const scheduler = new Scheduler({
     store,
     settings,
@@ -176,9 +197,11 @@ export async function createServices(
     subscriptions,
     worker,
     scheduler,
+    notifier,
     close: async () => {
       scheduler.stop();
       await worker.stop();
+      await notifier.stop();
       await store.close();
     },
   };

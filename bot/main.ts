@@ -11,8 +11,7 @@ import { createServices, type Services } from './composition.ts';
 import { seedSandboxDirectory } from './crm/directory-seed.ts';
 import { MessageLinking } from './crm/message-linking.ts';
 import { NotificationCenter } from './notifications/notification-center.ts';
-import { connectNotifications, notificationCard } from './notifications/notification-events.ts';
-import { Notifier } from './notifications/notifier.ts';
+import type { Notifier } from './notifications/notifier.ts';
 import { TeamsProactiveSender } from './teams/teams-sender.ts';
 import type { Store } from './store/store.port.ts';
 import { ConversationRepository } from './teams/conversation-store.ts';
@@ -98,20 +97,11 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     await services.syncService.setTenantEnabled(tenantId, true, 'sandbox');
   }
   const { server, teams } = await createHttpApp({ config, logger, store, services });
-  const notifier = new Notifier({
-    store,
-    center: new NotificationCenter(store),
-    conversations: new ConversationRepository(store),
-    settings: services.settings,
-    sender: new TeamsProactiveSender(teams),
-    render: notificationCard,
-    logger: logger.child({ component: 'notifier' }),
-  });
-  connectNotifications(services.events, notifier, logger);
+  const notifier = services.notifier;
   // On one machine the worker, scheduler and notifier run in the app's process; `npm run worker` adds workers.
   services.worker.start();
   services.scheduler.start();
-  notifier.start();
+  notifier.start(new TeamsProactiveSender(teams));
 
   const http: Server = createServer(server);
   http.listen(config.port, config.host);
@@ -126,7 +116,6 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     services,
     notifier,
     close: async () => {
-      await notifier.stop();
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
       await services.close();

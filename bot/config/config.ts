@@ -31,14 +31,20 @@ const guid = z
   .string()
   .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a GUID');
 
+const seconds = z.coerce.number().int().min(1).max(3600);
+
 const commonSchema = z.object({
   PORT: port.default(3978),
+  /** How long a worker holds a mailbox and hides a job before another may take over. */
+  WORKER_LEASE_SECONDS: seconds.default(120),
   LOG_LEVEL: logLevel.default('info'),
   CRM_SYNC_MODE: z.enum(['sandbox', 'azure']).optional(),
 });
 
 const sandboxSchema = commonSchema.extend({
   PUBLIC_URL: z.url().optional(),
+  /** An Azure Storage (Azurite) connection string: the sandbox then queues jobs there, not in the store. */
+  QUEUE_CONNECTION_STRING: z.string().min(1).optional(),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATA_DIR: z.string().min(1).default('data'),
   SANDBOX_PORT: port.default(3979),
@@ -94,6 +100,7 @@ interface CommonConfig {
   host: string;
   /** The app's address as Graph and Teams reach it (change notifications, links). */
   publicUrl: string;
+  workerLeaseSeconds: number;
   logLevel: z.infer<typeof logLevel>;
 }
 
@@ -101,6 +108,7 @@ export interface SandboxConfig extends CommonConfig {
   mode: 'sandbox';
   dataDir: string;
   sandboxPort: number;
+  queueConnectionString?: string;
   graphBaseUrl: string;
 }
 
@@ -174,6 +182,8 @@ export function loadConfig(rawEnv: Env = process.env, cwd: string = process.cwd(
       host: s.HOST,
       logLevel: s.LOG_LEVEL,
       publicUrl: s.PUBLIC_URL ?? `http://127.0.0.1:${s.PORT}`,
+      workerLeaseSeconds: s.WORKER_LEASE_SECONDS,
+      ...(s.QUEUE_CONNECTION_STRING ? { queueConnectionString: s.QUEUE_CONNECTION_STRING } : {}),
       dataDir: isAbsolute(s.DATA_DIR) ? s.DATA_DIR : resolve(cwd, s.DATA_DIR),
       sandboxPort: s.SANDBOX_PORT,
       graphBaseUrl: s.GRAPH_BASE_URL ?? `http://127.0.0.1:${s.SANDBOX_PORT}/v1.0`,
@@ -192,6 +202,7 @@ export function loadConfig(rawEnv: Env = process.env, cwd: string = process.cwd(
   const a = parsed.data;
   return {
     publicUrl: a.PUBLIC_URL ?? `https://${a.WEBSITE_HOSTNAME}`,
+    workerLeaseSeconds: a.WORKER_LEASE_SECONDS,
     mode: 'azure',
     port: a.PORT,
     host: a.HOST,

@@ -53,7 +53,8 @@ export interface NotifierOptions {
   center: NotificationCenter;
   conversations: ConversationRepository;
   settings: SyncSettingsRepository;
-  sender: ProactiveSender;
+  /** Only the process that delivers needs one; workers only queue notifications. */
+  sender?: ProactiveSender;
   render: (doc: OutboxDoc) => AdaptiveCard;
   logger: Logger;
   now?: () => number;
@@ -68,6 +69,7 @@ export class Notifier {
   private readonly limiter: ConversationRateLimiter;
   private timer?: NodeJS.Timeout;
   private delivering?: Promise<number>;
+  private sender?: ProactiveSender;
   /** Sent and failed deliveries, for tests and /readyz. */
   readonly stats = { sent: 0, throttled: 0, failed: 0 };
 
@@ -77,6 +79,7 @@ export class Notifier {
     this.digests = options.store.collection<DigestState>(CONTAINERS.notifications);
     this.now = options.now ?? Date.now;
     this.limiter = options.limiter ?? new ConversationRateLimiter();
+    this.sender = options.sender;
   }
 
   /** Queues one notification; the same id twice is one notification. */
@@ -161,7 +164,9 @@ export class Notifier {
     }
   }
 
-  start(intervalMs = 200): void {
+  /** Starts delivering from the outbox through `sender` (the app process, which hosts the bot). */
+  start(sender: ProactiveSender, intervalMs = 200): void {
+    this.sender = sender;
     if (this.timer) return;
     this.timer = setInterval(() => {
       this.delivering ??= this.deliver()
@@ -187,6 +192,8 @@ export class Notifier {
 
   /** One pass over what is due; returns how many were sent. */
   async deliver(): Promise<number> {
+    const sender = this.sender;
+    if (!sender) throw new Error('the notifier has no sender: only the app process delivers');
     const now = this.now();
     const due = await this.outbox.query(OUTBOX, {
       filters: [
@@ -226,7 +233,7 @@ export class Notifier {
       if (!claimed) continue;
       try {
         this.limiter.record(ref.conversationId, now);
-        await this.options.sender.send(ref, this.options.render(doc));
+        await sender.send(ref, this.options.render(doc));
         await this.settle(claimed.doc, claimed.etag, { state: 'sent' });
         this.stats.sent++;
         sent++;

@@ -14,8 +14,8 @@ import type { Lease, MailboxLeases } from './mailbox-lease.ts';
  */
 
 export const MAX_DEQUEUE = 5;
-const VISIBILITY_SECONDS = 120;
-const LEASE_MS = 120_000;
+/** How long a job and a mailbox stay with a worker that stops answering (crashed): then another takes over. */
+export const DEFAULT_LEASE_SECONDS = 120;
 const BUSY_RETRY_SECONDS = 3;
 
 export interface SyncWorkerOptions {
@@ -26,6 +26,7 @@ export interface SyncWorkerOptions {
   logger: Logger;
   concurrency?: number;
   pollMs?: number;
+  leaseSeconds?: number;
 }
 
 export class SyncWorker {
@@ -38,6 +39,10 @@ export class SyncWorker {
 
   constructor(options: SyncWorkerOptions) {
     this.options = options;
+  }
+
+  private get leaseSeconds(): number {
+    return this.options.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
   }
 
   start(): void {
@@ -66,7 +71,7 @@ export class SyncWorker {
       let received: QueuedMessage<SyncJob>[] = [];
       if (free > 0) {
         try {
-          received = await this.options.queue.receive({ max: free, visibilitySeconds: VISIBILITY_SECONDS });
+          received = await this.options.queue.receive({ max: free, visibilitySeconds: this.leaseSeconds });
         } catch (error) {
           this.options.logger.warn(
             { err: { message: (error as Error).message } },
@@ -96,7 +101,8 @@ export class SyncWorker {
   private async handle(message: QueuedMessage<SyncJob>): Promise<void> {
     const job = message.body;
     const { queue, leases, logger } = this.options;
-    let lease = await leases.acquire(job.tenantId, job.userId, this.owner, LEASE_MS);
+    const leaseMs = this.leaseSeconds * 1000;
+    let lease = await leases.acquire(job.tenantId, job.userId, this.owner, leaseMs);
     if (!lease) {
       await queue.release(message, BUSY_RETRY_SECONDS).catch(() => undefined);
       return;
@@ -105,12 +111,12 @@ export class SyncWorker {
     // Keep the lease and the message while a long sync runs.
     const keepAlive = setInterval(() => {
       void (async () => {
-        lease = lease ? await leases.renew(lease, LEASE_MS) : undefined;
-        held = await queue.extend(held, VISIBILITY_SECONDS);
+        lease = lease ? await leases.renew(lease, leaseMs) : undefined;
+        held = await queue.extend(held, this.leaseSeconds);
       })().catch((error: unknown) =>
         logger.warn({ err: { message: (error as Error).message } }, 'could not keep the job'),
       );
-    }, LEASE_MS / 3);
+    }, leaseMs / 3);
     try {
       const summary =
         job.kind === 'folder'
