@@ -5,6 +5,7 @@
 const scenarios: Record<string, () => Promise<Record<string, unknown>>> = {
   backfill: async () => (await import('./backfill.ts')).backfill(),
   invoke: async () => (await import('./invoke.ts')).invoke(),
+  'notify-latency': async () => (await import('./notify-latency.ts')).notifyLatency(),
 };
 
 const name = process.argv[2];
