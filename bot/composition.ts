@@ -157,6 +157,10 @@ export async function createServices(
   syncService.onActive = async (user) => {
     await subscriptions.ensure(user.tenantId, user.userId, await mailSync.automaticFolderIds(user));
   };
+  syncService.setAside = async (user) =>
+    (await queue.poisoned(100)).filter(
+      (p) => p.body.tenantId === user.tenantId && p.body.userId === user.userId,
+    );
   const worker = new SyncWorker({
     queue,
     leases,

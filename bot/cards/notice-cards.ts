@@ -113,5 +113,11 @@ export function notificationsCard(items: readonly NotificationView[], unread: nu
     ]),
   )
     .withVersion(CARD_VERSION)
+    .withActions(
+      ...(unread > 0
+        ? [new ExecuteAction({ title: 'Mark all read', verb: 'markAllRead', data: { verb: 'markAllRead' } })]
+        : []),
+      new ExecuteAction({ title: 'Clear', verb: 'clearNotifications', data: { verb: 'clearNotifications' } }),
+    )
     .withFallbackText(`${items.length} notifications`);
 }

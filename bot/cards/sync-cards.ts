@@ -162,13 +162,43 @@ export function runResultCard(summary: RunSummary, settingsUrl: string): Adaptiv
     .withFallbackText(`${title}: ${summary.synced} synced, ${summary.errors} errors`);
 }
 
-export function errorsCard(entries: readonly LedgerEntry[]): AdaptiveCard {
+export function errorsCard(
+  entries: readonly LedgerEntry[],
+  setAside: ReadonlyArray<{ reason: string; poisonedAt: string }> = [],
+): AdaptiveCard {
+  const asideBlocks = setAside.length
+    ? [
+        new TextBlock(
+          `${setAside.length} sync job${setAside.length === 1 ? ' was' : 's were'} set aside after repeated failures`,
+          {
+            weight: 'Bolder',
+            wrap: true,
+            color: 'Attention',
+          },
+        ),
+        ...setAside.slice(0, 5).map(
+          (job) =>
+            new TextBlock(`${when(job.poisonedAt)}: ${job.reason}`, {
+              wrap: true,
+              isSubtle: true,
+              spacing: 'None',
+            }),
+        ),
+        new TextBlock('The next scheduled or manual sync tries those folders again.', {
+          wrap: true,
+          isSubtle: true,
+        }),
+      ]
+    : [];
+  if (entries.length === 0 && asideBlocks.length > 0)
+    return card(...asideBlocks).withFallbackText('Sync jobs were set aside');
   if (entries.length === 0) {
     return card(
       new TextBlock('No errors. Every email was synced or had no match.', { wrap: true, color: 'Good' }),
     ).withFallbackText('No errors');
   }
   return card(
+    ...asideBlocks,
     new TextBlock('Emails that could not be synced', { size: 'Medium', weight: 'Bolder', wrap: true }),
     ...entries.map((entry) =>
       new Container(

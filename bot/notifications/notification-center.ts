@@ -1,5 +1,5 @@
 import { CONTAINERS } from '../store/containers.ts';
-import { type Collection, type Doc, type Store, userPartition } from '../store/store.port.ts';
+import { type Collection, type Doc, queryAll, type Store, userPartition } from '../store/store.port.ts';
 
 /**
  * The notification center: every notification a user was sent, kept 90 days, read or unread.
@@ -48,6 +48,29 @@ export class NotificationCenter {
       limit,
     });
     return page.items.map((i) => i.value);
+  }
+
+  /** Marks every unread notification read; returns how many were. */
+  async markAllRead(tenantId: string, userId: string): Promise<number> {
+    const pk = userPartition(tenantId, userId);
+    const unread = await queryAll(this.items, pk, {
+      filters: [
+        { field: 'kind', op: '=', value: 'notification' },
+        { field: 'read', op: '=', value: false },
+      ],
+    });
+    await this.items.upsertMany(unread.map((n) => ({ ...n, read: true })));
+    return unread.length;
+  }
+
+  /** Empties the user's notification center. */
+  async clear(tenantId: string, userId: string): Promise<number> {
+    const pk = userPartition(tenantId, userId);
+    const all = await queryAll(this.items, pk, {
+      filters: [{ field: 'kind', op: '=', value: 'notification' }],
+    });
+    for (const n of all) await this.items.delete(pk, n.id);
+    return all.length;
   }
 
   async unreadCount(tenantId: string, userId: string): Promise<number> {

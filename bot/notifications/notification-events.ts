@@ -1,4 +1,4 @@
-import { AdaptiveCard, TextBlock } from '@microsoft/teams.cards';
+import { AdaptiveCard, ExecuteAction, TextBlock } from '@microsoft/teams.cards';
 import { CARD_VERSION } from '../cards/help-card.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { SyncEvents } from '../sync/sync-events.ts';
@@ -35,6 +35,21 @@ export function connectNotifications(events: SyncEvents, notifier: Notifier, log
       ),
     );
   });
+  events.on('resumed', ({ tenantId, userId, byUser }) => {
+    if (byUser) return;
+    const hour = new Date().toISOString().slice(0, 13);
+    safely(
+      notifier.notify(
+        { tenantId, userId },
+        {
+          id: `resumed-${hour}`,
+          title: 'Sync resumed',
+          text: 'The connection is back; syncing picked up where it stopped.',
+          severity: 'success',
+        },
+      ),
+    );
+  });
   events.on('paused', ({ tenantId, userId, note }) => {
     if (note === 'paused by you') return;
     safely(
@@ -59,10 +74,12 @@ export function notificationCard(doc: OutboxDoc): AdaptiveCard {
     ...(doc.counts && doc.counts.runs > 1
       ? [new TextBlock(`From ${doc.counts.runs} automatic syncs.`, { wrap: true, isSubtle: true })]
       : []),
-    ...(doc.counts && doc.counts.errors > 0
-      ? [new TextBlock('Type "errors" to see them and retry.', { wrap: true, isSubtle: true })]
-      : []),
   )
     .withVersion(CARD_VERSION)
+    .withActions(
+      ...(doc.counts && doc.counts.errors > 0
+        ? [new ExecuteAction({ title: 'Show errors and retry', verb: 'errors', data: { verb: 'errors' } })]
+        : []),
+    )
     .withFallbackText(doc.title);
 }

@@ -24,7 +24,8 @@ export interface SyncEventMap {
   runSummary: { tenantId: string; userId: string; summary: RunSummary };
   needsConsent: { tenantId: string; userId: string; note: string };
   paused: { tenantId: string; userId: string; note: string };
-  resumed: { tenantId: string; userId: string };
+  /** `byUser`: the user typed resume; otherwise a paused run picked up again on its own. */
+  resumed: { tenantId: string; userId: string; byUser?: boolean };
 }
 
 export class SyncEvents {

@@ -51,6 +51,8 @@ export class SyncService {
   };
   /** Called when a user's sync becomes active (turned on, resumed): the worker subscribes to their folders. */
   onActive?: (user: UserRef) => Promise<void>;
+  /** The user's sync jobs that kept failing and were set aside (the poison queue). */
+  setAside?: (user: UserRef) => Promise<Array<{ reason: string; poisonedAt: string }>>;
 
   constructor(
     store: Store,
@@ -136,7 +138,7 @@ export class SyncService {
       stored.etag,
     );
     if (active) {
-      this.deps.events.emit('resumed', { ...user });
+      this.deps.events.emit('resumed', { ...user, byUser: true });
       await this.onActive?.(user);
     } else {
       this.deps.events.emit('paused', { ...user, note: 'paused by you' });

@@ -242,7 +242,7 @@ export function createTeamsApp(deps: TeamsAppDeps): App {
         );
         return;
       case 'errors':
-        await send(cardMessage(errorsCard(await sync.errors(user))));
+        await send(cardMessage(errorsCard(await sync.errors(user), (await sync.setAside?.(user)) ?? [])));
         return;
       case 'notifications': {
         const items = deps.notifications ? await deps.notifications.latest(user.tenantId, user.userId) : [];
@@ -361,8 +361,21 @@ export function createTeamsApp(deps: TeamsAppDeps): App {
           return cardResponse(statusCard(await statusView(user, sync)));
         case 'refreshStatus':
           return cardResponse(statusCard(await statusView(user, sync)));
+        case 'markAllRead':
+        case 'clearNotifications': {
+          const center = deps.notifications;
+          if (!center) return cardResponse(notificationsCard([], 0));
+          if (verb === 'markAllRead') await center.markAllRead(user.tenantId, user.userId);
+          else await center.clear(user.tenantId, user.userId);
+          return cardResponse(
+            notificationsCard(
+              await center.latest(user.tenantId, user.userId),
+              await center.unreadCount(user.tenantId, user.userId),
+            ),
+          );
+        }
         case 'errors':
-          return cardResponse(errorsCard(await sync.errors(user)));
+          return cardResponse(errorsCard(await sync.errors(user), (await sync.setAside?.(user)) ?? []));
         case 'retry': {
           if (!data.messageId) return cardResponse(errorsCard(await sync.errors(user)));
           const before = (await sync.errors(user, 100)).find((e) => e.messageId === data.messageId);

@@ -3,6 +3,7 @@ import { helpCard } from '../../bot/cards/help-card.ts';
 import { associateDialogCard, linkedCard, recordCard, syncDialogCard } from '../../bot/cards/record-cards.ts';
 import type { CrmRecord } from '../../bot/crm/crm.port.ts';
 import { summarize } from '../../bot/crm/message-linking.ts';
+import { notificationCard } from '../../bot/notifications/notification-events.ts';
 import {
   accessCard,
   failureCard,
@@ -111,6 +112,29 @@ const cards: Record<string, unknown> = {
   'run result paused': runResultCard({ ...summary, status: 'paused', note: 'network' }, ''),
   errors: errorsCard([entry, { ...entry, messageId: 'AAk2', subject: '' }]),
   'no errors': errorsCard([]),
+  'errors with jobs set aside': errorsCard(
+    [entry],
+    [{ reason: 'failed 5 times: Graph answered 400', poisonedAt: '2026-11-20T10:00:00.000Z' }],
+  ),
+  'only jobs set aside': errorsCard(
+    [],
+    [{ reason: 'failed 5 times', poisonedAt: '2026-11-20T10:00:00.000Z' }],
+  ),
+  'digest with errors': notificationCard({
+    id: 'd',
+    pk: 'outbox',
+    kind: 'outbox',
+    tenantId: 't',
+    userId: 'u',
+    title: '2 emails could not be synced',
+    text: '5 synced, 1 with no match, 2 errors',
+    severity: 'error',
+    counts: { synced: 5, noMatch: 1, errors: 2, runs: 3 },
+    state: 'pending',
+    attempts: 0,
+    sendAfter: 0,
+    createdAt: '2026-11-20T10:00:00.000Z',
+  }),
   'retry result': retryResultCard('Offer', { ...entry, status: 'synced' }),
   'candidate card': recordCard(candidate, 'https://app.example/tab/records/candidate/candidate-1'),
   'contact card': recordCard(contact, 'https://app.example/tab/records/contact/contact-1'),

@@ -189,6 +189,12 @@ describe('chat commands and card buttons through the Agents Playground', functio
     const shown = text(await say('notifications'));
     assert.match(shown, /Notifications \(\d+ unread\)/);
     assert.ok(shown.indexOf('could not be synced') < shown.indexOf('Sync finished'), 'newest first');
+    const list = await say('notifications');
+    const read = await playground.cardAction(list.messageId, 'markAllRead');
+    assert.match(text(read.body), /Notifications \(0 unread\)/);
+    const cleared = await playground.cardAction(list.messageId, 'clearNotifications');
+    assert.match(text(cleared.body), /No notifications yet/);
+    assert.equal(await center.unreadCount(TENANT, RILEY_ID), 0);
   });
 
   it('shows the user’s settings, and anything unknown gets help', async () => {

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { StoreQueue } from '../../bot/queue/store-queue.ts';
+import type { SyncJob } from '../../bot/worker/jobs.ts';
+import { MailboxLeases } from '../../bot/worker/mailbox-lease.ts';
+import { MAX_DEQUEUE, SyncWorker } from '../../bot/worker/sync-worker.ts';
+import { createLogger } from '../../bot/logging/logger.ts';
+import { type SyncHarness, startSyncHarness } from '../support/sync-harness.ts';
+
+describe('sync worker', function () {
+  this.timeout(30_000);
+  let h: SyncHarness;
+  let now: number;
+  let queue: StoreQueue<SyncJob>;
+  let worker: SyncWorker;
+
+  beforeEach(async () => {
+    h = await startSyncHarness();
+    now = Date.now();
+    queue = new StoreQueue<SyncJob>(h.store, 'sync-jobs', { now: () => now });
+    worker = new SyncWorker({
+      queue,
+      leases: new MailboxLeases(h.store, { now: () => now }),
+      mailSync: h.services.mailSync,
+      events: h.services.events,
+      logger: createLogger({ level: 'silent' }),
+      pollMs: 10,
+      leaseSeconds: 5,
+    });
+  });
+  afterEach(async () => {
+    await worker.stop();
+    await h.stop();
+  });
+
+  it('runs a queued folder sync and completes the job', async () => {
+    await h.enable(h.riley, { folders: ['inbox'] });
+    const inbox = h.sandbox.model.wellKnown(h.riley.userId, 'inbox')!.id;
+    await queue.send({ kind: 'folder', ...h.riley, folderId: inbox, trigger: 'notified' });
+    worker.start();
+    const deadline = Date.now() + 10_000;
+    while (
+      (await h.services.ledger.counts(h.riley.tenantId, h.riley.userId)).synced === 0 &&
+      Date.now() < deadline
+    ) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    assert.ok((await h.services.ledger.counts(h.riley.tenantId, h.riley.userId)).synced > 10);
+    assert.deepEqual(await queue.receive({ max: 5, visibilitySeconds: 1 }), [], 'the job is done and gone');
+  });
+
+  it('sets aside a job that keeps failing, tells the user, and shows it with the errors', async () => {
+    await h.enable(h.riley, { folders: ['inbox'] });
+    h.sandbox.faults.add({ route: 'users', status: 400 }); // every attempt fails the same way
+    const told: string[] = [];
+    h.services.events.on('paused', (e) => told.push(e.note));
+    await queue.send({ kind: 'mailbox', ...h.riley, trigger: 'scheduled', mode: 'automatic' });
+    worker.start();
+    const deadline = Date.now() + 20_000;
+    while ((await queue.poisoned()).length === 0 && Date.now() < deadline) {
+      now += 10 * 60_000; // the retry backoff passes at once
+      worker.wake();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const [poisoned] = await queue.poisoned();
+    assert.equal(poisoned?.dequeueCount, MAX_DEQUEUE);
+    assert.match(
+      poisoned?.reason ?? '',
+      new RegExp(`^failed ${MAX_DEQUEUE} times: Microsoft Graph answered 400`),
+    );
+    assert.equal(told.length, 1);
+    h.services.syncService.setAside = async () => queue.poisoned();
+    const aside = await h.services.syncService.setAside(h.riley);
+    assert.equal(aside.length, 1);
+  });
+});
