@@ -157,6 +157,14 @@ export async function createServices(
   syncService.onActive = async (user) => {
     await subscriptions.ensure(user.tenantId, user.userId, await mailSync.automaticFolderIds(user));
   };
+  syncService.exclusive = (user, work) =>
+    leases.runExclusive(
+      user.tenantId,
+      user.userId,
+      `manual:${process.pid}`,
+      config.workerLeaseSeconds * 1000,
+      work,
+    );
   syncService.setAside = async (user) =>
     (await queue.poisoned(100)).filter(
       (p) => p.body.tenantId === user.tenantId && p.body.userId === user.userId,

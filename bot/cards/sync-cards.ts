@@ -136,7 +136,9 @@ export function runResultCard(summary: RunSummary, settingsUrl: string): Adaptiv
         ? 'Sync paused; it will resume where it stopped'
         : summary.status === 'needs_consent'
           ? 'CRM Sync needs access to your mailbox'
-          : 'Sync is off';
+          : summary.status === 'busy'
+            ? 'A sync of your mailbox is already running'
+            : 'Sync is off';
   return card(
     new TextBlock(title, {
       size: 'Medium',

@@ -51,6 +51,8 @@ export class SyncService {
   };
   /** Called when a user's sync becomes active (turned on, resumed): the worker subscribes to their folders. */
   onActive?: (user: UserRef) => Promise<void>;
+  /** Runs `work` holding the user's mailbox lease; undefined when someone else holds it. */
+  exclusive?: <T>(user: UserRef, work: () => Promise<T>) => Promise<T | undefined>;
   /** The user's sync jobs that kept failing and were set aside (the poison queue). */
   setAside?: (user: UserRef) => Promise<Array<{ reason: string; poisonedAt: string }>>;
 
@@ -124,8 +126,30 @@ export class SyncService {
     };
   }
 
-  syncNow(user: UserRef): Promise<RunSummary> {
-    return this.deps.mailSync.run(user, { mode: 'all', trigger: 'manual' });
+  /** Sync all now, unless another sync of the mailbox holds it (then a `busy` summary, and nothing runs twice). */
+  async syncNow(user: UserRef): Promise<RunSummary> {
+    const run = () => this.deps.mailSync.run(user, { mode: 'all', trigger: 'manual' });
+    if (!this.exclusive) return run();
+    const summary = await this.exclusive(user, run);
+    if (summary) return summary;
+    const now = new Date().toISOString();
+    return {
+      runId: 'busy',
+      mode: 'all',
+      trigger: 'manual',
+      status: 'busy',
+      startedAt: now,
+      finishedAt: now,
+      folders: 0,
+      processed: 0,
+      synced: 0,
+      noMatch: 0,
+      errors: 0,
+      skipped: 0,
+      alreadySynced: 0,
+      activitiesCreated: 0,
+      note: 'Your mailbox is being synced right now (a change or a schedule started it); new mail will be in shortly.',
+    };
   }
 
   async setActive(user: UserRef, active: boolean): Promise<SyncSettings> {

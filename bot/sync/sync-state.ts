@@ -23,7 +23,8 @@ export interface RunSummary {
   runId: string;
   mode: SyncMode;
   trigger: SyncTrigger;
-  status: 'completed' | 'paused' | 'needs_consent' | 'disabled';
+  /** `busy`: another sync of the mailbox was under way (a worker holds its lease), so this one did not start. */
+  status: 'completed' | 'paused' | 'needs_consent' | 'disabled' | 'busy';
   startedAt: string;
   finishedAt: string;
   folders: number;

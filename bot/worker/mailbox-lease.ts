@@ -93,4 +93,27 @@ export class MailboxLeases {
       if (!AppError.is(error, 'store.precondition_failed')) throw error;
     }
   }
+
+  /** Runs `work` holding the mailbox, renewing the lease as it goes; undefined if the mailbox is busy. */
+  async runExclusive<T>(
+    tenantId: string,
+    userId: string,
+    owner: string,
+    ttlMs: number,
+    work: () => Promise<T>,
+  ): Promise<T | undefined> {
+    let lease = await this.acquire(tenantId, userId, owner, ttlMs);
+    if (!lease) return undefined;
+    const keepAlive = setInterval(() => {
+      void (async () => {
+        lease = lease ? await this.renew(lease, ttlMs) : undefined;
+      })().catch(() => undefined);
+    }, ttlMs / 3);
+    try {
+      return await work();
+    } finally {
+      clearInterval(keepAlive);
+      if (lease) await this.release(lease).catch(() => undefined);
+    }
+  }
 }

@@ -110,6 +110,7 @@ const cards: Record<string, unknown> = {
   'progress at 100%': progressCard({ folder: 'Inbox', processed: 50, total: 50, counts }),
   'run result': runResultCard(summary, 'https://app.example/tab'),
   'run result paused': runResultCard({ ...summary, status: 'paused', note: 'network' }, ''),
+  'run result busy': runResultCard({ ...summary, status: 'busy', note: 'already running' }, ''),
   errors: errorsCard([entry, { ...entry, messageId: 'AAk2', subject: '' }]),
   'no errors': errorsCard([]),
   'errors with jobs set aside': errorsCard(

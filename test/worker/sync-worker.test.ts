@@ -49,6 +49,23 @@ describe('sync worker', function () {
     assert.deepEqual(await queue.receive({ max: 5, visibilitySeconds: 1 }), [], 'the job is done and gone');
   });
 
+  it('does not start "sync now" while a worker holds the mailbox, and runs it once the mailbox is free', async () => {
+    await h.enable(h.riley, { folders: ['inbox'] });
+    const held = await h.services.leases.acquire(
+      h.riley.tenantId,
+      h.riley.userId,
+      'worker-elsewhere',
+      60_000,
+    );
+    const busy = await h.services.syncService.syncNow(h.riley);
+    assert.equal(busy.status, 'busy');
+    assert.equal((await h.services.ledger.counts(h.riley.tenantId, h.riley.userId)).synced, 0);
+    await h.services.leases.release(held!);
+    const done = await h.services.syncService.syncNow(h.riley);
+    assert.equal(done.status, 'completed');
+    assert.ok(done.synced > 0);
+  });
+
   it('sets aside a job that keeps failing, tells the user, and shows it with the errors', async () => {
     await h.enable(h.riley, { folders: ['inbox'] });
     h.sandbox.faults.add({ route: 'users', status: 400 }); // every attempt fails the same way
