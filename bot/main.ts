@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { App } from '@microsoft/teams.apps';
 import express from 'express';
-import { type AppConfig, ConfigError, loadConfig } from './config/config.ts';
+import { type AppConfig, loadConfigOrExit } from './config/config.ts';
 import { graphWebhook, type WebhookCounters } from './http/graph-webhook.ts';
 import { httpErrorHandler } from './http/http-errors.ts';
 import { createLogger, type Logger } from './logging/logger.ts';
@@ -124,16 +124,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
 }
 
 async function main(): Promise<void> {
-  let config: AppConfig;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit();
   const logger = createLogger({ level: config.logLevel });
   const app = await startApp(config, logger);
   let stopping = false;

@@ -223,3 +223,16 @@ export function loadConfig(rawEnv: Env = process.env, cwd: string = process.cwd(
     graphBaseUrl: a.GRAPH_BASE_URL,
   };
 }
+
+/** For entry points: the configuration, or every problem on stderr and exit code 1 (or 2 for a CLI). */
+export function loadConfigOrExit(exitCode = 1): AppConfig {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(exitCode);
+    }
+    throw error;
+  }
+}

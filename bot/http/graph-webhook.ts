@@ -4,6 +4,8 @@ import type { JobQueue } from '../queue/queue.port.ts';
 import type { SyncJob } from '../worker/jobs.ts';
 import type { SubscriptionRegistry } from '../worker/subscription-registry.ts';
 
+type Subscription = NonNullable<Awaited<ReturnType<SubscriptionRegistry['verify']>>>;
+
 /**
  * Graph change notifications: answer the validation handshake, check each notification's
  * subscription and clientState, enqueue a delta sync of its folder, and reply 202 at once (Graph
@@ -37,59 +39,57 @@ export function graphWebhook(options: {
   const router = express.Router();
   const json = express.json({ limit: MAX_BODY });
 
-  router.post('/notifications', json, async (req, res) => {
-    if (handshake(req, res)) return;
-    const items = Array.isArray(req.body?.value) ? (req.body.value as Array<Record<string, unknown>>) : [];
-    res.status(202).end();
-    for (const item of items) {
-      const subscription = await options.registry.verify(String(item.subscriptionId ?? ''), item.clientState);
-      if (!subscription) {
-        counters.dropped++;
-        options.logger.warn(
-          { subscriptionId: item.subscriptionId },
-          'dropped a change notification with an unknown subscription or wrong clientState',
+  /**
+   * Answers the handshake, or replies 202 and yields each notification whose subscription and
+   * clientState check out; the rest are dropped and counted.
+   */
+  const verified = (
+    path: string,
+    handle: (item: Record<string, unknown>, subscription: Subscription) => Promise<void>,
+  ) =>
+    router.post(path, json, async (req, res) => {
+      if (handshake(req, res)) return;
+      const items = Array.isArray(req.body?.value) ? (req.body.value as Array<Record<string, unknown>>) : [];
+      res.status(202).end();
+      for (const item of items) {
+        const subscription = await options.registry.verify(
+          String(item.subscriptionId ?? ''),
+          item.clientState,
         );
-        continue;
+        if (!subscription) {
+          counters.dropped++;
+          options.logger.warn(
+            { subscriptionId: item.subscriptionId, path },
+            'dropped a notification with an unknown subscription or wrong clientState',
+          );
+          continue;
+        }
+        counters.accepted++;
+        await handle(item, subscription);
+        options.onQueued?.();
       }
-      counters.accepted++;
-      await options.queue.send({
-        kind: 'folder',
-        tenantId: subscription.tenantId,
-        userId: subscription.userId,
-        folderId: subscription.folderId,
-        trigger: 'notified',
-      });
-      options.onQueued?.();
-    }
+    });
+
+  verified('/notifications', async (_item, { tenantId, userId, folderId }) => {
+    await options.queue.send({ kind: 'folder', tenantId, userId, folderId, trigger: 'notified' });
   });
 
-  router.post('/lifecycle', json, async (req, res) => {
-    if (handshake(req, res)) return;
-    const items = Array.isArray(req.body?.value) ? (req.body.value as Array<Record<string, unknown>>) : [];
-    res.status(202).end();
-    for (const item of items) {
-      const subscription = await options.registry.verify(String(item.subscriptionId ?? ''), item.clientState);
-      if (!subscription) {
-        counters.dropped++;
-        continue;
-      }
-      counters.accepted++;
-      const { tenantId, userId, folderId } = subscription;
-      if (item.lifecycleEvent === 'subscriptionRemoved') {
-        await options.registry.forget(subscription.subscriptionId);
-        await options.registry.ensure(tenantId, userId, [folderId]);
-      } else if (item.lifecycleEvent === 'reauthorizationRequired') {
-        await options.registry.ensure(
-          tenantId,
-          userId,
-          [folderId],
-          new Date(Date.parse(subscription.expiresAt)),
-        );
-      }
-      // Missed notifications, a removed or a reauthorized subscription: catch up with a delta sync.
-      await options.queue.send({ kind: 'folder', tenantId, userId, folderId, trigger: 'missed' });
-      options.onQueued?.();
+  verified('/lifecycle', async (item, subscription) => {
+    const { tenantId, userId, folderId } = subscription;
+    if (item.lifecycleEvent === 'subscriptionRemoved') {
+      await options.registry.forget(subscription.subscriptionId);
+      await options.registry.ensure(tenantId, userId, [folderId]);
+    } else if (item.lifecycleEvent === 'reauthorizationRequired') {
+      // Renewing is how a subscription is reauthorized; passing its expiry makes ensure() renew it now.
+      await options.registry.ensure(
+        tenantId,
+        userId,
+        [folderId],
+        new Date(Date.parse(subscription.expiresAt)),
+      );
     }
+    // Missed notifications, a removed or a reauthorized subscription: catch up with a delta sync.
+    await options.queue.send({ kind: 'folder', tenantId, userId, folderId, trigger: 'missed' });
   });
 
   return { router, counters };

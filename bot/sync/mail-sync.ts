@@ -24,7 +24,13 @@ import {
   type SyncSettingsRepository,
   syncSettingsSchema,
 } from './sync-settings.ts';
-import type { RunSummary, SyncMode, SyncStateRepository, SyncTrigger } from './sync-state.ts';
+import {
+  emptySummary,
+  type RunSummary,
+  type SyncMode,
+  type SyncStateRepository,
+  type SyncTrigger,
+} from './sync-state.ts';
 
 /**
  * The mail sync: folder delta pages, filtered, matched and written to the CRM and the ledger. Every
@@ -172,23 +178,7 @@ export class MailSync {
   }
 
   private newSummary(mode: SyncMode, trigger: SyncTrigger): RunSummary {
-    const now = this.now().toISOString();
-    return {
-      runId: randomUUID(),
-      mode,
-      trigger,
-      status: 'completed',
-      startedAt: now,
-      finishedAt: now,
-      folders: 0,
-      processed: 0,
-      synced: 0,
-      noMatch: 0,
-      errors: 0,
-      skipped: 0,
-      alreadySynced: 0,
-      activitiesCreated: 0,
-    };
+    return emptySummary(randomUUID(), mode, trigger, this.now());
   }
 
   private async context(user: UserRef, settings: SyncSettings, summary: RunSummary): Promise<RunContext> {

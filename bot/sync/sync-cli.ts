@@ -9,7 +9,7 @@
  */
 import { parseArgs } from 'node:util';
 import { createServices } from '../composition.ts';
-import { ConfigError, loadConfig } from '../config/config.ts';
+import { loadConfigOrExit } from '../config/config.ts';
 import { readDirectoryFixture, seedSandboxDirectory } from '../crm/directory-seed.ts';
 import { createLogger } from '../logging/logger.ts';
 
@@ -34,13 +34,7 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-let config: ReturnType<typeof loadConfig>;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (error instanceof ConfigError) fail(error.message);
-  throw error;
-}
+const config = loadConfigOrExit(2);
 if (!values.user) fail('--user <id or UPN> is required');
 const logger = createLogger({
   level: values.quiet ? 'warn' : config.logLevel === 'info' ? 'warn' : config.logLevel,

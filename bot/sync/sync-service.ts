@@ -9,7 +9,7 @@ import {
   scheduledNext,
   syncSettingsSchema,
 } from './sync-settings.ts';
-import type { MailboxState, RunSummary, SyncStateRepository } from './sync-state.ts';
+import { emptySummary, type MailboxState, type RunSummary, type SyncStateRepository } from './sync-state.ts';
 
 /**
  * What people ask of the sync, for the bot and the tab: is it on, what happened, do it now, pause,
@@ -132,22 +132,9 @@ export class SyncService {
     if (!this.exclusive) return run();
     const summary = await this.exclusive(user, run);
     if (summary) return summary;
-    const now = new Date().toISOString();
     return {
-      runId: 'busy',
-      mode: 'all',
-      trigger: 'manual',
+      ...emptySummary('busy', 'all', 'manual', new Date()),
       status: 'busy',
-      startedAt: now,
-      finishedAt: now,
-      folders: 0,
-      processed: 0,
-      synced: 0,
-      noMatch: 0,
-      errors: 0,
-      skipped: 0,
-      alreadySynced: 0,
-      activitiesCreated: 0,
       note: 'Your mailbox is being synced right now (a change or a schedule started it); new mail will be in shortly.',
     };
   }

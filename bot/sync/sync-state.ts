@@ -112,3 +112,24 @@ export class SyncStateRepository {
     return next;
   }
 }
+
+/** A run with nothing done yet; the sync fills it in as it goes. */
+export function emptySummary(runId: string, mode: SyncMode, trigger: SyncTrigger, at: Date): RunSummary {
+  const now = at.toISOString();
+  return {
+    runId,
+    mode,
+    trigger,
+    status: 'completed',
+    startedAt: now,
+    finishedAt: now,
+    folders: 0,
+    processed: 0,
+    synced: 0,
+    noMatch: 0,
+    errors: 0,
+    skipped: 0,
+    alreadySynced: 0,
+    activitiesCreated: 0,
+  };
+}

@@ -4,19 +4,10 @@
  * to one of them at a time. Ctrl-C or SIGTERM finishes the jobs under way and releases their leases.
  */
 import { createServices } from '../composition.ts';
-import { ConfigError, loadConfig } from '../config/config.ts';
+import { loadConfigOrExit } from '../config/config.ts';
 import { createLogger } from '../logging/logger.ts';
 
-let config: ReturnType<typeof loadConfig>;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\n`);
-    process.exit(1);
-  }
-  throw error;
-}
+const config = loadConfigOrExit();
 const logger = createLogger({ level: config.logLevel, name: 'crm-sync-worker' });
 const services = await createServices(config, logger);
 services.worker.start();
