@@ -21,7 +21,11 @@ export const AZURE_SETTINGS = [
 ] as const;
 
 /** Environment variables that switch on sandbox-only behaviour in libraries we use. */
-const SANDBOX_ONLY_SETTINGS = ['DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS', 'SANDBOX_PORT'] as const;
+const SANDBOX_ONLY_SETTINGS = [
+  'DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS',
+  'SANDBOX_PORT',
+  'QUEUE_CONNECTION_STRING',
+] as const;
 
 const portError = { error: 'must be a port number from 1 to 65535' };
 const port = z.coerce.number(portError).int(portError).min(1, portError).max(65535, portError);

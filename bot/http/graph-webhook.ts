@@ -25,7 +25,7 @@ function handshake(req: Request, res: Response): boolean {
   const token = req.query.validationToken;
   if (typeof token !== 'string') return false;
   // Graph sends the token URL-encoded and wants it back decoded, as plain text, within 10 seconds.
-  res.status(200).type('text/plain').send(token);
+  res.status(200).type('text/plain').set('X-Content-Type-Options', 'nosniff').send(token);
   return true;
 }
 

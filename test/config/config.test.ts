@@ -79,6 +79,9 @@ describe('configuration', () => {
     assert.deepEqual(found, [
       'DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS is a sandbox-only setting and is not allowed in Azure mode',
     ]);
+    assert.deepEqual(problems({ ...azure, QUEUE_CONNECTION_STRING: 'UseDevelopmentStorage=true' }), [
+      'QUEUE_CONNECTION_STRING is a sandbox-only setting and is not allowed in Azure mode',
+    ]);
     const forced = problems({ ...azure, CRM_SYNC_MODE: 'sandbox' });
     assert.match(forced[0] ?? '', /CRM_SYNC_MODE is sandbox but Azure settings are present/);
   });
