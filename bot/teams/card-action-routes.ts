@@ -1,0 +1,109 @@
+import type { Activity } from '@microsoft/teams.api';
+import type { App, IActivityContext } from '@microsoft/teams.apps';
+import { helpCard } from '../cards/help-card.ts';
+import { accessCard, noticeCard, notificationsCard } from '../cards/notice-cards.ts';
+import { errorsCard, progressCard, retryResultCard, statusCard } from '../cards/sync-cards.ts';
+import { AppError } from '../errors/app-error.ts';
+import { COMMANDS } from './commands.ts';
+import { cardResponse, type RouteContext, userOf } from './route-helpers.ts';
+import { startSyncWithProgress, statusView } from './sync-progress.ts';
+
+/** Card buttons (Action.Execute): each answers with the card that replaces the one pressed. */
+export function registerCardActionRoutes(app: App, rc: RouteContext): void {
+  const { deps, settingsUrl, failed } = rc;
+  app.on('card.action', async (ctx) => {
+    const { activity } = ctx;
+    const data = (activity.value?.action?.data ?? {}) as { verb?: string; messageId?: string };
+    const verb = activity.value?.action?.verb ?? data.verb;
+    try {
+      const user = userOf(activity);
+      if (!user || !deps.sync)
+        return cardResponse(noticeCard('I could not tell who you are', undefined, 'Attention'));
+      const sync = deps.sync;
+      if (verb === 'turnOn') {
+        if (!(await sync.tenantEnabled(user.tenantId)))
+          return cardResponse(accessCard({ reason: 'tenant_disabled', settingsUrl }));
+        await sync.turnOn(user);
+        return cardResponse(
+          noticeCard(
+            'Email sync is on',
+            'New email in your Inbox and Sent Items will sync from now on. Type "sync status" to check on it.',
+            'Good',
+          ),
+        );
+      }
+      const access = await sync.access(user);
+      if (!access.allowed) return cardResponse(accessCard({ reason: access.reason, settingsUrl }));
+      switch (verb) {
+        case 'syncNow':
+          if (activity.replyToId)
+            startSyncWithProgress(
+              rc,
+              ctx as unknown as IActivityContext<Activity>,
+              user,
+              sync,
+              activity.replyToId,
+            );
+          return cardResponse(
+            progressCard({
+              folder: 'starting',
+              processed: 0,
+              total: 0,
+              counts: { synced: 0, no_match: 0, error: 0 },
+            }),
+          );
+        case 'pause':
+        case 'resume':
+          await sync.setActive(user, verb === 'resume');
+          return cardResponse(statusCard(await statusView(rc, user, sync)));
+        case 'refreshStatus':
+          return cardResponse(statusCard(await statusView(rc, user, sync)));
+        case 'markAllRead':
+        case 'clearNotifications': {
+          const center = deps.notifications;
+          if (!center) return cardResponse(notificationsCard([], 0));
+          if (verb === 'markAllRead') await center.markAllRead(user.tenantId, user.userId);
+          else await center.clear(user.tenantId, user.userId);
+          return cardResponse(
+            notificationsCard(
+              await center.latest(user.tenantId, user.userId),
+              await center.unreadCount(user.tenantId, user.userId),
+            ),
+          );
+        }
+        case 'errors':
+          return cardResponse(errorsCard(await sync.errors(user), (await sync.setAside?.(user)) ?? []));
+        case 'retry': {
+          if (!data.messageId) return cardResponse(errorsCard(await sync.errors(user)));
+          const before = (await sync.errors(user, 100)).find((e) => e.messageId === data.messageId);
+          try {
+            const entry = await sync.retry(user, data.messageId);
+            return cardResponse(retryResultCard(before?.subject ?? entry?.subject ?? '', entry));
+          } catch (error) {
+            if (!AppError.is(error, 'mail.not_found')) throw error;
+            return cardResponse(
+              noticeCard(
+                'That email is no longer in your mailbox',
+                'It was deleted or moved out of reach, so there is nothing to retry.',
+              ),
+            );
+          }
+        }
+        case 'retryAll': {
+          const result = await sync.retryAll(user);
+          return cardResponse(
+            noticeCard(
+              `Retried ${result.retried} emails`,
+              `${result.synced} synced, ${result.stillFailing} still failing.`,
+              result.stillFailing === 0 ? 'Good' : 'Attention',
+            ),
+          );
+        }
+        default:
+          return cardResponse(helpCard({ commands: COMMANDS }));
+      }
+    } catch (error) {
+      return cardResponse(failed(error, activity));
+    }
+  });
+}
