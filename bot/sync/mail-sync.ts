@@ -16,6 +16,7 @@ import {
   type MessageFacts,
   transitions,
 } from './ledger.ts';
+import { selectFolders } from './folder-selection.ts';
 import { directionOf, type MatchResult, matchMessage } from './matching.ts';
 import type { SyncEvents } from './sync-events.ts';
 import {
@@ -44,8 +45,6 @@ export interface UserRef {
   userId: string;
 }
 
-/** Automatic sync never touches these, as in the seeds. */
-export const NEVER_AUTOMATIC = new Set(['deleteditems', 'outbox', 'junkemail']);
 /** Messages of a page processed at once; the Graph client caps requests per mailbox on its own. */
 const PAGE_CONCURRENCY = 8;
 /** A folder whose delta is reset more often than this in one run is left for the next run. */
@@ -126,11 +125,13 @@ export class MailSync {
     }
     try {
       const ctx = await this.context(user, stored.settings, summary);
-      const folders = this.folderSelection(
-        ctx,
-        await this.deps.mailSource.folders(user.userId),
-        options.folders,
-      );
+      const all = await this.deps.mailSource.folders(user.userId);
+      for (const f of all) if (f.wellKnownName === 'sentitems') ctx.sentFolderIds.add(f.id);
+      const folders = selectFolders(all, {
+        refs: options.folders ?? stored.settings.folders,
+        includeSubfolders: stored.settings.includeSubfolders,
+        automatic: options.mode === 'automatic',
+      });
       ctx.total = folders.reduce((sum, f) => sum + f.totalItemCount, 0);
       summary.folders = folders.length;
       for (const folder of folders) await this.syncFolder(ctx, folder);
@@ -145,9 +146,12 @@ export class MailSync {
   async automaticFolderIds(user: UserRef): Promise<string[]> {
     const stored = await this.deps.settings.get(user.tenantId, user.userId);
     if (!stored) return [];
-    const summary = this.newSummary('automatic', 'notified');
-    const ctx = { ...(await this.context(user, stored.settings, summary)) };
-    return this.folderSelection(ctx, await this.deps.mailSource.folders(user.userId)).map((f) => f.id);
+    const all = await this.deps.mailSource.folders(user.userId);
+    return selectFolders(all, {
+      refs: stored.settings.folders,
+      includeSubfolders: stored.settings.includeSubfolders,
+      automatic: true,
+    }).map((f) => f.id);
   }
 
   /** Sync selected: one email, whatever the folder settings say; an Error item gets three fresh attempts. */
@@ -212,38 +216,6 @@ export class MailSync {
       total: 0,
       byStatus: { synced: 0, no_match: 0, error: 0, pending: 0 },
     };
-  }
-
-  /** The selected folders and, unless turned off, their subfolders; automatic sync drops the never-synced ones. */
-  private folderSelection(ctx: RunContext, all: MailFolderInfo[], only?: string[]): MailFolderInfo[] {
-    for (const f of all) if (f.wellKnownName === 'sentitems') ctx.sentFolderIds.add(f.id);
-    const refs = (only ?? ctx.settings.folders).map((r) => r.toLowerCase());
-    const picked = new Set(
-      all
-        .filter(
-          (f) => refs.includes(f.id.toLowerCase()) || (f.wellKnownName && refs.includes(f.wellKnownName)),
-        )
-        .map((f) => f.id),
-    );
-    if (ctx.settings.includeSubfolders) {
-      let grew = true;
-      while (grew) {
-        grew = false;
-        for (const f of all) {
-          if (!picked.has(f.id) && picked.has(f.parentFolderId)) {
-            picked.add(f.id);
-            grew = true;
-          }
-        }
-      }
-    }
-    const never = new Set(
-      all.filter((f) => f.wellKnownName && NEVER_AUTOMATIC.has(f.wellKnownName)).map((f) => f.id),
-    );
-    const underNever = (f: MailFolderInfo): boolean =>
-      never.has(f.id) ||
-      (f.parentFolderId !== '' && all.some((p) => p.id === f.parentFolderId && underNever(p)));
-    return all.filter((f) => picked.has(f.id) && !(ctx.mode === 'automatic' && underNever(f)));
   }
 
   private async syncFolder(ctx: RunContext, folder: MailFolderInfo): Promise<void> {
