@@ -1,18 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadConfig } from '../../bot/config/config.ts';
-import { createLogger } from '../../bot/logging/logger.ts';
-import { type RunningApp, startApp } from '../../bot/main.ts';
-import type { SandboxServer } from '../../bot/sandbox/sandbox-server.ts';
-import { freePort } from '../support/free-port.ts';
-import { Playground, type PlaygroundMessage } from '../support/playground.ts';
-import { RILEY, startSeededSandbox, type TestGraph } from '../support/sandbox.ts';
-
-const TENANT = '7c3e1f5a-2b4d-4e6f-8a9b-0c1d2e3f4a5b';
-const RILEY_ID = '4f2b8c1e-9d3a-4b5c-8e7f-1a2b3c4d5e6f';
-const riley = { tenantId: TENANT, userId: RILEY_ID };
+import type { RunningApp } from '../../bot/main.ts';
+import { type AppHarness, RILEY_ID, riley, startAppHarness, TENANT } from '../support/app-harness.ts';
+import type { Playground, PlaygroundMessage } from '../support/playground.ts';
+import { RILEY, type TestGraph } from '../support/sandbox.ts';
 
 function text(message: PlaygroundMessage | Record<string, unknown> | undefined): string {
   return JSON.stringify(message ?? {});
@@ -20,33 +10,17 @@ function text(message: PlaygroundMessage | Record<string, unknown> | undefined):
 
 describe('chat commands and card buttons through the Agents Playground', function () {
   this.timeout(60_000);
+  let h: AppHarness;
   let app: RunningApp;
-  let sandbox: SandboxServer;
   let graph: TestGraph;
   let playground: Playground;
-  let dataDir: string;
 
   before(async () => {
-    const started = await startSeededSandbox();
-    sandbox = started.server;
-    graph = started.graph;
-    dataDir = mkdtempSync(join(tmpdir(), 'crm-sync-bot-'));
-    const config = loadConfig({
-      PORT: String(await freePort()),
-      DATA_DIR: dataDir,
-      GRAPH_BASE_URL: sandbox.graphBaseUrl,
-      LOG_LEVEL: 'silent',
-    });
-    app = await startApp(config, createLogger({ level: 'silent' }));
-    playground = await Playground.start(`${app.url}/api/messages`);
+    h = await startAppHarness({ playground: true });
+    ({ app, graph } = h);
+    playground = h.playground!;
   });
-
-  after(async () => {
-    await playground?.stop();
-    await app?.close();
-    await sandbox?.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => h?.stop());
 
   async function say(words: string): Promise<PlaygroundMessage> {
     const since = playground.eventCount;

@@ -1,46 +1,24 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadConfig } from '../../bot/config/config.ts';
-import { createLogger } from '../../bot/logging/logger.ts';
-import { type RunningApp, startApp } from '../../bot/main.ts';
+import type { RunningApp } from '../../bot/main.ts';
 import type { GraphSandbox } from '../../bot/sandbox/graph-sandbox.ts';
-import type { SandboxServer } from '../../bot/sandbox/sandbox-server.ts';
-import { freePort } from '../support/free-port.ts';
-import { RILEY, startSeededSandbox, type TestGraph } from '../support/sandbox.ts';
+import { type AppHarness, RILEY_ID, riley, startAppHarness, TENANT } from '../support/app-harness.ts';
+import { RILEY, type TestGraph } from '../support/sandbox.ts';
 
-const TENANT = '7c3e1f5a-2b4d-4e6f-8a9b-0c1d2e3f4a5b';
-const RILEY_ID = '4f2b8c1e-9d3a-4b5c-8e7f-1a2b3c4d5e6f';
-const riley = { tenantId: TENANT, userId: RILEY_ID };
 const CANDIDATE = { emailAddress: { name: 'Victor Dubois', address: 'victor.dubois@outlook.com' } };
 
 describe('automatic sync through Graph change notifications', function () {
   this.timeout(60_000);
+  let h: AppHarness;
   let app: RunningApp;
-  let server: SandboxServer;
   let sandbox: GraphSandbox;
   let graph: TestGraph;
-  let dataDir: string;
 
   before(async () => {
-    const started = await startSeededSandbox();
-    ({ server, sandbox, graph } = started);
-    dataDir = mkdtempSync(join(tmpdir(), 'crm-sync-notify-'));
-    const config = loadConfig({
-      PORT: String(await freePort()),
-      DATA_DIR: dataDir,
-      GRAPH_BASE_URL: server.graphBaseUrl,
-      LOG_LEVEL: 'silent',
-    });
-    app = await startApp(config, createLogger({ level: 'silent' }));
+    h = await startAppHarness();
+    ({ app, sandbox, graph } = h);
     await app.services.syncService.turnOn(riley);
   });
-  after(async () => {
-    await app?.close();
-    await server?.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => h?.stop());
 
   async function eventually<T>(probe: () => Promise<T | undefined>, what: string, ms = 15_000): Promise<T> {
     const deadline = Date.now() + ms;

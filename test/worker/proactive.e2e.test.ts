@@ -1,50 +1,24 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadConfig } from '../../bot/config/config.ts';
-import { createLogger } from '../../bot/logging/logger.ts';
-import { type RunningApp, startApp } from '../../bot/main.ts';
+import type { RunningApp } from '../../bot/main.ts';
 import { NotificationCenter } from '../../bot/notifications/notification-center.ts';
-import type { SandboxServer } from '../../bot/sandbox/sandbox-server.ts';
-import { freePort } from '../support/free-port.ts';
-import { Playground } from '../support/playground.ts';
-import { RILEY, startSeededSandbox, type TestGraph } from '../support/sandbox.ts';
-
-const TENANT = '7c3e1f5a-2b4d-4e6f-8a9b-0c1d2e3f4a5b';
-const RILEY_ID = '4f2b8c1e-9d3a-4b5c-8e7f-1a2b3c4d5e6f';
+import { type AppHarness, RILEY_ID, riley, startAppHarness, TENANT } from '../support/app-harness.ts';
+import type { Playground } from '../support/playground.ts';
+import { RILEY, type TestGraph } from '../support/sandbox.ts';
 
 describe('proactive notifications through the Agents Playground', function () {
   this.timeout(60_000);
+  let h: AppHarness;
   let app: RunningApp;
-  let server: SandboxServer;
   let graph: TestGraph;
   let playground: Playground;
-  let dataDir: string;
 
   before(async () => {
-    const started = await startSeededSandbox();
-    ({ server, graph } = started);
-    dataDir = mkdtempSync(join(tmpdir(), 'crm-sync-proactive-'));
-    const config = loadConfig({
-      PORT: String(await freePort()),
-      DATA_DIR: dataDir,
-      GRAPH_BASE_URL: server.graphBaseUrl,
-      LOG_LEVEL: 'silent',
-    });
-    app = await startApp(config, createLogger({ level: 'silent' }));
-    playground = await Playground.start(`${app.url}/api/messages`);
-    const since = playground.eventCount;
-    await playground.install();
-    await playground.nextBotMessage(since); // the welcome card, which also stores the conversation
-    await app.services.syncService.turnOn({ tenantId: TENANT, userId: RILEY_ID });
+    h = await startAppHarness({ playground: true, install: true });
+    ({ app, graph } = h);
+    playground = h.playground!;
+    await app.services.syncService.turnOn(riley);
   });
-  after(async () => {
-    await playground?.stop();
-    await app?.close();
-    await server?.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => h?.stop());
 
   const add = (subject: string) =>
     graph.adminCall('POST', `/users/${RILEY}/messages`, {

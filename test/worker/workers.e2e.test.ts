@@ -1,29 +1,22 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../../bot/config/config.ts';
-import { createLogger } from '../../bot/logging/logger.ts';
-import { type RunningApp, startApp } from '../../bot/main.ts';
+import type { RunningApp } from '../../bot/main.ts';
 import type { GraphSandbox } from '../../bot/sandbox/graph-sandbox.ts';
-import type { SandboxServer } from '../../bot/sandbox/sandbox-server.ts';
 import { CONTAINERS } from '../../bot/store/containers.ts';
 import { SqliteStore } from '../../bot/store/sqlite-store.ts';
 import { userPartition } from '../../bot/store/store.port.ts';
+import { type AppHarness, RILEY_ID, riley, startAppHarness, TENANT } from '../support/app-harness.ts';
 import { type Azurite, startAzurite } from '../support/azurite.ts';
-import { freePort } from '../support/free-port.ts';
-import { Playground } from '../support/playground.ts';
-import { RILEY, startSeededSandbox, type TestGraph } from '../support/sandbox.ts';
+import type { Playground } from '../support/playground.ts';
+import { RILEY, type TestGraph } from '../support/sandbox.ts';
 
-const TENANT = '7c3e1f5a-2b4d-4e6f-8a9b-0c1d2e3f4a5b';
-const RILEY_ID = '4f2b8c1e-9d3a-4b5c-8e7f-1a2b3c4d5e6f';
 const WORKER = join(import.meta.dirname, '..', '..', 'bot', 'worker', 'worker-main.ts');
 
 describe('several worker processes sharing one Azure Storage queue (Azurite), one killed mid-job', function () {
   this.timeout(120_000);
   let azurite: Azurite;
-  let server: SandboxServer;
+  let h: AppHarness;
   let sandbox: GraphSandbox;
   let graph: TestGraph;
   let app: RunningApp;
@@ -33,32 +26,20 @@ describe('several worker processes sharing one Azure Storage queue (Azurite), on
 
   before(async () => {
     azurite = await startAzurite();
-    ({ server, sandbox, graph } = await startSeededSandbox());
-    dataDir = mkdtempSync(join(tmpdir(), 'crm-sync-workers-'));
-    const env = {
-      DATA_DIR: dataDir,
-      GRAPH_BASE_URL: server.graphBaseUrl,
-      QUEUE_CONNECTION_STRING: azurite.connectionString,
-      WORKER_LEASE_SECONDS: '4',
-      LOG_LEVEL: 'silent',
-    };
-    app = await startApp(
-      loadConfig({ ...env, PORT: String(await freePort()) }),
-      createLogger({ level: 'silent' }),
-    );
+    const shared = { QUEUE_CONNECTION_STRING: azurite.connectionString, WORKER_LEASE_SECONDS: '4' };
+    h = await startAppHarness({ env: shared, playground: true, install: true });
+    ({ app, sandbox, graph, dataDir } = h);
+    playground = h.playground!;
     // Only the separate worker processes take jobs here; the app keeps its webhook and notifier.
     await app.services.worker.stop();
-    playground = await Playground.start(`${app.url}/api/messages`);
-    const since = playground.eventCount;
-    await playground.install();
-    await playground.nextBotMessage(since);
-    await app.services.syncService.turnOn({ tenantId: TENANT, userId: RILEY_ID });
+    await app.services.syncService.turnOn(riley);
     const stored = await app.services.settings.get(TENANT, RILEY_ID);
     // A card for every automatic sync, so each one can be counted.
     await app.services.settings.save(TENANT, RILEY_ID, {
       ...stored!.settings,
       notifications: { level: 'all', everyMinutes: 0 },
     });
+    const env = { DATA_DIR: dataDir, GRAPH_BASE_URL: h.server.graphBaseUrl, LOG_LEVEL: 'silent', ...shared };
     for (let i = 0; i < 3; i++) {
       workers.push(
         spawn(process.execPath, [WORKER], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: 'ignore' }),
@@ -74,11 +55,8 @@ describe('several worker processes sharing one Azure Storage queue (Azurite), on
         w.exitCode === null && w.signalCode === null ? new Promise((r) => w.once('exit', r)) : undefined,
       ),
     );
-    await playground?.stop();
-    await app?.close();
-    await server?.close();
+    await h?.stop();
     await azurite?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('syncs every email exactly once and delivers every notification exactly once', async () => {
