@@ -39,7 +39,8 @@ export interface OutboxDoc extends Doc {
 
 interface DigestState extends Doc {
   kind: 'digestState';
-  lastSentAt: number;
+  /** When the user's latest digest was (or is) due to go out. */
+  lastSendAfter: number;
 }
 
 /** The outbox is read across users by the delivery loop, so it is one partition. */
@@ -115,13 +116,19 @@ export class Notifier {
     if (prefs.level === 'off' || (prefs.level === 'errors' && summary.errors === 0)) return;
     const pk = userPartition(user.tenantId, user.userId);
     const period = prefs.everyMinutes * 60_000;
-    const last = (await this.digests.read(pk, 'digest-state'))?.value.lastSentAt ?? 0;
-    const now = this.now();
-    // The first result after a quiet period goes out at once; later ones wait for the period's end.
-    const sendAfter = now - last >= period ? now : last + period;
-    const id = `${user.tenantId}|${user.userId}|digest-${sendAfter}`;
+    const digestId = (sendAfter: number) => `${user.tenantId}|${user.userId}|digest-${sendAfter}`;
     for (;;) {
-      const current = await this.outbox.read(OUTBOX, id);
+      const now = this.now();
+      const last = (await this.digests.read(pk, 'digest-state'))?.value.lastSendAfter;
+      // Results gather in the digest still waiting to go out; once it has gone, the next one is due a
+      // period later, or at once after a quiet period.
+      const open = last === undefined ? undefined : await this.outbox.read(OUTBOX, digestId(last));
+      const sendAfter =
+        open?.value.state === 'pending' && last !== undefined
+          ? last
+          : Math.max(now, (last ?? -period) + period);
+      const current =
+        open?.value.state === 'pending' ? open : await this.outbox.read(OUTBOX, digestId(sendAfter));
       const counts = current?.value.counts ?? { synced: 0, noMatch: 0, errors: 0, runs: 0 };
       const merged = {
         synced: counts.synced + summary.synced,
@@ -130,7 +137,7 @@ export class Notifier {
         runs: counts.runs + 1,
       };
       const doc: OutboxDoc = {
-        id,
+        id: digestId(sendAfter),
         pk: OUTBOX,
         kind: 'outbox',
         ...user,
@@ -146,18 +153,13 @@ export class Notifier {
         sendAfter,
         createdAt: current?.value.createdAt ?? new Date(now).toISOString(),
       };
-      if (current && current.value.state !== 'pending') return; // already on its way: the next period gets the rest
       try {
         if (current) await this.outbox.replace(doc, { ifMatch: current.etag });
         else await this.outbox.create(doc);
-        await this.digests.upsert({
-          id: 'digest-state',
-          pk,
-          kind: 'digestState',
-          lastSentAt: Math.max(last, sendAfter),
-        });
+        await this.digests.upsert({ id: 'digest-state', pk, kind: 'digestState', lastSendAfter: sendAfter });
         return;
       } catch (error) {
+        // Another run wrote the digest first (or it just went out): read again and merge.
         if (!AppError.is(error, 'store.precondition_failed') && !AppError.is(error, 'store.conflict'))
           throw error;
       }

@@ -7,6 +7,7 @@ import { TEAMS_CONVERSATION_LIMITS } from '../../bot/notifications/rate-limiter.
 import { ALL_CONTAINERS } from '../../bot/store/containers.ts';
 import { SqliteStore } from '../../bot/store/sqlite-store.ts';
 import { SyncSettingsRepository } from '../../bot/sync/sync-settings.ts';
+import { emptySummary } from '../../bot/sync/sync-state.ts';
 import { ConversationRepository } from '../../bot/teams/conversation-store.ts';
 
 /** Teams, as far as the notifier can tell: it records what arrives and throttles now and then. */
@@ -79,6 +80,73 @@ describe('notifier', function () {
           `more than ${max} in ${windowMs} ms`,
         );
     }
+    await store.close();
+  });
+
+  it('gathers automatic results into one card per quiet period, never losing one that arrives as a card goes out', async () => {
+    let now = Date.parse('2026-11-23T10:00:00Z');
+    const clock = () => now;
+    const store = new SqliteStore({ path: ':memory:', now: clock, purgeIntervalMs: 0 });
+    await store.init(ALL_CONTAINERS);
+    const conversations = new ConversationRepository(store);
+    await conversations.remember('t', 'u', {
+      serviceUrl: 'http://127.0.0.1:9/',
+      conversationId: 'a:1',
+      channelId: 'msteams',
+      botId: 'b',
+      userTeamsId: '29:u',
+    });
+    const settings = new SyncSettingsRepository(store);
+    await settings.save('t', 'u', {
+      enabledAt: '2026-11-01T00:00:00.000Z',
+      notifications: { level: 'all', everyMinutes: 60 },
+    });
+    const teams = new FakeTeams(clock);
+    const notifier = new Notifier({
+      store,
+      center: new NotificationCenter(store),
+      conversations,
+      settings,
+      sender: teams,
+      render: (doc) => new AdaptiveCard(new TextBlock(doc.text)),
+      logger: createLogger({ level: 'silent' }),
+      now: clock,
+    });
+    const run = (synced: number) =>
+      notifier.automaticRun(
+        { tenantId: 't', userId: 'u' },
+        { ...emptySummary('r', 'automatic', 'notified', new Date(now)), synced },
+      );
+    const minutes = (m: number) => {
+      now += m * 60_000;
+    };
+
+    await run(1); // the first after a quiet period goes at once
+    await notifier.deliver();
+    minutes(1);
+    await run(2);
+    minutes(1);
+    await run(3);
+    await notifier.deliver();
+    assert.deepEqual(
+      teams.arrived.map((a) => a.title),
+      ['1 synced, 0 with no match, 0 errors'],
+      'the rest wait for the period to end',
+    );
+    minutes(58);
+    await notifier.deliver();
+    minutes(1);
+    await run(4); // arrives just after the second card went: it opens the next period, it is not lost
+    minutes(60);
+    await notifier.deliver();
+    assert.deepEqual(
+      teams.arrived.map((a) => a.title),
+      [
+        '1 synced, 0 with no match, 0 errors',
+        '5 synced, 0 with no match, 0 errors',
+        '4 synced, 0 with no match, 0 errors',
+      ],
+    );
     await store.close();
   });
 });
