@@ -3,6 +3,7 @@ import type { ActivityInput, CrmConnector, Directory } from '../crm/crm.port.ts'
 import { AppError } from '../errors/app-error.ts';
 import type { Logger } from '../logging/logger.ts';
 import type {
+  MailboxInfo,
   MailFolderInfo,
   MailMessage,
   MailSource,
@@ -49,6 +50,17 @@ export interface UserRef {
 const PAGE_CONCURRENCY = 8;
 /** A folder whose delta is reset more often than this in one run is left for the next run. */
 const MAX_RESETS_PER_FOLDER = 3;
+/**
+ * How long a mailbox's own addresses and folder tree are reused. Each change notification becomes a
+ * run, and re-reading both every time would cost several Graph requests per email.
+ */
+const MAILBOX_VIEW_TTL_MS = 5 * 60_000;
+
+interface MailboxView {
+  at: number;
+  mailbox: MailboxInfo;
+  folders: MailFolderInfo[];
+}
 
 export interface MailSyncDeps {
   mailSource: MailSource;
@@ -70,6 +82,7 @@ interface RunContext {
   settings: SyncSettings;
   ownAddresses: Set<string>;
   internalDomains: Set<string>;
+  folders: MailFolderInfo[];
   sentFolderIds: Set<string>;
   directory: Directory;
   cutoff: Date;
@@ -105,6 +118,7 @@ async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Pr
 export class MailSync {
   private readonly deps: MailSyncDeps;
   private readonly now: () => Date;
+  private readonly views = new Map<string, MailboxView>();
 
   constructor(deps: MailSyncDeps) {
     this.deps = deps;
@@ -125,9 +139,7 @@ export class MailSync {
     }
     try {
       const ctx = await this.context(user, stored.settings, summary);
-      const all = await this.deps.mailSource.folders(user.userId);
-      for (const f of all) if (f.wellKnownName === 'sentitems') ctx.sentFolderIds.add(f.id);
-      const folders = selectFolders(all, {
+      const folders = selectFolders(ctx.folders, {
         refs: options.folders ?? stored.settings.folders,
         includeSubfolders: stored.settings.includeSubfolders,
         automatic: options.mode === 'automatic',
@@ -146,8 +158,8 @@ export class MailSync {
   async automaticFolderIds(user: UserRef): Promise<string[]> {
     const stored = await this.deps.settings.get(user.tenantId, user.userId);
     if (!stored) return [];
-    const all = await this.deps.mailSource.folders(user.userId);
-    return selectFolders(all, {
+    const { folders } = await this.mailboxView(user.userId);
+    return selectFolders(folders, {
       refs: stored.settings.folders,
       includeSubfolders: stored.settings.includeSubfolders,
       automatic: true,
@@ -165,8 +177,6 @@ export class MailSync {
     const settings = stored?.settings ?? syncSettingsSchema.parse({ enabledAt: this.now().toISOString() });
     try {
       const ctx = await this.context(user, settings, summary);
-      const folders = await this.deps.mailSource.folders(user.userId);
-      for (const f of folders) if (f.wellKnownName === 'sentitems') ctx.sentFolderIds.add(f.id);
       const message = await this.deps.mailSource.message(user.userId, messageId, 'full');
       const previous = await this.deps.ledger.get(user.tenantId, user.userId, message.id);
       this.count(
@@ -185,9 +195,22 @@ export class MailSync {
     return emptySummary(randomUUID(), mode, trigger, this.now());
   }
 
+  /** The user's own addresses and folder tree, read at most every MAILBOX_VIEW_TTL_MS. */
+  private async mailboxView(userId: string): Promise<MailboxView> {
+    const cached = this.views.get(userId);
+    if (cached && this.now().getTime() - cached.at < MAILBOX_VIEW_TTL_MS) return cached;
+    const [mailbox, folders] = await Promise.all([
+      this.deps.mailSource.mailbox(userId),
+      this.deps.mailSource.folders(userId),
+    ]);
+    const view = { at: this.now().getTime(), mailbox, folders };
+    this.views.set(userId, view);
+    return view;
+  }
+
   private async context(user: UserRef, settings: SyncSettings, summary: RunSummary): Promise<RunContext> {
-    const [mailbox, directory, previous] = await Promise.all([
-      this.deps.mailSource.mailbox(user.userId),
+    const [{ mailbox, folders }, directory, previous] = await Promise.all([
+      this.mailboxView(user.userId),
       this.deps.crm.directory(user.tenantId),
       this.deps.state.mailbox(user.tenantId, user.userId),
     ]);
@@ -208,7 +231,8 @@ export class MailSync {
       settings,
       ownAddresses,
       internalDomains,
-      sentFolderIds: new Set(),
+      folders,
+      sentFolderIds: new Set(folders.filter((f) => f.wellKnownName === 'sentitems').map((f) => f.id)),
       directory,
       cutoff: effectiveCutoff(settings, this.now()),
       force: summary.mode === 'resend_all',
@@ -230,6 +254,13 @@ export class MailSync {
       try {
         page = await this.deps.mailSource.deltaPage(userId, folder.id, link);
       } catch (error) {
+        if (AppError.is(error, 'mail.not_found')) {
+          // The folder was deleted since the tree was read: nothing left to sync there.
+          this.deps.logger.warn({ folder: folder.path }, 'folder no longer exists; skipped');
+          this.views.delete(userId);
+          await this.deps.state.clearCursor(tenantId, userId, folder.id);
+          return;
+        }
         if (!AppError.is(error, 'mail.delta_reset') || resets >= MAX_RESETS_PER_FOLDER) throw error;
         // Graph's sync reset: start the folder over; the ledger keeps it from syncing anything twice.
         resets++;

@@ -421,6 +421,27 @@ describe('mail sync against the Microsoft 365 sandbox', function () {
     assert.ok(h.sandbox.maxInFlight <= 4, `${h.sandbox.maxInFlight} requests in flight`);
   });
 
+  it('reads the mailbox and its folder tree once, not again for every run that follows soon after', async () => {
+    await h.enable(h.riley, { folders: ['inbox'] });
+    await run();
+    const before = {
+      users: h.sandbox.requestCounts.get('users') ?? 0,
+      folders: h.sandbox.requestCounts.get('folders') ?? 0,
+    };
+    await run();
+    await run('automatic');
+    assert.equal(h.sandbox.requestCounts.get('users') ?? 0, before.users);
+    assert.equal(h.sandbox.requestCounts.get('folders') ?? 0, before.folders);
+  });
+
+  it('skips a folder that was deleted since the folder tree was read, and syncs the rest', async () => {
+    await h.enable(h.riley, { folders: ['inbox', 'sentitems'], includeSubfolders: false });
+    h.sandbox.faults.add({ route: 'delta', status: 404, times: 1 });
+    const summary = await run();
+    assert.equal(summary.status, 'completed');
+    assert.ok(summary.synced > 0, 'the other folder still synced');
+  });
+
   it('reads a folder page in one Graph request, never a request per message', async () => {
     await h.enable(h.riley, { folders: ['inbox'], includeSubfolders: false });
     const before = h.sandbox.totalRequests();

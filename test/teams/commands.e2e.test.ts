@@ -137,7 +137,7 @@ describe('chat commands and card buttons through the Agents Playground', functio
     });
     assert.match(text(gone.body), /no longer in your mailbox/);
     const messageId = /"verb":"retry","messageId":"([^"]+)"/.exec(text(errors))?.[1];
-    await graph.adminCall('POST', '/faults', { route: 'users', status: 400, times: 1 });
+    await graph.adminCall('POST', '/faults', { route: 'message', status: 400, times: 1 });
     const failed = await playground.cardAction(errors.messageId, 'retry', { messageId });
     assert.match(text(failed.body), /Something went wrong on our side/);
     assert.match(text(failed.body), /reference: [0-9a-f-]{36}/);
