@@ -136,7 +136,6 @@ export async function createServices(
     events,
     logger: logger.child({ component: 'sync' }),
   });
-  const syncService = new SyncService(store, { mailSync, ledger, settings, state, events });
   const queue: JobQueue<SyncJob> =
     config.mode === 'azure'
       ? new StorageQueue<SyncJob>(new QueueServiceClient(config.storage.queueUrl, credential), SYNC_QUEUE)
@@ -153,22 +152,28 @@ export async function createServices(
     notification: `${publicUrl}/api/graph/notifications`,
     lifecycle: `${publicUrl}/api/graph/lifecycle`,
   });
-  // A user whose sync becomes active gets change notifications for their automatic folders.
-  syncService.onActive = async (user) => {
-    await subscriptions.ensure(user.tenantId, user.userId, await mailSync.automaticFolderIds(user));
-  };
-  syncService.exclusive = (user, work) =>
-    leases.runExclusive(
-      user.tenantId,
-      user.userId,
-      `manual:${process.pid}`,
-      config.workerLeaseSeconds * 1000,
-      work,
-    );
-  syncService.setAside = async (user) =>
-    (await queue.poisoned(100)).filter(
-      (p) => p.body.tenantId === user.tenantId && p.body.userId === user.userId,
-    );
+  const syncService = new SyncService(
+    store,
+    { mailSync, ledger, settings, state, events },
+    {
+      // A user whose sync becomes active gets change notifications for their automatic folders.
+      onActive: async (user) => {
+        await subscriptions.ensure(user.tenantId, user.userId, await mailSync.automaticFolderIds(user));
+      },
+      exclusive: (user, work) =>
+        leases.runExclusive(
+          user.tenantId,
+          user.userId,
+          `manual:${process.pid}`,
+          config.workerLeaseSeconds * 1000,
+          work,
+        ),
+      setAside: async (user) =>
+        (await queue.poisoned(100)).filter(
+          (p) => p.body.tenantId === user.tenantId && p.body.userId === user.userId,
+        ),
+    },
+  );
   const worker = new SyncWorker({
     queue,
     leases,

@@ -1,5 +1,5 @@
 import { AdaptiveCard, ExecuteAction, TextBlock } from '@microsoft/teams.cards';
-import { CARD_VERSION, settingsButton } from './help-card.ts';
+import { CARD_VERSION, SEVERITY_COLOR, settingsButton, utc } from './help-card.ts';
 
 /** Short cards: welcome, access restricted, plain notices, and the friendly error. */
 
@@ -95,17 +95,16 @@ export function notificationsCard(items: readonly NotificationView[], unread: nu
   if (items.length === 0) {
     return noticeCard('No notifications yet', 'Sync results and errors will be kept here for 90 days.');
   }
-  const color = { info: 'Default', success: 'Good', warning: 'Warning', error: 'Attention' } as const;
   return new AdaptiveCard(
     new TextBlock(`Notifications (${unread} unread)`, { size: 'Medium', weight: 'Bolder', wrap: true }),
     ...items.flatMap((n) => [
       new TextBlock(`${n.read ? '' : '● '}${n.title}`, {
         weight: 'Bolder',
         wrap: true,
-        color: color[n.severity],
+        color: SEVERITY_COLOR[n.severity],
         separator: true,
       }),
-      new TextBlock(`${n.createdAt.slice(0, 16).replace('T', ' ')} UTC · ${n.text}`, {
+      new TextBlock(`${utc(n.createdAt)} · ${n.text}`, {
         wrap: true,
         isSubtle: true,
         spacing: 'None',

@@ -11,7 +11,7 @@ import {
 } from '@microsoft/teams.cards';
 import type { CrmRecord } from '../crm/crm.port.ts';
 import type { MessageSummary } from '../crm/message-linking.ts';
-import { CARD_VERSION } from './help-card.ts';
+import { CARD_VERSION, utc } from './help-card.ts';
 
 /** Cards for CRM records and the message-action dialogs that link a message to them. */
 
@@ -34,10 +34,7 @@ export function recordContainer(record: CrmRecord): Container {
     new FactSet(
       new Fact('Email', record.emails.join(', ') || '—'),
       ...(record.phone ? [new Fact('Phone', record.phone)] : []),
-      new Fact(
-        'Last activity',
-        record.lastActivityAt ? `${record.lastActivityAt.slice(0, 16).replace('T', ' ')} UTC` : 'none yet',
-      ),
+      new Fact('Last activity', utc(record.lastActivityAt, 'none yet')),
     ),
   ).withSeparator(true);
 }

@@ -13,7 +13,7 @@ import {
 import type { LedgerCounts, LedgerEntry } from '../sync/ledger.ts';
 import type { RunSummary } from '../sync/sync-state.ts';
 import type { Schedule } from '../sync/schedule.ts';
-import { CARD_VERSION, settingsButton } from './help-card.ts';
+import { CARD_VERSION, settingsButton, utc } from './help-card.ts';
 
 /** Cards about the sync: status, progress, errors, results. Pure functions of what they show. */
 
@@ -25,11 +25,6 @@ const STATUS_WORDS: Record<string, string> = {
 
 function card(...body: ConstructorParameters<typeof AdaptiveCard>): AdaptiveCard {
   return new AdaptiveCard(...body).withVersion(CARD_VERSION);
-}
-
-/** Plain UTC; Teams' DATE()/TIME() formatting only works in text blocks, and facts are not. */
-function when(iso: string | undefined): string {
-  return iso ? `${iso.slice(0, 16).replace('T', ' ')} UTC` : 'never';
 }
 
 export function countsFacts(counts: LedgerCounts): Fact[] {
@@ -56,7 +51,7 @@ export interface StatusView {
 export function statusCard(view: StatusView): AdaptiveCard {
   const state = !view.emailSync ? 'Off' : view.active ? 'Active' : 'Paused';
   const lastRun = view.lastRun
-    ? `${when(view.lastRun.finishedAt)}: ${view.lastRun.status}, ${view.lastRun.synced} synced, ${view.lastRun.noMatch} no match, ${view.lastRun.errors} errors`
+    ? `${utc(view.lastRun.finishedAt)}: ${view.lastRun.status}, ${view.lastRun.synced} synced, ${view.lastRun.noMatch} no match, ${view.lastRun.errors} errors`
     : 'no run yet';
   return (
     card(
@@ -65,7 +60,7 @@ export function statusCard(view: StatusView): AdaptiveCard {
         new Fact('Sync', state),
         new Fact('Mailbox', STATUS_WORDS[view.mailboxStatus ?? 'ok'] ?? view.mailboxStatus ?? 'OK'),
         new Fact('Last run', lastRun),
-        new Fact('Next scheduled run', view.nextRun ? when(view.nextRun) : 'none scheduled'),
+        new Fact('Next scheduled run', view.nextRun ? utc(view.nextRun) : 'none scheduled'),
         new Fact('Folders', view.folders.join(', ') || 'none'),
         ...countsFacts(view.counts),
       ),
@@ -180,7 +175,7 @@ export function errorsCard(
         ),
         ...setAside.slice(0, 5).map(
           (job) =>
-            new TextBlock(`${when(job.poisonedAt)}: ${job.reason}`, {
+            new TextBlock(`${utc(job.poisonedAt)}: ${job.reason}`, {
               wrap: true,
               isSubtle: true,
               spacing: 'None',
@@ -205,7 +200,7 @@ export function errorsCard(
     ...entries.map((entry) =>
       new Container(
         new TextBlock(entry.subject || '(no subject)', { weight: 'Bolder', wrap: true }),
-        new TextBlock(`${entry.from ?? ''} · ${when(entry.receivedAt)}`, {
+        new TextBlock(`${entry.from ?? ''} · ${utc(entry.receivedAt)}`, {
           isSubtle: true,
           wrap: true,
           spacing: 'None',

@@ -76,11 +76,13 @@ class DirectoryIndex implements Directory {
   readonly version: number;
   readonly records: CrmRecord[];
   private readonly byAddress = new Map<string, CrmRecord[]>();
+  private readonly byId = new Map<string, CrmRecord>();
 
   constructor(version: number, records: CrmRecord[]) {
     this.version = version;
     this.records = records;
     for (const record of records) {
+      this.byId.set(record.id, record);
       if (record.type === 'company') continue;
       for (const email of record.emails) {
         const key = email.trim().toLowerCase();
@@ -89,6 +91,10 @@ class DirectoryIndex implements Directory {
         else this.byAddress.set(key, [record]);
       }
     }
+  }
+
+  get(id: string): CrmRecord | undefined {
+    return this.byId.get(id);
   }
 
   lookup(addresses: readonly string[]) {

@@ -28,6 +28,8 @@ export interface DirectoryMatch {
 export interface Directory {
   /** Candidates and contacts by address, case-insensitive, over every address a record has. */
   lookup(addresses: readonly string[]): { candidates: DirectoryMatch[]; contacts: DirectoryMatch[] };
+  /** A candidate, contact or company by id, from the same index (no I/O). */
+  get(id: string): CrmRecord | undefined;
 }
 
 export type Visibility = 'metadata' | 'subject' | 'full';

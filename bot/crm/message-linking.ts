@@ -79,11 +79,9 @@ export class MessageLinking {
 
   /** Records the message as one activity linked to the chosen records (ids the user picked). */
   async link(user: UserRef, payload: TeamsMessagePayload, recordIds: readonly string[]) {
-    const records: CrmRecord[] = [];
-    for (const id of recordIds) {
-      const record = await this.crm.record(user.tenantId, id);
-      if (record) records.push(record);
-    }
+    // The picked records come from the directory index in memory: one activity write, no reads per record.
+    const directory = await this.crm.directory(user.tenantId);
+    const records = recordIds.map((id) => directory.get(id)).filter((r): r is CrmRecord => r !== undefined);
     if (records.length === 0) return { records, activityId: undefined, created: false };
     const linkedAt = payload.createdDateTime ?? new Date().toISOString();
     const summary = summarize(payload);
@@ -110,10 +108,12 @@ export class MessageLinking {
       ...(payload.linkToMessage ? { webLink: payload.linkToMessage } : {}),
       links: records.map((r) => ({ id: r.id, type: r.type })),
     });
-    for (const record of records) {
-      if (!record.lastActivityAt || record.lastActivityAt < linkedAt) record.lastActivityAt = linkedAt;
-    }
-    return { records, activityId: result.activityId, created: result.created };
+    // This message is now each record's latest activity, or at least one of them.
+    const shown = records.map((r) => ({
+      ...r,
+      lastActivityAt: r.lastActivityAt && r.lastActivityAt > linkedAt ? r.lastActivityAt : linkedAt,
+    }));
+    return { records: shown, activityId: result.activityId, created: result.created };
   }
 
   deepLink(record: CrmRecord): string {

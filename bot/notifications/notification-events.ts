@@ -1,5 +1,5 @@
 import { AdaptiveCard, ExecuteAction, TextBlock } from '@microsoft/teams.cards';
-import { CARD_VERSION } from '../cards/help-card.ts';
+import { CARD_VERSION, SEVERITY_COLOR } from '../cards/help-card.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { SyncEvents } from '../sync/sync-events.ts';
 import type { Notifier, OutboxDoc } from './notifier.ts';
@@ -67,9 +67,13 @@ export function connectNotifications(events: SyncEvents, notifier: Notifier, log
 }
 
 export function notificationCard(doc: OutboxDoc): AdaptiveCard {
-  const color = { info: 'Default', success: 'Good', warning: 'Warning', error: 'Attention' } as const;
   return new AdaptiveCard(
-    new TextBlock(doc.title, { size: 'Medium', weight: 'Bolder', wrap: true, color: color[doc.severity] }),
+    new TextBlock(doc.title, {
+      size: 'Medium',
+      weight: 'Bolder',
+      wrap: true,
+      color: SEVERITY_COLOR[doc.severity],
+    }),
     new TextBlock(doc.text, { wrap: true }),
     ...(doc.counts && doc.counts.runs > 1
       ? [new TextBlock(`From ${doc.counts.runs} automatic syncs.`, { wrap: true, isSubtle: true })]

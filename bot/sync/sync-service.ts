@@ -40,6 +40,16 @@ function nextRunOf(settings: SyncSettings): { nextRun?: string } {
   return next === null ? {} : { nextRun: new Date(next).toISOString() };
 }
 
+/** What the sync service asks of the background machinery, which the composition root wires in. */
+export interface SyncServiceHooks {
+  /** Called when a user's sync becomes active (turned on, resumed): the worker subscribes to their folders. */
+  readonly onActive?: (user: UserRef) => Promise<void>;
+  /** Runs `work` holding the user's mailbox lease; undefined when someone else holds it. */
+  readonly exclusive?: <T>(user: UserRef, work: () => Promise<T>) => Promise<T | undefined>;
+  /** The user's sync jobs that kept failing and were set aside (the poison queue). */
+  readonly setAside?: (user: UserRef) => Promise<Array<{ reason: string; poisonedAt: string }>>;
+}
+
 export class SyncService {
   private readonly tenants: Collection<TenantDoc>;
   private readonly deps: {
@@ -49,12 +59,7 @@ export class SyncService {
     state: SyncStateRepository;
     events: SyncEvents;
   };
-  /** Called when a user's sync becomes active (turned on, resumed): the worker subscribes to their folders. */
-  onActive?: (user: UserRef) => Promise<void>;
-  /** Runs `work` holding the user's mailbox lease; undefined when someone else holds it. */
-  exclusive?: <T>(user: UserRef, work: () => Promise<T>) => Promise<T | undefined>;
-  /** The user's sync jobs that kept failing and were set aside (the poison queue). */
-  setAside?: (user: UserRef) => Promise<Array<{ reason: string; poisonedAt: string }>>;
+  private readonly hooks: SyncServiceHooks;
 
   constructor(
     store: Store,
@@ -65,9 +70,16 @@ export class SyncService {
       state: SyncStateRepository;
       events: SyncEvents;
     },
+    hooks: SyncServiceHooks = {},
   ) {
     this.tenants = store.collection<TenantDoc>(CONTAINERS.settings);
     this.deps = deps;
+    this.hooks = hooks;
+  }
+
+  /** The user's sync jobs set aside after repeated failures (none when there is no worker queue). */
+  async setAside(user: UserRef): Promise<Array<{ reason: string; poisonedAt: string }>> {
+    return (await this.hooks.setAside?.(user)) ?? [];
   }
 
   get events(): SyncEvents {
@@ -106,7 +118,7 @@ export class SyncService {
       { ...settings, emailSync: true, active: true },
       stored?.etag,
     );
-    await this.onActive?.(user);
+    await this.hooks.onActive?.(user);
     return saved;
   }
 
@@ -129,8 +141,8 @@ export class SyncService {
   /** Sync all now, unless another sync of the mailbox holds it (then a `busy` summary, and nothing runs twice). */
   async syncNow(user: UserRef): Promise<RunSummary> {
     const run = () => this.deps.mailSync.run(user, { mode: 'all', trigger: 'manual' });
-    if (!this.exclusive) return run();
-    const summary = await this.exclusive(user, run);
+    if (!this.hooks.exclusive) return run();
+    const summary = await this.hooks.exclusive(user, run);
     if (summary) return summary;
     return {
       ...emptySummary('busy', 'all', 'manual', new Date()),
@@ -150,7 +162,7 @@ export class SyncService {
     );
     if (active) {
       this.deps.events.emit('resumed', { ...user, byUser: true });
-      await this.onActive?.(user);
+      await this.hooks.onActive?.(user);
     } else {
       this.deps.events.emit('paused', { ...user, note: 'paused by you' });
     }

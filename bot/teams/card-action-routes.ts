@@ -72,7 +72,7 @@ export function registerCardActionRoutes(app: App, rc: RouteContext): void {
           );
         }
         case 'errors':
-          return cardResponse(errorsCard(await sync.errors(user), (await sync.setAside?.(user)) ?? []));
+          return cardResponse(errorsCard(await sync.errors(user), await sync.setAside(user)));
         case 'retry': {
           if (!data.messageId) return cardResponse(errorsCard(await sync.errors(user)));
           const before = (await sync.errors(user, 100)).find((e) => e.messageId === data.messageId);

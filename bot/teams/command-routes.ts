@@ -1,6 +1,6 @@
 import type { Activity } from '@microsoft/teams.api';
 import type { App, IActivityContext } from '@microsoft/teams.apps';
-import { helpCard } from '../cards/help-card.ts';
+import { helpCard, utc } from '../cards/help-card.ts';
 import { accessCard, noticeCard, notificationsCard } from '../cards/notice-cards.ts';
 import { errorsCard, progressCard, settingsCard, statusCard } from '../cards/sync-cards.ts';
 import type { UserRef } from '../sync/mail-sync.ts';
@@ -97,7 +97,7 @@ export function registerCommandRoutes(app: App, rc: RouteContext): void {
         );
         return;
       case 'errors':
-        await send(cardMessage(errorsCard(await sync.errors(user), (await sync.setAside?.(user)) ?? [])));
+        await send(cardMessage(errorsCard(await sync.errors(user), await sync.setAside(user))));
         return;
       case 'notifications': {
         const items = deps.notifications ? await deps.notifications.latest(user.tenantId, user.userId) : [];
@@ -112,8 +112,7 @@ export function registerCommandRoutes(app: App, rc: RouteContext): void {
           cardMessage(
             settingsCard({
               ...settings,
-              cutoff:
-                effectiveCutoff(settings, new Date()).toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+              cutoff: utc(effectiveCutoff(settings, new Date()).toISOString()),
               settingsUrl,
             }),
           ),

@@ -86,8 +86,9 @@ describe('sync worker', function () {
       new RegExp(`^failed ${MAX_DEQUEUE} times: Microsoft Graph answered 400`),
     );
     assert.equal(told.length, 1);
-    h.services.syncService.setAside = async () => queue.poisoned();
+    // The errors card reads the same poison queue through the sync service.
     const aside = await h.services.syncService.setAside(h.riley);
     assert.equal(aside.length, 1);
+    assert.equal(aside[0]?.reason, poisoned?.reason);
   });
 });
