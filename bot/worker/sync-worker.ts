@@ -10,13 +10,20 @@ import type { Lease, MailboxLeases } from './mailbox-lease.ts';
 /**
  * Takes sync jobs off the queue and runs them, one mailbox at a time across all instances (the
  * lease). A job whose mailbox is busy goes back for a few seconds; a failing job is retried with
- * backoff and, after MAX_DEQUEUE tries, moved to the poison queue and reported, never dropped.
+ * backoff and, after MAX_FAILURES failures, moved to the poison queue and reported, never dropped.
  */
 
-export const MAX_DEQUEUE = 5;
+/** A job that fails this many times is set aside in the poison queue. */
+export const MAX_FAILURES = 5;
+/**
+ * A job handed out this often without ever finishing crashes its worker each time (waiting and
+ * retrying re-queue it as a fresh message, so they do not count here): set it aside too.
+ */
+export const MAX_DELIVERIES = 10;
 /** How long a job and a mailbox stay with a worker that stops answering (crashed): then another takes over. */
 export const DEFAULT_LEASE_SECONDS = 120;
 const BUSY_RETRY_SECONDS = 3;
+const PAUSED_RETRY_SECONDS = 60;
 
 export interface SyncWorkerOptions {
   queue: JobQueue<SyncJob>;
@@ -104,7 +111,7 @@ export class SyncWorker {
     const leaseMs = this.leaseSeconds * 1000;
     let lease = await leases.acquire(job.tenantId, job.userId, this.owner, leaseMs);
     if (!lease) {
-      await queue.release(message, BUSY_RETRY_SECONDS).catch(() => undefined);
+      await this.later(message, job, BUSY_RETRY_SECONDS);
       return;
     }
     let held = message;
@@ -128,7 +135,7 @@ export class SyncWorker {
           : await this.options.mailSync.run(job, { mode: job.mode, trigger: job.trigger });
       if (summary.status === 'paused') {
         // The network or a service is down: the run kept its place; try again a little later.
-        await queue.release(held, Math.min(300, 15 * message.dequeueCount));
+        await this.later(held, job, PAUSED_RETRY_SECONDS);
       } else {
         await queue.complete(held);
       }
@@ -140,15 +147,25 @@ export class SyncWorker {
     }
   }
 
+  /**
+   * Puts the job back as a fresh message, due after `delaySeconds`, and takes this one off the
+   * queue. Sending first means a crash in between leaves a duplicate, which a delta sync shrugs off.
+   */
+  private async later(message: QueuedMessage<SyncJob>, job: SyncJob, delaySeconds: number): Promise<void> {
+    await this.options.queue.send(job, { delaySeconds });
+    await this.options.queue.complete(message).catch(() => undefined);
+  }
+
   private async failed(message: QueuedMessage<SyncJob>, error: unknown): Promise<void> {
     const { queue, logger, events } = this.options;
     const reason = (error as Error).message;
+    const failures = (message.body.failures ?? 0) + 1;
     logger.error(
-      { job: message.body.kind, dequeueCount: message.dequeueCount, err: { message: reason } },
+      { job: message.body.kind, failures, dequeueCount: message.dequeueCount, err: { message: reason } },
       'sync job failed',
     );
-    if (message.dequeueCount >= MAX_DEQUEUE) {
-      await queue.poison(message, `failed ${message.dequeueCount} times: ${reason}`);
+    if (failures >= MAX_FAILURES || message.dequeueCount >= MAX_DELIVERIES) {
+      await queue.poison(message, `failed ${failures} times: ${reason}`);
       events.emit('paused', {
         tenantId: message.body.tenantId,
         userId: message.body.userId,
@@ -156,6 +173,6 @@ export class SyncWorker {
       });
       return;
     }
-    await queue.release(message, Math.min(300, 2 ** message.dequeueCount * 5)).catch(() => undefined);
+    await this.later(message, { ...message.body, failures }, Math.min(300, 2 ** failures * 5));
   }
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { StoreQueue } from '../../bot/queue/store-queue.ts';
 import type { SyncJob } from '../../bot/worker/jobs.ts';
 import { MailboxLeases } from '../../bot/worker/mailbox-lease.ts';
-import { MAX_DEQUEUE, SyncWorker } from '../../bot/worker/sync-worker.ts';
+import { MAX_FAILURES, SyncWorker } from '../../bot/worker/sync-worker.ts';
 import { createLogger } from '../../bot/logging/logger.ts';
 import { type SyncHarness, startSyncHarness } from '../support/sync-harness.ts';
 
@@ -49,6 +49,30 @@ describe('sync worker', function () {
     assert.deepEqual(await queue.receive({ max: 5, visibilitySeconds: 1 }), [], 'the job is done and gone');
   });
 
+  it('does not count waiting for a busy mailbox as a failure', async () => {
+    await h.enable(h.riley, { folders: ['inbox'] });
+    const held = await h.services.leases.acquire(h.riley.tenantId, h.riley.userId, 'long-backfill', 600_000);
+    await queue.send({ kind: 'mailbox', ...h.riley, trigger: 'scheduled', mode: 'automatic' });
+    worker.start();
+    for (let i = 0; i < 40; i++) {
+      now += 5_000; // the busy retry comes due again and again
+      worker.wake();
+      await new Promise((r) => setTimeout(r, 15));
+    }
+    assert.deepEqual(await queue.poisoned(), [], 'forty waits are not forty failures');
+    await h.services.leases.release(held!);
+    const deadline = Date.now() + 10_000;
+    while (
+      (await h.services.ledger.counts(h.riley.tenantId, h.riley.userId)).synced === 0 &&
+      Date.now() < deadline
+    ) {
+      now += 5_000;
+      worker.wake();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.ok((await h.services.ledger.counts(h.riley.tenantId, h.riley.userId)).synced > 0);
+  });
+
   it('does not start "sync now" while a worker holds the mailbox, and runs it once the mailbox is free', async () => {
     await h.enable(h.riley, { folders: ['inbox'] });
     const held = await h.services.leases.acquire(
@@ -80,10 +104,10 @@ describe('sync worker', function () {
       await new Promise((r) => setTimeout(r, 20));
     }
     const [poisoned] = await queue.poisoned();
-    assert.equal(poisoned?.dequeueCount, MAX_DEQUEUE);
+    assert.equal(poisoned?.body.failures, MAX_FAILURES - 1, 'its earlier failures travelled with it');
     assert.match(
       poisoned?.reason ?? '',
-      new RegExp(`^failed ${MAX_DEQUEUE} times: Microsoft Graph answered 400`),
+      new RegExp(`^failed ${MAX_FAILURES} times: Microsoft Graph answered 400`),
     );
     assert.equal(told.length, 1);
     // The errors card reads the same poison queue through the sync service.
