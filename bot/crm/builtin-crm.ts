@@ -233,6 +233,11 @@ export class BuiltinCrm implements CrmConnector {
   async recordActivity(input: ActivityInput): Promise<ActivityResult> {
     const pk = tenantPartition(input.tenantId);
     const id = BuiltinCrm.activityId(input.tenantId, input.userId, input.messageKey);
+    // Uploading attachments is the costly part: not again for an email the CRM already has.
+    if (input.attachments.length > 0 && (await this.items.read(pk, id))) {
+      await this.mergeLinks(pk, id, input.links);
+      return { activityId: id, created: false };
+    }
     const attachments = [];
     for (const attachment of input.attachments) {
       const bytes = Buffer.from(attachment.contentBase64, 'base64');

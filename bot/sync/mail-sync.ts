@@ -357,7 +357,15 @@ export class MailSync {
     const failures: string[] = [];
     for (const [index, detail] of ATTEMPT_DETAILS.entries()) {
       try {
-        const { input, notes } = await this.activityInput(ctx, message, direction, match, detail);
+        // An email already in the CRM (resend all) only gets its links refreshed: no attachments again.
+        const { input, notes } = await this.activityInput(
+          ctx,
+          message,
+          direction,
+          match,
+          detail,
+          !previous?.activityId,
+        );
         const result = await this.deps.crm.recordActivity(input);
         if (result.created) ctx.summary.activitiesCreated++;
         await record(
@@ -406,11 +414,18 @@ export class MailSync {
     direction: 'received' | 'sent',
     match: Extract<MatchResult, { kind: 'matched' }>,
     detail: MessageDetail,
+    fetchAttachments: boolean,
   ) {
     const notes: string[] = [];
     const visibility = ctx.settings.visibility;
     let attachments: ActivityInput['attachments'] = [];
-    if (detail === 'full' && visibility === 'full' && ctx.settings.attachments && message.hasAttachments) {
+    if (
+      fetchAttachments &&
+      detail === 'full' &&
+      visibility === 'full' &&
+      ctx.settings.attachments &&
+      message.hasAttachments
+    ) {
       const fetched = await this.deps.mailSource.attachments(
         ctx.user.userId,
         message.id,

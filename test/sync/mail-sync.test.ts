@@ -222,6 +222,16 @@ describe('mail sync against the Microsoft 365 sandbox', function () {
     assert.ok(resumes.length >= 5);
   });
 
+  it('does not download attachments again when resend all re-evaluates emails already in the CRM', async () => {
+    await h.enable(h.riley, { folders: ['inbox'], attachments: true });
+    await run();
+    const before = h.sandbox.requestCounts.get('attachments') ?? 0;
+    assert.ok(before > 0);
+    const resend = await run('resend_all');
+    assert.ok(resend.synced > 0);
+    assert.equal(h.sandbox.requestCounts.get('attachments') ?? 0, before);
+  });
+
   it('stores no attachments when they are off, and only metadata when visibility says so', async () => {
     await h.enable(h.riley, { folders: ['inbox'], visibility: 'metadata' });
     await run();
