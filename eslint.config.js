@@ -24,6 +24,27 @@ export default tseslint.config(
     },
   },
   {
+    // The settings tab runs in the browser.
+    files: ['tab/**/*.{ts,tsx}'],
+    languageOptions: {
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        location: 'readonly',
+        history: 'readonly',
+        fetch: 'readonly',
+        matchMedia: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        addEventListener: 'readonly',
+        removeEventListener: 'readonly',
+        URLSearchParams: 'readonly',
+        Intl: 'readonly',
+        Response: 'readonly',
+      },
+    },
+  },
+  {
     files: ['**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

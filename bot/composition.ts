@@ -33,6 +33,9 @@ import { StorageQueue } from './queue/storage-queue.ts';
 import { StoreQueue } from './queue/store-queue.ts';
 import { SyncSettingsRepository } from './sync/sync-settings.ts';
 import { SyncStateRepository } from './sync/sync-state.ts';
+import { RunProgress } from './sync/run-progress.ts';
+import { TenantAdmin } from './admin/tenant-admin.ts';
+import { type TabLinks, tabLinks } from './tab/tab-links.ts';
 
 /**
  * The one place that picks adapters: sandbox mode gets the embedded store, local files for
@@ -63,6 +66,11 @@ export interface Services {
   scheduler: Scheduler;
   /** Queues notifications from every process; the app process also delivers them. */
   notifier: Notifier;
+  /** Sync runs under way in this process, for the tab's progress bar. */
+  progress: RunProgress;
+  admin: TenantAdmin;
+  /** Links into the tab, for cards and notifications. */
+  links: TabLinks;
   close(): Promise<void>;
 }
 
@@ -117,10 +125,15 @@ export async function createServices(
     ...(overrides.retry ? { retry: overrides.retry } : {}),
   });
   const mailSource = new GraphMailSource(http);
+  const links = tabLinks(
+    overrides.appUrl ?? config.publicUrl,
+    config.mode === 'azure' ? config.teamsAppId : undefined,
+  );
   const crm = new BuiltinCrm({
     store,
     attachments,
-    appUrl: overrides.appUrl ?? `http://127.0.0.1:${config.port}`,
+    appUrl: overrides.appUrl ?? config.publicUrl,
+    recordUrl: links.record,
     ...(overrides.maxActivityBytes ? { maxActivityBytes: overrides.maxActivityBytes } : {}),
   });
   const ledger = new LedgerRepository(store);
@@ -156,9 +169,9 @@ export async function createServices(
     store,
     { mailSync, ledger, settings, state, events },
     {
-      // A user whose sync becomes active gets change notifications for their automatic folders.
+      // A user whose sync becomes active, or who changes folders, gets change notifications for exactly their automatic folders.
       onActive: async (user) => {
-        await subscriptions.ensure(user.tenantId, user.userId, await mailSync.automaticFolderIds(user));
+        await subscriptions.reconcile(user.tenantId, user.userId, await mailSync.automaticFolderIds(user));
       },
       exclusive: (user, work) =>
         leases.runExclusive(
@@ -199,7 +212,12 @@ export async function createServices(
     logger: logger.child({ component: 'scheduler' }),
     onQueued: () => worker.wake(),
   });
+  const progress = new RunProgress(events);
+  const admin = new TenantAdmin({ sync: syncService, settings, state, ledger, crm, mailSource });
   return {
+    progress,
+    admin,
+    links,
     store,
     crm,
     mailSource,
@@ -216,6 +234,7 @@ export async function createServices(
     scheduler,
     notifier,
     close: async () => {
+      progress.close();
       scheduler.stop();
       await worker.stop();
       await notifier.stop();

@@ -16,6 +16,10 @@ import { TeamsProactiveSender } from './teams/teams-sender.ts';
 import type { Store } from './store/store.port.ts';
 import { ConversationRepository } from './teams/conversation-store.ts';
 import { createTeamsApp } from './teams/teams-app.ts';
+import { readMailboxFixture } from './sandbox/seed.ts';
+import { tabApi } from './tab/tab-api.ts';
+import { FixedIdentity, isAdmin, SsoTokenAuthenticator, type TabAuthenticator } from './tab/tab-identity.ts';
+import { tabStatic } from './tab/tab-static.ts';
 
 /** The composition root: the only place that picks adapters. */
 
@@ -27,12 +31,39 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-/** The HTTP surface: health probes, the bot endpoint and a JSON error handler. */
+/**
+ * Who the tab's caller is: a Teams SSO token in Azure mode; in sandbox mode (never where Azure
+ * settings exist: the config refuses it) the sandbox's recruiter, an admin unless ADMIN_USERS
+ * names others.
+ */
+export function tabAuthenticator(config: AppConfig): TabAuthenticator {
+  if (config.mode === 'azure') {
+    return new SsoTokenAuthenticator({
+      clientId: config.bot.clientId,
+      publicHost: new URL(config.publicUrl).host,
+      allowedTenants: config.allowedTenants,
+      adminUsers: config.adminUsers,
+    });
+  }
+  const fixture = readMailboxFixture();
+  const me = fixture.users[0]!;
+  return new FixedIdentity({
+    tenantId: fixture.tenantId,
+    userId: me.id,
+    name: me.displayName,
+    upn: me.userPrincipalName,
+    isAdmin: config.adminUsers.length === 0 || isAdmin({}, [me.id, me.userPrincipalName], config.adminUsers),
+  });
+}
+
+/** The HTTP surface: health probes, the bot endpoint, the tab and its API, and a JSON error handler. */
 export async function createHttpApp(options: {
   config: AppConfig;
   logger: Logger;
   store: Store;
   services?: Services;
+  /** Tests put an SSO authenticator with a local key set here. */
+  tabAuth?: TabAuthenticator;
 }): Promise<{ server: express.Application; teams: App }> {
   const { config, logger, store, services } = options;
   const server = express();
@@ -67,7 +98,22 @@ export async function createHttpApp(options: {
     });
     counters = webhook.counters;
     server.use('/api/graph', webhook.router);
+    server.use(
+      '/api/tab',
+      tabApi({
+        auth: options.tabAuth ?? tabAuthenticator(config),
+        sync: services.syncService,
+        progress: services.progress,
+        crm: services.crm,
+        mailSource: services.mailSource,
+        notifications: new NotificationCenter(store),
+        admin: services.admin,
+        mode: config.mode,
+        logger: logger.child({ component: 'tab-api' }),
+      }),
+    );
   }
+  server.use('/tab', tabStatic());
   const teams = createTeamsApp({
     config,
     logger,
@@ -78,6 +124,7 @@ export async function createHttpApp(options: {
           conversations: new ConversationRepository(store),
           linking: new MessageLinking(services.crm),
           notifications: new NotificationCenter(store),
+          settingsUrl: services.links.settings(),
           senderAddress: async (aadObjectId: string) =>
             (await services.mailSource.mailbox(aadObjectId)).addresses[0],
         }
@@ -88,7 +135,11 @@ export async function createHttpApp(options: {
   return { server, teams };
 }
 
-export async function startApp(config: AppConfig, logger: Logger): Promise<RunningApp> {
+export async function startApp(
+  config: AppConfig,
+  logger: Logger,
+  options: { tabAuth?: TabAuthenticator } = {},
+): Promise<RunningApp> {
   const services = await createServices(config, logger);
   const { store } = services;
   if (config.mode === 'sandbox') {
@@ -96,7 +147,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     // The sandbox tenant's admin has enabled the app; each user still turns sync on for themselves.
     await services.syncService.setTenantEnabled(tenantId, true, 'sandbox');
   }
-  const { server, teams } = await createHttpApp({ config, logger, store, services });
+  const { server, teams } = await createHttpApp({ config, logger, store, services, ...options });
   const notifier = services.notifier;
   // On one machine the worker, scheduler and notifier run in the app's process; `npm run worker` adds workers.
   services.worker.start();

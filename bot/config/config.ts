@@ -35,6 +35,14 @@ const guid = z
   .string()
   .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a GUID');
 
+/** A comma-separated setting as a list, blanks dropped. */
+function list(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+}
+
 const seconds = z.coerce.number().int().min(1).max(3600);
 
 const commonSchema = z.object({
@@ -43,6 +51,8 @@ const commonSchema = z.object({
   WORKER_LEASE_SECONDS: seconds.default(120),
   LOG_LEVEL: logLevel.default('info'),
   CRM_SYNC_MODE: z.enum(['sandbox', 'azure']).optional(),
+  /** Tenant admins of CRM Sync besides those with the app role: Entra object ids or sign-in names. */
+  ADMIN_USERS: z.string().optional(),
 });
 
 const sandboxSchema = commonSchema.extend({
@@ -74,6 +84,15 @@ const azureSchema = commonSchema
     /** Where Graph posts change notifications; App Service sets WEBSITE_HOSTNAME. */
     PUBLIC_URL: httpsUrl.optional(),
     WEBSITE_HOSTNAME: z.string().optional(),
+    /** The Teams app's id (appPackage manifest `id`): links then open the tab inside Teams. */
+    TEAMS_APP_ID: guid.optional(),
+    /** Tenants whose users may sign in to the tab; the app's own tenant when unset. */
+    ALLOWED_TENANTS: z
+      .string()
+      .optional()
+      .refine((v) => v === undefined || list(v).every((t) => guid.safeParse(t).success), {
+        message: 'must be tenant ids (GUIDs) separated by commas',
+      }),
   })
   .superRefine((env, ctx) => {
     if (!env.PUBLIC_URL && !env.WEBSITE_HOSTNAME) {
@@ -106,6 +125,8 @@ interface CommonConfig {
   publicUrl: string;
   workerLeaseSeconds: number;
   logLevel: z.infer<typeof logLevel>;
+  /** Entra object ids or sign-in names (lowercase) who administer CRM Sync for their tenant. */
+  adminUsers: string[];
 }
 
 export interface SandboxConfig extends CommonConfig {
@@ -128,6 +149,9 @@ export interface AzureConfig extends CommonConfig {
   cosmos: { endpoint: string; database: string };
   storage: { accountName: string; queueUrl: string; blobUrl: string };
   graphBaseUrl: string;
+  /** Who may use the tab: tokens from other tenants are refused. */
+  allowedTenants: string[];
+  teamsAppId?: string;
 }
 
 export type AppConfig = SandboxConfig | AzureConfig;
@@ -187,6 +211,7 @@ export function loadConfig(rawEnv: Env = process.env, cwd: string = process.cwd(
       logLevel: s.LOG_LEVEL,
       publicUrl: s.PUBLIC_URL ?? `http://127.0.0.1:${s.PORT}`,
       workerLeaseSeconds: s.WORKER_LEASE_SECONDS,
+      adminUsers: list(s.ADMIN_USERS).map((u) => u.toLowerCase()),
       ...(s.QUEUE_CONNECTION_STRING ? { queueConnectionString: s.QUEUE_CONNECTION_STRING } : {}),
       dataDir: isAbsolute(s.DATA_DIR) ? s.DATA_DIR : resolve(cwd, s.DATA_DIR),
       sandboxPort: s.SANDBOX_PORT,
@@ -207,6 +232,10 @@ export function loadConfig(rawEnv: Env = process.env, cwd: string = process.cwd(
   return {
     publicUrl: a.PUBLIC_URL ?? `https://${a.WEBSITE_HOSTNAME}`,
     workerLeaseSeconds: a.WORKER_LEASE_SECONDS,
+    adminUsers: list(a.ADMIN_USERS).map((u) => u.toLowerCase()),
+    allowedTenants: a.ALLOWED_TENANTS
+      ? list(a.ALLOWED_TENANTS).map((t) => t.toLowerCase())
+      : [a.TENANT_ID.toLowerCase()],
     mode: 'azure',
     port: a.PORT,
     host: a.HOST,
@@ -225,6 +254,7 @@ export function loadConfig(rawEnv: Env = process.env, cwd: string = process.cwd(
       blobUrl: `https://${a.STORAGE_ACCOUNT_NAME}.blob.${a.STORAGE_ENDPOINT_SUFFIX}`,
     },
     graphBaseUrl: a.GRAPH_BASE_URL,
+    ...(a.TEAMS_APP_ID ? { teamsAppId: a.TEAMS_APP_ID } : {}),
   };
 }
 

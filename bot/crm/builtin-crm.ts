@@ -4,6 +4,7 @@ import { CONTAINERS } from '../store/containers.ts';
 import { type Collection, type Doc, queryAll, type Store, tenantPartition } from '../store/store.port.ts';
 import type { AttachmentStore } from './attachment-store.port.ts';
 import { attachmentKey } from './file-attachment-store.ts';
+import { tabLinks } from '../tab/tab-links.ts';
 import type {
   ActivityInput,
   ActivityResult,
@@ -118,6 +119,8 @@ export interface BuiltinCrmOptions {
   attachments: AttachmentStore;
   /** Base URL of the app, for deep links into the tab's record pages. */
   appUrl: string;
+  /** Builds a record's link instead (a Teams deep link into the tab); the tab's URL under appUrl otherwise. */
+  recordUrl?: (type: CrmRecordType, id: string) => string;
   now?: () => Date;
   /** Largest activity accepted; MAX_ACTIVITY_BYTES unless a test wants a smaller CRM. */
   maxActivityBytes?: number;
@@ -126,7 +129,7 @@ export interface BuiltinCrmOptions {
 export class BuiltinCrm implements CrmConnector {
   private readonly items: Collection<CrmDoc>;
   private readonly attachments: AttachmentStore;
-  private readonly appUrl: string;
+  private readonly recordUrl: (type: CrmRecordType, id: string) => string;
   private readonly now: () => Date;
   private readonly indexes = new Map<string, DirectoryIndex>();
   private readonly maxActivityBytes: number;
@@ -135,7 +138,7 @@ export class BuiltinCrm implements CrmConnector {
     this.maxActivityBytes = options.maxActivityBytes ?? MAX_ACTIVITY_BYTES;
     this.items = options.store.collection<CrmDoc>(CONTAINERS.crm);
     this.attachments = options.attachments;
-    this.appUrl = options.appUrl.replace(/\/$/, '');
+    this.recordUrl = options.recordUrl ?? tabLinks(options.appUrl).record;
     this.now = options.now ?? (() => new Date());
   }
 
@@ -179,8 +182,8 @@ export class BuiltinCrm implements CrmConnector {
         id: c.id,
         pk,
         type: 'contact' as const,
-        name: `${c.firstName} ${c.lastName}`,
-        sortName: `${c.lastName} ${c.firstName}`.toLowerCase(),
+        name: `${c.firstName} ${c.lastName}`.trim(),
+        sortName: `${c.lastName} ${c.firstName}`.trim().toLowerCase(),
         emails: c.emails,
         ...(c.phone ? { phone: c.phone } : {}),
         ...(c.title ? { role: c.title } : {}),
@@ -191,8 +194,8 @@ export class BuiltinCrm implements CrmConnector {
         id: c.id,
         pk,
         type: 'candidate' as const,
-        name: `${c.firstName} ${c.lastName}`,
-        sortName: `${c.lastName} ${c.firstName}`.toLowerCase(),
+        name: `${c.firstName} ${c.lastName}`.trim(),
+        sortName: `${c.lastName} ${c.firstName}`.trim().toLowerCase(),
         emails: c.emails,
         ...(c.phone ? { phone: c.phone } : {}),
         ...(c.role ? { role: c.role } : {}),
@@ -336,17 +339,22 @@ export class BuiltinCrm implements CrmConnector {
     })) as ActivityDoc[];
   }
 
-  /** When a record last had an activity, newest first over the activities linked to it. */
-  async lastActivityAt(tenantId: string, recordId: string): Promise<string | undefined> {
+  /** A record's activity timeline, newest first. */
+  async activitiesOf(tenantId: string, recordId: string, limit = 50): Promise<ActivityDoc[]> {
     const page = await this.items.query(tenantPartition(tenantId), {
       filters: [
         { field: 'type', op: '=', value: 'activity' },
         { field: 'linkIds', op: 'contains', value: recordId },
       ],
       orderBy: { field: 'occurredAt', direction: 'desc' },
-      limit: 1,
+      limit,
     });
-    return (page.items[0]?.value as ActivityDoc | undefined)?.occurredAt;
+    return page.items.map((i) => i.value as ActivityDoc);
+  }
+
+  /** When a record last had an activity. */
+  async lastActivityAt(tenantId: string, recordId: string): Promise<string | undefined> {
+    return (await this.activitiesOf(tenantId, recordId, 1))[0]?.occurredAt;
   }
 
   async countActivities(tenantId: string): Promise<number> {
@@ -381,7 +389,7 @@ export class BuiltinCrm implements CrmConnector {
   }
 
   deepLink(record: Pick<CrmRecord, 'id' | 'type'>): string {
-    return `${this.appUrl}/tab/records/${record.type}/${encodeURIComponent(record.id)}`;
+    return this.recordUrl(record.type, record.id);
   }
 
   private toRecord(doc: RecordDoc): CrmRecord {

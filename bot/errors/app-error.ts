@@ -20,6 +20,8 @@ export type AppErrorCode =
   | 'crm.rejected'
   | 'queue.receipt_expired'
   | 'queue.unavailable'
+  | 'auth.unauthenticated'
+  | 'auth.forbidden'
   | 'input.invalid'
   | 'input.too_large'
   | 'internal';

@@ -1,12 +1,58 @@
 import type { ErrorRequestHandler } from 'express';
+import { AppError, type AppErrorCode } from '../errors/app-error.ts';
 import type { Logger } from '../logging/logger.ts';
 
 /**
- * Last error handler: clear JSON answers for bad input (malformed JSON 400, oversized body 413)
- * and a correlation id for anything else, never a stack trace.
+ * Last error handler: clear JSON answers for bad input (malformed JSON 400, oversized body 413),
+ * our AppError codes as the HTTP statuses they mean, and a correlation id for anything else,
+ * never a stack trace.
  */
+
+const STATUS: Partial<Record<AppErrorCode, { status: number; code: string }>> = {
+  'input.invalid': { status: 400, code: 'invalid_input' },
+  'input.too_large': { status: 413, code: 'payload_too_large' },
+  'auth.unauthenticated': { status: 401, code: 'unauthenticated' },
+  'auth.forbidden': { status: 403, code: 'forbidden' },
+  'store.not_found': { status: 404, code: 'not_found' },
+  'store.conflict': { status: 412, code: 'changed_elsewhere' },
+  'store.precondition_failed': { status: 412, code: 'changed_elsewhere' },
+  'mail.needs_consent': { status: 409, code: 'needs_consent' },
+  'mail.not_found': { status: 404, code: 'not_found' },
+  'mail.throttled': { status: 503, code: 'unavailable' },
+  'mail.unavailable': { status: 503, code: 'unavailable' },
+  'store.throttled': { status: 503, code: 'unavailable' },
+  'store.unavailable': { status: 503, code: 'unavailable' },
+  'crm.unavailable': { status: 503, code: 'unavailable' },
+};
+
+/** What people read for the codes whose own message is written for logs, not for them. */
+const MESSAGE: Record<string, string> = {
+  changed_elsewhere:
+    'These settings were changed elsewhere (another tab or the bot). Reload to see them, then make your change again.',
+  unavailable: 'A service CRM Sync depends on is not answering right now. Try again in a minute.',
+  needs_consent: 'CRM Sync cannot read your mailbox: your admin needs to grant consent.',
+};
+
 export function httpErrorHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
+    if (AppError.is(error) && STATUS[error.code]) {
+      const { status, code } = STATUS[error.code]!;
+      const fields = error.context.fields;
+      if (status === 401) res.set('WWW-Authenticate', 'Bearer');
+      if (status >= 500)
+        logger.warn(
+          { path: req.path, err: { code: error.code, message: error.message } },
+          'dependency unavailable',
+        );
+      res.status(status).json({
+        error: {
+          code,
+          message: MESSAGE[code] ?? error.message,
+          ...(Array.isArray(fields) ? { fields } : {}),
+        },
+      });
+      return;
+    }
     const status = typeof error?.status === 'number' ? error.status : 500;
     if (status === 413) {
       res.status(413).json({ error: { code: 'payload_too_large', message: 'Request body is too large.' } });

@@ -1,3 +1,4 @@
+import { AppError } from '../errors/app-error.ts';
 import type { Attachment, MailFolder, Message, Recipient, User } from '@microsoft/microsoft-graph-types';
 import type { GraphHttp } from './graph-http.ts';
 import {
@@ -281,6 +282,11 @@ export class GraphMailSource implements MailSource, MailSubscriptions {
   }
 
   async unsubscribe(subscriptionId: string, userId: string): Promise<void> {
-    await this.http.request(userId, 'DELETE', `/subscriptions/${encodeURIComponent(subscriptionId)}`);
+    try {
+      await this.http.request(userId, 'DELETE', `/subscriptions/${encodeURIComponent(subscriptionId)}`);
+    } catch (error) {
+      // Already gone (expired or removed by Graph): that is what we wanted.
+      if (!AppError.is(error, 'mail.not_found')) throw error;
+    }
   }
 }

@@ -63,6 +63,19 @@ export class NotificationCenter {
     return unread.length;
   }
 
+  /** Marks the given notifications read; ids of other users' notifications are simply not found. */
+  async markRead(tenantId: string, userId: string, ids: readonly string[]): Promise<number> {
+    const pk = userPartition(tenantId, userId);
+    let marked = 0;
+    for (const id of ids) {
+      const found = await this.items.read(pk, id);
+      if (!found || found.value.kind !== 'notification' || found.value.read) continue;
+      await this.items.replace({ ...found.value, read: true }, { ifMatch: found.etag });
+      marked++;
+    }
+    return marked;
+  }
+
   /** Empties the user's notification center. */
   async clear(tenantId: string, userId: string): Promise<number> {
     const pk = userPartition(tenantId, userId);

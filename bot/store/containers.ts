@@ -11,7 +11,7 @@ export const CONTAINERS = {
   settings: {
     name: 'settings',
     partitionKeyPath: '/pk',
-    queryFields: ['nextRunAt'],
+    queryFields: ['nextRunAt', 'tenantId'],
   },
   /** One entry per (user, message): status, note, link type, attempts, CRM activity id. */
   ledger: {

@@ -192,6 +192,16 @@ export class LedgerRepository {
     });
   }
 
+  /** The newest synced emails, for the tab's "recently synced" list. */
+  async recentlySynced(tenantId: string, userId: string, limit = 10): Promise<LedgerEntry[]> {
+    const page = await this.items.query(userPartition(tenantId, userId), {
+      filters: [{ field: 'status', op: '=', value: 'synced' }],
+      orderBy: { field: 'updatedAt', direction: 'desc' },
+      limit,
+    });
+    return page.items.map((i) => i.value);
+  }
+
   async all(tenantId: string, userId: string): Promise<LedgerEntry[]> {
     return queryAll(this.items, userPartition(tenantId, userId));
   }

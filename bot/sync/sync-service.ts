@@ -1,3 +1,4 @@
+import { AppError } from '../errors/app-error.ts';
 import { CONTAINERS } from '../store/containers.ts';
 import { type Collection, type Doc, type Store, tenantPartition } from '../store/store.port.ts';
 import type { LedgerCounts, LedgerEntry, LedgerRepository } from './ledger.ts';
@@ -5,6 +6,7 @@ import type { MailSync, UserRef } from './mail-sync.ts';
 import type { SyncEvents } from './sync-events.ts';
 import {
   type SyncSettings,
+  type SyncSettingsInput,
   type SyncSettingsRepository,
   scheduledNext,
   syncSettingsSchema,
@@ -86,6 +88,16 @@ export class SyncService {
     return this.deps.events;
   }
 
+  /** The tenant's switch and who set it last. */
+  async tenant(tenantId: string): Promise<{ enabled: boolean; enabledBy?: string; enabledAt?: string }> {
+    const doc = (await this.tenants.read(tenantPartition(tenantId), 'tenant'))?.value;
+    return {
+      enabled: doc?.enabled === true,
+      ...(doc?.enabledBy ? { enabledBy: doc.enabledBy } : {}),
+      ...(doc?.enabledAt ? { enabledAt: doc.enabledAt } : {}),
+    };
+  }
+
   async tenantEnabled(tenantId: string): Promise<boolean> {
     return (await this.tenants.read(tenantPartition(tenantId), 'tenant'))?.value.enabled === true;
   }
@@ -149,6 +161,46 @@ export class SyncService {
       status: 'busy',
       note: 'Your mailbox is being synced right now (a change or a schedule started it); new mail will be in shortly.',
     };
+  }
+
+  /**
+   * Saves the user's settings from the tab. A change made meanwhile (another tab, the bot's pause)
+   * is refused, never overwritten: `ifMatch` is the etag the tab read, and settings that exist are
+   * only replaced with one. The cutoff default (when sync was first turned on) is kept.
+   */
+  async saveSettings(
+    user: UserRef,
+    input: SyncSettingsInput,
+    ifMatch: string | undefined,
+  ): Promise<{ settings: SyncSettings; etag: string }> {
+    const stored = await this.deps.settings.get(user.tenantId, user.userId);
+    if (stored && !ifMatch)
+      throw new AppError('store.precondition_failed', 'settings exist already; read them before saving');
+    const before = stored?.settings;
+    const saved = await this.deps.settings.saveVersioned(
+      user.tenantId,
+      user.userId,
+      { ...input, enabledAt: before?.enabledAt ?? new Date().toISOString() },
+      stored ? { ifMatch } : { create: true },
+    );
+    const on = (s: SyncSettings | undefined) => s?.emailSync === true && s.active;
+    if (before && on(before) && !on(saved.settings))
+      this.deps.events.emit('paused', { ...user, note: 'paused in the settings tab' });
+    if (on(saved.settings)) {
+      if (before && !on(before)) this.deps.events.emit('resumed', { ...user, byUser: true });
+      // Folders may have changed: change notifications follow the folders now chosen.
+      await this.hooks.onActive?.(user);
+    }
+    return saved;
+  }
+
+  async settingsOf(user: UserRef): Promise<{ settings: SyncSettings; etag: string } | undefined> {
+    return this.deps.settings.get(user.tenantId, user.userId);
+  }
+
+  /** The newest synced emails. */
+  async recentlySynced(user: UserRef, limit = 10): Promise<LedgerEntry[]> {
+    return this.deps.ledger.recentlySynced(user.tenantId, user.userId, limit);
   }
 
   async setActive(user: UserRef, active: boolean): Promise<SyncSettings> {

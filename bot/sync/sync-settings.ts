@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AppError } from '../errors/app-error.ts';
 import { nextSlot, scheduleSchema } from './schedule.ts';
 import { CONTAINERS } from '../store/containers.ts';
-import { type Collection, type Doc, type Store, userPartition } from '../store/store.port.ts';
+import { type Collection, type Doc, queryAll, type Store, userPartition } from '../store/store.port.ts';
 
 /**
  * A user's sync options, with the seeds' defaults: email sync on, attachments off, Inbox and Sent
@@ -49,6 +49,23 @@ export const syncSettingsSchema = z.object({
     .default({ level: 'all', everyMinutes: 60 }),
   /** When automatic sync runs besides change notifications: the safety net. */
   schedule: scheduleSchema.default({ kind: 'interval', minutes: 15 }),
+  /**
+   * Contacts, tasks and calendar items: the engine syncs email only for now; these options are kept
+   * so users set them once. Contact sync is off by default (duplicates, overwrites: the seeds' reasons)
+   * and turning it on needs the user's explicit confirmation.
+   */
+  contacts: z
+    .object({ enabled: z.boolean(), confirmedAt: z.iso.datetime().optional() })
+    .refine((c) => !c.enabled || c.confirmedAt !== undefined, {
+      message: 'turning contact sync on needs your confirmation that duplicates and overwrites can happen',
+    })
+    .default({ enabled: false }),
+  tasks: z
+    .object({ enabled: z.boolean(), syncDeleted: z.boolean(), otherInfoInDescription: z.boolean() })
+    .default({ enabled: false, syncDeleted: false, otherInfoInDescription: false }),
+  calendar: z
+    .object({ enabled: z.boolean(), syncDeleted: z.boolean() })
+    .default({ enabled: false, syncDeleted: false }),
   /** Aliases Graph does not list; they are the user's own and never matched. */
   extraOwnAddresses: z.array(address).default([]),
   /** Other domains of the agency, for the internal-only rule. */
@@ -108,11 +125,25 @@ export class SyncSettingsRepository {
     input: SyncSettingsInput,
     ifMatch?: string,
   ): Promise<SyncSettings> {
+    return (await this.saveVersioned(tenantId, userId, input, ifMatch ? { ifMatch } : {})).settings;
+  }
+
+  /**
+   * Writes settings and returns their new etag. `ifMatch` refuses a change made meanwhile
+   * (`store.precondition_failed`); `create` refuses to overwrite settings someone else just created.
+   */
+  async saveVersioned(
+    tenantId: string,
+    userId: string,
+    input: SyncSettingsInput,
+    precondition: { ifMatch?: string; create?: boolean },
+  ): Promise<{ settings: SyncSettings; etag: string }> {
     const parsed = syncSettingsSchema.safeParse(input);
     if (!parsed.success) {
       throw new AppError(
         'input.invalid',
         parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+        { context: { fields: parsed.error.issues.map((i) => i.path.join('.')) } },
       );
     }
     const doc: SettingsDoc = {
@@ -121,8 +152,10 @@ export class SyncSettingsRepository {
       settings: parsed.data,
       updatedAt: new Date().toISOString(),
     };
-    if (ifMatch) await this.items.replace(doc, { ifMatch });
-    else await this.items.upsert(doc);
+    let written;
+    if (precondition.ifMatch) written = await this.items.replace(doc, { ifMatch: precondition.ifMatch });
+    else if (precondition.create) written = await this.items.create(doc);
+    else written = await this.items.upsert(doc);
     await this.index.upsert({
       id: `${tenantId}|${userId}`,
       pk: SCHEDULE_INDEX,
@@ -130,6 +163,14 @@ export class SyncSettingsRepository {
       userId,
       nextRunAt: scheduledNext(parsed.data, this.now()),
     });
-    return parsed.data;
+    return { settings: parsed.data, etag: written.etag };
+  }
+
+  /** Everyone in a tenant who has sync settings, from the schedule index (one partition). */
+  async usersOf(tenantId: string): Promise<string[]> {
+    const docs = await queryAll(this.index, SCHEDULE_INDEX, {
+      filters: [{ field: 'tenantId', op: '=', value: tenantId }],
+    });
+    return docs.map((d) => d.userId);
   }
 }

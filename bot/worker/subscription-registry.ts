@@ -56,6 +56,17 @@ export class SubscriptionRegistry {
     return page.items.map((i) => i.value);
   }
 
+  /** The user's subscriptions become exactly these folders': the ones no longer chosen are dropped. */
+  async reconcile(tenantId: string, userId: string, folderIds: readonly string[]): Promise<void> {
+    for (const stale of (await this.forUser(tenantId, userId)).filter(
+      (s) => !folderIds.includes(s.folderId),
+    )) {
+      await this.graph.unsubscribe(stale.subscriptionId, userId);
+      await this.items.delete(PARTITION, stale.id);
+    }
+    await this.ensure(tenantId, userId, folderIds);
+  }
+
   /** Subscribes to each folder not yet covered; renews the ones close to expiry. */
   async ensure(
     tenantId: string,

@@ -7,6 +7,7 @@ import { type RunningApp, startApp } from '../../bot/main.ts';
 import type { GraphSandbox } from '../../bot/sandbox/graph-sandbox.ts';
 import type { SandboxServer } from '../../bot/sandbox/sandbox-server.ts';
 import { freePort } from './free-port.ts';
+import type { TabAuthenticator } from '../../bot/tab/tab-identity.ts';
 import { Playground } from './playground.ts';
 import { startSeededSandbox, type TestGraph } from './sandbox.ts';
 
@@ -32,7 +33,13 @@ export interface AppHarness {
  * installed, so the conversation is known for proactive messages.
  */
 export async function startAppHarness(
-  options: { env?: Record<string, string>; playground?: boolean; install?: boolean } = {},
+  options: {
+    env?: Record<string, string>;
+    playground?: boolean;
+    install?: boolean;
+    /** The tab's authenticator, e.g. SSO tokens against a local key set (test/support/sso.ts). */
+    tabAuth?: TabAuthenticator;
+  } = {},
 ): Promise<AppHarness> {
   const { server, sandbox, graph } = await startSeededSandbox();
   const dataDir = mkdtempSync(join(tmpdir(), 'crm-sync-e2e-'));
@@ -43,7 +50,11 @@ export async function startAppHarness(
     LOG_LEVEL: 'silent',
     ...options.env,
   });
-  const app = await startApp(config, createLogger({ level: 'silent' }));
+  const app = await startApp(
+    config,
+    createLogger({ level: 'silent' }),
+    options.tabAuth ? { tabAuth: options.tabAuth } : {},
+  );
   const playground = options.playground ? await Playground.start(`${app.url}/api/messages`) : undefined;
   if (playground && options.install) {
     const since = playground.eventCount;

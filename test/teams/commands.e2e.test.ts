@@ -35,6 +35,11 @@ describe('chat commands and card buttons through the Agents Playground', functio
     assert.match(text(welcome), /Welcome to CRM Sync/);
     assert.match(text(welcome), /Sync is off/);
     assert.match(text(welcome), /"verb":"turnOn"/);
+    const open = /"title":"Open settings","url":"([^"]+)"/.exec(text(welcome))?.[1];
+    assert.equal(open, `${app.url}/tab/settings`);
+    const tab = await fetch(open!);
+    assert.equal(tab.status, 200, 'the settings link opens the tab');
+    assert.match(tab.headers.get('content-type') ?? '', /text\/html/);
     const ref = await new (await import('../../bot/teams/conversation-store.ts')).ConversationRepository(
       app.store,
     ).get(TENANT, RILEY_ID);
@@ -175,6 +180,7 @@ describe('chat commands and card buttons through the Agents Playground', functio
     const settings = text(await say('settings'));
     assert.match(settings, /Your sync settings/);
     assert.match(settings, /inbox, sentitems \(with subfolders\)/);
+    assert.match(settings, /"title":"Change settings","url":"http:\/\/127\.0\.0\.1:\d+\/tab\/settings"/);
     assert.match(text(await say('please do my job')), /didn't recognise/);
   });
 
@@ -244,6 +250,10 @@ describe('chat commands and card buttons through the Agents Playground', functio
         /"title":"Show Candidate","url":"http:\/\/127\.0\.0\.1:\d+\/tab\/records\/candidate\/candidate-081"/,
       );
       assert.doesNotMatch(text(result), /Show Contact/);
+      // Show Candidate opens the record's page in the tab, and the tab API has the record behind it.
+      const record = await fetch(`${app.url}/api/tab/records/candidate/candidate-081`);
+      assert.equal(record.status, 200);
+      assert.equal(((await record.json()) as { record: { id: string } }).record.id, 'candidate-081');
       const activities = await app.services.crm.listActivities(TENANT);
       const activity = activities.find((a) => a.messageKey === 'teams:1795000000001');
       assert.deepEqual(activity?.linkIds, ['candidate-081']);

@@ -1,0 +1,381 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { z } from 'zod';
+import type { TenantAdmin } from '../admin/tenant-admin.ts';
+import type { BuiltinCrm } from '../crm/builtin-crm.ts';
+import { AppError } from '../errors/app-error.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { MailSource } from '../mail-source/mail-source.port.ts';
+import type { NotificationCenter } from '../notifications/notification-center.ts';
+import { NEVER_AUTOMATIC } from '../sync/folder-selection.ts';
+import type { RunProgress } from '../sync/run-progress.ts';
+import type { SyncService } from '../sync/sync-service.ts';
+import { syncSettingsSchema } from '../sync/sync-settings.ts';
+import type { TabAuthenticator, TabIdentity } from './tab-identity.ts';
+
+/**
+ * The tab's API under /api/tab. Every route knows its caller from the authenticator (a Teams SSO
+ * token, or the sandbox's fixed identity) and acts only on that user's data; nothing in the URL
+ * or the body can name another user. Settings writes are etag-guarded with If-Match.
+ */
+
+export interface TabApiDeps {
+  auth: TabAuthenticator;
+  sync: SyncService;
+  progress: RunProgress;
+  crm: BuiltinCrm;
+  mailSource: MailSource;
+  notifications: NotificationCenter;
+  admin: TenantAdmin;
+  mode: 'sandbox' | 'azure';
+  logger: Logger;
+}
+
+/** A CSV import up to MAX_IMPORT_ROWS rows fits well within this; anything else is far smaller. */
+const BODY_LIMIT = '2mb';
+
+type Handler = (req: Request, res: Response, me: TabIdentity) => Promise<void>;
+
+function invalid(error: z.ZodError): AppError {
+  const fields = error.issues.map((i) => i.path.join('.') || '(body)');
+  return new AppError(
+    'input.invalid',
+    error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
+    { context: { fields } },
+  );
+}
+
+function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw invalid(parsed.error);
+  return parsed.data;
+}
+
+const activeBody = z.object({ active: z.boolean() });
+const retryBody = z.object({ messageId: z.string().min(1) });
+const readBody = z.object({ ids: z.array(z.string().min(1)).max(500).optional() });
+const tenantBody = z.object({ enabled: z.boolean() });
+const csvBody = z.object({ csv: z.string().min(1, 'the file is empty') });
+const recordParams = z.object({ type: z.enum(['candidate', 'contact', 'company']), id: z.string().min(1) });
+
+export function tabApi(deps: TabApiDeps): express.Router {
+  const router = express.Router();
+  router.use(express.json({ limit: BODY_LIMIT }));
+  // Answers about one user's data: never cached by a browser or a proxy.
+  router.use((_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
+
+  const route =
+    (handler: Handler) =>
+    async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+      try {
+        const me = await deps.auth.authenticate(req.get('authorization'));
+        await handler(req, res, me);
+      } catch (error) {
+        next(error);
+      }
+    };
+  const admin =
+    (handler: Handler): Handler =>
+    async (req, res, me) => {
+      if (!me.isAdmin)
+        throw new AppError('auth.forbidden', 'Only your organization’s CRM Sync admins can do this.');
+      await handler(req, res, me);
+    };
+  const user = (me: TabIdentity) => ({ tenantId: me.tenantId, userId: me.userId });
+
+  router.get(
+    '/me',
+    route(async (_req, res, me) => {
+      res.json({ ...me, mode: deps.mode, tenantEnabled: await deps.sync.tenantEnabled(me.tenantId) });
+    }),
+  );
+
+  router.get(
+    '/settings',
+    route(async (_req, res, me) => {
+      const stored = await deps.sync.settingsOf(user(me));
+      if (stored) {
+        res.set('ETag', stored.etag).json({ settings: stored.settings, etag: stored.etag });
+        return;
+      }
+      // Never saved: the seeds' defaults, with sync off until the user turns it on.
+      const defaults = syncSettingsSchema.parse({ enabledAt: new Date().toISOString(), emailSync: false });
+      res.json({ settings: defaults, etag: null });
+    }),
+  );
+
+  router.put(
+    '/settings',
+    route(async (req, res, me) => {
+      const ifMatch = req.get('if-match') ?? undefined;
+      const saved = await deps.sync.saveSettings(user(me), req.body ?? {}, ifMatch);
+      res.set('ETag', saved.etag).json(saved);
+    }),
+  );
+
+  router.post(
+    '/sync/active',
+    route(async (req, res, me) => {
+      const { active } = parse(activeBody, req.body);
+      const stored = await deps.sync.settingsOf(user(me));
+      const settings =
+        active && !stored?.settings.emailSync
+          ? await deps.sync.turnOn(user(me))
+          : await deps.sync.setActive(user(me), active);
+      res.json({ active: settings.active, emailSync: settings.emailSync });
+    }),
+  );
+
+  router.get(
+    '/status',
+    route(async (_req, res, me) => {
+      const [status, errors, recent, setAside, tenantEnabled] = await Promise.all([
+        deps.sync.status(user(me)),
+        deps.sync.errors(user(me), 50),
+        deps.sync.recentlySynced(user(me), 10),
+        deps.sync.setAside(user(me)),
+        deps.sync.tenantEnabled(me.tenantId),
+      ]);
+      const directory = await deps.crm.directory(me.tenantId);
+      const linkOf = (id: string) => {
+        const record = directory.get(id);
+        return record
+          ? { id, type: record.type, name: record.name, link: deps.crm.deepLink(record) }
+          : undefined;
+      };
+      res.json({
+        ...status,
+        tenantEnabled,
+        running: deps.progress.of(user(me)) ?? null,
+        errors: errors.map((e) => ({
+          messageId: e.messageId,
+          subject: e.subject,
+          from: e.from,
+          folderId: e.folderId,
+          receivedAt: e.receivedAt,
+          note: e.note,
+          attempts: e.attempts,
+          updatedAt: e.updatedAt,
+        })),
+        setAside,
+        recent: recent.map((e) => ({
+          messageId: e.messageId,
+          subject: e.subject,
+          from: e.from,
+          receivedAt: e.receivedAt,
+          direction: e.direction,
+          records: [...(e.matched?.candidates ?? []), ...(e.matched?.contacts ?? [])]
+            .map(linkOf)
+            .filter((r) => r !== undefined),
+        })),
+      });
+    }),
+  );
+
+  router.post(
+    '/sync',
+    route(async (_req, res, me) => {
+      const access = await deps.sync.access(user(me));
+      if (!access.allowed) {
+        const message =
+          access.reason === 'tenant_disabled'
+            ? 'CRM Sync is not enabled for your organization yet; your admin can enable it.'
+            : 'Turn email sync on first.';
+        res.status(409).json({ error: { code: access.reason, message } });
+        return;
+      }
+      if (deps.progress.of(user(me))) {
+        res
+          .status(409)
+          .json({ error: { code: 'busy', message: 'A sync of your mailbox is already running.' } });
+        return;
+      }
+      deps.progress.starting(user(me), 'all');
+      void deps.sync
+        .syncNow(user(me))
+        .catch((error: unknown) =>
+          deps.logger.warn({ err: { message: (error as Error).message } }, 'sync from the tab failed'),
+        )
+        .finally(() => deps.progress.ended(user(me)));
+      res.status(202).json({ started: true });
+    }),
+  );
+
+  router.post(
+    '/errors/retry',
+    route(async (req, res, me) => {
+      const { messageId } = parse(retryBody, req.body);
+      const entry = await deps.sync.retry(user(me), messageId);
+      if (!entry) throw new AppError('store.not_found', 'That email is not in your sync history.');
+      res.json({ status: entry.status, note: entry.note ?? null });
+    }),
+  );
+
+  router.post(
+    '/errors/retry-all',
+    route(async (_req, res, me) => {
+      res.json(await deps.sync.retryAll(user(me)));
+    }),
+  );
+
+  router.get(
+    '/folders',
+    route(async (_req, res, me) => {
+      const folders = await deps.mailSource.folders(me.userId);
+      res.json({
+        folders: folders.map((f) => ({
+          id: f.id,
+          displayName: f.displayName,
+          parentFolderId: f.parentFolderId,
+          path: f.path,
+          wellKnownName: f.wellKnownName ?? null,
+          totalItemCount: f.totalItemCount,
+          neverAutomatic: f.wellKnownName !== undefined && NEVER_AUTOMATIC.has(f.wellKnownName),
+        })),
+      });
+    }),
+  );
+
+  router.get(
+    '/notifications',
+    route(async (_req, res, me) => {
+      const items = await deps.notifications.latest(me.tenantId, me.userId, 100);
+      // Unread first, newest first within each.
+      items.sort((a, b) => Number(a.read) - Number(b.read) || b.createdAt.localeCompare(a.createdAt));
+      res.json({
+        unread: items.filter((n) => !n.read).length,
+        items: items.map(({ id, title, text, severity, read, createdAt }) => ({
+          id,
+          title,
+          text,
+          severity,
+          read,
+          createdAt,
+        })),
+      });
+    }),
+  );
+
+  router.post(
+    '/notifications/read',
+    route(async (req, res, me) => {
+      const { ids } = parse(readBody, req.body ?? {});
+      const marked = ids
+        ? await deps.notifications.markRead(me.tenantId, me.userId, ids)
+        : await deps.notifications.markAllRead(me.tenantId, me.userId);
+      res.json({ marked });
+    }),
+  );
+
+  router.delete(
+    '/notifications',
+    route(async (_req, res, me) => {
+      res.json({ cleared: await deps.notifications.clear(me.tenantId, me.userId) });
+    }),
+  );
+
+  router.get(
+    '/records',
+    route(async (req, res, me) => {
+      const q = typeof req.query.q === 'string' ? req.query.q : '';
+      const records = await deps.crm.search(me.tenantId, q, 25);
+      res.json({ records: records.map((r) => ({ ...r, link: deps.crm.deepLink(r) })) });
+    }),
+  );
+
+  router.get(
+    '/records/:type/:id',
+    route(async (req, res, me) => {
+      const { type, id } = parse(recordParams, req.params);
+      const record = await deps.crm.record(me.tenantId, id);
+      if (!record || record.type !== type)
+        throw new AppError('store.not_found', `No ${type} with id ${id} in your CRM.`);
+      const activities = await deps.crm.activitiesOf(me.tenantId, id, 50);
+      res.json({
+        record,
+        activities: activities.map((a) => ({
+          id: a.id,
+          subject: a.subject ?? null,
+          from: a.from ?? null,
+          to: a.to,
+          cc: a.cc,
+          direction: a.direction,
+          occurredAt: a.occurredAt,
+          preview: a.body ? preview(a.body) : null,
+          attachments: a.attachments.map(({ name, size }) => ({ name, size })),
+          webLink: a.webLink ?? null,
+        })),
+      });
+    }),
+  );
+
+  router.get(
+    '/admin/overview',
+    route(
+      admin(async (_req, res, me) => {
+        res.json(await deps.admin.overview(me.tenantId));
+      }),
+    ),
+  );
+
+  router.put(
+    '/admin/tenant',
+    route(
+      admin(async (req, res, me) => {
+        const { enabled } = parse(tenantBody, req.body);
+        await deps.admin.setEnabled(me.tenantId, enabled, me.upn ?? me.userId);
+        res.json(await deps.admin.overview(me.tenantId));
+      }),
+    ),
+  );
+
+  router.get(
+    '/admin/users',
+    route(
+      admin(async (_req, res, me) => {
+        res.json({ users: await deps.admin.users(me.tenantId) });
+      }),
+    ),
+  );
+
+  router.post(
+    '/admin/import/preview',
+    route(
+      admin(async (req, res, me) => {
+        res.json(await deps.admin.previewImport(me.tenantId, parse(csvBody, req.body).csv));
+      }),
+    ),
+  );
+
+  router.post(
+    '/admin/import',
+    route(
+      admin(async (req, res, me) => {
+        res.json(await deps.admin.import(me.tenantId, parse(csvBody, req.body).csv));
+      }),
+    ),
+  );
+
+  router.use((_req, res) => {
+    res.status(404).json({ error: { code: 'not_found', message: 'No such tab API route.' } });
+  });
+  return router;
+}
+
+/** A short plain-text preview of an activity's body for the timeline. */
+function preview(body: { contentType: 'text' | 'html'; content: string }): string {
+  const text =
+    body.contentType === 'html'
+      ? body.content
+          .replace(/<(style|script)[^>]*>[\s\S]*?<\/\1>/gi, ' ')
+          .replace(/<[^>]+>/g, ' ')
+          .replace(/&nbsp;/g, ' ')
+          .replace(/&amp;/g, '&')
+          .replace(/&lt;/g, '<')
+          .replace(/&gt;/g, '>')
+      : body.content;
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > 280 ? `${flat.slice(0, 277)}…` : flat;
+}

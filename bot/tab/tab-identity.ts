@@ -1,0 +1,135 @@
+import { createRemoteJWKSet, errors as joseErrors, type JWTPayload, jwtVerify } from 'jose';
+import { AppError } from '../errors/app-error.ts';
+
+/**
+ * Who is calling the tab API. In Azure mode the caller proves it with a Teams SSO token (an Entra
+ * ID access token for our app); the user is the token's (tid, oid), never anything in the request.
+ * In sandbox mode there is no Entra ID, so the tab acts as one fixed local user.
+ */
+
+export interface TabIdentity {
+  tenantId: string;
+  userId: string;
+  name?: string;
+  /** The sign-in name, when the token carries one. */
+  upn?: string;
+  isAdmin: boolean;
+}
+
+export interface TabAuthenticator {
+  /** The caller of a request with this Authorization header; an `auth.unauthenticated` AppError if none. */
+  authenticate(authorization: string | undefined): Promise<TabIdentity>;
+}
+
+/** The app role an Entra admin assigns to the people who administer CRM Sync (infra/aad manifest). */
+export const ADMIN_APP_ROLE = 'CrmSync.Admin';
+/** Entra's built-in Global Administrator role template id, in the `wids` claim when it is configured. */
+const GLOBAL_ADMIN_ROLE = '62e90394-69f5-4237-9190-012177145e10';
+/** Microsoft identity platform signing keys, common to every tenant (v1 and v2 tokens). */
+export const ENTRA_JWKS_URL = 'https://login.microsoftonline.com/common/discovery/v2.0/keys';
+/** Clock skew tolerated on `exp` and `nbf`, as Microsoft's own validators do. */
+const CLOCK_TOLERANCE_SECONDS = 300;
+
+export function isAdmin(claims: Record<string, unknown>, userIds: string[], admins: string[]) {
+  const roles = Array.isArray(claims.roles) ? claims.roles : [];
+  const wids = Array.isArray(claims.wids) ? claims.wids : [];
+  return (
+    roles.includes(ADMIN_APP_ROLE) ||
+    wids.includes(GLOBAL_ADMIN_ROLE) ||
+    userIds.some((id) => admins.includes(id.toLowerCase()))
+  );
+}
+
+function unauthenticated(message: string, cause?: unknown): AppError {
+  return new AppError('auth.unauthenticated', message, cause ? { cause } : {});
+}
+
+export interface SsoOptions {
+  /** The Entra app (client) id: tokens for any other audience are refused. */
+  clientId: string;
+  /** The app's public host name, for the `api://<host>/<clientId>` Application ID URI. */
+  publicHost: string;
+  allowedTenants: string[];
+  adminUsers: string[];
+  /** Where the signing keys are; Entra's in production, a local key set in tests. */
+  jwksUrl?: string;
+}
+
+export class SsoTokenAuthenticator implements TabAuthenticator {
+  private readonly keys: ReturnType<typeof createRemoteJWKSet>;
+  private readonly options: SsoOptions;
+  private readonly audiences: string[];
+
+  constructor(options: SsoOptions) {
+    this.options = options;
+    this.keys = createRemoteJWKSet(new URL(options.jwksUrl ?? ENTRA_JWKS_URL));
+    this.audiences = [
+      options.clientId,
+      `api://${options.publicHost}/${options.clientId}`,
+      `api://${options.publicHost}/botid-${options.clientId}`,
+    ];
+  }
+
+  async authenticate(authorization: string | undefined): Promise<TabIdentity> {
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
+    if (!match?.[1]) throw unauthenticated('Sign in through Teams: the request has no bearer token.');
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(match[1], this.keys, {
+        audience: this.audiences,
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        requiredClaims: ['tid', 'oid', 'iss', 'exp'],
+      }));
+    } catch (error) {
+      throw unauthenticated(describeJoseError(error), error);
+    }
+    const tenantId = String(payload.tid).toLowerCase();
+    const issuers = [
+      `https://login.microsoftonline.com/${tenantId}/v2.0`,
+      `https://sts.windows.net/${tenantId}/`,
+    ];
+    if (!issuers.includes(String(payload.iss).toLowerCase()))
+      throw unauthenticated('The token was not issued by the tenant it names.');
+    if (!this.options.allowedTenants.includes(tenantId))
+      throw new AppError(
+        'auth.forbidden',
+        'Your organization is not allowed to use this CRM Sync installation.',
+      );
+    const userId = String(payload.oid).toLowerCase();
+    const upn = typeof payload.preferred_username === 'string' ? payload.preferred_username : payload.upn;
+    return {
+      tenantId,
+      userId,
+      ...(typeof payload.name === 'string' ? { name: payload.name } : {}),
+      ...(typeof upn === 'string' ? { upn } : {}),
+      isAdmin: isAdmin(payload, [userId, ...(typeof upn === 'string' ? [upn] : [])], this.options.adminUsers),
+    };
+  }
+}
+
+function describeJoseError(error: unknown): string {
+  if (error instanceof joseErrors.JWTExpired) return 'Your sign-in has expired; reload the tab.';
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    if (error.claim === 'aud') return 'The token is not for CRM Sync (wrong audience).';
+    return `The token's ${error.claim} claim is not acceptable.`;
+  }
+  if (
+    error instanceof joseErrors.JWSSignatureVerificationFailed ||
+    error instanceof joseErrors.JWKSNoMatchingKey
+  )
+    return 'The token signature is not valid.';
+  return 'The token is not a valid sign-in token.';
+}
+
+/** Sandbox mode only (the config refuses sandbox mode where Azure settings exist): one local user. */
+export class FixedIdentity implements TabAuthenticator {
+  private readonly identity: TabIdentity;
+
+  constructor(identity: TabIdentity) {
+    this.identity = identity;
+  }
+
+  async authenticate(): Promise<TabIdentity> {
+    return this.identity;
+  }
+}

@@ -1,0 +1,31 @@
+import type { CrmRecordType } from '../crm/crm.port.ts';
+
+/**
+ * Where cards and notifications send people in the tab. Inside Teams a link opens our static tab
+ * through a Teams deep link (the page rides in `subEntityId`, which the tab reads from its context);
+ * without a Teams app id (the sandbox, or a browser) it is the tab's own URL.
+ */
+
+export interface TabLinks {
+  /** The settings tab, optionally at a section (`status`, `folders`, `admin`, ...). */
+  settings(section?: string): string;
+  /** A candidate's, contact's or company's page in the built-in CRM. */
+  record(type: CrmRecordType, id: string): string;
+}
+
+/** Our static tab's entityId in appPackage/manifest.json. */
+export const SETTINGS_TAB_ENTITY = 'settings';
+
+export function tabLinks(appUrl: string, teamsAppId?: string): TabLinks {
+  const base = appUrl.replace(/\/+$/, '');
+  const page = (path: string) => {
+    if (!teamsAppId) return `${base}/tab/${path}`;
+    const context = encodeURIComponent(JSON.stringify({ subEntityId: path }));
+    const webUrl = encodeURIComponent(`${base}/tab/${path}`);
+    return `https://teams.microsoft.com/l/entity/${teamsAppId}/${SETTINGS_TAB_ENTITY}?webUrl=${webUrl}&context=${context}`;
+  };
+  return {
+    settings: (section) => page(section ? `settings/${section}` : 'settings'),
+    record: (type, id) => page(`records/${type}/${encodeURIComponent(id)}`),
+  };
+}

@@ -1,0 +1,54 @@
+/** The tab's API client: JSON over /api/tab with the host's SSO token, errors as readable messages. */
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly fields: string[];
+  constructor(status: number, code: string, message: string, fields: string[] = []) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.fields = fields;
+  }
+}
+
+let tokenSource: () => Promise<string | undefined> = async () => undefined;
+
+export function useToken(source: () => Promise<string | undefined>): void {
+  tokenSource = source;
+}
+
+export async function api<T>(
+  path: string,
+  options: { method?: string; body?: unknown; ifMatch?: string | null } = {},
+): Promise<{ data: T; etag: string | null }> {
+  const token = await tokenSource();
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+  if (options.ifMatch) headers['If-Match'] = options.ifMatch;
+  let response: Response;
+  try {
+    response = await fetch(`/api/tab${path}`, {
+      method: options.method ?? 'GET',
+      headers,
+      ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+    });
+  } catch {
+    throw new ApiError(0, 'offline', 'CRM Sync cannot be reached. Check your connection and try again.');
+  }
+  const payload = (await response.json().catch(() => ({}))) as {
+    error?: { code?: string; message?: string; fields?: string[]; correlationId?: string };
+  };
+  if (!response.ok) {
+    const error = payload.error ?? {};
+    const reference = error.correlationId ? ` (reference ${error.correlationId})` : '';
+    throw new ApiError(
+      response.status,
+      error.code ?? 'error',
+      `${error.message ?? `The request failed (${response.status}).`}${reference}`,
+      error.fields ?? [],
+    );
+  }
+  return { data: payload as T, etag: response.headers.get('ETag') };
+}

@@ -1,0 +1,120 @@
+import {
+  Badge,
+  Button,
+  Card,
+  CardHeader,
+  MessageBar,
+  MessageBarBody,
+  Spinner,
+  Subtitle1,
+  Text,
+  makeStyles,
+  tokens,
+} from '@fluentui/react-components';
+import { useCallback, useEffect, useState } from 'react';
+import { api } from '../api.ts';
+import { when } from '../format.ts';
+import type { NotificationItem } from '../types.ts';
+
+const useStyles = makeStyles({
+  page: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM, maxWidth: '760px' },
+  actions: { display: 'flex', gap: tokens.spacingHorizontalM },
+  unread: { borderLeft: `4px solid ${tokens.colorBrandStroke1}` },
+});
+
+const INTENT = { info: 'informative', success: 'success', warning: 'warning', error: 'danger' } as const;
+
+export function NotificationCenterPage() {
+  const styles = useStyles();
+  const [items, setItems] = useState<NotificationItem[]>();
+  const [error, setError] = useState<string>();
+
+  const load = useCallback(async () => {
+    try {
+      setItems((await api<{ items: NotificationItem[] }>('/notifications')).data.items);
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  }, []);
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  const act = async (path: string, method: string, body?: unknown) => {
+    try {
+      await api(path, { method, ...(body ? { body } : {}) });
+      setError(undefined);
+    } catch (e) {
+      setError((e as Error).message);
+    }
+    await load();
+  };
+
+  return (
+    <section className={styles.page} aria-labelledby="center-title" data-section="notification-center">
+      <Subtitle1 as="h2" id="center-title">
+        Notification center
+      </Subtitle1>
+      <Text>Everything CRM Sync told you in the last 90 days, unread first.</Text>
+      <div className={styles.actions}>
+        <Button
+          disabled={!items?.some((n) => !n.read)}
+          onClick={() => void act('/notifications/read', 'POST', {})}
+        >
+          Mark all read
+        </Button>
+        <Button disabled={!items?.length} onClick={() => void act('/notifications', 'DELETE')}>
+          Clear all
+        </Button>
+      </div>
+      {error && (
+        <MessageBar intent="error">
+          <MessageBarBody>{error}</MessageBarBody>
+        </MessageBar>
+      )}
+      {!items ? (
+        <Spinner label="Loading notifications…" />
+      ) : items.length === 0 ? (
+        <Text>No notifications.</Text>
+      ) : (
+        <ul
+          aria-label="Notifications"
+          style={{ listStyle: 'none', padding: 0, margin: 0, display: 'grid', gap: 8 }}
+        >
+          {items.map((n) => (
+            <li key={n.id}>
+              <Card className={n.read ? undefined : styles.unread} data-read={n.read}>
+                <CardHeader
+                  header={
+                    <Text weight={n.read ? 'regular' : 'semibold'}>
+                      {n.title} {!n.read && <Badge size="small">new</Badge>}
+                    </Text>
+                  }
+                  description={
+                    <Text size={200}>
+                      <Badge appearance="tint" color={INTENT[n.severity]} size="small">
+                        {n.severity}
+                      </Badge>{' '}
+                      {when(n.createdAt)}
+                    </Text>
+                  }
+                  action={
+                    n.read ? undefined : (
+                      <Button
+                        size="small"
+                        onClick={() => void act('/notifications/read', 'POST', { ids: [n.id] })}
+                      >
+                        Mark read
+                      </Button>
+                    )
+                  }
+                />
+                <Text>{n.text}</Text>
+              </Card>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

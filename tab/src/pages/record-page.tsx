@@ -1,0 +1,121 @@
+import {
+  Badge,
+  Card,
+  CardHeader,
+  Link,
+  MessageBar,
+  MessageBarBody,
+  Persona,
+  Spinner,
+  Subtitle2,
+  Text,
+  makeStyles,
+  tokens,
+} from '@fluentui/react-components';
+import { useEffect, useState } from 'react';
+import { api } from '../api.ts';
+import { when } from '../format.ts';
+import type { Activity, CrmRecord } from '../types.ts';
+
+const useStyles = makeStyles({
+  page: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalL, maxWidth: '820px' },
+  details: {
+    display: 'grid',
+    gridTemplateColumns: 'max-content 1fr',
+    columnGap: tokens.spacingHorizontalL,
+    rowGap: tokens.spacingVerticalXS,
+  },
+  timeline: { listStyle: 'none', padding: 0, margin: 0, display: 'grid', gap: tokens.spacingVerticalS },
+});
+
+const LABEL = { candidate: 'Candidate', contact: 'Contact', company: 'Company' } as const;
+
+/** A candidate's or contact's page in the built-in CRM: where Show Candidate / Show Contact lead. */
+export function RecordPage({ type, id }: { type: string; id: string }) {
+  const styles = useStyles();
+  const [data, setData] = useState<{ record: CrmRecord; activities: Activity[] }>();
+  const [error, setError] = useState<string>();
+  useEffect(() => {
+    api<{ record: CrmRecord; activities: Activity[] }>(`/records/${type}/${id}`).then(
+      ({ data }) => setData(data),
+      (e: Error) => setError(e.message),
+    );
+  }, [type, id]);
+
+  if (error)
+    return (
+      <MessageBar intent="error">
+        <MessageBarBody>{error}</MessageBarBody>
+      </MessageBar>
+    );
+  if (!data) return <Spinner label="Loading the record…" />;
+  const { record, activities } = data;
+  return (
+    <article className={styles.page} aria-labelledby="record-title" data-section="record">
+      <Persona
+        size="huge"
+        name={record.name}
+        primaryText={{
+          children: (
+            <span id="record-title" role="heading" aria-level={2}>
+              {record.name}
+            </span>
+          ),
+        }}
+        secondaryText={`${LABEL[record.type]}${record.role ? ` · ${record.role}` : ''}${record.companyName ? ` · ${record.companyName}` : ''}`}
+      />
+      <dl className={styles.details}>
+        <dt>Email</dt>
+        <dd style={{ margin: 0 }}>
+          {record.emails.map((e, i) => (
+            <span key={e}>
+              {i > 0 && ', '}
+              <Link href={`mailto:${e}`}>{e}</Link>
+            </span>
+          ))}
+        </dd>
+        {record.phone && (
+          <>
+            <dt>Phone</dt>
+            <dd style={{ margin: 0 }}>{record.phone}</dd>
+          </>
+        )}
+        <dt>Last activity</dt>
+        <dd style={{ margin: 0 }}>{when(record.lastActivityAt)}</dd>
+      </dl>
+      <Subtitle2 as="h3">Activity</Subtitle2>
+      {activities.length === 0 ? (
+        <Text>No emails synced with {record.name} yet.</Text>
+      ) : (
+        <ol className={styles.timeline} aria-label="Activity timeline">
+          {activities.map((a) => (
+            <li key={a.id}>
+              <Card>
+                <CardHeader
+                  header={<Text weight="semibold">{a.subject ?? '(subject not kept)'}</Text>}
+                  description={
+                    <Text size={200}>
+                      <Badge appearance="outline" size="small">
+                        {a.direction === 'sent' ? 'Email sent' : 'Email received'}
+                      </Badge>{' '}
+                      {when(a.occurredAt)} · from {a.from ?? '—'} to {a.to.join(', ') || '—'}
+                    </Text>
+                  }
+                />
+                {a.preview && <Text>{a.preview}</Text>}
+                {a.attachments.length > 0 && (
+                  <Text size={200}>Attachments: {a.attachments.map((x) => x.name).join(', ')}</Text>
+                )}
+                {a.webLink && (
+                  <Link href={a.webLink} target="_blank" rel="noreferrer">
+                    Open in Outlook
+                  </Link>
+                )}
+              </Card>
+            </li>
+          ))}
+        </ol>
+      )}
+    </article>
+  );
+}

@@ -1,0 +1,298 @@
+import {
+  Badge,
+  Button,
+  Link,
+  MessageBar,
+  MessageBarBody,
+  ProgressBar,
+  Spinner,
+  Subtitle1,
+  Subtitle2,
+  Switch,
+  Table,
+  TableBody,
+  TableCell,
+  TableHeader,
+  TableHeaderCell,
+  TableRow,
+  Text,
+  makeStyles,
+  tokens,
+} from '@fluentui/react-components';
+import { useCallback, useEffect, useState } from 'react';
+import { api } from '../api.ts';
+import { when } from '../format.ts';
+import { useFolders } from '../sections/folders-section.tsx';
+import type { Status } from '../types.ts';
+
+const useStyles = makeStyles({
+  page: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalL },
+  counts: { display: 'flex', gap: tokens.spacingHorizontalXXL, flexWrap: 'wrap' },
+  count: { display: 'flex', flexDirection: 'column' },
+  row: { display: 'flex', gap: tokens.spacingHorizontalM, alignItems: 'center', flexWrap: 'wrap' },
+});
+
+/** How often the page refreshes: every 2 s while a sync runs, otherwise every 30 s. */
+const POLL_RUNNING_MS = 2_000;
+const POLL_IDLE_MS = 30_000;
+
+export function StatusPage({ navigate }: { navigate(path: string): void }) {
+  const styles = useStyles();
+  const [status, setStatus] = useState<Status>();
+  const [message, setMessage] = useState<{ intent: 'success' | 'error' | 'info'; text: string }>();
+  const [busy, setBusy] = useState(false);
+  const { folders } = useFolders();
+  const folderName = (id: string) => folders?.find((f) => f.id === id)?.path ?? '—';
+
+  const load = useCallback(async () => {
+    try {
+      setStatus((await api<Status>('/status')).data);
+    } catch (error) {
+      setMessage({ intent: 'error', text: (error as Error).message });
+    }
+  }, []);
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+  useEffect(() => {
+    const timer = setTimeout(() => void load(), status?.running ? POLL_RUNNING_MS : POLL_IDLE_MS);
+    return () => clearTimeout(timer);
+  }, [status, load]);
+
+  const act = async (work: () => Promise<string>) => {
+    setBusy(true);
+    try {
+      setMessage({ intent: 'success', text: await work() });
+    } catch (error) {
+      setMessage({ intent: 'error', text: (error as Error).message });
+    }
+    setBusy(false);
+    await load();
+  };
+
+  if (!status)
+    return message ? (
+      <MessageBar intent="error">
+        <MessageBarBody>{message.text}</MessageBarBody>
+      </MessageBar>
+    ) : (
+      <Spinner label="Loading your sync status…" />
+    );
+  const on = status.emailSync && status.active;
+  const run = status.running;
+  const last = status.mailbox?.lastRun;
+
+  return (
+    <section className={styles.page} aria-labelledby="status-title" data-section="status">
+      <Subtitle1 as="h2" id="status-title">
+        Sync status
+      </Subtitle1>
+      {!status.tenantEnabled && (
+        <MessageBar intent="warning">
+          <MessageBarBody>
+            CRM Sync is not enabled for your organization yet. Your CRM Sync admin can enable it.
+          </MessageBarBody>
+        </MessageBar>
+      )}
+      {status.mailbox?.status === 'needs_consent' && (
+        <MessageBar intent="error">
+          <MessageBarBody>
+            CRM Sync cannot read your mailbox: {status.mailbox.note ?? 'your admin needs to grant consent.'}
+          </MessageBarBody>
+        </MessageBar>
+      )}
+      <div className={styles.row}>
+        <Switch
+          label={on ? 'Sync is on' : status.emailSync ? 'Sync is paused' : 'Sync is off'}
+          checked={on}
+          disabled={busy || !status.tenantEnabled}
+          onChange={(_, d) =>
+            void act(async () => {
+              await api('/sync/active', { method: 'POST', body: { active: d.checked } });
+              return d.checked
+                ? 'Sync is on: new mail syncs within seconds.'
+                : 'Sync is paused: nothing syncs automatically.';
+            })
+          }
+        />
+        <Button
+          appearance="primary"
+          disabled={busy || !!run || !status.emailSync || !status.tenantEnabled}
+          onClick={() =>
+            void act(async () => {
+              await api('/sync', { method: 'POST' });
+              return 'Sync started: your chosen folders are being synced.';
+            })
+          }
+        >
+          Sync now
+        </Button>
+      </div>
+      {run && (
+        <div aria-live="polite">
+          <Text>
+            Syncing {run.folder || 'your mailbox'}: {run.processed} of {Math.max(run.total, run.processed)}{' '}
+            emails
+          </Text>
+          <ProgressBar
+            aria-label="Sync progress"
+            value={run.total > 0 ? Math.min(1, run.processed / run.total) : undefined}
+          />
+        </div>
+      )}
+      {message && (
+        <MessageBar intent={message.intent} role={message.intent === 'error' ? 'alert' : 'status'}>
+          <MessageBarBody>{message.text}</MessageBarBody>
+        </MessageBar>
+      )}
+      <div className={styles.counts} aria-label="Emails by status" role="group">
+        {(
+          [
+            ['synced', 'Synced'],
+            ['no_match', 'No match'],
+            ['error', 'Error'],
+            ['pending', 'Pending'],
+          ] as const
+        ).map(([key, label]) => (
+          <div key={key} className={styles.count} data-count={key}>
+            <Text size={600} weight="semibold">
+              {status.counts[key]}
+            </Text>
+            <Text>{label}</Text>
+          </div>
+        ))}
+      </div>
+      <Text>
+        Last run:{' '}
+        {last
+          ? `${when(last.finishedAt)} (${last.status}: ${last.synced} synced, ${last.noMatch} no match, ${last.errors} errors)`
+          : 'none yet'}
+        <br />
+        Next scheduled run: {status.nextRun ? when(status.nextRun) : 'none scheduled'}
+      </Text>
+
+      <Subtitle2 as="h3">Errors</Subtitle2>
+      {status.errors.length === 0 ? (
+        <Text>No errors.</Text>
+      ) : (
+        <>
+          <div>
+            <Button
+              disabled={busy}
+              onClick={() =>
+                void act(async () => {
+                  const { data } = await api<{ retried: number; synced: number; stillFailing: number }>(
+                    '/errors/retry-all',
+                    { method: 'POST' },
+                  );
+                  return `Retried ${data.retried}: ${data.synced} synced, ${data.stillFailing} still failing.`;
+                })
+              }
+            >
+              Retry all
+            </Button>
+          </div>
+          <Table aria-label="Errors" size="small">
+            <TableHeader>
+              <TableRow>
+                <TableHeaderCell>Email</TableHeaderCell>
+                <TableHeaderCell>Note</TableHeaderCell>
+                <TableHeaderCell>Folder</TableHeaderCell>
+                <TableHeaderCell>Date</TableHeaderCell>
+                <TableHeaderCell>
+                  <span className="visually-hidden">Actions</span>
+                </TableHeaderCell>
+              </TableRow>
+            </TableHeader>
+            <TableBody>
+              {status.errors.map((e) => (
+                <TableRow key={e.messageId} data-error={e.messageId}>
+                  <TableCell>{e.subject || '(no subject)'}</TableCell>
+                  <TableCell>{e.note}</TableCell>
+                  <TableCell>{folderName(e.folderId)}</TableCell>
+                  <TableCell>{when(e.receivedAt)}</TableCell>
+                  <TableCell>
+                    <Button
+                      size="small"
+                      disabled={busy}
+                      aria-label={`Retry ${e.subject}`}
+                      onClick={() =>
+                        void act(async () => {
+                          const { data } = await api<{ status: string; note: string | null }>(
+                            '/errors/retry',
+                            {
+                              method: 'POST',
+                              body: { messageId: e.messageId },
+                            },
+                          );
+                          return data.status === 'error'
+                            ? `Still failing: ${data.note}`
+                            : `Retried: ${data.status.replace('_', ' ')}.`;
+                        })
+                      }
+                    >
+                      Retry
+                    </Button>
+                  </TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        </>
+      )}
+      {status.setAside.length > 0 && (
+        <MessageBar intent="warning">
+          <MessageBarBody>
+            {status.setAside.length} background sync job(s) kept failing and were set aside; the latest
+            reason: {status.setAside[0]!.reason}
+          </MessageBarBody>
+        </MessageBar>
+      )}
+
+      <Subtitle2 as="h3">Recently synced</Subtitle2>
+      {status.recent.length === 0 ? (
+        <Text>Nothing synced yet.</Text>
+      ) : (
+        <Table aria-label="Recently synced emails" size="small">
+          <TableHeader>
+            <TableRow>
+              <TableHeaderCell>Email</TableHeaderCell>
+              <TableHeaderCell>Date</TableHeaderCell>
+              <TableHeaderCell>In the CRM on</TableHeaderCell>
+            </TableRow>
+          </TableHeader>
+          <TableBody>
+            {status.recent.map((r) => (
+              <TableRow key={r.messageId}>
+                <TableCell>
+                  <Badge appearance="outline" size="small">
+                    {r.direction}
+                  </Badge>{' '}
+                  {r.subject || '(no subject)'}
+                </TableCell>
+                <TableCell>{when(r.receivedAt)}</TableCell>
+                <TableCell>
+                  {r.records.map((rec, i) => (
+                    <span key={rec.id}>
+                      {i > 0 && ', '}
+                      <Link
+                        href={`/tab/records/${rec.type}/${encodeURIComponent(rec.id)}`}
+                        onClick={(ev) => {
+                          ev.preventDefault();
+                          navigate(`records/${rec.type}/${encodeURIComponent(rec.id)}`);
+                        }}
+                      >
+                        {rec.name}
+                      </Link>
+                    </span>
+                  ))}
+                </TableCell>
+              </TableRow>
+            ))}
+          </TableBody>
+        </Table>
+      )}
+    </section>
+  );
+}

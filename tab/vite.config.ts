@@ -1,0 +1,22 @@
+import { defineConfig } from 'vite';
+
+// The settings tab: built into dist/tab and served by the app at /tab (bot/tab/tab-static.ts).
+export default defineConfig({
+  root: import.meta.dirname,
+  base: '/tab/',
+  // React's automatic JSX runtime, without a plugin: the tab needs no Fast Refresh.
+  oxc: { jsx: { runtime: 'automatic', importSource: 'react' } },
+  build: {
+    outDir: '../dist/tab',
+    emptyOutDir: true,
+    chunkSizeWarningLimit: 2000,
+    rolldownOptions: {
+      onwarn(warning, warn) {
+        // Fluent UI marks its modules "use client" for server components; a static tab has none.
+        if (warning.code === 'MODULE_LEVEL_DIRECTIVE') return;
+        warn(warning);
+      },
+    },
+  },
+  logLevel: 'warn',
+});

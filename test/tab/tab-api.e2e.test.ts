@@ -1,0 +1,337 @@
+import assert from 'node:assert/strict';
+import { RILEY_ID, TENANT, riley, startAppHarness, type AppHarness } from '../support/app-harness.ts';
+import { FakeEntra, PUBLIC_HOST, CLIENT_ID } from '../support/sso.ts';
+import { RILEY } from '../support/sandbox.ts';
+import { NotificationCenter } from '../../bot/notifications/notification-center.ts';
+
+/** The tab API with Teams SSO tokens: who may call it, what they may change, and only their own data. */
+
+const SAM_ID = '8a1d2c3b-4e5f-4a6b-9c7d-2e3f4a5b6c7d';
+const OTHER_TENANT = '0f0f0f0f-1e1e-4d2d-8c3c-4b4b4b4b4b4b';
+
+describe('tab API (Teams SSO)', function () {
+  this.timeout(60_000);
+  let h: AppHarness;
+  let entra: FakeEntra;
+  let rileyToken: string;
+  let samToken: string;
+
+  const call = async (
+    path: string,
+    options: { token?: string | undefined; method?: string; body?: unknown; ifMatch?: string } = {},
+  ) => {
+    const headers: Record<string, string> = {};
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    if (options.ifMatch) headers['if-match'] = options.ifMatch;
+    const response = await fetch(`${h.app.url}/api/tab${path}`, {
+      method: options.method ?? 'GET',
+      headers,
+      ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+    });
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are checked field by field below
+    const json = (await response.json()) as Record<string, any>;
+    return { status: response.status, json, etag: response.headers.get('etag') };
+  };
+
+  before(async () => {
+    entra = await FakeEntra.start();
+    h = await startAppHarness({ tabAuth: entra.authenticator({ allowedTenants: [TENANT] }) });
+    rileyToken = await entra.token(TENANT, RILEY_ID, {
+      claims: { roles: ['CrmSync.Admin'], preferred_username: RILEY },
+    });
+    samToken = await entra.token(TENANT, SAM_ID);
+  });
+  after(async () => {
+    await h?.stop();
+    await entra?.stop();
+  });
+
+  describe('refuses callers it cannot trust', () => {
+    it('refuses a request without a token with 401 and says to sign in', async () => {
+      const { status, json } = await call('/settings');
+      assert.equal(status, 401);
+      assert.match(json.error.message, /no bearer token/);
+    });
+
+    it('refuses an expired token', async () => {
+      const token = await entra.token(TENANT, RILEY_ID, { expiresInSeconds: -900 });
+      const { status, json } = await call('/settings', { token });
+      assert.equal(status, 401);
+      assert.match(json.error.message, /expired/);
+    });
+
+    it('refuses a token for another audience', async () => {
+      const token = await entra.token(TENANT, RILEY_ID, { claims: { aud: 'api://someone-else/123' } });
+      const { status, json } = await call('/settings', { token });
+      assert.equal(status, 401);
+      assert.match(json.error.message, /wrong audience/);
+    });
+
+    it('accepts the Application ID URI as audience (v1 tokens)', async () => {
+      const token = await entra.token(TENANT, RILEY_ID, {
+        claims: { aud: `api://${PUBLIC_HOST}/${CLIENT_ID}`, iss: `https://sts.windows.net/${TENANT}/` },
+      });
+      assert.equal((await call('/me', { token })).status, 200);
+    });
+
+    it('refuses a tenant that is not allowed with 403', async () => {
+      const token = await entra.token(OTHER_TENANT, RILEY_ID);
+      const { status, json } = await call('/settings', { token });
+      assert.equal(status, 403);
+      assert.match(json.error.message, /not allowed/);
+    });
+
+    it('refuses a token whose issuer is not the tenant it names', async () => {
+      const token = await entra.token(TENANT, RILEY_ID, {
+        claims: { iss: `https://login.microsoftonline.com/${OTHER_TENANT}/v2.0` },
+      });
+      assert.equal((await call('/settings', { token })).status, 401);
+    });
+
+    it('refuses a token signed with a key Entra never published', async () => {
+      const token = await entra.token(TENANT, RILEY_ID, { rogue: true });
+      const { status, json } = await call('/settings', { token });
+      assert.equal(status, 401);
+      assert.match(json.error.message, /signature/);
+    });
+
+    it('refuses a malformed token', async () => {
+      assert.equal((await call('/settings', { token: 'not.a.jwt' })).status, 401);
+    });
+  });
+
+  describe('settings', () => {
+    it('names the caller from the token', async () => {
+      const { json } = await call('/me', { token: samToken });
+      assert.equal(json.userId, SAM_ID);
+      assert.equal(json.tenantId, TENANT);
+      assert.equal(json.isAdmin, false);
+      assert.equal((await call('/me', { token: rileyToken })).json.isAdmin, true);
+    });
+
+    it('gives defaults with sync off before the first save, then saves and returns an etag', async () => {
+      const first = await call('/settings', { token: samToken });
+      assert.equal(first.json.etag, null);
+      assert.equal(first.json.settings.emailSync, false);
+      const saved = await call('/settings', {
+        token: samToken,
+        method: 'PUT',
+        body: { ...first.json.settings, emailSync: true, schedule: { kind: 'interval', minutes: 30 } },
+      });
+      assert.equal(saved.status, 200, JSON.stringify(saved.json));
+      assert.ok(saved.etag);
+      assert.deepEqual(saved.json.settings.schedule, { kind: 'interval', minutes: 30 });
+    });
+
+    it('refuses invalid settings with 400 naming each field', async () => {
+      const { json: current } = await call('/settings', { token: samToken });
+      const { status, json } = await call('/settings', {
+        token: samToken,
+        method: 'PUT',
+        ifMatch: current.etag,
+        body: {
+          ...current.settings,
+          blocklist: ['ok@example.com', 'not an address'],
+          schedule: { kind: 'daily', at: '25:00', timeZone: 'Europe/London' },
+          attachmentMaxMb: 1000,
+        },
+      });
+      assert.equal(status, 400);
+      assert.equal(json.error.code, 'invalid_input');
+      assert.deepEqual(json.error.fields.sort(), ['attachmentMaxMb', 'blocklist.1', 'schedule.at']);
+      assert.match(json.error.message, /blocklist\.1: must be an email address or @domain/);
+    });
+
+    it('asks for confirmation before contact sync goes on', async () => {
+      const { json: current } = await call('/settings', { token: samToken });
+      const refused = await call('/settings', {
+        token: samToken,
+        method: 'PUT',
+        ifMatch: current.etag,
+        body: { ...current.settings, contacts: { enabled: true } },
+      });
+      assert.equal(refused.status, 400);
+      assert.match(refused.json.error.message, /confirmation/);
+    });
+
+    it('refuses a save over a change made elsewhere: "changed elsewhere, reload"', async () => {
+      const tabA = await call('/settings', { token: samToken });
+      const tabB = await call('/settings', { token: samToken });
+      const first = await call('/settings', {
+        token: samToken,
+        method: 'PUT',
+        ifMatch: tabA.json.etag,
+        body: { ...tabA.json.settings, attachments: true },
+      });
+      assert.equal(first.status, 200);
+      const second = await call('/settings', {
+        token: samToken,
+        method: 'PUT',
+        ifMatch: tabB.json.etag,
+        body: { ...tabB.json.settings, visibility: 'subject' },
+      });
+      assert.equal(second.status, 412);
+      assert.equal(second.json.error.code, 'changed_elsewhere');
+      assert.match(second.json.error.message, /changed elsewhere.*Reload/);
+      const noEtag = await call('/settings', { token: samToken, method: 'PUT', body: tabB.json.settings });
+      assert.equal(noEtag.status, 412);
+      assert.equal((await call('/settings', { token: samToken })).json.settings.attachments, true);
+    });
+
+    it('answers a malformed JSON body with 400 and an oversized one with 413', async () => {
+      const bad = await fetch(`${h.app.url}/api/tab/settings`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${samToken}`, 'content-type': 'application/json' },
+        body: '{"active": tru',
+      });
+      assert.equal(bad.status, 400);
+      const huge = await fetch(`${h.app.url}/api/tab/admin/import/preview`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${rileyToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ csv: 'x'.repeat(3_000_000) }),
+      });
+      assert.equal(huge.status, 413);
+    });
+  });
+
+  describe('one user never reaches another user’s data', () => {
+    before(async () => {
+      const on = await h.app.services.syncService.turnOn(riley);
+      await h.app.services.settings.save(TENANT, RILEY_ID, { ...on, daysBack: 3650 });
+      await h.app.services.syncService.syncNow(riley);
+      await new NotificationCenter(h.app.store).add(TENANT, RILEY_ID, {
+        id: 'riley-note',
+        title: 'For Riley',
+        text: 'only Riley',
+        severity: 'info',
+      });
+    });
+
+    it('keeps settings, status, ledger and notifications per user', async () => {
+      const rileyStatus = (await call('/status', { token: rileyToken })).json;
+      const samStatus = (await call('/status', { token: samToken })).json;
+      assert.ok(rileyStatus.counts.synced > 0);
+      assert.equal(samStatus.counts.synced, 0);
+      assert.equal(samStatus.recent.length, 0);
+      const samNotes = (await call('/notifications', { token: samToken })).json;
+      assert.ok(!samNotes.items.some((n: { id: string }) => n.id === 'riley-note'));
+      const rileySettings = (await call('/settings', { token: rileyToken })).json.settings;
+      const samSettings = (await call('/settings', { token: samToken })).json.settings;
+      assert.notDeepEqual(rileySettings.schedule, samSettings.schedule);
+    });
+
+    it('cannot mark read, retry or change what is someone else’s', async () => {
+      const marked = await call('/notifications/read', {
+        token: samToken,
+        method: 'POST',
+        body: { ids: ['riley-note'] },
+      });
+      assert.equal(marked.json.marked, 0);
+      const rileyNotes = (await call('/notifications', { token: rileyToken })).json;
+      assert.equal(rileyNotes.items.find((n: { id: string }) => n.id === 'riley-note').read, false);
+      const someone = (await call('/status', { token: rileyToken })).json.recent[0].messageId;
+      const retried = await call('/errors/retry', {
+        token: samToken,
+        method: 'POST',
+        body: { messageId: someone },
+      });
+      assert.notEqual(retried.status, 200);
+      // A body naming another user changes nothing: the user is the token's.
+      const { json: current } = await call('/settings', { token: samToken });
+      await call('/settings', {
+        token: samToken,
+        method: 'PUT',
+        ifMatch: current.etag,
+        body: { ...current.settings, userId: RILEY_ID, tenantId: TENANT, visibility: 'metadata' },
+      });
+      assert.equal((await call('/settings', { token: rileyToken })).json.settings.visibility, 'full');
+    });
+  });
+
+  describe('admin', () => {
+    it('refuses non-admins with 403 on every admin route', async () => {
+      for (const [method, path, body] of [
+        ['GET', '/admin/overview'],
+        ['GET', '/admin/users'],
+        ['PUT', '/admin/tenant', { enabled: false }],
+        ['POST', '/admin/import/preview', { csv: 'type\n' }],
+        ['POST', '/admin/import', { csv: 'type\n' }],
+      ] as const) {
+        const { status, json } = await call(path, { token: samToken, method, body });
+        assert.equal(status, 403, path);
+        assert.match(json.error.message, /admins/);
+      }
+      assert.equal(await h.app.services.syncService.tenantEnabled(TENANT), true);
+    });
+
+    it('counts an admin from the configured list as well as from the app role', async () => {
+      const auth = entra.authenticator({ allowedTenants: [TENANT], adminUsers: [SAM_ID] });
+      const identity = await auth.authenticate(`Bearer ${samToken}`);
+      assert.equal(identity.isAdmin, true);
+    });
+
+    it('shows users with their sync health, and switches the tenant off and on', async () => {
+      const users = (await call('/admin/users', { token: rileyToken })).json.users;
+      const rileyHealth = users.find((u: { userId: string }) => u.userId === RILEY_ID);
+      assert.equal(rileyHealth.name, 'Riley Morgan');
+      assert.equal(rileyHealth.state, 'active');
+      assert.ok(rileyHealth.lastSuccessAt);
+      assert.ok(users.some((u: { userId: string }) => u.userId === SAM_ID));
+      const off = await call('/admin/tenant', { token: rileyToken, method: 'PUT', body: { enabled: false } });
+      assert.equal(off.json.tenant.enabled, false);
+      assert.equal((await call('/sync', { token: rileyToken, method: 'POST' })).status, 409);
+      const on = await call('/admin/tenant', { token: rileyToken, method: 'PUT', body: { enabled: true } });
+      assert.equal(on.json.tenant.enabled, true);
+      assert.equal(on.json.tenant.enabledBy, RILEY);
+    });
+
+    it('previews a CSV import with row-level errors, then imports the valid rows', async () => {
+      const csv = [
+        'Type,First Name,Last Name,Email,Phone,Title,Company',
+        'candidate,Ada,Lovelace,ada@analytical.example,+44 20 0000 0001,Engineer,',
+        'contact,Grace,Hopper,grace@navy.example;ghopper@navy.example,,CTO,US Navy',
+        'candidate,,,,,,',
+        'employee,Bad,Type,bad@example.com,,,',
+        'contact,Alan,Turing,not-an-address,,,',
+      ].join('\n');
+      const preview = (
+        await call('/admin/import/preview', { token: rileyToken, method: 'POST', body: { csv } })
+      ).json;
+      assert.equal(preview.rows.length, 2);
+      assert.deepEqual(
+        preview.errors.map((e: { line: number; field: string }) => `${e.line}:${e.field}`),
+        ['4:name', '4:email', '5:type', '6:email'],
+      );
+      const result = (await call('/admin/import', { token: rileyToken, method: 'POST', body: { csv } })).json;
+      assert.deepEqual(
+        { added: result.added, updated: result.updated, skipped: result.skipped },
+        {
+          added: 2,
+          updated: 0,
+          skipped: 3,
+        },
+      );
+      const found = (await call('/records?q=grace', { token: samToken })).json.records;
+      const grace = found.find((r: { name: string }) => r.name === 'Grace Hopper');
+      assert.equal(grace.companyName, 'US Navy');
+      assert.deepEqual(grace.emails, ['grace@navy.example', 'ghopper@navy.example']);
+      const again = (await call('/admin/import', { token: rileyToken, method: 'POST', body: { csv } })).json;
+      assert.equal(again.updated, 2, 'importing the same file again updates, never duplicates');
+    });
+
+    it('refuses a CSV without the required columns, naming them', async () => {
+      const preview = (
+        await call('/admin/import/preview', {
+          token: rileyToken,
+          method: 'POST',
+          body: { csv: 'name,mail\nA,b@c.d' },
+        })
+      ).json;
+      assert.deepEqual(
+        preview.errors.map((e: { field: string }) => e.field),
+        ['type', 'firstName', 'lastName', 'emails'],
+      );
+    });
+  });
+});

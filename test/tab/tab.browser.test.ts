@@ -1,0 +1,236 @@
+import assert from 'node:assert/strict';
+import type { Browser, Page } from 'playwright-core';
+import { NotificationCenter } from '../../bot/notifications/notification-center.ts';
+import { RILEY_ID, TENANT, startAppHarness, type AppHarness } from '../support/app-harness.ts';
+import { launchBrowser, screenshot, seriousViolations } from '../support/browser.ts';
+import { RILEY } from '../support/sandbox.ts';
+
+/**
+ * The settings tab in headless Chromium against the app in sandbox mode (the tab acts as the
+ * sandbox's recruiter): what a recruiter does in it, and that the next sync does what they chose.
+ */
+
+const SECTIONS = [
+  ['status', 'Sync status'],
+  ['email', 'Email'],
+  ['contacts', 'Contacts'],
+  ['tasks', 'Tasks'],
+  ['calendar', 'Calendar'],
+  ['schedule', 'Schedule'],
+  ['folders', 'Folders'],
+  ['privacy', 'Privacy'],
+  ['notifications', 'Notifications'],
+  ['center', 'Notification center'],
+  ['admin', 'Admin'],
+] as const;
+
+describe('settings tab in the browser', function () {
+  this.timeout(120_000);
+  let h: AppHarness;
+  let browser: Browser;
+  let page: Page;
+
+  const open = async (path: string, target: Page = page) => {
+    await target.goto(`${h.app.url}/tab/${path}`);
+    await target.getByRole('heading', { level: 1, name: 'CRM Sync' }).waitFor();
+  };
+  const section = (name: string, target: Page = page) =>
+    target.getByRole('heading', { level: 2, name, exact: true }).waitFor();
+  const save = async (target: Page = page) => {
+    await target.getByRole('button', { name: 'Save' }).click();
+    await target.getByText('Your next sync uses these settings.').waitFor();
+  };
+  const settings = async () => (await h.app.services.settings.get(TENANT, RILEY_ID))!.settings;
+
+  before(async () => {
+    h = await startAppHarness();
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  });
+  after(async () => {
+    await browser?.close();
+    await h?.stop();
+  });
+
+  it('turns sync on from the status page', async () => {
+    await open('settings/status');
+    await section('Sync status');
+    await page.getByRole('switch', { name: 'Sync is off' }).click();
+    await page.getByText('Sync is on: new mail syncs within seconds.').waitFor();
+    assert.equal((await settings()).emailSync, true);
+  });
+
+  it('changes the folders, the schedule and the cutoff, each with a clear confirmation', async () => {
+    await open('settings/folders');
+    await section('Folders');
+    await page.getByRole('checkbox', { name: /^Sent Items/ }).uncheck();
+    await page.getByRole('checkbox', { name: /^Archive/ }).check();
+    assert.equal(await page.getByRole('checkbox', { name: /^Deleted Items/ }).isDisabled(), true);
+    await save();
+    assert.deepEqual((await settings()).folders.sort(), ['archive', 'inbox']);
+
+    await page.getByRole('tab', { name: 'Schedule' }).click();
+    await section('Schedule');
+    await page.getByText(/also syncs within seconds of arriving/).waitFor();
+    await page.getByRole('radio', { name: 'Every day at a time' }).check();
+    await page.getByLabel(/Time of day/).fill('06:30');
+    await save();
+    const schedule = (await settings()).schedule;
+    assert.equal(schedule.kind, 'daily');
+    assert.equal(schedule.kind === 'daily' && schedule.at, '06:30');
+
+    await page.getByRole('tab', { name: 'Email' }).click();
+    await section('Email');
+    await page.getByRole('radio', { name: 'The last number of days' }).check();
+    await page.getByLabel('Days back').fill('3650');
+    await page.getByText(/That is 3650 days of mail/).waitFor();
+    await save();
+    assert.equal((await settings()).daysBack, 3650);
+  });
+
+  it('runs a sync from the status page: counts, an error with Retry, the chosen folders only', async () => {
+    await h.graph.adminCall('POST', `/users/${RILEY}/messages`, {
+      folder: 'inbox',
+      message: {
+        subject: 'Mass mailing',
+        from: { emailAddress: { name: 'Victor', address: 'victor.dubois@fabrikam.com' } },
+        toRecipients: Array.from({ length: 30_000 }, (_, i) => ({
+          emailAddress: {
+            name: `R${i}`,
+            address: `recipient-number-${i}@a-rather-long-mass-mailing-domain.example`,
+          },
+        })),
+      },
+    });
+    await open('settings/status');
+    await page.getByRole('button', { name: 'Sync now' }).click();
+    await page.getByText('Sync started').waitFor();
+    const errorRow = page.getByRole('row', { name: /Mass mailing/ });
+    await errorRow.waitFor({ timeout: 60_000 });
+    const synced = Number(await page.locator('[data-count="synced"] span').first().textContent());
+    assert.ok(synced > 0, `synced count ${synced}`);
+    assert.match((await errorRow.textContent()) ?? '', /Inbox/);
+    await screenshot(page, 'status-after-sync');
+
+    // The folders chosen in the tab decided what the sync read: Sent Items no longer.
+    const sent = h.sandbox.model.wellKnown(RILEY_ID, 'sentitems')!.id;
+    const entries = await h.app.services.ledger.all(TENANT, RILEY_ID);
+    assert.ok(entries.length > 0);
+    assert.equal(entries.filter((e) => e.folderId === sent).length, 0, 'nothing from Sent Items');
+
+    await errorRow.getByRole('button', { name: /Retry/ }).click();
+    await page.getByText(/Still failing: /).waitFor();
+  });
+
+  it('opens a record page from a recently synced email', async () => {
+    await open('settings/status');
+    const link = page.getByRole('table', { name: 'Recently synced emails' }).getByRole('link').first();
+    const name = (await link.textContent())!;
+    await link.click();
+    await page.getByRole('heading', { level: 2, name }).waitFor();
+    assert.match(page.url(), /\/tab\/records\/(candidate|contact)\//);
+    const timeline = page.getByRole('list', { name: 'Activity timeline' });
+    await timeline.waitFor();
+    assert.ok((await timeline.getByRole('listitem').count()) > 0);
+    await screenshot(page, 'record-page');
+  });
+
+  it('refuses invalid blocklist entries and says "changed elsewhere" instead of overwriting', async () => {
+    await open('settings/privacy');
+    await section('Privacy');
+    await page.getByLabel('Blocked addresses and domains').fill('@competitor.example\nnot an address');
+    await page.getByText('Not valid: not an address').waitFor();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Fix the entries marked as not valid first.').waitFor();
+    await page.getByLabel('Blocked addresses and domains').fill('@competitor.example');
+    await save();
+    assert.deepEqual((await settings()).blocklist, ['@competitor.example']);
+
+    const other = await browser.newPage();
+    await open('settings/email', other);
+    await open('settings/email');
+    await page.getByRole('switch', { name: 'Upload attachments' }).click();
+    await save();
+    await other.getByRole('switch', { name: 'Skip threads that are internal to our organization' }).click();
+    await other.getByRole('button', { name: 'Save' }).click();
+    await other.getByText('Changed elsewhere').waitFor();
+    await other.getByRole('button', { name: 'Reload' }).click();
+    // After the reload the other tab shows the change made elsewhere.
+    await other.getByRole('switch', { name: 'Upload attachments', checked: true }).waitFor();
+    await other.close();
+    assert.equal((await settings()).skipInternalOnly, true, 'the stale save changed nothing');
+  });
+
+  it('asks for confirmation before turning contact sync on', async () => {
+    await open('settings/contacts');
+    await page.getByText(/Contact sync is coming in a later release/).waitFor();
+    await page.getByRole('switch', { name: 'Sync my Outlook contacts' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Turn on contact sync?' });
+    await dialog.getByText(/duplicate contacts/).waitFor();
+    await dialog.getByRole('button', { name: 'Turn on contact sync' }).click();
+    await save();
+    const contacts = (await settings()).contacts;
+    assert.equal(contacts.enabled, true);
+    assert.ok(contacts.confirmedAt);
+  });
+
+  it('shows the notification center unread first, marks read and clears', async () => {
+    const center = new NotificationCenter(h.app.store);
+    await center.markAllRead(TENANT, RILEY_ID);
+    await center.add(TENANT, RILEY_ID, { id: 'b1', title: 'Unread one', text: 'x', severity: 'error' });
+    await open('notifications');
+    await section('Notification center');
+    const first = page.getByRole('list', { name: 'Notifications' }).getByRole('listitem').first();
+    assert.match((await first.textContent()) ?? '', /Unread one/);
+    await first.getByRole('button', { name: 'Mark read' }).click();
+    await page.getByRole('button', { name: 'Mark all read' }).and(page.locator(':disabled')).waitFor();
+    assert.equal(await center.unreadCount(TENANT, RILEY_ID), 0);
+    await page.getByRole('button', { name: 'Clear all' }).click();
+    await page.getByText('No notifications.').waitFor();
+  });
+
+  it('lets the admin see users and preview a CSV import with row errors', async () => {
+    await open('settings/admin');
+    await section('Admin');
+    await page
+      .getByRole('table', { name: 'Users and their sync health' })
+      .getByText('Riley Morgan')
+      .waitFor();
+    await page.locator('input[type=file]').setInputFiles({
+      name: 'people.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(
+        'type,first name,last name,email\ncandidate,Ada,Lovelace,ada@example.com\nfriend,X,Y,x@example.com\n',
+      ),
+    });
+    await page.getByText('1 rows ready to import, 1 problems.').waitFor();
+    await page
+      .getByRole('table', { name: 'Rows with problems' })
+      .getByText(/must be candidate or contact/)
+      .waitFor();
+    await page.getByRole('button', { name: 'Import 1 rows' }).click();
+    await page.getByText('Imported: 1 added, 0 updated, 1 rows skipped.').waitFor();
+  });
+
+  it('shows every section in light, dark and high-contrast themes with no serious accessibility violations', async () => {
+    const found: string[] = [];
+    for (const [id, heading] of SECTIONS) {
+      await open(id === 'center' ? 'notifications' : `settings/${id}`);
+      await section(heading);
+      await page.waitForLoadState('networkidle');
+      await screenshot(page, `section-${id}`);
+      for (const v of await seriousViolations(page))
+        found.push(
+          `${id}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+        );
+    }
+    for (const theme of ['dark', 'contrast']) {
+      await page.goto(`${h.app.url}/tab/settings/email?theme=${theme}`);
+      await section('Email');
+      assert.equal(await page.locator(`[data-theme="${theme}"]`).count(), 1);
+      await screenshot(page, `theme-${theme}`);
+      for (const v of await seriousViolations(page)) found.push(`${theme}: ${v.id} ${v.help}`);
+    }
+    assert.deepEqual(found, []);
+  });
+});
