@@ -133,6 +133,7 @@ process.stdout.write(`
 CRM Sync is running in sandbox mode.
 
   Chat with the bot:        http://localhost:${PLAYGROUND_PORT}   (Microsoft 365 Agents Playground; type "help")
+  Settings tab:             ${appUrl}/tab   (you are Riley, the sandbox's recruiter and admin)
   Bot endpoint:             ${appUrl}/api/messages
   Health:                   ${appUrl}/healthz   ${appUrl}/readyz
   Microsoft 365 sandbox:    ${config.graphBaseUrl}   (admin: http://127.0.0.1:${config.sandboxPort}/_sandbox)
