@@ -2,7 +2,13 @@ import { join } from 'node:path';
 import { CosmosClient } from '@azure/cosmos';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { QueueServiceClient } from '@azure/storage-queue';
-import { ClientSecretCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import {
+  ClientAssertionCredential,
+  ClientCertificateCredential,
+  ClientSecretCredential,
+  ManagedIdentityCredential,
+  type TokenCredential,
+} from '@azure/identity';
 import type { AppConfig } from './config/config.ts';
 import type { AttachmentStore } from './crm/attachment-store.port.ts';
 import { BlobAttachmentStore } from './crm/blob-attachment-store.ts';
@@ -46,11 +52,14 @@ import { type TabLinks, tabLinks } from './tab/tab-links.ts';
 /** What the sandbox's Graph accepts: any bearer token; real Graph gets a real one. */
 const SANDBOX_GRAPH_TOKEN = 'sandbox-app-token';
 const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
+/** The audience Entra ID expects of a managed identity's token used as a federated credential. */
+const FEDERATED_TOKEN_SCOPE = 'api://AzureADTokenExchange/.default';
 /** The blob container for CRM attachments; the infrastructure creates it in Azure. */
 export const ATTACHMENTS_CONTAINER = 'attachments';
 
 export interface Services {
   store: Store;
+  attachments: AttachmentStore;
   crm: BuiltinCrm;
   mailSource: GraphMailSource;
   ledger: LedgerRepository;
@@ -78,6 +87,30 @@ function azureCredential(config: Extract<AppConfig, { mode: 'azure' }>): TokenCr
   if (config.bot.managedIdentityClientId)
     return new ManagedIdentityCredential(config.bot.managedIdentityClientId);
   return new ClientSecretCredential(config.bot.tenantId, config.bot.clientId, config.bot.clientSecret ?? '');
+}
+
+/**
+ * Graph's credential: the Entra app, to which the Graph application permissions are granted (an
+ * admin consents to them once). With a managed identity the app proves who it is with the
+ * identity's token through a federated credential on the Entra app; otherwise with a certificate
+ * or, last, a client secret.
+ */
+function graphCredential(config: Extract<AppConfig, { mode: 'azure' }>): TokenCredential {
+  const { tenantId, managedIdentityClientId, clientSecret } = config.bot;
+  const clientId = config.aadApp.clientId;
+  if (managedIdentityClientId) {
+    const identity = new ManagedIdentityCredential(managedIdentityClientId);
+    return new ClientAssertionCredential(tenantId, clientId, async () => {
+      const token = await identity.getToken(FEDERATED_TOKEN_SCOPE);
+      if (!token) throw new Error('the managed identity returned no token for the federated credential');
+      return token.token;
+    });
+  }
+  if (config.aadApp.certificatePath)
+    return new ClientCertificateCredential(tenantId, clientId, {
+      certificatePath: config.aadApp.certificatePath,
+    });
+  return new ClientSecretCredential(tenantId, clientId, clientSecret ?? '');
 }
 
 export function createStore(config: AppConfig, credential?: TokenCredential): Store {
@@ -116,8 +149,9 @@ export async function createServices(
       : new BlobAttachmentStore(
           new BlobServiceClient(config.storage.blobUrl, credential).getContainerClient(ATTACHMENTS_CONTAINER),
         ));
-  const token = credential
-    ? async () => (await credential.getToken(GRAPH_SCOPE))?.token ?? ''
+  const graphIdentity = config.mode === 'azure' ? graphCredential(config) : undefined;
+  const token = graphIdentity
+    ? async () => (await graphIdentity.getToken(GRAPH_SCOPE))?.token ?? ''
     : async () => SANDBOX_GRAPH_TOKEN;
   const http = new GraphHttp({
     baseUrl: overrides.graphBaseUrl ?? config.graphBaseUrl,
@@ -219,6 +253,7 @@ export async function createServices(
     admin,
     links,
     store,
+    attachments,
     crm,
     mailSource,
     ledger,

@@ -20,6 +20,8 @@ import { readMailboxFixture } from './sandbox/seed.ts';
 import { tabApi } from './tab/tab-api.ts';
 import { FixedIdentity, isAdmin, SsoTokenAuthenticator, type TabAuthenticator } from './tab/tab-identity.ts';
 import { tabStatic } from './tab/tab-static.ts';
+import { runStartupChecks, startupChecks } from './startup-checks.ts';
+import { logSink, stopTelemetry, telemetryEnabled } from './logging/azure-monitor.ts';
 
 /** The composition root: the only place that picks adapters. */
 
@@ -39,7 +41,7 @@ export interface RunningApp {
 export function tabAuthenticator(config: AppConfig): TabAuthenticator {
   if (config.mode === 'azure') {
     return new SsoTokenAuthenticator({
-      clientId: config.bot.clientId,
+      clientId: config.aadApp.clientId,
       publicHost: new URL(config.publicUrl).host,
       allowedTenants: config.allowedTenants,
       adminUsers: config.adminUsers,
@@ -142,6 +144,14 @@ export async function startApp(
 ): Promise<RunningApp> {
   const services = await createServices(config, logger);
   const { store } = services;
+  if (config.mode === 'azure') {
+    try {
+      await runStartupChecks(startupChecks(services));
+    } catch (error) {
+      await services.close();
+      throw error;
+    }
+  }
   if (config.mode === 'sandbox') {
     const tenantId = await seedSandboxDirectory(services.crm, logger);
     // The sandbox tenant's admin has enabled the app; each user still turns sync on for themselves.
@@ -176,20 +186,23 @@ export async function startApp(
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const logger = createLogger({ level: config.logLevel });
+  const logger = createLogger({ level: config.logLevel, ...(telemetryEnabled() ? { also: logSink() } : {}) });
   const app = await startApp(config, logger);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    app.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: { message: (error as Error).message } }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    app
+      .close()
+      .then(stopTelemetry)
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: { message: (error as Error).message } }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));

@@ -10,6 +10,7 @@ import { z } from 'zod';
 /** Settings whose presence means "this is an Azure deployment". */
 export const AZURE_SETTINGS = [
   'CLIENT_ID',
+  'AAD_APP_CLIENT_ID',
   'CLIENT_SECRET',
   'TENANT_ID',
   'BOT_TYPE',
@@ -71,6 +72,16 @@ const azureSchema = commonSchema
     CLIENT_ID: guid,
     TENANT_ID: guid,
     BOT_TYPE: z.enum(['UserAssignedMsi', 'SingleTenant', 'MultiTenant']),
+    /**
+     * The Entra app registration of CRM Sync (Teams SSO audience for the tab; Graph's application
+     * permissions are granted to it). With a managed identity the app signs in as it through a
+     * federated credential: no secret anywhere.
+     */
+    AAD_APP_CLIENT_ID: guid,
+    /** A PEM file with the Entra app's certificate and key: Graph without a managed identity. */
+    CLIENT_CERTIFICATE_PATH: z.string().min(1).optional(),
+    /** Application Insights: traces and logs go there when set. */
+    APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().min(1).optional(),
     CLIENT_SECRET: z.string().min(1).optional(),
     MANAGED_IDENTITY_CLIENT_ID: guid.optional(),
     COSMOS_ENDPOINT: httpsUrl,
@@ -109,11 +120,11 @@ const azureSchema = commonSchema
         message: 'is required when BOT_TYPE is UserAssignedMsi',
       });
     }
-    if (env.BOT_TYPE !== 'UserAssignedMsi' && !env.CLIENT_SECRET) {
+    if (env.BOT_TYPE !== 'UserAssignedMsi' && !env.CLIENT_SECRET && !env.CLIENT_CERTIFICATE_PATH) {
       ctx.addIssue({
         code: 'custom',
         path: ['CLIENT_SECRET'],
-        message: `is required when BOT_TYPE is ${env.BOT_TYPE} (or use BOT_TYPE=UserAssignedMsi)`,
+        message: `or CLIENT_CERTIFICATE_PATH is required when BOT_TYPE is ${env.BOT_TYPE} (or use BOT_TYPE=UserAssignedMsi)`,
       });
     }
   });
@@ -146,6 +157,9 @@ export interface AzureConfig extends CommonConfig {
     clientSecret?: string;
     managedIdentityClientId?: string;
   };
+  /** The Entra app: the tab's SSO audience and Graph's identity. */
+  aadApp: { clientId: string; certificatePath?: string };
+  appInsightsConnectionString?: string;
   cosmos: { endpoint: string; database: string };
   storage: { accountName: string; queueUrl: string; blobUrl: string };
   graphBaseUrl: string;
@@ -247,6 +261,13 @@ export function loadConfig(rawEnv: Env = process.env, cwd: string = process.cwd(
       ...(a.CLIENT_SECRET ? { clientSecret: a.CLIENT_SECRET } : {}),
       ...(a.MANAGED_IDENTITY_CLIENT_ID ? { managedIdentityClientId: a.MANAGED_IDENTITY_CLIENT_ID } : {}),
     },
+    aadApp: {
+      clientId: a.AAD_APP_CLIENT_ID,
+      ...(a.CLIENT_CERTIFICATE_PATH ? { certificatePath: a.CLIENT_CERTIFICATE_PATH } : {}),
+    },
+    ...(a.APPLICATIONINSIGHTS_CONNECTION_STRING
+      ? { appInsightsConnectionString: a.APPLICATIONINSIGHTS_CONNECTION_STRING }
+      : {}),
     cosmos: { endpoint: a.COSMOS_ENDPOINT, database: a.COSMOS_DATABASE },
     storage: {
       accountName: a.STORAGE_ACCOUNT_NAME,

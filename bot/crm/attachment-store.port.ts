@@ -6,4 +6,6 @@ export interface AttachmentStore {
   /** Idempotent: the same key overwrites. Returns a reference to store with the activity. */
   put(key: string, bytes: Buffer, contentType: string): Promise<string>;
   get(reference: string): Promise<Buffer | undefined>;
+  /** Throws unless attachments can be stored (the start-up check). */
+  ping(): Promise<void>;
 }

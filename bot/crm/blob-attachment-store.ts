@@ -17,6 +17,11 @@ export class BlobAttachmentStore implements AttachmentStore {
     await this.container.createIfNotExists();
   }
 
+  async ping(): Promise<void> {
+    if (!(await this.container.exists()))
+      throw new Error(`the blob container "${this.container.containerName}" does not exist`);
+  }
+
   async put(key: string, bytes: Buffer, contentType: string): Promise<string> {
     const name = key.split(/[\\/]/).join('/');
     await this.container

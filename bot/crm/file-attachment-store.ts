@@ -17,6 +17,10 @@ export class FileAttachmentStore implements AttachmentStore {
     return path;
   }
 
+  async ping(): Promise<void> {
+    await mkdir(this.root, { recursive: true });
+  }
+
   async put(key: string, bytes: Buffer): Promise<string> {
     const path = this.path(key);
     await mkdir(dirname(path), { recursive: true });

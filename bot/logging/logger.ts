@@ -38,6 +38,8 @@ export interface LoggerOptions {
   name?: string;
   /** Where lines go; defaults to stdout. Tests pass a stream to read what was logged. */
   destination?: NodeJS.WritableStream;
+  /** Another place every line also goes (Application Insights), besides the destination. */
+  also?: NodeJS.WritableStream;
 }
 
 export function createLogger(options: LoggerOptions): Logger {
@@ -50,6 +52,14 @@ export function createLogger(options: LoggerOptions): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    options.destination ?? pino.destination({ sync: false }),
+    options.also
+      ? pino.multistream([
+          {
+            level: options.level as pino.Level,
+            stream: options.destination ?? pino.destination({ sync: false }),
+          },
+          { level: options.level as pino.Level, stream: options.also },
+        ])
+      : (options.destination ?? pino.destination({ sync: false })),
   );
 }

@@ -281,6 +281,11 @@ export class GraphMailSource implements MailSource, MailSubscriptions {
     return { expiresAt: renewed.expirationDateTime };
   }
 
+  /** One cheap call with the app's own permissions: can Graph be reached and are we allowed in? */
+  async ping(): Promise<void> {
+    await this.http.request('(start-up check)', 'GET', '/users?$top=1&$select=id');
+  }
+
   async unsubscribe(subscriptionId: string, userId: string): Promise<void> {
     try {
       await this.http.request(userId, 'DELETE', `/subscriptions/${encodeURIComponent(subscriptionId)}`);

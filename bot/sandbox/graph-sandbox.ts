@@ -223,6 +223,17 @@ export class GraphSandbox {
     const meId = /^Bearer\s+sandbox-user:(.+)$/i.exec(auth)?.[1];
     let user: SandboxUser | undefined;
     let rest: string[];
+    if (head === 'users' && !parts[1] && method === 'GET') {
+      // GET /users: the tenant's users (application permission User.Read.All), `$top` honoured.
+      const top = Number(request.query.get('$top') ?? 100);
+      return ok({
+        '@odata.context': `${request.baseUrl}/$metadata#users`,
+        value: this.model
+          .listUsers()
+          .slice(0, Math.max(1, Math.min(999, top || 100)))
+          .map(userJson),
+      });
+    }
     if (head === 'me') {
       user = meId ? this.model.findUser(meId) : undefined;
       if (!user) {

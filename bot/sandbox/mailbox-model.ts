@@ -143,6 +143,10 @@ export class MailboxModel {
     return user;
   }
 
+  listUsers(): SandboxUser[] {
+    return [...this.users.values()];
+  }
+
   findUser(idOrUpn: string): SandboxUser | undefined {
     const direct = this.users.get(idOrUpn);
     if (direct) return direct;

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from '../../bot/config/config.ts';
 
 const azure = {
   CLIENT_ID: '11111111-2222-3333-4444-555555555555',
+  AAD_APP_CLIENT_ID: '22222222-3333-4444-5555-666666666666',
   TENANT_ID: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
   BOT_TYPE: 'UserAssignedMsi',
   MANAGED_IDENTITY_CLIENT_ID: '99999999-8888-7777-6666-555555555555',
@@ -71,7 +72,11 @@ describe('configuration', () => {
       'MANAGED_IDENTITY_CLIENT_ID is required when BOT_TYPE is UserAssignedMsi',
     ]);
     const found = problems({ ...azure, BOT_TYPE: 'SingleTenant' });
-    assert.ok(found[0]?.startsWith('CLIENT_SECRET is required when BOT_TYPE is SingleTenant'));
+    assert.ok(
+      found[0]?.startsWith(
+        'CLIENT_SECRET or CLIENT_CERTIFICATE_PATH is required when BOT_TYPE is SingleTenant',
+      ),
+    );
   });
 
   it('never lets a sandbox shortcut be switched on next to Azure settings', () => {

@@ -26,6 +26,7 @@ describe('start-up with a bad configuration', () => {
     const lines = result.stderr.trim().split('\n');
     assert.equal(lines[0], 'Invalid configuration:');
     assert.deepEqual(lines.slice(1).sort(), [
+      '  - AAD_APP_CLIENT_ID is required but not set',
       '  - CLIENT_ID must be a GUID',
       '  - COSMOS_ENDPOINT must be an https:// URL',
       '  - STORAGE_ACCOUNT_NAME is required but not set',

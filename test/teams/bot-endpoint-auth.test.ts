@@ -9,6 +9,7 @@ import { SqliteStore } from '../../bot/store/sqlite-store.ts';
 
 const azureEnv = {
   CLIENT_ID: '11111111-2222-3333-4444-555555555555',
+  AAD_APP_CLIENT_ID: '22222222-3333-4444-5555-666666666666',
   TENANT_ID: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
   BOT_TYPE: 'SingleTenant',
   CLIENT_SECRET: 'test-only-secret',
