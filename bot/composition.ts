@@ -39,6 +39,7 @@ import { StorageQueue } from './queue/storage-queue.ts';
 import { StoreQueue } from './queue/store-queue.ts';
 import { SyncSettingsRepository } from './sync/sync-settings.ts';
 import { SyncStateRepository } from './sync/sync-state.ts';
+import { FIXES, runStartupChecks } from './startup-checks.ts';
 import { RunProgress } from './sync/run-progress.ts';
 import { TenantAdmin } from './admin/tenant-admin.ts';
 import { type TabLinks, tabLinks } from './tab/tab-links.ts';
@@ -141,7 +142,12 @@ export async function createServices(
 ): Promise<Services> {
   const credential = config.mode === 'azure' ? azureCredential(config) : undefined;
   const store = overrides.store ?? createStore(config, credential);
-  await store.init(config.mode === 'sandbox' ? ALL_CONTAINERS : AZURE_CONTAINERS);
+  if (config.mode === 'sandbox') await store.init(ALL_CONTAINERS);
+  // In Azure the first call to Cosmos DB is where a missing role or endpoint shows: say which.
+  else
+    await runStartupChecks([
+      { name: 'Cosmos DB', fix: FIXES.cosmos, probe: () => store.init(AZURE_CONTAINERS) },
+    ]);
   const attachments =
     overrides.attachments ??
     (config.mode === 'sandbox'
@@ -192,7 +198,11 @@ export async function createServices(
             SYNC_QUEUE,
           )
         : new StoreQueue<SyncJob>(store, SYNC_QUEUE);
-  await queue.init();
+  if (config.mode === 'sandbox') await queue.init();
+  else
+    await runStartupChecks([
+      { name: 'the job queue (Azure Storage)', fix: FIXES.queue, probe: () => queue.init() },
+    ]);
   const leases = new MailboxLeases(store);
   const publicUrl = overrides.publicUrl ?? config.publicUrl;
   const subscriptions = new SubscriptionRegistry(store, mailSource, {

@@ -25,13 +25,25 @@ export class StartupCheckError extends Error {
   }
 }
 
+/** What usually fixes each dependency, shared by the checks here and the store and queue set-up. */
+export const FIXES = {
+  cosmos:
+    "check COSMOS_ENDPOINT and that the app's managed identity has the Cosmos DB Built-in Data Contributor role on the account",
+  queue: 'check STORAGE_ACCOUNT_NAME and that the identity has Storage Queue Data Contributor on the account',
+  attachments:
+    'the infrastructure creates the "attachments" container; the identity needs Storage Blob Data Contributor',
+  graph:
+    'grant admin consent to the Entra app (AAD_APP_CLIENT_ID) for its Graph application permissions, and give it ' +
+    "the federated credential for the app's managed identity (README, Deploy to Azure)",
+} as const;
+
 export function startupChecks(
   services: Pick<Services, 'store' | 'queue' | 'attachments' | 'mailSource'>,
 ): StartupCheck[] {
   return [
     {
       name: 'Cosmos DB',
-      fix: "check COSMOS_ENDPOINT and that the app's managed identity has the Cosmos DB Built-in Data Contributor role on the account",
+      fix: FIXES.cosmos,
       probe: () => services.store.ping(),
     },
     {
@@ -41,14 +53,12 @@ export function startupChecks(
     },
     {
       name: 'attachments (Blob Storage)',
-      fix: 'the infrastructure creates the "attachments" container; the identity needs Storage Blob Data Contributor',
+      fix: FIXES.attachments,
       probe: () => services.attachments.ping(),
     },
     {
       name: 'Microsoft Graph',
-      fix:
-        'grant admin consent to the Entra app (AAD_APP_CLIENT_ID) for its Graph application permissions, and give it ' +
-        "the federated credential for the app's managed identity (README, Deploy to Azure)",
+      fix: FIXES.graph,
       probe: () => services.mailSource.ping(),
     },
   ];

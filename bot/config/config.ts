@@ -129,6 +129,9 @@ const azureSchema = commonSchema
     }
   });
 
+/** Every setting the app reads in Azure mode, for the infrastructure's check (test/infra). */
+export const AZURE_MODE_SETTINGS: readonly string[] = Object.keys(azureSchema.shape);
+
 interface CommonConfig {
   port: number;
   host: string;
