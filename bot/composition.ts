@@ -213,7 +213,8 @@ export async function createServices(
     store,
     { mailSync, ledger, settings, state, events },
     {
-      // A user whose sync becomes active, or who changes folders, gets change notifications for exactly their automatic folders.
+      // A user whose sync becomes active, or who changes folders, gets change notifications for
+      // exactly their automatic folders.
       onActive: async (user) => {
         await subscriptions.reconcile(user.tenantId, user.userId, await mailSync.automaticFolderIds(user));
       },

@@ -344,7 +344,8 @@ resource ssoConnection 'Microsoft.BotService/botServices/connections@2022-09-15'
     scopes: 'openid profile offline_access'
     parameters: [
       { key: 'tenantID', value: tenantId }
-      { key: 'tokenExchangeUrl', value: 'api://${web.properties.defaultHostName}/botid-${identity.properties.clientId}' }
+      // The Entra app's Application ID URI (infra/aad.manifest.json identifierUris).
+      { key: 'tokenExchangeUrl', value: 'api://${web.properties.defaultHostName}/${aadAppClientId}' }
     ]
   }
 }

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { loadConfig } from '../../bot/config/config.ts';
+import { tabAuthenticator } from '../../bot/main.ts';
+import { SsoTokenAuthenticator } from '../../bot/tab/tab-identity.ts';
 import { tabLinks } from '../../bot/tab/tab-links.ts';
 
 describe('links into the tab', () => {
@@ -17,5 +20,34 @@ describe('links into the tab', () => {
       subEntityId: 'records/contact/contact-005',
     });
     assert.equal(url.searchParams.get('webUrl'), 'https://crm.example.com/tab/records/contact/contact-005');
+  });
+});
+
+describe('who the tab’s caller is', () => {
+  it('needs a Teams SSO token in Azure mode: the fixed local identity cannot be had there', async () => {
+    const auth = tabAuthenticator(
+      loadConfig({
+        CLIENT_ID: '11111111-2222-3333-4444-555555555555',
+        AAD_APP_CLIENT_ID: '22222222-3333-4444-5555-666666666666',
+        TENANT_ID: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
+        BOT_TYPE: 'UserAssignedMsi',
+        MANAGED_IDENTITY_CLIENT_ID: '99999999-8888-7777-6666-555555555555',
+        COSMOS_ENDPOINT: 'https://agency.documents.azure.com:443/',
+        STORAGE_ACCOUNT_NAME: 'agencystorage',
+        WEBSITE_HOSTNAME: 'crm.azurewebsites.net',
+      }),
+    );
+    assert.ok(auth instanceof SsoTokenAuthenticator);
+    await assert.rejects(auth.authenticate(undefined), /no bearer token/);
+  });
+
+  it('is the sandbox’s recruiter in sandbox mode, an admin unless ADMIN_USERS names others', async () => {
+    const me = await tabAuthenticator(loadConfig({})).authenticate(undefined);
+    assert.equal(me.name, 'Riley Morgan');
+    assert.equal(me.isAdmin, true);
+    const notAdmin = await tabAuthenticator(
+      loadConfig({ ADMIN_USERS: 'sam.patel@northwindstaffing.com' }),
+    ).authenticate(undefined);
+    assert.equal(notAdmin.isAdmin, false);
   });
 });
