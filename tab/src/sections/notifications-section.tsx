@@ -15,7 +15,7 @@ export function NotificationsSection() {
     <SectionForm
       id="notifications"
       title="Notifications"
-      intro="What the CRM Sync bot tells you in Teams about automatic syncs. A sync you start yourself always reports back."
+      intro="What the CRM Sync bot tells you in Teams, and keeps in the notification center, about automatic syncs. A sync you start yourself always reports back."
     >
       {({ draft, update }) => (
         <>
@@ -33,7 +33,7 @@ export function NotificationsSection() {
             >
               <Radio value="all" label="Errors and summaries" />
               <Radio value="errors" label="Errors only" />
-              <Radio value="off" label="Nothing (the notification center still keeps them)" />
+              <Radio value="off" label="Only what needs me: a sync paused, consent needed" />
             </RadioGroup>
           </Field>
           <Field label="How often">
