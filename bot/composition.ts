@@ -76,6 +76,8 @@ export interface Services {
   scheduler: Scheduler;
   /** Queues notifications from every process; the app process also delivers them. */
   notifier: Notifier;
+  /** What users were told, kept 90 days: the notifier writes it, the bot and the tab read it. */
+  notifications: NotificationCenter;
   /** Sync runs under way in this process, for the tab's progress bar. */
   progress: RunProgress;
   admin: TenantAdmin;
@@ -240,9 +242,10 @@ export async function createServices(
     logger: logger.child({ component: 'worker' }),
     leaseSeconds: config.workerLeaseSeconds,
   });
+  const notifications = new NotificationCenter(store);
   const notifier = new Notifier({
     store,
-    center: new NotificationCenter(store),
+    center: notifications,
     conversations: new ConversationRepository(store),
     settings,
     render: notificationCard,
@@ -279,6 +282,7 @@ export async function createServices(
     worker,
     scheduler,
     notifier,
+    notifications,
     close: async () => {
       progress.close();
       scheduler.stop();

@@ -10,7 +10,6 @@ import { createLogger, type Logger } from './logging/logger.ts';
 import { createServices, type Services } from './composition.ts';
 import { seedSandboxDirectory } from './crm/directory-seed.ts';
 import { MessageLinking } from './crm/message-linking.ts';
-import { NotificationCenter } from './notifications/notification-center.ts';
 import type { Notifier } from './notifications/notifier.ts';
 import { TeamsProactiveSender } from './teams/teams-sender.ts';
 import type { Store } from './store/store.port.ts';
@@ -21,7 +20,6 @@ import { tabApi } from './tab/tab-api.ts';
 import { FixedIdentity, isAdmin, SsoTokenAuthenticator, type TabAuthenticator } from './tab/tab-identity.ts';
 import { tabStatic } from './tab/tab-static.ts';
 import { runStartupChecks, startupChecks } from './startup-checks.ts';
-import { logSink, stopTelemetry, telemetryEnabled } from './logging/azure-monitor.ts';
 
 /** The composition root: the only place that picks adapters. */
 
@@ -107,8 +105,8 @@ export async function createHttpApp(options: {
         sync: services.syncService,
         progress: services.progress,
         crm: services.crm,
-        mailSource: services.mailSource,
-        notifications: new NotificationCenter(store),
+        mailSync: services.mailSync,
+        notifications: services.notifications,
         admin: services.admin,
         mode: config.mode,
         logger: logger.child({ component: 'tab-api' }),
@@ -125,7 +123,7 @@ export async function createHttpApp(options: {
           sync: services.syncService,
           conversations: new ConversationRepository(store),
           linking: new MessageLinking(services.crm),
-          notifications: new NotificationCenter(store),
+          notifications: services.notifications,
           settingsUrl: services.links.settings(),
           senderAddress: async (aadObjectId: string) =>
             (await services.mailSource.mailbox(aadObjectId)).addresses[0],
@@ -186,7 +184,15 @@ export async function startApp(
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const logger = createLogger({ level: config.logLevel, ...(telemetryEnabled() ? { also: logSink() } : {}) });
+  // Loaded only when used: OpenTelemetry costs about a second and 100 MB at start-up.
+  const telemetry =
+    config.mode === 'azure' && config.appInsightsConnectionString
+      ? await import('./logging/azure-monitor.ts')
+      : undefined;
+  const logger = createLogger({
+    level: config.logLevel,
+    ...(telemetry ? { also: telemetry.logSink() } : {}),
+  });
   const app = await startApp(config, logger);
   let stopping = false;
   const stop = (signal: string) => {
@@ -195,7 +201,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     app
       .close()
-      .then(stopTelemetry)
+      .then(() => telemetry?.stopTelemetry())
       .then(
         () => process.exit(0),
         (error: unknown) => {

@@ -131,7 +131,7 @@ export function previewImport(csv: string, directory: Directory & { records: Crm
     }
     seenInFile.set(key, line);
     const recordType = type as 'candidate' | 'contact';
-    const existing = [...directory.lookup(emails)[recordType === 'candidate' ? 'candidates' : 'contacts']][0];
+    const existing = directory.lookup(emails)[recordType === 'candidate' ? 'candidates' : 'contacts'][0];
     rows.push({
       line,
       type: recordType,

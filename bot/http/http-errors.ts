@@ -28,7 +28,7 @@ const STATUS: Partial<Record<AppErrorCode, { status: number; code: string }>> = 
 /** What people read for the codes whose own message is written for logs, not for them. */
 const MESSAGE: Record<string, string> = {
   changed_elsewhere:
-    'These settings were changed elsewhere (another tab or the bot). Reload to see them, then make your change again.',
+    'This was changed elsewhere meanwhile (another tab, or the bot). Reload to see the change, then make yours again.',
   unavailable: 'A service CRM Sync depends on is not answering right now. Try again in a minute.',
   needs_consent: 'CRM Sync cannot read your mailbox: your admin needs to grant consent.',
 };

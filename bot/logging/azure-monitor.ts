@@ -28,10 +28,6 @@ const SEVERITY: Record<string, SeverityNumber> = {
   fatal: SeverityNumber.FATAL,
 };
 
-export function telemetryEnabled(): boolean {
-  return connectionString !== undefined;
-}
-
 /** A stream of pino's JSON lines, each emitted as an OpenTelemetry log record. */
 export function logSink(): Writable {
   const logger = logs.getLogger('crm-sync');

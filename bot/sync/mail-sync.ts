@@ -195,6 +195,15 @@ export class MailSync {
     return emptySummary(randomUUID(), mode, trigger, this.now());
   }
 
+  /**
+   * The mailbox's folder tree as the sync sees it (read at most every MAILBOX_VIEW_TTL_MS);
+   * `refresh` reads it again, so what a user is shown is also what the next sync uses.
+   */
+  async folderTree(userId: string, options: { refresh?: boolean } = {}): Promise<MailFolderInfo[]> {
+    if (options.refresh) this.views.delete(userId);
+    return (await this.mailboxView(userId)).folders;
+  }
+
   /** The user's own addresses and folder tree, read at most every MAILBOX_VIEW_TTL_MS. */
   private async mailboxView(userId: string): Promise<MailboxView> {
     const cached = this.views.get(userId);

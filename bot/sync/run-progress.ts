@@ -1,6 +1,5 @@
-import type { LedgerStatus } from './ledger.ts';
 import type { UserRef } from './mail-sync.ts';
-import type { SyncEvents } from './sync-events.ts';
+import type { SyncEventMap, SyncEvents } from './sync-events.ts';
 import type { SyncMode } from './sync-state.ts';
 
 /**
@@ -9,15 +8,8 @@ import type { SyncMode } from './sync-state.ts';
  * then shows their result when they finish.
  */
 
-export interface RunInProgress {
-  runId: string;
-  mode: SyncMode;
-  folder: string;
-  processed: number;
-  total: number;
-  byStatus: Record<LedgerStatus, number>;
-  updatedAt: string;
-}
+/** The latest progress event of a run, and when it came. */
+export type RunInProgress = Omit<SyncEventMap['progress'], 'tenantId' | 'userId'> & { updatedAt: string };
 
 const STARTING = 'starting';
 /** Longer than a page of delta takes, even throttled; a run quiet this long has died. */
@@ -30,14 +22,10 @@ export class RunProgress {
 
   constructor(events: SyncEvents) {
     this.stops = [
-      events.on('progress', (p) => {
-        this.runs.set(key(p.tenantId, p.userId), {
-          runId: p.runId,
-          mode: p.mode,
-          folder: p.folder,
-          processed: p.processed,
-          total: p.total,
-          byStatus: { ...p.byStatus },
+      events.on('progress', ({ tenantId, userId, ...run }) => {
+        this.runs.set(key(tenantId, userId), {
+          ...run,
+          byStatus: { ...run.byStatus },
           updatedAt: new Date().toISOString(),
         });
       }),

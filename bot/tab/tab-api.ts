@@ -4,9 +4,9 @@ import type { TenantAdmin } from '../admin/tenant-admin.ts';
 import type { BuiltinCrm } from '../crm/builtin-crm.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { Logger } from '../logging/logger.ts';
-import type { MailSource } from '../mail-source/mail-source.port.ts';
 import type { NotificationCenter } from '../notifications/notification-center.ts';
 import { NEVER_AUTOMATIC } from '../sync/folder-selection.ts';
+import type { MailSync } from '../sync/mail-sync.ts';
 import type { RunProgress } from '../sync/run-progress.ts';
 import type { SyncService } from '../sync/sync-service.ts';
 import { syncSettingsSchema } from '../sync/sync-settings.ts';
@@ -23,7 +23,8 @@ export interface TabApiDeps {
   sync: SyncService;
   progress: RunProgress;
   crm: BuiltinCrm;
-  mailSource: MailSource;
+  /** The folder tree, through the sync's own cache of it. */
+  mailSync: MailSync;
   notifications: NotificationCenter;
   admin: TenantAdmin;
   mode: 'sandbox' | 'azure';
@@ -139,6 +140,9 @@ export function tabApi(deps: TabApiDeps): express.Router {
         deps.sync.tenantEnabled(me.tenantId),
       ]);
       const directory = await deps.crm.directory(me.tenantId);
+      // Folder names for the errors table, from the sync's cached tree (no Graph call when it is warm).
+      const folders = errors.length > 0 ? await deps.mailSync.folderTree(me.userId).catch(() => []) : [];
+      const folderPath = (id: string) => folders.find((f) => f.id === id)?.path ?? null;
       const linkOf = (id: string) => {
         const record = directory.get(id);
         return record
@@ -154,6 +158,7 @@ export function tabApi(deps: TabApiDeps): express.Router {
           subject: e.subject,
           from: e.from,
           folderId: e.folderId,
+          folder: folderPath(e.folderId),
           receivedAt: e.receivedAt,
           note: e.note,
           attempts: e.attempts,
@@ -223,7 +228,8 @@ export function tabApi(deps: TabApiDeps): express.Router {
   router.get(
     '/folders',
     route(async (_req, res, me) => {
-      const folders = await deps.mailSource.folders(me.userId);
+      // Read afresh: a folder made in Outlook a minute ago shows, and the next sync sees it too.
+      const folders = await deps.mailSync.folderTree(me.userId, { refresh: true });
       res.json({
         folders: folders.map((f) => ({
           id: f.id,

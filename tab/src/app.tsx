@@ -1,8 +1,5 @@
 import {
   FluentProvider,
-  MessageBar,
-  MessageBarBody,
-  Spinner,
   Tab,
   TabList,
   Title3,
@@ -27,6 +24,7 @@ import { PrivacySection } from './sections/privacy-section.tsx';
 import { ScheduleSection } from './sections/schedule-section.tsx';
 import { SettingsProvider } from './settings-store.tsx';
 import type { Me } from './types.ts';
+import { Loading, Notice } from './feedback.tsx';
 
 const THEMES = { light: teamsLightTheme, dark: teamsDarkTheme, contrast: teamsHighContrastTheme };
 
@@ -89,9 +87,7 @@ function Content({ page, me, navigate }: { page: string[]; me: Me; navigate(path
 }
 
 const Text403 = () => (
-  <MessageBar intent="warning">
-    <MessageBarBody>Only your organization's CRM Sync admins can open this page.</MessageBarBody>
-  </MessageBar>
+  <Notice intent="warning">Only your organization's CRM Sync admins can open this page.</Notice>
 );
 
 export function App({ host }: { host: Host }) {
@@ -122,12 +118,7 @@ export function App({ host }: { host: Host }) {
     <FluentProvider theme={THEMES[theme]} className={styles.shell} data-theme={theme}>
       <main>
         <Title3 as="h1">CRM Sync</Title3>
-        {error && (
-          <MessageBar intent="error" role="alert">
-            <MessageBarBody>{error}</MessageBarBody>
-          </MessageBar>
-        )}
-        {!me && !error && <Spinner label="Signing you in…" />}
+        {!me && <Loading error={error} label="Signing you in…" />}
         {me && (
           <SettingsProvider>
             <div className={styles.layout}>

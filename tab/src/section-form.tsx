@@ -4,7 +4,6 @@ import {
   MessageBarActions,
   MessageBarBody,
   MessageBarTitle,
-  Spinner,
   Subtitle1,
   Text,
   makeStyles,
@@ -13,6 +12,7 @@ import {
 import { type ReactNode, useEffect, useState } from 'react';
 import { type SaveResult, useSettings } from './settings-store.tsx';
 import type { SyncSettings } from './types.ts';
+import { Loading } from './feedback.tsx';
 
 const useStyles = makeStyles({
   form: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalL, maxWidth: '720px' },
@@ -46,13 +46,7 @@ export function SectionForm(props: {
 
   useEffect(() => setDraft(settings), [settings]);
 
-  if (loadError)
-    return (
-      <MessageBar intent="error">
-        <MessageBarBody>{loadError}</MessageBarBody>
-      </MessageBar>
-    );
-  if (!draft) return <Spinner label="Loading your settings…" />;
+  if (!draft) return <Loading error={loadError} label="Loading your settings…" />;
 
   const dirty = JSON.stringify(draft) !== JSON.stringify(settings);
   const onSave = async () => {

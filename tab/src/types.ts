@@ -84,6 +84,8 @@ export interface Status {
     subject: string;
     from?: string;
     folderId: string;
+    /** The folder's path, when the mailbox's folder tree could be read. */
+    folder: string | null;
     receivedAt: string;
     note?: string;
     attempts: number;

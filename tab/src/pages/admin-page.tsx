@@ -2,8 +2,6 @@ import {
   Badge,
   Button,
   Field,
-  MessageBar,
-  MessageBarBody,
   Spinner,
   Subtitle1,
   Subtitle2,
@@ -21,6 +19,7 @@ import {
 import { useCallback, useEffect, useState } from 'react';
 import { api } from '../api.ts';
 import { when } from '../format.ts';
+import { Loading, OutcomeBar, useOutcome } from '../feedback.tsx';
 
 const useStyles = makeStyles({
   page: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalL },
@@ -65,7 +64,7 @@ export function AdminPage() {
   const styles = useStyles();
   const [overview, setOverview] = useState<Overview>();
   const [users, setUsers] = useState<UserHealth[]>();
-  const [message, setMessage] = useState<{ intent: 'success' | 'error'; text: string }>();
+  const { outcome, run, fail } = useOutcome();
   const [csv, setCsv] = useState<string>();
   const [preview, setPreview] = useState<Preview>();
 
@@ -74,39 +73,20 @@ export function AdminPage() {
       setOverview((await api<Overview>('/admin/overview')).data);
       setUsers((await api<{ users: UserHealth[] }>('/admin/users')).data.users);
     } catch (e) {
-      setMessage({ intent: 'error', text: (e as Error).message });
+      fail(e);
     }
   }, []);
   useEffect(() => {
     void load();
   }, [load]);
 
-  const run = async (work: () => Promise<string>) => {
-    try {
-      setMessage({ intent: 'success', text: await work() });
-    } catch (e) {
-      setMessage({ intent: 'error', text: (e as Error).message });
-    }
-  };
-
-  if (!overview)
-    return message ? (
-      <MessageBar intent="error">
-        <MessageBarBody>{message.text}</MessageBarBody>
-      </MessageBar>
-    ) : (
-      <Spinner label="Loading…" />
-    );
+  if (!overview) return <Loading error={outcome?.text} label="Loading…" />;
   return (
     <section className={styles.page} aria-labelledby="admin-title" data-section="admin">
       <Subtitle1 as="h2" id="admin-title">
         Admin
       </Subtitle1>
-      {message && (
-        <MessageBar intent={message.intent} role={message.intent === 'error' ? 'alert' : 'status'}>
-          <MessageBarBody>{message.text}</MessageBarBody>
-        </MessageBar>
-      )}
+      <OutcomeBar outcome={outcome} />
       <Switch
         label="CRM Sync is enabled for our organization"
         checked={overview.tenant.enabled}

@@ -3,9 +3,6 @@ import {
   Button,
   Card,
   CardHeader,
-  MessageBar,
-  MessageBarBody,
-  Spinner,
   Subtitle1,
   Text,
   makeStyles,
@@ -15,6 +12,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { api } from '../api.ts';
 import { when } from '../format.ts';
 import type { NotificationItem } from '../types.ts';
+import { Loading, OutcomeBar, useOutcome } from '../feedback.tsx';
 
 const useStyles = makeStyles({
   page: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM, maxWidth: '760px' },
@@ -27,28 +25,24 @@ const INTENT = { info: 'informative', success: 'success', warning: 'warning', er
 export function NotificationCenterPage() {
   const styles = useStyles();
   const [items, setItems] = useState<NotificationItem[]>();
-  const [error, setError] = useState<string>();
+  const { outcome, run, fail } = useOutcome();
 
   const load = useCallback(async () => {
     try {
       setItems((await api<{ items: NotificationItem[] }>('/notifications')).data.items);
     } catch (e) {
-      setError((e as Error).message);
+      fail(e);
     }
   }, []);
   useEffect(() => {
     void load();
   }, [load]);
 
-  const act = async (path: string, method: string, body?: unknown) => {
-    try {
+  const act = (path: string, method: string, body: unknown, done: string) =>
+    run(async () => {
       await api(path, { method, ...(body ? { body } : {}) });
-      setError(undefined);
-    } catch (e) {
-      setError((e as Error).message);
-    }
-    await load();
-  };
+      return done;
+    }, load);
 
   return (
     <section className={styles.page} aria-labelledby="center-title" data-section="notification-center">
@@ -59,21 +53,20 @@ export function NotificationCenterPage() {
       <div className={styles.actions}>
         <Button
           disabled={!items?.some((n) => !n.read)}
-          onClick={() => void act('/notifications/read', 'POST', {})}
+          onClick={() => void act('/notifications/read', 'POST', {}, 'Marked all read.')}
         >
           Mark all read
         </Button>
-        <Button disabled={!items?.length} onClick={() => void act('/notifications', 'DELETE')}>
+        <Button
+          disabled={!items?.length}
+          onClick={() => void act('/notifications', 'DELETE', undefined, 'Cleared.')}
+        >
           Clear all
         </Button>
       </div>
-      {error && (
-        <MessageBar intent="error">
-          <MessageBarBody>{error}</MessageBarBody>
-        </MessageBar>
-      )}
+      {items && <OutcomeBar outcome={outcome} />}
       {!items ? (
-        <Spinner label="Loading notifications…" />
+        <Loading error={outcome?.text} label="Loading notifications…" />
       ) : items.length === 0 ? (
         <Text>No notifications.</Text>
       ) : (
@@ -102,7 +95,9 @@ export function NotificationCenterPage() {
                     n.read ? undefined : (
                       <Button
                         size="small"
-                        onClick={() => void act('/notifications/read', 'POST', { ids: [n.id] })}
+                        onClick={() =>
+                          void act('/notifications/read', 'POST', { ids: [n.id] }, 'Marked read.')
+                        }
                       >
                         Mark read
                       </Button>

@@ -3,10 +3,7 @@ import {
   Card,
   CardHeader,
   Link,
-  MessageBar,
-  MessageBarBody,
   Persona,
-  Spinner,
   Subtitle2,
   Text,
   makeStyles,
@@ -16,6 +13,7 @@ import { useEffect, useState } from 'react';
 import { api } from '../api.ts';
 import { when } from '../format.ts';
 import type { Activity, CrmRecord } from '../types.ts';
+import { Loading } from '../feedback.tsx';
 
 const useStyles = makeStyles({
   page: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalL, maxWidth: '820px' },
@@ -42,13 +40,7 @@ export function RecordPage({ type, id }: { type: string; id: string }) {
     );
   }, [type, id]);
 
-  if (error)
-    return (
-      <MessageBar intent="error">
-        <MessageBarBody>{error}</MessageBarBody>
-      </MessageBar>
-    );
-  if (!data) return <Spinner label="Loading the record…" />;
+  if (!data) return <Loading error={error} label="Loading the record…" />;
   const { record, activities } = data;
   return (
     <article className={styles.page} aria-labelledby="record-title" data-section="record">

@@ -2,10 +2,7 @@ import {
   Badge,
   Button,
   Link,
-  MessageBar,
-  MessageBarBody,
   ProgressBar,
-  Spinner,
   Subtitle1,
   Subtitle2,
   Switch,
@@ -22,8 +19,8 @@ import {
 import { useCallback, useEffect, useState } from 'react';
 import { api } from '../api.ts';
 import { when } from '../format.ts';
-import { useFolders } from '../sections/folders-section.tsx';
 import type { Status } from '../types.ts';
+import { Loading, Notice, OutcomeBar, useOutcome } from '../feedback.tsx';
 
 const useStyles = makeStyles({
   page: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalL },
@@ -39,16 +36,13 @@ const POLL_IDLE_MS = 30_000;
 export function StatusPage({ navigate }: { navigate(path: string): void }) {
   const styles = useStyles();
   const [status, setStatus] = useState<Status>();
-  const [message, setMessage] = useState<{ intent: 'success' | 'error' | 'info'; text: string }>();
-  const [busy, setBusy] = useState(false);
-  const { folders } = useFolders();
-  const folderName = (id: string) => folders?.find((f) => f.id === id)?.path ?? '—';
+  const { outcome, busy, run: runAction, fail } = useOutcome();
 
   const load = useCallback(async () => {
     try {
       setStatus((await api<Status>('/status')).data);
     } catch (error) {
-      setMessage({ intent: 'error', text: (error as Error).message });
+      fail(error);
     }
   }, []);
 
@@ -60,25 +54,9 @@ export function StatusPage({ navigate }: { navigate(path: string): void }) {
     return () => clearTimeout(timer);
   }, [status, load]);
 
-  const act = async (work: () => Promise<string>) => {
-    setBusy(true);
-    try {
-      setMessage({ intent: 'success', text: await work() });
-    } catch (error) {
-      setMessage({ intent: 'error', text: (error as Error).message });
-    }
-    setBusy(false);
-    await load();
-  };
+  const act = (work: () => Promise<string>) => runAction(work, load);
 
-  if (!status)
-    return message ? (
-      <MessageBar intent="error">
-        <MessageBarBody>{message.text}</MessageBarBody>
-      </MessageBar>
-    ) : (
-      <Spinner label="Loading your sync status…" />
-    );
+  if (!status) return <Loading error={outcome?.text} label="Loading your sync status…" />;
   const on = status.emailSync && status.active;
   const run = status.running;
   const last = status.mailbox?.lastRun;
@@ -89,18 +67,14 @@ export function StatusPage({ navigate }: { navigate(path: string): void }) {
         Sync status
       </Subtitle1>
       {!status.tenantEnabled && (
-        <MessageBar intent="warning">
-          <MessageBarBody>
-            CRM Sync is not enabled for your organization yet. Your CRM Sync admin can enable it.
-          </MessageBarBody>
-        </MessageBar>
+        <Notice intent="warning">
+          CRM Sync is not enabled for your organization yet. Your CRM Sync admin can enable it.
+        </Notice>
       )}
       {status.mailbox?.status === 'needs_consent' && (
-        <MessageBar intent="error">
-          <MessageBarBody>
-            CRM Sync cannot read your mailbox: {status.mailbox.note ?? 'your admin needs to grant consent.'}
-          </MessageBarBody>
-        </MessageBar>
+        <Notice intent="error">
+          CRM Sync cannot read your mailbox: {status.mailbox.note ?? 'your admin needs to grant consent.'}
+        </Notice>
       )}
       <div className={styles.row}>
         <Switch
@@ -141,11 +115,7 @@ export function StatusPage({ navigate }: { navigate(path: string): void }) {
           />
         </div>
       )}
-      {message && (
-        <MessageBar intent={message.intent} role={message.intent === 'error' ? 'alert' : 'status'}>
-          <MessageBarBody>{message.text}</MessageBarBody>
-        </MessageBar>
-      )}
+      <OutcomeBar outcome={outcome} />
       <div className={styles.counts} aria-label="Emails by status" role="group">
         {(
           [
@@ -210,7 +180,7 @@ export function StatusPage({ navigate }: { navigate(path: string): void }) {
                 <TableRow key={e.messageId} data-error={e.messageId}>
                   <TableCell>{e.subject || '(no subject)'}</TableCell>
                   <TableCell>{e.note}</TableCell>
-                  <TableCell>{folderName(e.folderId)}</TableCell>
+                  <TableCell>{e.folder ?? '—'}</TableCell>
                   <TableCell>{when(e.receivedAt)}</TableCell>
                   <TableCell>
                     <Button
@@ -242,12 +212,10 @@ export function StatusPage({ navigate }: { navigate(path: string): void }) {
         </>
       )}
       {status.setAside.length > 0 && (
-        <MessageBar intent="warning">
-          <MessageBarBody>
-            {status.setAside.length} background sync job(s) kept failing and were set aside; the latest
-            reason: {status.setAside[0]!.reason}
-          </MessageBarBody>
-        </MessageBar>
+        <Notice intent="warning">
+          {status.setAside.length} background sync job(s) kept failing and were set aside; the latest reason:{' '}
+          {status.setAside[0]!.reason}
+        </Notice>
       )}
 
       <Subtitle2 as="h3">Recently synced</Subtitle2>

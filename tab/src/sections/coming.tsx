@@ -1,13 +1,11 @@
-import { MessageBar, MessageBarBody } from '@fluentui/react-components';
+import { Notice } from '../feedback.tsx';
 
 /** Said plainly: the option is kept now, the engine acts on it in a later release. */
 export function Coming({ what }: { what: string }) {
   return (
-    <MessageBar intent="info">
-      <MessageBarBody>
-        {what} sync is coming in a later release. Your choice here is saved now and used as soon as it
-        arrives; until then only email is synced.
-      </MessageBarBody>
-    </MessageBar>
+    <Notice intent="info">
+      {what} sync is coming in a later release. Your choice here is saved now and used as soon as it arrives;
+      until then only email is synced.
+    </Notice>
   );
 }

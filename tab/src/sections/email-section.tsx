@@ -1,15 +1,8 @@
-import {
-  Field,
-  Input,
-  MessageBar,
-  MessageBarBody,
-  Radio,
-  RadioGroup,
-  Switch,
-} from '@fluentui/react-components';
+import { Field, Input, Radio, RadioGroup, Switch } from '@fluentui/react-components';
 import { day } from '../format.ts';
 import { SectionForm } from '../section-form.tsx';
 import type { SyncSettings } from '../types.ts';
+import { Notice } from '../feedback.tsx';
 
 /** More history than this is a large backfill: it takes a while and fills the CRM with old mail. */
 const LARGE_BACKFILL_DAYS = 365;
@@ -100,12 +93,10 @@ export function EmailSection() {
               </Field>
             )}
             {days > LARGE_BACKFILL_DAYS && (
-              <MessageBar intent="warning">
-                <MessageBarBody>
-                  That is {days} days of mail: the first sync can take a long time and adds every old email
-                  that matches a candidate or contact to the CRM.
-                </MessageBarBody>
-              </MessageBar>
+              <Notice intent="warning">
+                That is {days} days of mail: the first sync can take a long time and adds every old email that
+                matches a candidate or contact to the CRM.
+              </Notice>
             )}
             <Field label="What reaches the CRM">
               <RadioGroup

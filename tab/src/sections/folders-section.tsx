@@ -1,17 +1,9 @@
-import {
-  Badge,
-  Checkbox,
-  MessageBar,
-  MessageBarBody,
-  Spinner,
-  Switch,
-  makeStyles,
-  tokens,
-} from '@fluentui/react-components';
+import { Badge, Checkbox, Switch, makeStyles, tokens } from '@fluentui/react-components';
 import { useEffect, useState } from 'react';
 import { api } from '../api.ts';
 import { SectionForm } from '../section-form.tsx';
 import type { Folder } from '../types.ts';
+import { Loading } from '../feedback.tsx';
 
 const useStyles = makeStyles({
   tree: { listStyleType: 'none', margin: 0, paddingLeft: tokens.spacingHorizontalXL },
@@ -19,7 +11,7 @@ const useStyles = makeStyles({
 });
 
 /** The mailbox's folders, loaded once per tab. */
-export function useFolders(): { folders?: Folder[]; error?: string } {
+function useFolders(): { folders?: Folder[]; error?: string } {
   const [state, setState] = useState<{ folders?: Folder[]; error?: string }>({});
   useEffect(() => {
     api<{ folders: Folder[] }>('/folders').then(
@@ -43,13 +35,7 @@ export function FoldersSection() {
       intro="Sync all, the schedule and change notifications look in these folders. Sync to CRM on a single email works in any folder."
     >
       {({ draft, update }) => {
-        if (error)
-          return (
-            <MessageBar intent="error">
-              <MessageBarBody>{error}</MessageBarBody>
-            </MessageBar>
-          );
-        if (!folders) return <Spinner label="Reading your folders…" />;
+        if (!folders) return <Loading error={error} label="Reading your folders…" />;
         const chosen = new Set(draft.folders);
         const isChosen = (f: Folder) =>
           chosen.has(f.id) || (f.wellKnownName !== null && chosen.has(f.wellKnownName));
