@@ -1,31 +1,30 @@
-// Installs dependencies from the lockfile when node_modules is missing or older than the lockfile.
-// Runs as an npm pre-script on whatever Node the machine has (it may be older than the pinned one),
-// so it sticks to plain JavaScript and node: built-ins that every supported Node has.
+// Installs dependencies from the lockfile (`npm ci`) when node_modules does not hold what
+// package-lock.json asks for: missing, or installed from another lockfile. An install someone ran
+// by hand (`npm install`, `npm ci`) counts: see deps-state.mjs. `--check` only reports (exit 0 when
+// up to date, 1 otherwise). Runs as an npm pre-script on whatever Node the machine has (it may be
+// older than the pinned one), so it sticks to plain JavaScript and node: built-ins.
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { depsState } from './deps-state.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const lockfile = join(root, 'package-lock.json');
-const stamp = join(root, 'node_modules', '.crm-sync-lock-hash');
-const pinnedNode = join(root, 'node_modules', '.bin', 'node');
+const state = depsState(root);
+const checkOnly = process.argv.includes('--check');
 
-const want = createHash('sha256').update(readFileSync(lockfile)).digest('hex');
-const have = existsSync(stamp) ? readFileSync(stamp, 'utf8').trim() : '';
+if (state.fresh) {
+  if (checkOnly) console.log('dependencies are up to date with package-lock.json');
+  process.exit(0);
+}
+if (checkOnly || state.install === 'none') {
+  console.error(state.reason);
+  process.exit(1);
+}
 
-if (have === want && existsSync(pinnedNode)) process.exit(0);
-
-console.error(
-  have
-    ? 'package-lock.json changed: reinstalling dependencies with npm ci'
-    : 'Installing dependencies with npm ci',
-);
+console.error(`${state.reason}: installing from package-lock.json with npm ci`);
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const result = spawnSync(npm, ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
 if (result.status !== 0) {
   console.error('npm ci failed; see the output above.');
   process.exit(result.status ?? 1);
 }
-writeFileSync(stamp, `${want}\n`);
