@@ -2,17 +2,35 @@
  * Benchmarks: `npm run bench -- <scenario>`. Each prints progress to stderr and one JSON object with
  * its figures (and whether each target was met) as the last line of stdout.
  */
+import { UsageError, parseCli, runCli } from '../bot/cli/cli.ts';
+
 const scenarios: Record<string, () => Promise<Record<string, unknown>>> = {
   backfill: async () => (await import('./backfill.ts')).backfill(),
   invoke: async () => (await import('./invoke.ts')).invoke(),
   'notify-latency': async () => (await import('./notify-latency.ts')).notifyLatency(),
 };
 
-const name = process.argv[2];
-const scenario = name ? scenarios[name] : undefined;
-if (!scenario) {
-  process.stderr.write(`usage: npm run bench -- <${Object.keys(scenarios).join('|')}>\n`);
-  process.exit(2);
-}
-const result = await scenario();
-process.stdout.write(`${JSON.stringify({ scenario: name, ...result })}\n`);
+const COMMAND = 'npm run bench --';
+const { positionals } = parseCli({
+  command: COMMAND,
+  usage: `<${Object.keys(scenarios).join('|')}>
+
+Runs one benchmark: progress goes to stderr, and the last line of stdout is one JSON object with the
+figures, the targets and whether each was met.
+  backfill         a mailbox's first sync through the sandbox and the embedded store
+  invoke           message-action invokes through the bot, against Teams' 5 s limit
+  notify-latency   change notification to card, one email at a time and after a quiet period`,
+  options: {},
+  allowPositionals: true,
+});
+
+await runCli(COMMAND, async () => {
+  const [name, ...rest] = positionals;
+  if (!name) throw new UsageError(`name a benchmark: ${Object.keys(scenarios).join(', ')}`);
+  if (rest.length > 0) throw new UsageError(`one benchmark at a time, not '${rest.join(' ')}'`);
+  const scenario = scenarios[name];
+  if (!scenario)
+    throw new UsageError(`no benchmark '${name}'; there are ${Object.keys(scenarios).join(', ')}`);
+  const result = await scenario();
+  process.stdout.write(`${JSON.stringify({ scenario: name, ...result })}\n`);
+});

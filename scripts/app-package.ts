@@ -7,8 +7,8 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { zipSync } from 'fflate';
+import { UsageError, parseCli, runCli } from '../bot/cli/cli.ts';
 
 export const APP_PACKAGE_DIR = join(import.meta.dirname, '..', 'appPackage');
 
@@ -47,17 +47,29 @@ export function buildPackage(values: Record<string, string | undefined>): Uint8A
 }
 
 if (import.meta.main) {
-  const { values: args } = parseArgs({ options: { local: { type: 'boolean', default: false } } });
-  const env = args.local ? 'local' : (process.env.TEAMSFX_ENV ?? 'dev');
-  const values = args.local ? { ...LOCAL_VALUES, ...process.env } : { APP_NAME_SUFFIX: '', ...process.env };
-  try {
-    const zip = buildPackage(values);
+  const COMMAND = 'npm run package --';
+  const { values: args } = parseCli({
+    command: COMMAND,
+    usage: `[--local]
+
+Builds the Teams app package into appPackage/build/appPackage.<env>.zip.
+  (no option)   placeholders (TEAMS_APP_ID, BOT_ID, AAD_APP_CLIENT_ID, BOT_DOMAIN, ...) from the
+                environment, as teamsapp.yml provides them; <env> is TEAMSFX_ENV (default dev)
+  --local       local values for the Playground and a quick look`,
+    options: { local: { type: 'boolean', default: false } },
+  });
+  await runCli(COMMAND, () => {
+    const env = args.local ? 'local' : (process.env.TEAMSFX_ENV ?? 'dev');
+    const values = args.local ? { ...LOCAL_VALUES, ...process.env } : { APP_NAME_SUFFIX: '', ...process.env };
+    let zip: Uint8Array;
+    try {
+      zip = buildPackage(values);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
     const out = join(APP_PACKAGE_DIR, 'build', `appPackage.${env}.zip`);
     mkdirSync(join(APP_PACKAGE_DIR, 'build'), { recursive: true });
     writeFileSync(out, zip);
     console.log(`wrote ${out}`);
-  } catch (error) {
-    console.error((error as Error).message);
-    process.exit(1);
-  }
+  });
 }

@@ -7,13 +7,38 @@
  * In sandbox mode it talks to the Microsoft 365 sandbox (start it with `npm start` or `npm run sandbox`)
  * and the embedded store in DATA_DIR. It prints a progress line per page and the run's summary as JSON.
  */
-import { parseArgs } from 'node:util';
+import { UsageError, integerOption, parseCli, runCli } from '../cli/cli.ts';
 import { createServices } from '../composition.ts';
 import { loadConfigOrExit } from '../config/config.ts';
 import { readDirectoryFixture, seedSandboxDirectory } from '../crm/directory-seed.ts';
 import { createLogger } from '../logging/logger.ts';
+import { DAYS_BACK_MAX } from './sync-settings.ts';
 
-const { values } = parseArgs({
+const COMMAND = 'npm run sync --';
+const { values } = parseCli({
+  command: COMMAND,
+  usage: `--user <id or UPN> [options]
+
+Syncs one mailbox into the CRM now (in sandbox mode: the Microsoft 365 sandbox that \`npm start\`
+or \`npm run sandbox\` runs, and the embedded store in DATA_DIR).
+
+What to sync (one of; default --all):
+  --all                   every folder the user's settings select
+  --automatic             as a schedule or a change notification would: never Deleted Items, Outbox, Junk
+  --resend-all            everything again, refreshing the CRM's activities
+  --selected <message id> one email, whatever the folder settings (the seeds' "Sync Selected")
+  --folder <id or name>   only this folder (well-known names such as inbox, sentitems); repeatable
+
+Settings to change first:
+  --enable                turn email sync on
+  --days-back <0-${DAYS_BACK_MAX}>     scan back this many days instead of from the cutoff
+  --attachments           sync attachments too
+
+Other:
+  --user <id or UPN>      the mailbox (required)
+  --tenant <id>           the user's tenant (required in Azure mode)
+  --quiet                 no progress lines, only the summary
+  -h, --help              this text`,
   options: {
     user: { type: 'string' },
     tenant: { type: 'string' },
@@ -29,52 +54,54 @@ const { values } = parseArgs({
   },
 });
 
-function fail(message: string): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(2);
-}
+await runCli(COMMAND, async () => {
+  if (!values.user) throw new UsageError('--user <id or UPN> is required');
+  const daysBack = integerOption(values['days-back'], 'days-back', { min: 0, max: DAYS_BACK_MAX });
+  const modes = (['all', 'automatic', 'resend-all'] as const).filter((m) => values[m]);
+  if (modes.length + (values.selected ? 1 : 0) > 1) {
+    throw new UsageError('choose one of --all, --automatic, --resend-all and --selected');
+  }
+  const config = loadConfigOrExit(2);
+  const logger = createLogger({
+    level: values.quiet ? 'warn' : config.logLevel === 'info' ? 'warn' : config.logLevel,
+  });
+  const services = await createServices(config, logger);
+  try {
+    let tenantId = values.tenant;
+    if (config.mode === 'sandbox') {
+      await seedSandboxDirectory(services.crm, logger);
+      tenantId ??= readDirectoryFixture().tenantId;
+    }
+    if (!tenantId) throw new UsageError('--tenant <id> is required in Azure mode');
+    const mailbox = await services.mailSource.mailbox(values.user);
+    const user = { tenantId, userId: mailbox.id };
 
-const config = loadConfigOrExit(2);
-if (!values.user) fail('--user <id or UPN> is required');
-const logger = createLogger({
-  level: values.quiet ? 'warn' : config.logLevel === 'info' ? 'warn' : config.logLevel,
-});
-const services = await createServices(config, logger);
-try {
-  let tenantId = values.tenant;
-  if (config.mode === 'sandbox') {
-    await seedSandboxDirectory(services.crm, logger);
-    tenantId ??= readDirectoryFixture().tenantId;
-  }
-  if (!tenantId) fail('--tenant <id> is required in Azure mode');
-  const mailbox = await services.mailSource.mailbox(values.user);
-  const user = { tenantId, userId: mailbox.id };
-
-  if (values.enable || values['days-back'] || values.attachments) {
-    const current = await services.settings.get(tenantId, mailbox.id);
-    await services.settings.save(tenantId, mailbox.id, {
-      ...(current?.settings ?? { enabledAt: new Date().toISOString() }),
-      emailSync: true,
-      ...(values['days-back'] ? { daysBack: Number(values['days-back']) } : {}),
-      ...(values.attachments ? { attachments: true } : {}),
-    });
-  }
-  if (!values.quiet) {
-    services.events.on('progress', (p) =>
-      process.stdout.write(
-        `${p.folder}: ${p.processed}/${p.total} processed (synced ${p.byStatus.synced}, no match ${p.byStatus.no_match}, errors ${p.byStatus.error})\n`,
-      ),
-    );
-  }
-  const summary = values.selected
-    ? (await services.mailSync.syncSelected(user, values.selected, 'cli')).summary
-    : await services.mailSync.run(user, {
-        mode: values['resend-all'] ? 'resend_all' : values.automatic ? 'automatic' : 'all',
-        trigger: 'cli',
-        ...(values.folder ? { folders: values.folder } : {}),
+    if (values.enable || daysBack !== undefined || values.attachments) {
+      const current = await services.settings.get(tenantId, mailbox.id);
+      await services.settings.save(tenantId, mailbox.id, {
+        ...(current?.settings ?? { enabledAt: new Date().toISOString() }),
+        emailSync: true,
+        ...(daysBack !== undefined ? { daysBack } : {}),
+        ...(values.attachments ? { attachments: true } : {}),
       });
-  process.stdout.write(`${JSON.stringify(summary)}\n`);
-  process.exitCode = summary.status === 'completed' ? 0 : 1;
-} finally {
-  await services.close();
-}
+    }
+    if (!values.quiet) {
+      services.events.on('progress', (p) =>
+        process.stdout.write(
+          `${p.folder}: ${p.processed}/${p.total} processed (synced ${p.byStatus.synced}, no match ${p.byStatus.no_match}, errors ${p.byStatus.error})\n`,
+        ),
+      );
+    }
+    const summary = values.selected
+      ? (await services.mailSync.syncSelected(user, values.selected, 'cli')).summary
+      : await services.mailSync.run(user, {
+          mode: values['resend-all'] ? 'resend_all' : values.automatic ? 'automatic' : 'all',
+          trigger: 'cli',
+          ...(values.folder ? { folders: values.folder } : {}),
+        });
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
+    process.exitCode = summary.status === 'completed' ? 0 : 1;
+  } finally {
+    await services.close();
+  }
+});

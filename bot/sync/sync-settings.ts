@@ -12,6 +12,9 @@ import { type Collection, type Doc, queryAll, type Store, userPartition } from '
 
 const address = z.string().trim().toLowerCase().email();
 /** An address, or `@domain` for a whole domain and its subdomains. */
+/** The furthest back a scan may reach: ten years. */
+export const DAYS_BACK_MAX = 3650;
+
 export const blocklistEntry = z
   .string()
   .trim()
@@ -34,7 +37,7 @@ export const syncSettingsSchema = z.object({
   /** "Emails before this date are not synced"; overrides enabledAt. */
   cutoff: z.iso.datetime().optional(),
   /** Days to scan back from now; overrides both. */
-  daysBack: z.number().int().min(0).max(3650).optional(),
+  daysBack: z.number().int().min(0).max(DAYS_BACK_MAX).optional(),
   matchAllParticipants: z.boolean().default(false),
   skipInternalOnly: z.boolean().default(true),
   blocklist: z.array(blocklistEntry).default([]),

@@ -3,11 +3,21 @@
  * more processes (or App Service instances) share the queue, and mailbox leases keep each mailbox
  * to one of them at a time. Ctrl-C or SIGTERM finishes the jobs under way and releases their leases.
  */
+import { parseCli } from '../cli/cli.ts';
 import { createServices } from '../composition.ts';
 import { loadConfigOrExit } from '../config/config.ts';
 import { createLogger } from '../logging/logger.ts';
 
-const config = loadConfigOrExit();
+parseCli({
+  command: 'npm run worker --',
+  usage: `
+
+Starts another worker process (and scheduler) on the same queue and store as the app, configured by
+the same environment as \`npm run server\`. Several processes share the work; a mailbox is synced by
+one at a time. Ctrl-C or SIGTERM finishes the jobs under way and releases their mailboxes.`,
+  options: {},
+});
+const config = loadConfigOrExit(2);
 const logger = createLogger({ level: config.logLevel, name: 'crm-sync-worker' });
 const services = await createServices(config, logger);
 services.worker.start();
