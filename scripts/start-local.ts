@@ -1,11 +1,25 @@
 /**
  * `npm start`: the whole product on one machine in sandbox mode. Starts the Microsoft 365 sandbox
  * (Graph), the app (bot, embedded store) and the Microsoft 365 Agents Playground, prints where to
- * go, and stops all three on Ctrl-C. Data stays in ./data between runs.
+ * go, and stops all three on Ctrl-C. Data stays in ./data between runs. The children log JSON; in
+ * a terminal their lines are shown readable. `npm run dev` (--watch) restarts the app when its
+ * code changes.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { parseCli } from '../bot/cli/cli.ts';
 import { ConfigError, loadConfig } from '../bot/config/config.ts';
+import { humanLogLines } from '../bot/logging/logger.ts';
+
+const { values: args } = parseCli({
+  command: 'npm start --',
+  usage: `[--watch]
+
+Runs CRM Sync on this machine in sandbox mode: the Microsoft 365 sandbox, the app with its embedded
+store, and the Microsoft 365 Agents Playground. Ctrl-C stops all three.
+  --watch   restart the app when its code changes (what \`npm run dev\` does)`,
+  options: { watch: { type: 'boolean', default: false } },
+});
 
 const root = join(import.meta.dirname, '..');
 const PLAYGROUND_PORT = Number(process.env.PLAYGROUND_PORT || 56150);
@@ -34,12 +48,15 @@ const children: Array<{ name: string; child: ChildProcess }> = [];
 let stopping = false;
 
 function prefixed(name: string, stream: NodeJS.ReadableStream | null, out: NodeJS.WriteStream): void {
+  const show = out.isTTY ? humanLogLines(out.hasColors()) : (line: string) => line;
   let buffer = '';
   stream?.on('data', (chunk: Buffer) => {
     buffer += chunk.toString();
     const lines = buffer.split('\n');
     buffer = lines.pop() ?? '';
-    for (const line of lines) if (line.trim()) out.write(`[${name}] ${line}\n`);
+    for (const line of lines) {
+      if (line.trim()) out.write(`${show(line).replace(/^/gm, `[${name}] `)}\n`);
+    }
   });
 }
 
@@ -105,7 +122,7 @@ try {
     { SANDBOX_PORT: String(config.sandboxPort) },
     /sandbox listening/,
   );
-  await start('app', ['bot/main.ts'], {}, /CRM Sync is listening/);
+  await start('app', [...(args.watch ? ['--watch'] : []), 'bot/main.ts'], {}, /CRM Sync is listening/);
   await start(
     'playground',
     [
