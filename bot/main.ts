@@ -19,6 +19,7 @@ import { readMailboxFixture } from './sandbox/seed.ts';
 import { tabApi } from './tab/tab-api.ts';
 import { FixedIdentity, isAdmin, SsoTokenAuthenticator, type TabAuthenticator } from './tab/tab-identity.ts';
 import { tabStatic } from './tab/tab-static.ts';
+import { publicPages } from './http/public-pages.ts';
 import { runStartupChecks, startupChecks } from './startup-checks.ts';
 
 /** The composition root: the only place that picks adapters. */
@@ -114,6 +115,7 @@ export async function createHttpApp(options: {
     );
   }
   server.use('/tab', tabStatic());
+  server.use(publicPages());
   const teams = createTeamsApp({
     config,
     logger,
