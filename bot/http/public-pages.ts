@@ -10,18 +10,43 @@ import express from 'express';
  */
 
 export const PUBLIC_PAGES = {
-  '/': 'product.html',
-  '/privacy': 'privacy.html',
-  '/terms': 'terms.html',
+  '/': { file: 'product.html', title: 'CRM Sync: your Outlook email in your recruiting CRM' },
+  '/privacy': { file: 'privacy.html', title: 'CRM Sync: privacy statement' },
+  '/terms': { file: 'terms.html', title: 'CRM Sync: terms of use' },
 } as const;
 
 const PAGES_DIR = join(import.meta.dirname, 'pages');
+
+const NAV = ['<a href="/privacy">Privacy</a>', '<a href="/terms">Terms of use</a>'];
+
+/** One layout for every page: pages/*.html hold only what goes in <main>. */
+function layout(title: string, main: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title}</title>
+<link rel="stylesheet" href="/pages.css">
+</head>
+<body>
+<header><a class="name" href="/">CRM Sync</a> ${NAV.join(' ')}</header>
+<main>
+${main}</main>
+<footer>CRM Sync &middot; ${NAV.join(' &middot; ')}</footer>
+</body>
+</html>
+`;
+}
 
 export function publicPages(): express.Router {
   const router = express.Router();
   // Read once: a few KB, and a deploy restarts the process.
   const html = new Map(
-    Object.entries(PUBLIC_PAGES).map(([path, file]) => [path, readFileSync(join(PAGES_DIR, file), 'utf8')]),
+    Object.entries(PUBLIC_PAGES).map(([path, { file, title }]) => [
+      path,
+      layout(title, readFileSync(join(PAGES_DIR, file), 'utf8')),
+    ]),
   );
   const css = readFileSync(join(PAGES_DIR, 'pages.css'), 'utf8');
   const headers = (res: express.Response) =>

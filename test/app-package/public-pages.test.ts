@@ -1,51 +1,22 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { loadConfig } from '../../bot/config/config.ts';
 import { PUBLIC_PAGES } from '../../bot/http/public-pages.ts';
-import { createLogger } from '../../bot/logging/logger.ts';
-import { createHttpApp } from '../../bot/main.ts';
-import { ALL_CONTAINERS } from '../../bot/store/containers.ts';
-import { SqliteStore } from '../../bot/store/sqlite-store.ts';
 import { APP_PACKAGE_DIR, fillManifest, LOCAL_VALUES } from '../../scripts/app-package.ts';
+import { AZURE_ENV, serveHttpApp } from '../support/http-app.ts';
 
 /** The pages the manifest links to exist, in Azure mode as deployed, and are the manifest's URLs. */
-const DOMAIN = 'crm-sync.agency.example';
-const azureEnv = {
-  CLIENT_ID: '11111111-2222-3333-4444-555555555555',
-  AAD_APP_CLIENT_ID: '22222222-3333-4444-5555-666666666666',
-  TENANT_ID: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
-  BOT_TYPE: 'SingleTenant',
-  CLIENT_SECRET: 'test-only-secret',
-  COSMOS_ENDPOINT: 'https://agency.documents.azure.com:443/',
-  STORAGE_ACCOUNT_NAME: 'agencystorage',
-  PUBLIC_URL: `https://${DOMAIN}`,
-};
+const DOMAIN = new URL(AZURE_ENV.PUBLIC_URL).host;
 
 describe('The product, privacy and terms pages', () => {
-  let http: Server;
-  let store: SqliteStore;
+  let app: Awaited<ReturnType<typeof serveHttpApp>>;
   let base: string;
 
   before(async () => {
-    store = new SqliteStore({ path: ':memory:', purgeIntervalMs: 0 });
-    await store.init(ALL_CONTAINERS);
-    const { server } = await createHttpApp({
-      config: loadConfig(azureEnv),
-      logger: createLogger({ level: 'silent' }),
-      store,
-    });
-    http = createServer(server);
-    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
-    base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    app = await serveHttpApp(AZURE_ENV);
+    base = app.base;
   });
-  after(async () => {
-    http.closeAllConnections();
-    await new Promise<void>((r) => http.close(() => r()));
-    await store.close();
-  });
+  after(() => app.close());
 
   const manifest = fillManifest(readFileSync(join(APP_PACKAGE_DIR, 'manifest.json'), 'utf8'), {
     ...LOCAL_VALUES,

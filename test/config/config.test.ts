@@ -1,16 +1,8 @@
 import assert from 'node:assert/strict';
 import { ConfigError, loadConfig } from '../../bot/config/config.ts';
+import { AZURE_ENV } from '../support/http-app.ts';
 
-const azure = {
-  CLIENT_ID: '11111111-2222-3333-4444-555555555555',
-  AAD_APP_CLIENT_ID: '22222222-3333-4444-5555-666666666666',
-  TENANT_ID: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
-  BOT_TYPE: 'UserAssignedMsi',
-  MANAGED_IDENTITY_CLIENT_ID: '99999999-8888-7777-6666-555555555555',
-  COSMOS_ENDPOINT: 'https://agency.documents.azure.com:443/',
-  STORAGE_ACCOUNT_NAME: 'agencystorage',
-  PUBLIC_URL: 'https://crm-sync.agency.example',
-};
+const azure = AZURE_ENV;
 
 function problems(env: Record<string, string>): string[] {
   try {

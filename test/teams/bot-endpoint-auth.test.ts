@@ -1,41 +1,13 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { loadConfig } from '../../bot/config/config.ts';
-import { createLogger } from '../../bot/logging/logger.ts';
-import { createHttpApp } from '../../bot/main.ts';
-import { ALL_CONTAINERS } from '../../bot/store/containers.ts';
-import { SqliteStore } from '../../bot/store/sqlite-store.ts';
+import { AZURE_ENV, serveHttpApp } from '../support/http-app.ts';
 
-const azureEnv = {
-  CLIENT_ID: '11111111-2222-3333-4444-555555555555',
-  AAD_APP_CLIENT_ID: '22222222-3333-4444-5555-666666666666',
-  TENANT_ID: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
-  BOT_TYPE: 'SingleTenant',
-  CLIENT_SECRET: 'test-only-secret',
-  COSMOS_ENDPOINT: 'https://agency.documents.azure.com:443/',
-  STORAGE_ACCOUNT_NAME: 'agencystorage',
-  PUBLIC_URL: 'https://crm-sync.agency.example',
-};
+/** A bot with a client secret: the Teams SDK validates Bot Framework tokens for it. */
+const { MANAGED_IDENTITY_CLIENT_ID: _identity, ...withoutIdentity } = AZURE_ENV;
+const azureEnv = { ...withoutIdentity, BOT_TYPE: 'SingleTenant', CLIENT_SECRET: 'test-only-secret' };
 
 async function serve(env: Record<string, string>) {
-  const store = new SqliteStore({ path: ':memory:', purgeIntervalMs: 0 });
-  await store.init(ALL_CONTAINERS);
-  const { server } = await createHttpApp({
-    config: loadConfig(env),
-    logger: createLogger({ level: 'silent' }),
-    store,
-  });
-  const http = createServer(server);
-  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/api/messages`;
-  return {
-    url,
-    close: async () => {
-      await new Promise<void>((r) => http.close(() => r()));
-      await store.close();
-    },
-  };
+  const app = await serveHttpApp(env);
+  return { url: `${app.base}/api/messages`, close: app.close };
 }
 
 const activity = {
