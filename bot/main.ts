@@ -20,6 +20,7 @@ import { tabApi } from './tab/tab-api.ts';
 import { FixedIdentity, isAdmin, SsoTokenAuthenticator, type TabAuthenticator } from './tab/tab-identity.ts';
 import { tabStatic } from './tab/tab-static.ts';
 import { publicPages } from './http/public-pages.ts';
+import { outlookApi } from './outlook/outlook-api.ts';
 import { runStartupChecks, startupChecks } from './startup-checks.ts';
 
 /** The composition root: the only place that picks adapters. */
@@ -99,10 +100,12 @@ export async function createHttpApp(options: {
     });
     counters = webhook.counters;
     server.use('/api/graph', webhook.router);
+    // One authenticator for both clients of the user API: the tab and the Outlook add-in.
+    const auth = options.tabAuth ?? tabAuthenticator(config);
     server.use(
       '/api/tab',
       tabApi({
-        auth: options.tabAuth ?? tabAuthenticator(config),
+        auth,
         sync: services.syncService,
         progress: services.progress,
         crm: services.crm,
@@ -111,6 +114,14 @@ export async function createHttpApp(options: {
         admin: services.admin,
         mode: config.mode,
         logger: logger.child({ component: 'tab-api' }),
+      }),
+    );
+    server.use(
+      '/api/outlook',
+      outlookApi({
+        auth,
+        mailSync: services.mailSync,
+        crm: services.crm,
       }),
     );
   }

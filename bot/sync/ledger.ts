@@ -23,7 +23,7 @@ export interface LedgerEntry extends Doc, MessageFacts {
   status: LedgerStatus;
   note?: string;
   linkType?: LinkType;
-  matched?: { candidates: string[]; contacts: string[] };
+  matched?: { candidates: string[]; contacts: string[]; companies?: string[] };
   attempts: number;
   activityId?: string;
   createdAt: string;
@@ -74,9 +74,10 @@ export const transitions = {
     previous: LedgerEntry | undefined,
     result: {
       activityId: string;
-      linkType: LinkType;
+      linkType?: LinkType;
       candidates: string[];
       contacts: string[];
+      companies?: string[];
       detail: MessageDetail;
       failedAttempts: number;
       notes: string[];
@@ -93,8 +94,12 @@ export const transitions = {
       status: 'synced',
       attempts: (previous?.attempts ?? 0) + result.failedAttempts + 1,
       activityId: result.activityId,
-      linkType: result.linkType,
-      matched: { candidates: result.candidates, contacts: result.contacts },
+      ...(result.linkType ? { linkType: result.linkType } : {}),
+      matched: {
+        candidates: result.candidates,
+        contacts: result.contacts,
+        ...(result.companies?.length ? { companies: result.companies } : {}),
+      },
     };
     if (notes.length > 0) entry.note = notes.join('; ');
     return entry;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ActivityInput, CrmConnector, Directory } from '../crm/crm.port.ts';
+import type { ActivityInput, CrmConnector, CrmRecord, Directory, DirectoryMatch } from '../crm/crm.port.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { Logger } from '../logging/logger.ts';
 import type {
@@ -18,7 +18,7 @@ import {
   transitions,
 } from './ledger.ts';
 import { selectFolders } from './folder-selection.ts';
-import { directionOf, type MatchResult, matchMessage } from './matching.ts';
+import { directionOf, type MatchResult, matchMessage, matchOf } from './matching.ts';
 import type { SyncEvents } from './sync-events.ts';
 import {
   effectiveCutoff,
@@ -44,6 +44,24 @@ import {
 export interface UserRef {
   tenantId: string;
   userId: string;
+}
+
+/**
+ * Which CRM records a hand-picked sync links: `only` narrows the email's matches to the ones the
+ * user ticked ("Sync to CRM" in Outlook); `add` links these records besides whatever the email is
+ * already linked to or matches ("Associate"), which may be any candidate, contact or company.
+ */
+export interface RecordPick {
+  mode: 'only' | 'add';
+  recordIds: readonly string[];
+}
+
+/** Where one email stands, without writing anything: the Outlook pane's first look. */
+export interface EmailInspection {
+  message: MailMessage;
+  direction: 'received' | 'sent';
+  match: MatchResult;
+  entry?: LedgerEntry;
 }
 
 /** Messages of a page processed at once; the Graph client caps requests per mailbox on its own. */
@@ -87,6 +105,7 @@ interface RunContext {
   directory: Directory;
   cutoff: Date;
   force: boolean;
+  pick?: RecordPick;
   summary: RunSummary;
   total: number;
   byStatus: Record<LedgerStatus, number>;
@@ -166,18 +185,24 @@ export class MailSync {
     }).map((f) => f.id);
   }
 
-  /** Sync selected: one email, whatever the folder settings say; an Error item gets three fresh attempts. */
+  /**
+   * Sync selected: one email, whatever the folder, the cutoff or the email sync switch say (the
+   * seeds' Sync Selected); an Error item gets three fresh attempts. `pick` chooses the records.
+   */
   async syncSelected(
     user: UserRef,
     messageId: string,
     trigger: SyncTrigger = 'manual',
+    pick?: RecordPick,
   ): Promise<{ summary: RunSummary; entry?: LedgerEntry }> {
     const summary = this.newSummary('selected', trigger);
-    const stored = await this.deps.settings.get(user.tenantId, user.userId);
-    const settings = stored?.settings ?? syncSettingsSchema.parse({ enabledAt: this.now().toISOString() });
+    let id = messageId;
     try {
-      const ctx = await this.context(user, settings, summary);
+      const ctx = await this.context(user, await this.settingsOf(user), summary);
+      if (pick) ctx.pick = pick;
       const message = await this.deps.mailSource.message(user.userId, messageId, 'full');
+      // Graph answers with the immutable id, whatever form of id it was asked with.
+      id = message.id;
       const previous = await this.deps.ledger.get(user.tenantId, user.userId, message.id);
       this.count(
         ctx,
@@ -187,8 +212,62 @@ export class MailSync {
     } catch (error) {
       await this.stopped(user, summary, error);
     }
-    const entry = await this.deps.ledger.get(user.tenantId, user.userId, messageId);
+    const entry = await this.deps.ledger.get(user.tenantId, user.userId, id);
     return { summary: await this.finish(user, summary), ...(entry ? { entry } : {}) };
+  }
+
+  /** One email's ledger entry and what it would match now, with the user's settings; writes nothing. */
+  async inspect(user: UserRef, messageId: string): Promise<EmailInspection> {
+    const settings = await this.settingsOf(user);
+    const [message, ctx] = await Promise.all([
+      this.deps.mailSource.message(user.userId, messageId, 'headers'),
+      this.context(user, settings, this.newSummary('selected', 'outlook'), { quiet: true }),
+    ]);
+    const direction = directionOf(message, ctx.ownAddresses, ctx.sentFolderIds);
+    const entry = await this.deps.ledger.get(user.tenantId, user.userId, message.id);
+    return { message, direction, match: this.match(ctx, message, direction), ...(entry ? { entry } : {}) };
+  }
+
+  private async settingsOf(user: UserRef): Promise<SyncSettings> {
+    const stored = await this.deps.settings.get(user.tenantId, user.userId);
+    return stored?.settings ?? syncSettingsSchema.parse({ enabledAt: this.now().toISOString() });
+  }
+
+  private match(ctx: RunContext, message: MailMessage, direction: 'received' | 'sent'): MatchResult {
+    return matchMessage(message, {
+      direction,
+      ownAddresses: ctx.ownAddresses,
+      internalDomains: ctx.internalDomains,
+      matchAllParticipants: ctx.settings.matchAllParticipants,
+      skipInternalOnly: ctx.settings.skipInternalOnly,
+      blocklist: ctx.settings.blocklist,
+      directory: ctx.directory,
+    });
+  }
+
+  /** The match with the user's pick applied (see RecordPick). */
+  private picked(ctx: RunContext, match: MatchResult, previous: LedgerEntry | undefined): MatchResult {
+    const pick = ctx.pick;
+    if (!pick) return match;
+    const chosen = new Set(pick.recordIds);
+    const found = match.kind === 'matched' ? [...match.candidates, ...match.contacts] : [];
+    let records: DirectoryMatch[];
+    if (pick.mode === 'only') {
+      records = found.filter((m) => chosen.has(m.record.id));
+      if (records.length === 0) return { kind: 'no_match', reason: 'none of its matches was chosen' };
+    } else {
+      const ids = new Set([
+        ...(previous?.status === 'synced' ? Object.values(previous.matched ?? {}).flat() : []),
+        ...found.map((m) => m.record.id),
+        ...chosen,
+      ]);
+      records = [...ids]
+        .map((id) => ctx.directory.get(id))
+        .filter((r): r is CrmRecord => r !== undefined)
+        .map((record) => found.find((m) => m.record.id === record.id) ?? { record, address: '' });
+      if (records.length === 0) return { kind: 'no_match', reason: 'none of the chosen records exists' };
+    }
+    return matchOf(records);
   }
 
   private newSummary(mode: SyncMode, trigger: SyncTrigger): RunSummary {
@@ -217,13 +296,18 @@ export class MailSync {
     return view;
   }
 
-  private async context(user: UserRef, settings: SyncSettings, summary: RunSummary): Promise<RunContext> {
+  private async context(
+    user: UserRef,
+    settings: SyncSettings,
+    summary: RunSummary,
+    options: { quiet?: boolean } = {},
+  ): Promise<RunContext> {
     const [{ mailbox, folders }, directory, previous] = await Promise.all([
       this.mailboxView(user.userId),
       this.deps.crm.directory(user.tenantId),
       this.deps.state.mailbox(user.tenantId, user.userId),
     ]);
-    if (previous?.status === 'paused') this.deps.events.emit('resumed', { ...user });
+    if (previous?.status === 'paused' && !options.quiet) this.deps.events.emit('resumed', { ...user });
     const ownAddresses = new Set(
       [...mailbox.addresses, ...settings.extraOwnAddresses].map((a) => a.toLowerCase()),
     );
@@ -349,15 +433,7 @@ export class MailSync {
       receivedAt: message.receivedAt,
       direction,
     };
-    const match = matchMessage(message, {
-      direction,
-      ownAddresses: ctx.ownAddresses,
-      internalDomains: ctx.internalDomains,
-      matchAllParticipants: ctx.settings.matchAllParticipants,
-      skipInternalOnly: ctx.settings.skipInternalOnly,
-      blocklist: ctx.settings.blocklist,
-      directory: ctx.directory,
-    });
+    const match = this.picked(ctx, this.match(ctx, message, direction), previous);
     const now = () => this.now().toISOString();
     if (match.kind === 'no_match') {
       await record(transitions.noMatch(ctx.pk, facts, previous, match.reason, now()));
@@ -384,9 +460,10 @@ export class MailSync {
             previous,
             {
               activityId: result.activityId,
-              linkType: match.linkType,
+              ...(match.linkType ? { linkType: match.linkType } : {}),
               candidates: match.candidates.map((c) => c.record.id),
               contacts: match.contacts.map((c) => c.record.id),
+              companies: (match.companies ?? []).map((c) => c.record.id),
               detail,
               failedAttempts: index,
               notes: [...notes, ...(failures.length ? [`earlier attempts: ${failures.join(' | ')}`] : [])],
@@ -452,7 +529,7 @@ export class MailSync {
         );
       }
     }
-    const links = [...match.candidates, ...match.contacts].map((m) => ({
+    const links = [...match.candidates, ...match.contacts, ...(match.companies ?? [])].map((m) => ({
       id: m.record.id,
       type: m.record.type,
     }));

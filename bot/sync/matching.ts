@@ -10,7 +10,37 @@ export type LinkType = 'Cand' | 'Con' | 'CandCon';
 
 export type MatchResult =
   | { kind: 'no_match'; reason: string }
-  | { kind: 'matched'; candidates: DirectoryMatch[]; contacts: DirectoryMatch[]; linkType: LinkType };
+  | {
+      kind: 'matched';
+      candidates: DirectoryMatch[];
+      contacts: DirectoryMatch[];
+      /** Companies linked by hand (Associate); matching by address never finds companies. */
+      companies?: DirectoryMatch[];
+      /** The seeds' Cand / Con / CandCon; none when only companies are linked. */
+      linkType?: LinkType;
+    };
+
+/** A match made of these records, with its link type. */
+export function matchOf(found: readonly DirectoryMatch[]): Extract<MatchResult, { kind: 'matched' }> {
+  const candidates = found.filter((m) => m.record.type === 'candidate');
+  const contacts = found.filter((m) => m.record.type === 'contact');
+  const companies = found.filter((m) => m.record.type === 'company');
+  const linkType: LinkType | undefined =
+    candidates.length > 0 && contacts.length > 0
+      ? 'CandCon'
+      : candidates.length > 0
+        ? 'Cand'
+        : contacts.length > 0
+          ? 'Con'
+          : undefined;
+  return {
+    kind: 'matched',
+    candidates,
+    contacts,
+    ...(companies.length > 0 ? { companies } : {}),
+    ...(linkType ? { linkType } : {}),
+  };
+}
 
 export interface MatchContext {
   direction: 'received' | 'sent';
@@ -76,11 +106,5 @@ export function matchMessage(message: MailMessage, context: MatchContext): Match
     const who = context.direction === 'received' ? 'the sender' : 'the recipients';
     return { kind: 'no_match', reason: `no candidate or contact has the address of ${who}` };
   }
-  const linkType: LinkType =
-    found.candidates.length > 0 && found.contacts.length > 0
-      ? 'CandCon'
-      : found.candidates.length > 0
-        ? 'Cand'
-        : 'Con';
-  return { kind: 'matched', candidates: found.candidates, contacts: found.contacts, linkType };
+  return matchOf([...found.candidates, ...found.contacts]);
 }

@@ -39,7 +39,7 @@ export interface RunSummary {
 }
 
 export type SyncMode = 'selected' | 'all' | 'automatic' | 'resend_all';
-export type SyncTrigger = 'manual' | 'scheduled' | 'notified' | 'retry' | 'cli';
+export type SyncTrigger = 'manual' | 'scheduled' | 'notified' | 'retry' | 'cli' | 'outlook';
 
 export interface MailboxState extends Doc {
   kind: 'mailbox';

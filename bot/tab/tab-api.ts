@@ -34,7 +34,31 @@ export interface TabApiDeps {
 /** A CSV import up to MAX_IMPORT_ROWS rows fits well within this; anything else is far smaller. */
 const BODY_LIMIT = '2mb';
 
-type Handler = (req: Request, res: Response, me: TabIdentity) => Promise<void>;
+export type Handler = (req: Request, res: Response, me: TabIdentity) => Promise<void>;
+
+/** A route that knows its caller: the authenticator runs first, and its errors reach the handler chain. */
+export function authenticated(auth: TabAuthenticator) {
+  return (handler: Handler) =>
+    async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+      try {
+        const me = await auth.authenticate(req.get('authorization'));
+        await handler(req, res, me);
+      } catch (error) {
+        next(error);
+      }
+    };
+}
+
+/** JSON bodies up to `limit`, and answers that no browser or proxy may cache: they are one user's data. */
+export function userDataRouter(limit: string): express.Router {
+  const router = express.Router();
+  router.use(express.json({ limit }));
+  router.use((_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
+  return router;
+}
 
 function invalid(error: z.ZodError): AppError {
   const fields = error.issues.map((i) => i.path.join('.') || '(body)');
@@ -45,7 +69,7 @@ function invalid(error: z.ZodError): AppError {
   );
 }
 
-function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+export function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw invalid(parsed.error);
   return parsed.data;
@@ -59,24 +83,8 @@ const csvBody = z.object({ csv: z.string().min(1, 'the file is empty') });
 const recordParams = z.object({ type: z.enum(['candidate', 'contact', 'company']), id: z.string().min(1) });
 
 export function tabApi(deps: TabApiDeps): express.Router {
-  const router = express.Router();
-  router.use(express.json({ limit: BODY_LIMIT }));
-  // Answers about one user's data: never cached by a browser or a proxy.
-  router.use((_req, res, next) => {
-    res.set('Cache-Control', 'no-store');
-    next();
-  });
-
-  const route =
-    (handler: Handler) =>
-    async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-      try {
-        const me = await deps.auth.authenticate(req.get('authorization'));
-        await handler(req, res, me);
-      } catch (error) {
-        next(error);
-      }
-    };
+  const router = userDataRouter(BODY_LIMIT);
+  const route = authenticated(deps.auth);
   const admin =
     (handler: Handler): Handler =>
     async (req, res, me) => {

@@ -1,0 +1,189 @@
+import type express from 'express';
+import { z } from 'zod';
+import type { CrmConnector, CrmRecord, CrmRecordType } from '../crm/crm.port.ts';
+import { AppError } from '../errors/app-error.ts';
+import type { LedgerEntry } from '../sync/ledger.ts';
+import type { MailSync, RecordPick, UserRef } from '../sync/mail-sync.ts';
+import type { RunSummary } from '../sync/sync-state.ts';
+import { authenticated, parse, userDataRouter } from '../tab/tab-api.ts';
+import type { TabAuthenticator, TabIdentity } from '../tab/tab-identity.ts';
+
+/**
+ * The Outlook add-in's API under /api/outlook: where the email open in Outlook stands in the CRM,
+ * which records it matches, "Sync to CRM" and "Associate". The caller is authenticated exactly as
+ * the tab's (an Entra ID token for our app, or the sandbox's fixed identity); the email is read
+ * with Graph from the caller's own mailbox only, by the id Outlook gave the pane, so an id from any
+ * other mailbox, or none, is a 404 and nothing is written.
+ */
+
+export interface OutlookApiDeps {
+  auth: TabAuthenticator;
+  mailSync: MailSync;
+  crm: CrmConnector;
+}
+
+/** Graph message ids are base64url-ish and a few hundred characters at most. */
+const messageParams = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(1024)
+    .regex(/^[A-Za-z0-9_\-+/=]+$/, 'is not a mail item id'),
+});
+const recordIds = z.array(z.string().min(1).max(200)).max(50);
+const syncBody = z.object({ recordIds: recordIds.min(1, 'choose at least one record').optional() });
+const associateBody = z.object({ recordIds: recordIds.min(1, 'choose at least one record') });
+const searchQuery = z.object({ q: z.string().max(200).default('') });
+
+/** The seeds' Exported column: Yes, No, Error, or blank while the email has not been (fully) tried. */
+export type Exported = 'Yes' | 'No' | 'Error' | '';
+const EXPORTED: Record<LedgerEntry['status'], Exported> = {
+  synced: 'Yes',
+  no_match: 'No',
+  error: 'Error',
+  pending: '',
+};
+
+export interface RecordView {
+  id: string;
+  type: CrmRecordType;
+  name: string;
+  role: string | null;
+  companyName: string | null;
+  lastActivityAt: string | null;
+  /** Where Show Candidate / Show Contact / Show Company go. */
+  link: string;
+}
+
+export interface EmailView {
+  message: {
+    id: string;
+    subject: string;
+    from: string | null;
+    receivedAt: string;
+    direction: 'received' | 'sent';
+  };
+  status: {
+    exported: Exported;
+    note: string | null;
+    linkType: 'Cand' | 'Con' | 'CandCon' | null;
+    /** The records the email's activity is linked to. */
+    records: RecordView[];
+    updatedAt: string | null;
+  };
+  /** Who the email's addresses match now, with the user's settings; the pane ticks them by default. */
+  matches: Array<RecordView & { address: string }>;
+  /** Why nothing matches, when nothing does. */
+  noMatchReason: string | null;
+}
+
+export function outlookApi(deps: OutlookApiDeps): express.Router {
+  const router = userDataRouter('64kb');
+  const route = authenticated(deps.auth);
+  const user = (me: TabIdentity): UserRef => ({ tenantId: me.tenantId, userId: me.userId });
+
+  const recordView = async (tenantId: string, id: string): Promise<RecordView | undefined> => {
+    const record = await deps.crm.record(tenantId, id);
+    return record && view(record, deps.crm.deepLink(record));
+  };
+
+  const emailView = async (me: TabIdentity, messageId: string): Promise<EmailView> => {
+    const { message, direction, match, entry } = await deps.mailSync.inspect(user(me), messageId);
+    const linked = entry?.status === 'synced' ? Object.values(entry.matched ?? {}).flat() : [];
+    const found = match.kind === 'matched' ? [...match.candidates, ...match.contacts] : [];
+    const [records, matches] = await Promise.all([
+      Promise.all(linked.map((id) => recordView(me.tenantId, id))),
+      Promise.all(
+        found.map(async (m) => {
+          const shown = await recordView(me.tenantId, m.record.id);
+          return shown && { ...shown, address: m.address };
+        }),
+      ),
+    ]);
+    return {
+      message: {
+        id: message.id,
+        subject: message.subject,
+        from: message.from?.address ?? null,
+        receivedAt: message.receivedAt,
+        direction,
+      },
+      status: {
+        exported: entry ? EXPORTED[entry.status] : '',
+        note: entry?.note ?? null,
+        linkType: entry?.status === 'synced' ? (entry.linkType ?? null) : null,
+        records: records.filter((r): r is RecordView => r !== undefined),
+        updatedAt: entry?.updatedAt ?? null,
+      },
+      matches: matches.filter((m): m is RecordView & { address: string } => m !== undefined),
+      noMatchReason: match.kind === 'no_match' ? match.reason : null,
+    };
+  };
+
+  const syncAndShow = async (me: TabIdentity, messageId: string, pick?: RecordPick) => {
+    const { summary } = await deps.mailSync.syncSelected(user(me), messageId, 'outlook', pick);
+    refuseUnfinished(summary);
+    return emailView(me, messageId);
+  };
+
+  router.get(
+    '/messages/:id',
+    route(async (req, res, me) => {
+      res.json(await emailView(me, parse(messageParams, req.params).id));
+    }),
+  );
+
+  router.post(
+    '/messages/:id/sync',
+    route(async (req, res, me) => {
+      const { id } = parse(messageParams, req.params);
+      const body = parse(syncBody, req.body ?? {});
+      res.json(
+        await syncAndShow(me, id, body.recordIds ? { mode: 'only', recordIds: body.recordIds } : undefined),
+      );
+    }),
+  );
+
+  router.post(
+    '/messages/:id/associate',
+    route(async (req, res, me) => {
+      const { id } = parse(messageParams, req.params);
+      const body = parse(associateBody, req.body ?? {});
+      res.json(await syncAndShow(me, id, { mode: 'add', recordIds: body.recordIds }));
+    }),
+  );
+
+  router.get(
+    '/search',
+    route(async (req, res, me) => {
+      const { q } = parse(searchQuery, req.query);
+      const records = await deps.crm.search(me.tenantId, q, 25);
+      res.json({ records: records.map((r) => view(r, deps.crm.deepLink(r))) });
+    }),
+  );
+
+  router.use((_req, res) => {
+    res.status(404).json({ error: { code: 'not_found', message: 'No such Outlook API route.' } });
+  });
+  return router;
+}
+
+function view(record: CrmRecord, link: string): RecordView {
+  return {
+    id: record.id,
+    type: record.type,
+    name: record.name,
+    role: record.role ?? null,
+    companyName: record.companyName ?? null,
+    lastActivityAt: record.lastActivityAt ?? null,
+    link,
+  };
+}
+
+/** A sync that paused (Graph throttling, an outage) or lacks consent did not do what was asked. */
+function refuseUnfinished(summary: RunSummary): void {
+  if (summary.status === 'completed') return;
+  if (summary.status === 'needs_consent')
+    throw new AppError('mail.needs_consent', summary.note ?? 'needs consent');
+  throw new AppError('mail.unavailable', summary.note ?? `the sync ${summary.status}`);
+}
