@@ -45,6 +45,21 @@ export default tseslint.config(
     },
   },
   {
+    // The sandbox's Outlook page and its Office.js stand-in: plain browser scripts, no build.
+    files: ['bot/outlook/sandbox/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: {
+        window: 'writable',
+        document: 'readonly',
+        location: 'readonly',
+        fetch: 'readonly',
+        addEventListener: 'readonly',
+        URLSearchParams: 'readonly',
+      },
+    },
+  },
+  {
     files: ['**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

@@ -63,6 +63,8 @@ export interface Services {
   attachments: AttachmentStore;
   crm: BuiltinCrm;
   mailSource: GraphMailSource;
+  /** The Graph client under the mail source (its retries and per-mailbox limits), for the sandbox's Outlook page. */
+  graph: GraphHttp;
   ledger: LedgerRepository;
   settings: SyncSettingsRepository;
   state: SyncStateRepository;
@@ -270,6 +272,7 @@ export async function createServices(
     attachments,
     crm,
     mailSource,
+    graph: http,
     ledger,
     settings,
     state,

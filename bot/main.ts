@@ -18,9 +18,10 @@ import { createTeamsApp } from './teams/teams-app.ts';
 import { readMailboxFixture } from './sandbox/seed.ts';
 import { tabApi } from './tab/tab-api.ts';
 import { FixedIdentity, isAdmin, SsoTokenAuthenticator, type TabAuthenticator } from './tab/tab-identity.ts';
-import { tabStatic } from './tab/tab-static.ts';
+import { type PaneAuth, tabStatic } from './tab/tab-static.ts';
 import { publicPages } from './http/public-pages.ts';
 import { outlookApi } from './outlook/outlook-api.ts';
+import { sandboxOutlook } from './outlook/sandbox-outlook.ts';
 import { runStartupChecks, startupChecks } from './startup-checks.ts';
 
 /** The composition root: the only place that picks adapters. */
@@ -56,6 +57,13 @@ export function tabAuthenticator(config: AppConfig): TabAuthenticator {
     upn: me.userPrincipalName,
     isAdmin: config.adminUsers.length === 0 || isAdmin({}, [me.id, me.userPrincipalName], config.adminUsers),
   });
+}
+
+/** The task pane's sign-in: the Entra app's API scope in Azure (nested app authentication); none in the sandbox. */
+export function paneAuth(config: AppConfig): PaneAuth {
+  if (config.mode === 'sandbox') return 'sandbox';
+  const clientId = config.aadApp.clientId;
+  return { clientId, scope: `api://${new URL(config.publicUrl).host}/${clientId}/access_as_user` };
 }
 
 /** The HTTP surface: health probes, the bot endpoint, the tab and its API, and a JSON error handler. */
@@ -124,8 +132,15 @@ export async function createHttpApp(options: {
         crm: services.crm,
       }),
     );
+    // The local Outlook page exists in sandbox mode only, like the sandbox it reads.
+    if (config.mode === 'sandbox') {
+      server.use(
+        '/sandbox/outlook',
+        sandboxOutlook({ auth, mailSync: services.mailSync, graph: services.graph }),
+      );
+    }
   }
-  server.use('/tab', tabStatic());
+  server.use('/tab', tabStatic({ pane: paneAuth(config) }));
   server.use(publicPages());
   const teams = createTeamsApp({
     config,

@@ -1,6 +1,7 @@
 import { defineConfig } from 'vite';
 
-// The settings tab: built into dist/tab and served by the app at /tab (bot/tab/tab-static.ts).
+// The settings tab and the Outlook add-in's task pane, two pages of one build: into dist/tab,
+// served by the app at /tab (bot/tab/tab-static.ts).
 export default defineConfig({
   root: import.meta.dirname,
   base: '/tab/',
@@ -11,6 +12,10 @@ export default defineConfig({
     emptyOutDir: true,
     chunkSizeWarningLimit: 2000,
     rolldownOptions: {
+      input: {
+        index: `${import.meta.dirname}/index.html`,
+        outlook: `${import.meta.dirname}/outlook.html`,
+      },
       onwarn(warning, warn) {
         // Fluent UI marks its modules "use client" for server components; a static tab has none.
         if (warning.code === 'MODULE_LEVEL_DIRECTIVE') return;

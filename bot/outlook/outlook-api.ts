@@ -1,12 +1,20 @@
 import type express from 'express';
 import { z } from 'zod';
-import type { CrmConnector, CrmRecord, CrmRecordType } from '../crm/crm.port.ts';
+import type { CrmConnector, CrmRecord } from '../crm/crm.port.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { LedgerEntry } from '../sync/ledger.ts';
 import type { MailSync, RecordPick, UserRef } from '../sync/mail-sync.ts';
 import type { RunSummary } from '../sync/sync-state.ts';
 import { authenticated, parse, userDataRouter } from '../tab/tab-api.ts';
 import type { TabAuthenticator, TabIdentity } from '../tab/tab-identity.ts';
+import type {
+  AssociateRequest,
+  EmailView,
+  Exported,
+  RecordView,
+  SearchView,
+  SyncRequest,
+} from './outlook-types.ts';
 
 /**
  * The Outlook add-in's API under /api/outlook: where the email open in Outlook stands in the CRM,
@@ -31,51 +39,20 @@ const messageParams = z.object({
     .regex(/^[A-Za-z0-9_\-+/=]+$/, 'is not a mail item id'),
 });
 const recordIds = z.array(z.string().min(1).max(200)).max(50);
-const syncBody = z.object({ recordIds: recordIds.min(1, 'choose at least one record').optional() });
-const associateBody = z.object({ recordIds: recordIds.min(1, 'choose at least one record') });
+const syncBody: z.ZodType<SyncRequest> = z.object({
+  recordIds: recordIds.min(1, 'choose at least one record').optional(),
+});
+const associateBody: z.ZodType<AssociateRequest> = z.object({
+  recordIds: recordIds.min(1, 'choose at least one record'),
+});
 const searchQuery = z.object({ q: z.string().max(200).default('') });
 
-/** The seeds' Exported column: Yes, No, Error, or blank while the email has not been (fully) tried. */
-export type Exported = 'Yes' | 'No' | 'Error' | '';
 const EXPORTED: Record<LedgerEntry['status'], Exported> = {
   synced: 'Yes',
   no_match: 'No',
   error: 'Error',
   pending: '',
 };
-
-export interface RecordView {
-  id: string;
-  type: CrmRecordType;
-  name: string;
-  role: string | null;
-  companyName: string | null;
-  lastActivityAt: string | null;
-  /** Where Show Candidate / Show Contact / Show Company go. */
-  link: string;
-}
-
-export interface EmailView {
-  message: {
-    id: string;
-    subject: string;
-    from: string | null;
-    receivedAt: string;
-    direction: 'received' | 'sent';
-  };
-  status: {
-    exported: Exported;
-    note: string | null;
-    linkType: 'Cand' | 'Con' | 'CandCon' | null;
-    /** The records the email's activity is linked to. */
-    records: RecordView[];
-    updatedAt: string | null;
-  };
-  /** Who the email's addresses match now, with the user's settings; the pane ticks them by default. */
-  matches: Array<RecordView & { address: string }>;
-  /** Why nothing matches, when nothing does. */
-  noMatchReason: string | null;
-}
 
 export function outlookApi(deps: OutlookApiDeps): express.Router {
   const router = userDataRouter('64kb');
@@ -158,7 +135,8 @@ export function outlookApi(deps: OutlookApiDeps): express.Router {
     route(async (req, res, me) => {
       const { q } = parse(searchQuery, req.query);
       const records = await deps.crm.search(me.tenantId, q, 25);
-      res.json({ records: records.map((r) => view(r, deps.crm.deepLink(r))) });
+      const answer: SearchView = { records: records.map((r) => view(r, deps.crm.deepLink(r))) };
+      res.json(answer);
     }),
   );
 

@@ -1,4 +1,7 @@
-/** The tab's API client: JSON over /api/tab with the host's SSO token, errors as readable messages. */
+/**
+ * The API client of the tab (/api/tab) and of the Outlook pane (/api/outlook): JSON with the host's
+ * token, errors as readable messages.
+ */
 
 export class ApiError extends Error {
   readonly status: number;
@@ -20,7 +23,12 @@ export function useToken(source: () => Promise<string | undefined>): void {
 
 export async function api<T>(
   path: string,
-  options: { method?: string; body?: unknown; ifMatch?: string | null } = {},
+  options: {
+    method?: string;
+    body?: unknown;
+    ifMatch?: string | null;
+    root?: '/api/tab' | '/api/outlook';
+  } = {},
 ): Promise<{ data: T; etag: string | null }> {
   const token = await tokenSource();
   const headers: Record<string, string> = { Accept: 'application/json' };
@@ -29,7 +37,7 @@ export async function api<T>(
   if (options.ifMatch) headers['If-Match'] = options.ifMatch;
   let response: Response;
   try {
-    response = await fetch(`/api/tab${path}`, {
+    response = await fetch(`${options.root ?? '/api/tab'}${path}`, {
       method: options.method ?? 'GET',
       headers,
       ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { RILEY_ID, TENANT, riley, startAppHarness, type AppHarness } from '../support/app-harness.ts';
 import { FakeEntra } from '../support/sso.ts';
 import type { SandboxMessage } from '../../bot/sandbox/mailbox-model.ts';
-import type { EmailView } from '../../bot/outlook/outlook-api.ts';
+import type { EmailView } from '../../bot/outlook/outlook-types.ts';
 
 /**
  * The Outlook add-in's API, with Entra tokens as the add-in gets them by nested app authentication:

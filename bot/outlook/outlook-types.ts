@@ -1,0 +1,57 @@
+/**
+ * The Outlook add-in API's answers, shared by the server (bot/outlook/outlook-api.ts) and its
+ * client, the task pane (tab/src/outlook/): one definition, no hand-kept copy. Types only and no
+ * imports, so the browser build can use it as it is.
+ */
+
+/** The seeds' Exported column: Yes, No, Error, or blank while the email has not been (fully) tried. */
+export type Exported = 'Yes' | 'No' | 'Error' | '';
+
+export type RecordKind = 'candidate' | 'contact' | 'company';
+
+export interface RecordView {
+  id: string;
+  type: RecordKind;
+  name: string;
+  role: string | null;
+  companyName: string | null;
+  lastActivityAt: string | null;
+  /** Where Show Candidate / Show Contact / Show Company go. */
+  link: string;
+}
+
+export interface EmailView {
+  message: {
+    id: string;
+    subject: string;
+    from: string | null;
+    receivedAt: string;
+    direction: 'received' | 'sent';
+  };
+  status: {
+    exported: Exported;
+    note: string | null;
+    linkType: 'Cand' | 'Con' | 'CandCon' | null;
+    /** The records the email's activity is linked to. */
+    records: RecordView[];
+    updatedAt: string | null;
+  };
+  /** Who the email's addresses match now, with the user's settings; the pane ticks them by default. */
+  matches: Array<RecordView & { address: string }>;
+  /** Why nothing matches, when nothing does. */
+  noMatchReason: string | null;
+}
+
+export interface SearchView {
+  records: RecordView[];
+}
+
+/** POST /api/outlook/messages/{id}/sync: the ticked matches (all of them when absent). */
+export interface SyncRequest {
+  recordIds?: string[];
+}
+
+/** POST /api/outlook/messages/{id}/associate: records to link besides those already linked. */
+export interface AssociateRequest {
+  recordIds: string[];
+}
