@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, chromium, type Frame, type Page } from 'playwright-core';
 
 /**
  * Debian's headless Chromium driven by playwright-core (scripts/ensure-browser.mjs installs it),
@@ -45,7 +45,7 @@ export interface AxeViolation {
  * Fluent UI's focus sentinels (`data-tabster-dummy`: aria-hidden on purpose, they pass focus on at
  * once) are left out, as Microsoft's Accessibility Insights does (microsoft/tabster#288).
  */
-export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
+export async function seriousViolations(page: Page | Frame): Promise<AxeViolation[]> {
   await page.addScriptTag({ path: AXE });
   const violations = await page.evaluate(async () => {
     const axe = (
