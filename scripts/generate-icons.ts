@@ -1,9 +1,12 @@
 /**
  * Draws the app's Teams icons: color.png (192x192, full colour) and outline.png (32x32, white on
- * transparent), as Teams requires. Deterministic; run `node scripts/generate-icons.ts` after a change.
+ * transparent), as Teams requires, and the Outlook add-in's ribbon icons (16, 32 and 80 px, which
+ * the manifest's `extensions` require, served by the app at /icons/). Deterministic; run
+ * `node scripts/generate-icons.ts` after a change.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ADDIN_ICON_SIZES } from '../bot/http/public-pages.ts';
 import { encodePng } from './png.ts';
 
 type Pixel = [number, number, number, number];
@@ -35,4 +38,7 @@ function draw(size: number, background: Pixel | undefined, ink: Pixel): Buffer {
 const dir = join(import.meta.dirname, '..', 'appPackage');
 writeFileSync(join(dir, 'color.png'), draw(192, [0x2b, 0x57, 0x9a, 255], [255, 255, 255, 255]));
 writeFileSync(join(dir, 'outline.png'), draw(32, undefined, [255, 255, 255, 255]));
-console.log('wrote appPackage/color.png and appPackage/outline.png');
+const icons = join(import.meta.dirname, '..', 'bot', 'http', 'pages', 'icons');
+for (const size of ADDIN_ICON_SIZES)
+  writeFileSync(join(icons, `icon-${size}.png`), draw(size, [0x2b, 0x57, 0x9a, 255], [255, 255, 255, 255]));
+console.log('wrote appPackage/color.png, appPackage/outline.png and bot/http/pages/icons/icon-*.png');

@@ -11,6 +11,7 @@ import {
 } from '@microsoft/teams.cards';
 import type { CrmRecord } from '../crm/crm.port.ts';
 import type { MessageSummary } from '../crm/message-linking.ts';
+import { linkTypeOf } from '../sync/matching.ts';
 import { CARD_VERSION, utc } from './help-card.ts';
 
 /** Cards for CRM records and the message-action dialogs that link a message to them. */
@@ -132,7 +133,13 @@ export function associateDialogCard(
   return card.withActions(...actions).withFallbackText('Associate');
 }
 
-/** Where the message went, with a Show button per record. */
+/** The seeds' link type (Cand / Con / CandCon) of what the message is now on. */
+function linkTypeLine(records: readonly CrmRecord[]): TextBlock[] {
+  const type = linkTypeOf(records);
+  return type ? [new TextBlock(`Link type: ${type}`, { wrap: true, isSubtle: true, spacing: 'Small' })] : [];
+}
+
+/** Where the message went, with a Show button per record and the link type. */
 export function linkedCard(
   summary: MessageSummary,
   linked: ReadonlyArray<{ record: CrmRecord; url: string }>,
@@ -152,6 +159,7 @@ export function linkedCard(
     }),
     new TextBlock(`"${summary.subject}" is on:`, { wrap: true }),
     ...linked.map(({ record }) => recordContainer(record)),
+    ...linkTypeLine(linked.map((l) => l.record)),
   )
     .withVersion(CARD_VERSION)
     .withActions(...linked.slice(0, 5).map(({ record, url }) => showButton(record, url)))

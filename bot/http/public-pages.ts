@@ -17,6 +17,9 @@ export const PUBLIC_PAGES = {
 
 const PAGES_DIR = join(import.meta.dirname, 'pages');
 
+/** The Outlook add-in's ribbon icons (the manifest requires 16, 32 and 80 px), at /icons/icon-<size>.png. */
+export const ADDIN_ICON_SIZES = [16, 32, 80] as const;
+
 const NAV = ['<a href="/privacy">Privacy</a>', '<a href="/terms">Terms of use</a>'];
 
 /** One layout for every page: pages/*.html hold only what goes in <main>. */
@@ -64,6 +67,14 @@ export function publicPages(): express.Router {
   }
   router.get('/pages.css', (_req, res) => {
     headers(res).type('css').send(css);
+  });
+  const icons = new Map(
+    ADDIN_ICON_SIZES.map((size) => [`${size}`, readFileSync(join(PAGES_DIR, 'icons', `icon-${size}.png`))]),
+  );
+  router.get('/icons/icon-:size.png', (req, res, next) => {
+    const icon = icons.get(req.params.size);
+    if (!icon) return next();
+    headers(res).type('png').send(icon);
   });
   return router;
 }

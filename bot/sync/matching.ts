@@ -20,19 +20,19 @@ export type MatchResult =
       linkType?: LinkType;
     };
 
+/** The seeds' link type of a set of records: Cand, Con or CandCon; none for companies alone. */
+export function linkTypeOf(records: ReadonlyArray<{ type: string }>): LinkType | undefined {
+  const candidate = records.some((r) => r.type === 'candidate');
+  const contact = records.some((r) => r.type === 'contact');
+  return candidate && contact ? 'CandCon' : candidate ? 'Cand' : contact ? 'Con' : undefined;
+}
+
 /** A match made of these records, with its link type. */
 export function matchOf(found: readonly DirectoryMatch[]): Extract<MatchResult, { kind: 'matched' }> {
   const candidates = found.filter((m) => m.record.type === 'candidate');
   const contacts = found.filter((m) => m.record.type === 'contact');
   const companies = found.filter((m) => m.record.type === 'company');
-  const linkType: LinkType | undefined =
-    candidates.length > 0 && contacts.length > 0
-      ? 'CandCon'
-      : candidates.length > 0
-        ? 'Cand'
-        : contacts.length > 0
-          ? 'Con'
-          : undefined;
+  const linkType = linkTypeOf(found.map((m) => m.record));
   return {
     kind: 'matched',
     candidates,

@@ -12,6 +12,7 @@ import {
 } from '../../scripts/app-package.ts';
 import { pngInfo } from '../../scripts/png.ts';
 import { COMMANDS } from '../../bot/teams/commands.ts';
+import { serveHttpApp } from '../support/http-app.ts';
 
 const require = createRequire(import.meta.url);
 const { ManifestUtil } = require('@microsoft/app-manifest') as {
@@ -38,6 +39,24 @@ interface Manifest {
   }>;
   staticTabs: Array<{ entityId: string }>;
   webApplicationInfo: { resource: string };
+  extensions: Array<{
+    requirements: { scopes: string[]; capabilities: Array<{ name: string; minVersion: string }> };
+    runtimes: Array<{
+      id: string;
+      code: { page: string };
+      actions: Array<{ id: string; type: string; pinnable?: boolean }>;
+    }>;
+    ribbons: Array<{
+      contexts: string[];
+      tabs: Array<{
+        groups: Array<{
+          icons: Array<{ size: number; url: string }>;
+          controls: Array<{ label: string; actionId: string; icons: Array<{ size: number; url: string }> }>;
+        }>;
+      }>;
+    }>;
+  }>;
+  authorization: { permissions: { resourceSpecific: Array<{ name: string; type: string }> } };
 }
 
 describe('Teams app package', () => {
@@ -103,5 +122,58 @@ describe('Teams app package', () => {
     const files = unzipSync(buildPackage(LOCAL_VALUES));
     assert.deepEqual(Object.keys(files).sort(), ['color.png', 'manifest.json', 'outline.png']);
     assert.doesNotMatch(Buffer.from(files['manifest.json']!).toString(), /\$\{\{/);
+  });
+
+  it('adds the Outlook add-in: Sync to CRM, Associate and CRM status on the email being read, opening the task pane', async () => {
+    const [extension] = manifest.extensions;
+    assert.deepEqual(extension!.requirements.scopes, ['mail']);
+    assert.deepEqual(
+      extension!.requirements.capabilities,
+      [{ name: 'Mailbox', minVersion: '1.5' }],
+      'pinning',
+    );
+    const [ribbon] = extension!.ribbons;
+    assert.deepEqual(ribbon!.contexts, ['mailRead']);
+    const [group] = ribbon!.tabs[0]!.groups;
+    const controls = group!.controls;
+    assert.deepEqual(
+      controls.map((c) => c.label),
+      ['Sync to CRM', 'Associate', 'CRM status'],
+    );
+    const actions = new Map(
+      extension!.runtimes.flatMap((r) => r.actions.map((a) => [a.id, { page: r.code.page, ...a }] as const)),
+    );
+    const views = controls.map((c) => {
+      const action = actions.get(c.actionId);
+      assert.ok(action, `${c.label} runs an action a runtime declares`);
+      assert.equal(action.type, 'openPage');
+      assert.equal(action.pinnable, true);
+      return new URL(action.page).searchParams.get('view');
+    });
+    assert.deepEqual(views, ['sync', 'associate', 'status']);
+    for (const runtime of extension!.runtimes) {
+      assert.equal(new URL(runtime.code.page).pathname, '/tab/outlook.html');
+    }
+    assert.deepEqual(manifest.authorization.permissions.resourceSpecific, [
+      { name: 'MailboxItem.Read.User', type: 'Delegated' },
+    ]);
+    // Icons at 16, 32 and 80 px (required) for the group and every button, served by the app.
+    const app = await serveHttpApp({});
+    try {
+      for (const icons of [group!.icons, ...controls.map((c) => c.icons)]) {
+        assert.deepEqual(
+          icons.map((i) => i.size),
+          [16, 32, 80],
+        );
+        for (const icon of icons) {
+          const response = await fetch(`${app.base}${new URL(icon.url).pathname}`);
+          assert.equal(response.status, 200, icon.url);
+          const png = pngInfo(Buffer.from(await response.arrayBuffer()));
+          assert.deepEqual([png.width, png.height], [icon.size, icon.size]);
+        }
+      }
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -144,7 +144,14 @@ const cards: Record<string, unknown> = {
   'associate dialog, no search yet': associateDialogCard(summary1, '', undefined),
   'associate dialog with results': associateDialogCard(summary1, 'ava', [candidate]),
   'associate dialog, nothing found': associateDialogCard(summary1, 'zz', []),
-  'linked result': linkedCard(summary1, [{ record: candidate, url: 'https://app.example/x' }], true),
+  'linked result': linkedCard(
+    summary1,
+    [
+      { record: candidate, url: 'https://app.example/x' },
+      { record: contact, url: 'https://app.example/y' },
+    ],
+    true,
+  ),
   'linked nothing': linkedCard(summary1, [], false),
   notifications: notificationsCard(
     [
@@ -184,6 +191,20 @@ describe('Adaptive Cards the bot sends', () => {
       assert.deepEqual(cardProblems(JSON.parse(JSON.stringify(card))), []);
     });
   }
+
+  it('the linked result names the link type, Cand, Con or CandCon, as the seeds do', () => {
+    const text = (records: CrmRecord[]) =>
+      JSON.stringify(
+        linkedCard(
+          summary1,
+          records.map((record) => ({ record, url: 'https://app.example/x' })),
+          true,
+        ),
+      );
+    assert.match(text([candidate]), /Link type: Cand"/);
+    assert.match(text([contact]), /Link type: Con"/);
+    assert.match(text([candidate, contact]), /Link type: CandCon"/);
+  });
 
   it('the checker itself catches an element Teams cannot render at 1.5', () => {
     assert.notDeepEqual(
