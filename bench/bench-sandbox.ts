@@ -1,15 +1,18 @@
 /**
  * The Microsoft 365 sandbox with a generated mailbox, in its own process so that making 50,000
  * messages costs the measured process nothing. Prints the sandbox's Graph URL as JSON when ready.
+ * BENCH_FIXTURE names a mailbox fixture file to serve instead (the outlook benchmark's recruiters).
  */
+import { readFileSync } from 'node:fs';
 import { GraphSandbox } from '../bot/sandbox/graph-sandbox.ts';
 import { startSandboxServer } from '../bot/sandbox/sandbox-server.ts';
 import { type MailboxFixture, seedMailboxes } from '../bot/sandbox/seed.ts';
 import { mailbox } from './generate.ts';
 
-const fixture = mailbox(
-  Number(process.env.BENCH_MESSAGES),
-  Number(process.env.BENCH_RECORDS),
+const fixture = (
+  process.env.BENCH_FIXTURE
+    ? JSON.parse(readFileSync(process.env.BENCH_FIXTURE, 'utf8'))
+    : mailbox(Number(process.env.BENCH_MESSAGES), Number(process.env.BENCH_RECORDS))
 ) as MailboxFixture;
 const sandbox = new GraphSandbox({ model: seedMailboxes(fixture), tenantId: fixture.tenantId });
 const server = await startSandboxServer(sandbox);

@@ -97,3 +97,69 @@ export function mailbox(count: number, records: number) {
     ],
   };
 }
+
+/**
+ * An HTML email body as recruiters get them: a short message over a quoted thread, a signature
+ * and its disclaimer; about 20 to 60 KB, varied by `random`.
+ */
+export function htmlBody(random: () => number, text: string): string {
+  const quoted = Array.from(
+    { length: 8 + Math.floor(random() * 24) },
+    (_, i) =>
+      `<div style="border-left:2px solid #ccc;padding-left:8px;margin:8px 0"><p style="font-family:Calibri,sans-serif;font-size:11pt">On Mon, ${i + 1} Jun, someone wrote:</p>` +
+      `<p style="font-family:Calibri,sans-serif;font-size:11pt">${'Thanks for the update on the role and the next steps with the client. '.repeat(12)}</p></div>`,
+  ).join('');
+  const signature =
+    '<table style="font-family:Calibri,sans-serif;font-size:9pt;color:#444"><tr><td><b>Recruiter</b><br>Northwind Staffing | +1 555 0100<br>' +
+    `${'This message is confidential and intended only for the named recipient. '.repeat(6)}</td></tr></table>`;
+  return `<html><head><style>p{margin:0}</style></head><body><p>${text}</p>${quoted}${signature}</body></html>`;
+}
+
+/**
+ * Mailboxes of `users` recruiters in the sandbox tenant (the CRM directory the app seeds there), each
+ * with `perUser` Inbox emails from that directory's candidates and contacts, HTML bodies of tens of KB.
+ */
+export function recruiterMailboxes(
+  users: number,
+  perUser: number,
+  directory: {
+    tenantId: string;
+    candidates: Array<{ emails: string[] }>;
+    contacts: Array<{ emails: string[] }>;
+  },
+) {
+  const random = rng(7);
+  // People outside the agency: internal-only mail is (rightly) not synced by default.
+  const people = [...directory.candidates, ...directory.contacts]
+    .map((r) => r.emails[0]!)
+    .filter((a) => !a.endsWith('@northwindstaffing.com'));
+  return {
+    tenantId: directory.tenantId,
+    users: Array.from({ length: users }, (_, u) => {
+      const mail = `recruiter${u}@northwindstaffing.com`;
+      return {
+        id: `00000000-0000-4000-8000-${String(u).padStart(12, '0')}`,
+        displayName: `Recruiter ${u}`,
+        mail,
+        userPrincipalName: mail,
+        folders: [
+          { key: 'inbox', displayName: 'Inbox', wellKnownName: 'inbox' as const },
+          { key: 'sentitems', displayName: 'Sent Items', wellKnownName: 'sentitems' as const },
+        ],
+        messages: Array.from({ length: perUser }, (_, i) => {
+          const address = people[Math.floor(random() * people.length)]!;
+          return {
+            key: `u${u}m${i}`,
+            folder: 'inbox',
+            subject: `Re: the role, message ${i}`,
+            from: { emailAddress: { name: address, address } },
+            toRecipients: [{ emailAddress: { name: `Recruiter ${u}`, address: mail } }],
+            receivedDateTime: new Date(Date.parse('2026-06-01T00:00:00Z') + i * 60_000).toISOString(),
+            internetMessageId: `<u${u}m${i}@outlook.bench>`,
+            body: { contentType: 'html' as const, content: htmlBody(random, `Hello, message ${i}.`) },
+          };
+        }),
+      };
+    }),
+  };
+}

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import { ALL_CONTAINERS } from '../bot/store/containers.ts';
 import { SqliteStore } from '../bot/store/sqlite-store.ts';
 import { SyncSettingsRepository } from '../bot/sync/sync-settings.ts';
 import { freePort } from '../test/support/free-port.ts';
+import { latencyStats, startProcess, waitForHttp } from './bench-support.ts';
 
 /**
  * Invoke latency: 50 users at once, each opening "Sync to CRM" on a message (fetchTask) and
@@ -16,28 +17,6 @@ import { freePort } from '../test/support/free-port.ts';
 
 const USERS = Number(process.env.BENCH_USERS || 50);
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 20);
-const ROOT = join(import.meta.dirname, '..');
-
-function start(script: string, env: Record<string, string>, ready: RegExp): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(ROOT, script)], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (d) => {
-      out += d.toString();
-      if (ready.test(out)) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`${script} exited (${code}): ${out}`)));
-  });
-}
-
-function percentile(sorted: number[], p: number): number {
-  return Number(
-    (sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0).toFixed(1),
-  );
-}
 
 export async function invoke(): Promise<Record<string, unknown>> {
   const dataDir = mkdtempSync(join(tmpdir(), 'crm-sync-invoke-'));
@@ -56,21 +35,24 @@ export async function invoke(): Promise<Record<string, unknown>> {
   const children: ChildProcess[] = [];
   try {
     children.push(
-      await start('bot/sandbox/sandbox-main.ts', { SANDBOX_PORT: String(sandboxPort) }, /sandbox listening/),
+      (
+        await startProcess(
+          'bot/sandbox/sandbox-main.ts',
+          { SANDBOX_PORT: String(sandboxPort) },
+          /sandbox listening/,
+        )
+      ).child,
     );
     children.push(
-      await start(
-        'bot/main.ts',
-        { PORT: String(appPort), DATA_DIR: dataDir, SANDBOX_PORT: String(sandboxPort), LOG_LEVEL: 'warn' },
-        /./,
-      ).then(async (child) => {
-        for (let i = 0; i < 100; i++) {
-          if ((await fetch(`http://127.0.0.1:${appPort}/healthz`).catch(() => undefined))?.ok) return child;
-          await new Promise((r) => setTimeout(r, 100));
-        }
-        throw new Error('the app did not come up');
-      }),
+      (
+        await startProcess(
+          'bot/main.ts',
+          { PORT: String(appPort), DATA_DIR: dataDir, SANDBOX_PORT: String(sandboxPort), LOG_LEVEL: 'warn' },
+          /./,
+        )
+      ).child,
     );
+    await waitForHttp(`http://127.0.0.1:${appPort}/healthz`, 'the app');
     const endpoint = `http://127.0.0.1:${appPort}/api/messages`;
     const activity = (user: string, name: string, value: Record<string, unknown>) => ({
       type: 'invoke',
@@ -150,18 +132,8 @@ export async function invoke(): Promise<Record<string, unknown>> {
       }),
     );
     const seconds = (performance.now() - started) / 1000;
-    const stats = (values: number[]) => {
-      const sorted = [...values].sort((a, b) => a - b);
-      return {
-        count: sorted.length,
-        p50: percentile(sorted, 50),
-        p95: percentile(sorted, 95),
-        p99: percentile(sorted, 99),
-        max: percentile(sorted, 100),
-      };
-    };
-    const f = stats(fetchTask);
-    const s = stats(submitAction);
+    const f = latencyStats(fetchTask);
+    const s = latencyStats(submitAction);
     return {
       users: USERS,
       rounds: ROUNDS,

@@ -8,6 +8,7 @@ const scenarios: Record<string, () => Promise<Record<string, unknown>>> = {
   backfill: async () => (await import('./backfill.ts')).backfill(),
   invoke: async () => (await import('./invoke.ts')).invoke(),
   'notify-latency': async () => (await import('./notify-latency.ts')).notifyLatency(),
+  outlook: async () => (await import('./outlook.ts')).outlook(),
 };
 
 const COMMAND = 'npm run bench --';
@@ -19,7 +20,8 @@ Runs one benchmark: progress goes to stderr, and the last line of stdout is one 
 figures, the targets and whether each was met.
   backfill         a mailbox's first sync through the sandbox and the embedded store
   invoke           message-action invokes through the bot, against Teams' 5 s limit
-  notify-latency   change notification to card, one email at a time and after a quiet period`,
+  notify-latency   change notification to card, one email at a time and after a quiet period
+  outlook          50 recruiters opening the Outlook task pane on an email and syncing it`,
   options: {},
   allowPositionals: true,
 });

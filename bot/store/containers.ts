@@ -53,6 +53,8 @@ export const CONTAINERS = {
     partitionKeyPath: '/pk',
     excludedPaths: ['/body/*', '/attachments/*'],
     queryFields: ['type', 'sortName', 'occurredAt'],
+    // A record's activities (its timeline, its last activity) by the records they link.
+    arrayQueryFields: ['linkIds'],
   },
 } as const satisfies Record<string, ContainerDefinition>;
 

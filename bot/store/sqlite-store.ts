@@ -43,6 +43,11 @@ function table(name: string): string {
   return `"c_${name}"`;
 }
 
+/** The index table of a container's array elements (ContainerDefinition.arrayQueryFields). */
+function elementsTable(name: string): string {
+  return `"e_${name}"`;
+}
+
 function jsonPath(field: string): string {
   return `'$.${fieldPath(field).join('.')}'`;
 }
@@ -184,8 +189,14 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
         params.push(after[0] as SQLInputValue);
       }
     }
+    // Looked up through the array index, the matching items are few: read them and sort them, rather
+    // than walk the sort field's index over the whole partition (`+` keeps SQLite from using it).
+    const byElements = (options.filters ?? []).some(
+      (f) => f.op === 'contains' && this.definition.arrayQueryFields?.includes(f.field),
+    );
+    const unindexed = byElements ? '+' : '';
     const orderSql = sortExpr
-      ? `${sortExpr} ${desc ? 'DESC' : 'ASC'}, id ${desc ? 'DESC' : 'ASC'}`
+      ? `${unindexed}${sortExpr} ${desc ? 'DESC' : 'ASC'}, ${unindexed}id ${desc ? 'DESC' : 'ASC'}`
       : 'id ASC';
     const select = sortExpr ? `doc, etag, id, ${sortExpr} AS sort_key` : 'doc, etag, id';
     const rows = this.db
@@ -221,8 +232,15 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
       // `id` is a column (the key), so filtering on it uses the primary key index.
       const expr = filter.field === 'id' ? 'id' : `json_extract(doc, ${jsonPath(filter.field)})`;
       if (filter.op === 'contains') {
-        where.push(`EXISTS (SELECT 1 FROM json_each(doc, ${jsonPath(filter.field)}) WHERE value = ?)`);
-        params.push(bind(filter.value));
+        if (this.definition.arrayQueryFields?.includes(filter.field)) {
+          where.push(
+            `id IN (SELECT id FROM ${elementsTable(this.definition.name)} WHERE pk = ? AND field = ? AND value = ?)`,
+          );
+          params.push(pk, filter.field, bind(filter.value));
+        } else {
+          where.push(`EXISTS (SELECT 1 FROM json_each(doc, ${jsonPath(filter.field)}) WHERE value = ?)`);
+          params.push(bind(filter.value));
+        }
         continue;
       }
       if (filter.op === 'in') {
@@ -308,12 +326,50 @@ export class SqliteStore implements Store {
           `CREATE INDEX IF NOT EXISTS "${name}" ON ${t} (pk, json_extract(doc, ${jsonPath(field)}), id)`,
         );
       }
+      this.indexArrays(definition);
       this.definitions.set(definition.name, definition);
     }
     const interval = this.options.purgeIntervalMs ?? 60_000;
     if (interval > 0 && !this.sweeper) {
       this.sweeper = setInterval(() => this.purgeAllExpired(), interval);
       this.sweeper.unref();
+    }
+  }
+
+  /**
+   * Array elements into an index table, kept by triggers on every write path (insert, upsert,
+   * update, delete, expiry purge); a field new to the definition is filled from the rows there are.
+   */
+  private indexArrays(definition: ContainerDefinition): void {
+    const fields = definition.arrayQueryFields ?? [];
+    if (fields.length === 0) return;
+    const t = table(definition.name);
+    const e = elementsTable(definition.name);
+    this.db.exec(
+      `CREATE TABLE IF NOT EXISTS ${e} (pk TEXT NOT NULL, field TEXT NOT NULL, value NOT NULL, id TEXT NOT NULL,
+         PRIMARY KEY (pk, field, value, id)) WITHOUT ROWID;
+       CREATE INDEX IF NOT EXISTS "ix_e_${definition.name}_item" ON ${e} (pk, id)`,
+    );
+    for (const field of fields) {
+      const path = jsonPath(field);
+      const quoted = `'${field.replaceAll("'", "''")}'`;
+      const name = `tr_${definition.name}_${field.replaceAll('.', '_')}`;
+      const known = this.db
+        .prepare(`SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?`)
+        .get(`${name}_ins`);
+      const add = (row: 'NEW') =>
+        `INSERT OR IGNORE INTO ${e} SELECT ${row}.pk, ${quoted}, value, ${row}.id FROM json_each(${row}.doc, ${path}) WHERE value IS NOT NULL;`;
+      const remove = `DELETE FROM ${e} WHERE pk = OLD.pk AND id = OLD.id AND field = ${quoted};`;
+      this.db.exec(
+        `CREATE TRIGGER IF NOT EXISTS "${name}_ins" AFTER INSERT ON ${t} BEGIN ${add('NEW')} END;
+         CREATE TRIGGER IF NOT EXISTS "${name}_upd" AFTER UPDATE OF doc ON ${t} BEGIN ${remove} ${add('NEW')} END;
+         CREATE TRIGGER IF NOT EXISTS "${name}_del" AFTER DELETE ON ${t} BEGIN ${remove} END;`,
+      );
+      if (!known) {
+        this.db.exec(
+          `INSERT OR IGNORE INTO ${e} SELECT t.pk, ${quoted}, j.value, t.id FROM ${t} AS t, json_each(t.doc, ${path}) AS j WHERE j.value IS NOT NULL`,
+        );
+      }
     }
   }
 

@@ -79,6 +79,11 @@ export interface ContainerDefinition {
   excludedPaths?: readonly string[];
   /** Fields filtered or ordered on; SQLite gets an index per field, Cosmos indexes all but excluded. */
   queryFields?: readonly string[];
+  /**
+   * Array fields filtered on with `contains`. Cosmos indexes array elements itself; SQLite keeps an
+   * index table of the elements, so a lookup reads the matching items instead of scanning them all.
+   */
+  arrayQueryFields?: readonly string[];
 }
 
 export interface Store {

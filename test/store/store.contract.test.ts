@@ -199,6 +199,41 @@ for (const adapter of adapters) {
       assert.deepEqual(await ids('nobody'), []);
     });
 
+    it('finds items by an indexed array field through every kind of write', async () => {
+      interface Activity extends Doc {
+        type: string;
+        linkIds: string[];
+        occurredAt: string;
+      }
+      const crm = h.store.collection<Activity>(CONTAINERS.crm);
+      assert.ok(CONTAINERS.crm.arrayQueryFields?.includes('linkIds'));
+      const pk = `tenant-${randomUUID()}`;
+      const doc = (id: string, linkIds: string[]) => ({ id, pk, type: 'activity', linkIds, occurredAt: id });
+      const linked = async (record: string) =>
+        (
+          await crm.query(pk, {
+            filters: [
+              { field: 'type', op: '=', value: 'activity' },
+              { field: 'linkIds', op: 'contains', value: record },
+            ],
+            orderBy: { field: 'occurredAt', direction: 'desc' },
+          })
+        ).items.map((i) => i.value.id);
+      await crm.create(doc('a1', ['cand-1']));
+      await crm.upsert(doc('a2', ['cand-1', 'con-1']));
+      await crm.upsertMany([doc('a3', ['con-1'])]);
+      assert.deepEqual(await linked('cand-1'), ['a2', 'a1']);
+      assert.deepEqual(await linked('con-1'), ['a3', 'a2']);
+      // A link added, a link dropped, an item deleted.
+      const a1 = (await crm.read(pk, 'a1'))!;
+      await crm.replace({ ...a1.value, linkIds: ['con-1'] }, { ifMatch: a1.etag });
+      await crm.upsert(doc('a3', ['cand-1']));
+      await crm.delete(pk, 'a2');
+      assert.deepEqual(await linked('cand-1'), ['a3']);
+      assert.deepEqual(await linked('con-1'), ['a1']);
+      assert.deepEqual(await linked('nobody'), []);
+    });
+
     it('refuses field names that are not plain identifiers', async () => {
       const items = h.store.collection<Entry>(ledger);
       await assert.rejects(
@@ -271,6 +306,38 @@ describe('Cosmos DB containers created at start-up', () => {
       });
     } finally {
       await server.stop();
+    }
+  });
+});
+
+describe('embedded store: an array index added to an existing database', () => {
+  it('is filled from the items already there', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'crm-sync-sqlite-'));
+    const path = join(dir, 'store.db');
+    const { arrayQueryFields: _, ...before } = CONTAINERS.crm;
+    try {
+      const old = new SqliteStore({ path, purgeIntervalMs: 0 });
+      await old.init([before]);
+      await old
+        .collection<Doc & { linkIds: string[] }>(before)
+        .create({ id: 'a1', pk: 't', linkIds: ['cand-1', 'con-1'] });
+      await old.close();
+
+      const store = new SqliteStore({ path, purgeIntervalMs: 0 });
+      await store.init([CONTAINERS.crm]);
+      const found = await store
+        .collection<Doc>(CONTAINERS.crm)
+        .query('t', { filters: [{ field: 'linkIds', op: 'contains', value: 'con-1' }] });
+      assert.deepEqual(
+        found.items.map((i) => i.value.id),
+        ['a1'],
+      );
+      await store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
