@@ -1,5 +1,6 @@
 import type { UserRef } from '../sync/mail-sync.ts';
 import type { CrmConnector, CrmRecord } from './crm.port.ts';
+import { htmlToText } from './html-text.ts';
 
 /**
  * "Sync to CRM" and "Associate" on a Teams message (an email shared to Teams from Outlook, or any
@@ -29,15 +30,7 @@ const EMAIL = /[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 
 function plainText(body: TeamsMessagePayload['body']): string {
   const content = body?.content ?? '';
-  const text =
-    body?.contentType === 'html'
-      ? content
-          .replace(/<[^>]+>/g, ' ')
-          .replace(/&nbsp;/g, ' ')
-          .replace(/&amp;/g, '&')
-          .replace(/&lt;/g, '<')
-          .replace(/&gt;/g, '>')
-      : content;
+  const text = body?.contentType === 'html' ? htmlToText(content) : content;
   return text.replace(/\s+/g, ' ').trim();
 }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Attachment, MailFolder, Message, User } from '@microsoft/microsoft-graph-types';
+import { htmlToText } from '../crm/html-text.ts';
 import type {
   MailboxModel,
   SandboxAttachment,
@@ -127,14 +128,9 @@ export interface MessageView {
   textBody?: boolean;
 }
 
-function htmlToText(html: string): string {
-  return html
-    .replace(/<(br|\/p|\/div|\/li)[^>]*>/gi, '\n')
-    .replace(/<[^>]+>/g, '')
-    .replace(/&nbsp;/g, ' ')
-    .replace(/&amp;/g, '&')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
+/** Graph's text body (`Prefer: outlook.body-content-type="text"`): block tags break lines. */
+function htmlToPlainText(html: string): string {
+  return htmlToText(html, { inlineTag: '' })
     .replace(/\n{3,}/g, '\n\n')
     .trim();
 }
@@ -147,7 +143,7 @@ export function messageJson(message: SandboxMessage, view: MessageView): Message
   const g = message.graph;
   const body =
     view.textBody && g.body?.contentType === 'html'
-      ? { contentType: 'text' as const, content: htmlToText(g.body.content ?? '') }
+      ? { contentType: 'text' as const, content: htmlToPlainText(g.body.content ?? '') }
       : g.body;
   const full: Record<string, unknown> = {
     '@odata.type': '#microsoft.graph.message',

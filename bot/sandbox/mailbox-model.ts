@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Message, Recipient } from '@microsoft/microsoft-graph-types';
+import { htmlToText } from '../crm/html-text.ts';
 
 /**
  * The sandbox's mailboxes: users, folders and messages, with the change log that delta queries
@@ -113,7 +114,7 @@ function changeKey(seq: number, id: string): string {
 
 function preview(body: NewMessage['body']): string {
   if (!body) return '';
-  const text = body.contentType === 'html' ? body.content.replace(/<[^>]+>/g, ' ') : body.content;
+  const text = body.contentType === 'html' ? htmlToText(body.content) : body.content;
   return text.replace(/\s+/g, ' ').trim().slice(0, 255);
 }
 

@@ -2,6 +2,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { z } from 'zod';
 import type { TenantAdmin } from '../admin/tenant-admin.ts';
 import type { BuiltinCrm } from '../crm/builtin-crm.ts';
+import { htmlToText } from '../crm/html-text.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { NotificationCenter } from '../notifications/notification-center.ts';
@@ -380,16 +381,9 @@ export function tabApi(deps: TabApiDeps): express.Router {
 
 /** A short plain-text preview of an activity's body for the timeline. */
 function preview(body: { contentType: 'text' | 'html'; content: string }): string {
-  const text =
-    body.contentType === 'html'
-      ? body.content
-          .replace(/<(style|script)[^>]*>[\s\S]*?<\/\1>/gi, ' ')
-          .replace(/<[^>]+>/g, ' ')
-          .replace(/&nbsp;/g, ' ')
-          .replace(/&amp;/g, '&')
-          .replace(/&lt;/g, '<')
-          .replace(/&gt;/g, '>')
-      : body.content;
+  // Only the start is shown: no need to read a long body to the end.
+  const start = body.content.slice(0, 64 * 1024);
+  const text = body.contentType === 'html' ? htmlToText(start) : start;
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > 280 ? `${flat.slice(0, 277)}…` : flat;
 }
