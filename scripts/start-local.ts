@@ -151,6 +151,7 @@ CRM Sync is running in sandbox mode.
 
   Chat with the bot:        http://localhost:${PLAYGROUND_PORT}   (Microsoft 365 Agents Playground; type "help")
   Settings tab:             ${appUrl}/tab   (you are Riley, the sandbox's recruiter and admin)
+  Outlook with the add-in:  ${appUrl}/sandbox/outlook/   (open an email, press Sync to CRM)
   Bot endpoint:             ${appUrl}/api/messages
   Health:                   ${appUrl}/healthz   ${appUrl}/readyz
   Microsoft 365 sandbox:    ${config.graphBaseUrl}   (admin: http://127.0.0.1:${config.sandboxPort}/_sandbox)
