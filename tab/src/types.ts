@@ -1,33 +1,12 @@
-/** What the tab API answers (bot/tab/tab-api.ts); kept by hand, checked by the tab's browser tests. */
+/**
+ * What the tab API takes and answers (bot/tab/tab-api.ts). The settings come from the schema the
+ * server validates them with; the answers the server assembles without a schema are kept here by
+ * hand, and the tab's browser tests hold them to the API.
+ */
 
-export type Schedule =
-  | { kind: 'none' }
-  | { kind: 'interval'; minutes: 5 | 15 | 30 | 45 | 60 }
-  | { kind: 'daily'; at: string; timeZone: string };
-
-export interface SyncSettings {
-  active: boolean;
-  emailSync: boolean;
-  attachments: boolean;
-  attachmentMaxMb: number;
-  folders: string[];
-  includeSubfolders: boolean;
-  enabledAt: string;
-  cutoff?: string;
-  daysBack?: number;
-  matchAllParticipants: boolean;
-  skipInternalOnly: boolean;
-  blocklist: string[];
-  visibility: 'metadata' | 'subject' | 'full';
-  linkCompanies: boolean;
-  notifications: { level: 'off' | 'errors' | 'all'; everyMinutes: 0 | 15 | 60 | 240 | 1440 };
-  schedule: Schedule;
-  extraOwnAddresses: string[];
-  internalDomains: string[];
-  contacts: { enabled: boolean; confirmedAt?: string };
-  tasks: { enabled: boolean; syncDeleted: boolean; otherInfoInDescription: boolean };
-  calendar: { enabled: boolean; syncDeleted: boolean };
-}
+// The settings the server validates with (bot/sync/sync-settings.ts): one definition for both sides.
+export type { SyncSettings } from '../../bot/sync/sync-settings.ts';
+export type { Schedule } from '../../bot/sync/schedule.ts';
 
 export interface Me {
   tenantId: string;
@@ -49,7 +28,9 @@ export interface Folder {
   neverAutomatic: boolean;
 }
 
-export type LedgerCounts = Record<'synced' | 'no_match' | 'error' | 'pending', number>;
+import type { LedgerCounts } from '../../bot/sync/ledger.ts';
+
+export type { LedgerCounts };
 
 export interface RecordLink {
   id: string;
