@@ -12,6 +12,15 @@ import type { RunProgress } from '../sync/run-progress.ts';
 import type { SyncService } from '../sync/sync-service.ts';
 import { syncSettingsSchema } from '../sync/sync-settings.ts';
 import type { TabAuthenticator, TabIdentity } from './tab-identity.ts';
+import type {
+  Activity,
+  CrmRecord as CrmRecordView,
+  Folder,
+  Me,
+  NotificationItem,
+  SettingsAnswer,
+  Status,
+} from './tab-types.ts';
 
 /**
  * The tab's API under /api/tab. Every route knows its caller from the authenticator (a Teams SSO
@@ -98,7 +107,11 @@ export function tabApi(deps: TabApiDeps): express.Router {
   router.get(
     '/me',
     route(async (_req, res, me) => {
-      res.json({ ...me, mode: deps.mode, tenantEnabled: await deps.sync.tenantEnabled(me.tenantId) });
+      res.json({
+        ...me,
+        mode: deps.mode,
+        tenantEnabled: await deps.sync.tenantEnabled(me.tenantId),
+      } satisfies Me);
     }),
   );
 
@@ -107,12 +120,14 @@ export function tabApi(deps: TabApiDeps): express.Router {
     route(async (_req, res, me) => {
       const stored = await deps.sync.settingsOf(user(me));
       if (stored) {
-        res.set('ETag', stored.etag).json({ settings: stored.settings, etag: stored.etag });
+        res
+          .set('ETag', stored.etag)
+          .json({ settings: stored.settings, etag: stored.etag } satisfies SettingsAnswer);
         return;
       }
       // Never saved: the seeds' defaults, with sync off until the user turns it on.
       const defaults = syncSettingsSchema.parse({ enabledAt: new Date().toISOString(), emailSync: false });
-      res.json({ settings: defaults, etag: null });
+      res.json({ settings: defaults, etag: null } satisfies SettingsAnswer);
     }),
   );
 
@@ -158,7 +173,7 @@ export function tabApi(deps: TabApiDeps): express.Router {
           ? { id, type: record.type, name: record.name, link: deps.crm.deepLink(record) }
           : undefined;
       };
-      res.json({
+      const answer: Status = {
         ...status,
         tenantEnabled,
         running: deps.progress.of(user(me)) ?? null,
@@ -184,7 +199,8 @@ export function tabApi(deps: TabApiDeps): express.Router {
             .map(linkOf)
             .filter((r) => r !== undefined),
         })),
-      });
+      };
+      res.json(answer);
     }),
   );
 
@@ -240,7 +256,7 @@ export function tabApi(deps: TabApiDeps): express.Router {
       // Read afresh: a folder made in Outlook a minute ago shows, and the next sync sees it too.
       const folders = await deps.mailSync.folderTree(me.userId, { refresh: true });
       res.json({
-        folders: folders.map((f) => ({
+        folders: folders.map((f): Folder => ({
           id: f.id,
           displayName: f.displayName,
           parentFolderId: f.parentFolderId,
@@ -261,7 +277,7 @@ export function tabApi(deps: TabApiDeps): express.Router {
       items.sort((a, b) => Number(a.read) - Number(b.read) || b.createdAt.localeCompare(a.createdAt));
       res.json({
         unread: items.filter((n) => !n.read).length,
-        items: items.map(({ id, title, text, severity, read, createdAt }) => ({
+        items: items.map(({ id, title, text, severity, read, createdAt }): NotificationItem => ({
           id,
           title,
           text,
@@ -309,8 +325,8 @@ export function tabApi(deps: TabApiDeps): express.Router {
         throw new AppError('store.not_found', `No ${type} with id ${id} in your CRM.`);
       const activities = await deps.crm.activitiesOf(me.tenantId, id, 50);
       res.json({
-        record,
-        activities: activities.map((a) => ({
+        record: record satisfies CrmRecordView,
+        activities: activities.map((a): Activity => ({
           id: a.id,
           subject: a.subject ?? null,
           from: a.from ?? null,

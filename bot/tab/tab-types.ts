@@ -1,0 +1,122 @@
+/**
+ * What the tab API (tab-api.ts) answers, shared by the server, which builds its answers against
+ * these types, and the tab (tab/src/types.ts re-exports them): one definition, no hand-kept copy.
+ * What the tab sends is validated with the server's schemas (the settings: sync-settings.ts), whose
+ * inferred types are used on both sides too. Types only, so the browser build can use it as it is.
+ */
+import type { LedgerCounts } from '../sync/ledger.ts';
+
+export type { LedgerCounts };
+import type { SyncSettings as StoredSettings } from '../sync/sync-settings.ts';
+
+export type { SyncSettings } from '../sync/sync-settings.ts';
+export type { Schedule } from '../sync/schedule.ts';
+
+/** GET /settings: never saved yet, the defaults and no etag. */
+export interface SettingsAnswer {
+  settings: StoredSettings;
+  etag: string | null;
+}
+
+export interface Me {
+  tenantId: string;
+  userId: string;
+  name?: string;
+  upn?: string;
+  isAdmin: boolean;
+  mode: 'sandbox' | 'azure';
+  tenantEnabled: boolean;
+}
+
+export interface Folder {
+  id: string;
+  displayName: string;
+  parentFolderId: string;
+  path: string;
+  wellKnownName: string | null;
+  totalItemCount: number;
+  neverAutomatic: boolean;
+}
+
+export interface RecordLink {
+  id: string;
+  type: 'candidate' | 'contact' | 'company';
+  name: string;
+  link: string;
+}
+
+export interface Status {
+  active: boolean;
+  emailSync: boolean;
+  tenantEnabled: boolean;
+  mailbox?: {
+    status: 'ok' | 'paused' | 'needs_consent';
+    note?: string;
+    lastSuccessAt?: string;
+    lastRun?: {
+      status: string;
+      finishedAt: string;
+      synced: number;
+      noMatch: number;
+      errors: number;
+      note?: string;
+    };
+  };
+  counts: LedgerCounts;
+  folders: string[];
+  nextRun?: string;
+  running: { folder: string; processed: number; total: number; byStatus: LedgerCounts } | null;
+  errors: Array<{
+    messageId: string;
+    subject: string;
+    from?: string;
+    folderId: string;
+    /** The folder's path, when the mailbox's folder tree could be read. */
+    folder: string | null;
+    receivedAt: string;
+    note?: string;
+    attempts: number;
+  }>;
+  setAside: Array<{ reason: string; poisonedAt: string }>;
+  recent: Array<{
+    messageId: string;
+    subject: string;
+    from?: string;
+    receivedAt: string;
+    direction: 'received' | 'sent';
+    records: RecordLink[];
+  }>;
+}
+
+export interface NotificationItem {
+  id: string;
+  title: string;
+  text: string;
+  severity: 'info' | 'success' | 'warning' | 'error';
+  read: boolean;
+  createdAt: string;
+}
+
+export interface CrmRecord {
+  id: string;
+  type: 'candidate' | 'contact' | 'company';
+  name: string;
+  emails: string[];
+  phone?: string;
+  role?: string;
+  companyName?: string;
+  lastActivityAt?: string;
+}
+
+export interface Activity {
+  id: string;
+  subject: string | null;
+  from: string | null;
+  to: string[];
+  cc: string[];
+  direction: 'received' | 'sent';
+  occurredAt: string;
+  preview: string | null;
+  attachments: Array<{ name: string; size: number }>;
+  webLink: string | null;
+}
