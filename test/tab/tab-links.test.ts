@@ -3,6 +3,9 @@ import { loadConfig } from '../../bot/config/config.ts';
 import { tabAuthenticator } from '../../bot/main.ts';
 import { SsoTokenAuthenticator } from '../../bot/tab/tab-identity.ts';
 import { tabLinks } from '../../bot/tab/tab-links.ts';
+import { AZURE_ENV } from '../support/http-app.ts';
+
+const { PUBLIC_URL: _publicUrl, ...withoutPublicUrl } = AZURE_ENV;
 
 describe('links into the tab', () => {
   it('are the tab’s own URLs without a Teams app id (sandbox, browser)', () => {
@@ -26,16 +29,8 @@ describe('links into the tab', () => {
 describe('who the tab’s caller is', () => {
   it('needs a Teams SSO token in Azure mode: the fixed local identity cannot be had there', async () => {
     const auth = tabAuthenticator(
-      loadConfig({
-        CLIENT_ID: '11111111-2222-3333-4444-555555555555',
-        AAD_APP_CLIENT_ID: '22222222-3333-4444-5555-666666666666',
-        TENANT_ID: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
-        BOT_TYPE: 'UserAssignedMsi',
-        MANAGED_IDENTITY_CLIENT_ID: '99999999-8888-7777-6666-555555555555',
-        COSMOS_ENDPOINT: 'https://agency.documents.azure.com:443/',
-        STORAGE_ACCOUNT_NAME: 'agencystorage',
-        WEBSITE_HOSTNAME: 'crm.azurewebsites.net',
-      }),
+      // Inside App Service: the public URL comes from WEBSITE_HOSTNAME.
+      loadConfig({ ...withoutPublicUrl, WEBSITE_HOSTNAME: 'crm.azurewebsites.net' }),
     );
     assert.ok(auth instanceof SsoTokenAuthenticator);
     await assert.rejects(auth.authenticate(undefined), /no bearer token/);
