@@ -53,7 +53,7 @@ export function depsState(root) {
     const have = installed[path];
     // Optional packages for other platforms (a darwin binary on Linux) are never installed.
     if (!have) {
-      if (entry.optional) continue;
+      if (entry.optional || entry.devOptional) continue;
       return { fresh: false, install: 'ci', reason: `package-lock.json changed: ${path} is not installed` };
     }
     if (have.version !== entry.version || (entry.integrity && have.integrity !== entry.integrity)) {
