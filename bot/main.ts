@@ -63,7 +63,12 @@ export function tabAuthenticator(config: AppConfig): TabAuthenticator {
 export function paneAuth(config: AppConfig): PaneAuth {
   if (config.mode === 'sandbox') return 'sandbox';
   const clientId = config.aadApp.clientId;
-  return { clientId, scope: `api://${new URL(config.publicUrl).host}/${clientId}/access_as_user` };
+  return {
+    clientId,
+    // The Entra app is single-tenant: its users sign in at the agency's own tenant, never `common`.
+    tenantId: config.bot.tenantId,
+    scope: `api://${new URL(config.publicUrl).host}/${clientId}/access_as_user`,
+  };
 }
 
 /** The HTTP surface: health probes, the bot endpoint, the tab and its API, and a JSON error handler. */
@@ -130,6 +135,7 @@ export async function createHttpApp(options: {
         auth,
         mailSync: services.mailSync,
         crm: services.crm,
+        tenantEnabled: (tenantId) => services.syncService.tenantEnabled(tenantId),
       }),
     );
     // The local Outlook page exists in sandbox mode only, like the sandbox it reads.

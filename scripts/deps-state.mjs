@@ -73,5 +73,13 @@ export function depsState(root) {
       return { fresh: false, install: 'ci', reason: `${path} is missing from node_modules` };
     }
   }
+  // The pinned Node.js comes from the `node` package's install script, which the lockfile cannot show.
+  if (wanted['node_modules/node'] && !existsSync(join(root, 'node_modules', '.bin', 'node'))) {
+    return {
+      fresh: false,
+      install: 'ci',
+      reason: "the project's Node.js (node_modules/.bin/node) is missing: were install scripts skipped?",
+    };
+  }
   return { fresh: true };
 }

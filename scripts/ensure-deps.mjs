@@ -28,3 +28,9 @@ if (result.status !== 0) {
   console.error('npm ci failed; see the output above.');
   process.exit(result.status ?? 1);
 }
+// What npm ci left must satisfy the check, or every later command would install again.
+const after = depsState(root);
+if (!after.fresh) {
+  console.error(`npm ci finished, but ${after.reason}`);
+  process.exit(1);
+}

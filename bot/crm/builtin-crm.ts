@@ -296,6 +296,11 @@ export class BuiltinCrm implements CrmConnector {
     return { activityId: id, created: false };
   }
 
+  async activityLinks(tenantId: string, activityId: string): Promise<ActivityInput['links']> {
+    const found = await this.items.read(tenantPartition(tenantId), activityId);
+    return found?.value.type === 'activity' ? (found.value as ActivityDoc).links : [];
+  }
+
   /** Associating or re-syncing an email that is already in the CRM adds links, never a second activity. */
   private async mergeLinks(pk: string, id: string, links: ActivityInput['links']): Promise<void> {
     for (;;) {

@@ -69,4 +69,6 @@ export interface CrmConnector {
   record(tenantId: string, id: string): Promise<CrmRecord | undefined>;
   /** Where "Show Candidate" / "Show Contact" go. */
   deepLink(record: Pick<CrmRecord, 'id' | 'type'>): string;
+  /** The records an activity is linked to now (links are only ever added); none if it does not exist. */
+  activityLinks(tenantId: string, activityId: string): Promise<ActivityInput['links']>;
 }

@@ -43,7 +43,9 @@ export interface HtmlToTextOptions {
 export function htmlToText(html: string, options: HtmlToTextOptions = {}): string {
   const input =
     html.length > (options.maxChars ?? 1_048_576) ? html.slice(0, options.maxChars ?? 1_048_576) : html;
-  const lower = input.toLowerCase();
+  // ASCII only: full case mapping changes lengths ('İ' becomes two code units), and the indices
+  // found in `lower` must be the same in `input`.
+  const lower = input.replace(/[A-Z]+/g, (run) => run.toLowerCase());
   const inline = options.inlineTag ?? ' ';
   const out: string[] = [];
   let i = 0;

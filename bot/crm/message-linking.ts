@@ -26,7 +26,15 @@ export interface MessageSummary {
   addresses: string[];
 }
 
-const EMAIL = /[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
+/**
+ * An address, with every run bounded (local part 64, labels 63, at most 8 dots, TLD 24: RFC 5321's
+ * limits), so scanning hostile text stays linear; the look-behind keeps a match from starting inside
+ * a longer run of address characters.
+ */
+const EMAIL =
+  /(?<![A-Za-z0-9._%+'-])[A-Za-z0-9._%+'-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}(?![A-Za-z])/g;
+/** The start of a message is where its addresses are (a forward's header); the rest is not scanned. */
+const SCANNED_CHARS = 64 * 1024;
 
 function plainText(body: TeamsMessagePayload['body']): string {
   const content = body?.content ?? '';
@@ -36,7 +44,7 @@ function plainText(body: TeamsMessagePayload['body']): string {
 
 export function summarize(payload: TeamsMessagePayload, senderAddress?: string): MessageSummary {
   const text = plainText(payload.body);
-  const found = new Set((text.match(EMAIL) ?? []).map((a) => a.toLowerCase()));
+  const found = new Set((text.slice(0, SCANNED_CHARS).match(EMAIL) ?? []).map((a) => a.toLowerCase()));
   if (senderAddress) found.add(senderAddress.toLowerCase());
   return {
     messageId: payload.id,

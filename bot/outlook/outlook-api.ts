@@ -3,9 +3,10 @@ import { z } from 'zod';
 import type { CrmConnector, CrmRecord } from '../crm/crm.port.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { LedgerEntry } from '../sync/ledger.ts';
+import { linkTypeOf } from '../sync/matching.ts';
 import type { MailSync, RecordPick, UserRef } from '../sync/mail-sync.ts';
 import type { RunSummary } from '../sync/sync-state.ts';
-import { authenticated, parse, userDataRouter } from '../tab/tab-api.ts';
+import { authenticated, type Handler, parse, userDataRouter } from '../tab/tab-api.ts';
 import type { TabAuthenticator, TabIdentity } from '../tab/tab-identity.ts';
 import type {
   AssociateRequest,
@@ -28,6 +29,8 @@ export interface OutlookApiDeps {
   auth: TabAuthenticator;
   mailSync: MailSync;
   crm: CrmConnector;
+  /** Whether the caller's organization has CRM Sync enabled (the admin's switch). */
+  tenantEnabled(tenantId: string): Promise<boolean>;
 }
 
 /** Graph message ids are base64url-ish and a few hundred characters at most. */
@@ -56,7 +59,20 @@ const EXPORTED: Record<LedgerEntry['status'], Exported> = {
 
 export function outlookApi(deps: OutlookApiDeps): express.Router {
   const router = userDataRouter('64kb');
-  const route = authenticated(deps.auth);
+  const authed = authenticated(deps.auth);
+  // Nothing is read or written for an organization whose admin has not enabled CRM Sync (or turned
+  // it off), as on every other path; the user's own email sync switch does not matter here (the
+  // seeds' Sync Selected works with it off).
+  const route = (handler: Handler) =>
+    authed(async (req, res, me) => {
+      if (!(await deps.tenantEnabled(me.tenantId))) {
+        throw new AppError(
+          'auth.forbidden',
+          'CRM Sync is not enabled for your organization yet; your admin can enable it.',
+        );
+      }
+      await handler(req, res, me);
+    });
   const user = (me: TabIdentity): UserRef => ({ tenantId: me.tenantId, userId: me.userId });
 
   const recordView = async (tenantId: string, id: string): Promise<RecordView | undefined> => {
@@ -66,7 +82,9 @@ export function outlookApi(deps: OutlookApiDeps): express.Router {
 
   const emailView = async (me: TabIdentity, messageId: string): Promise<EmailView> => {
     const { message, direction, match, entry } = await deps.mailSync.inspect(user(me), messageId);
-    const linked = entry?.status === 'synced' ? Object.values(entry.matched ?? {}).flat() : [];
+    // What the email is on is what its CRM activity links now (a sync, an Associate, linked companies).
+    const links = entry?.activityId ? await deps.crm.activityLinks(me.tenantId, entry.activityId) : [];
+    const linked = links.map((l) => l.id);
     const found = match.kind === 'matched' ? [...match.candidates, ...match.contacts] : [];
     const [records, matches] = await Promise.all([
       Promise.all(linked.map((id) => recordView(me.tenantId, id))),
@@ -88,7 +106,7 @@ export function outlookApi(deps: OutlookApiDeps): express.Router {
       status: {
         exported: entry ? EXPORTED[entry.status] : '',
         note: entry?.note ?? null,
-        linkType: entry?.status === 'synced' ? (entry.linkType ?? null) : null,
+        linkType: linkTypeOf(links) ?? null,
         records: records.filter((r): r is RecordView => r !== undefined),
         updatedAt: entry?.updatedAt ?? null,
       },

@@ -1,13 +1,15 @@
 /**
  * The Outlook add-in API's answers, shared by the server (bot/outlook/outlook-api.ts) and its
- * client, the task pane (tab/src/outlook/): one definition, no hand-kept copy. Types only and no
- * imports, so the browser build can use it as it is.
+ * client, the task pane (tab/src/outlook/): one definition, no hand-kept copy. Types only, so the
+ * browser build can use it as it is.
  */
 
 /** The seeds' Exported column: Yes, No, Error, or blank while the email has not been (fully) tried. */
 export type Exported = 'Yes' | 'No' | 'Error' | '';
 
-export type RecordKind = 'candidate' | 'contact' | 'company';
+import type { CrmRecordType } from '../crm/crm.port.ts';
+
+export type RecordKind = CrmRecordType;
 
 export interface RecordView {
   id: string;

@@ -350,10 +350,22 @@ export class SqliteStore implements Store {
          PRIMARY KEY (pk, field, value, id)) WITHOUT ROWID;
        CREATE INDEX IF NOT EXISTS "ix_e_${definition.name}_item" ON ${e} (pk, id)`,
     );
+    // The triggers and the fill of a field new to the definition go in together or not at all.
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      this.indexArrayFields(t, e, definition.name, fields);
+      this.db.exec('COMMIT');
+    } catch (error) {
+      this.db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  private indexArrayFields(t: string, e: string, container: string, fields: readonly string[]): void {
     for (const field of fields) {
       const path = jsonPath(field);
       const quoted = `'${field.replaceAll("'", "''")}'`;
-      const name = `tr_${definition.name}_${field.replaceAll('.', '_')}`;
+      const name = `tr_${container}_${field.replaceAll('.', '_')}`;
       const known = this.db
         .prepare(`SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?`)
         .get(`${name}_ins`);

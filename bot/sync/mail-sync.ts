@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ActivityInput, CrmConnector, CrmRecord, Directory, DirectoryMatch } from '../crm/crm.port.ts';
+import type { ActivityInput, CrmConnector, CrmRecord, Directory } from '../crm/crm.port.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { Logger } from '../logging/logger.ts';
 import type {
@@ -198,7 +198,9 @@ export class MailSync {
     const summary = this.newSummary('selected', trigger);
     let id = messageId;
     try {
-      const ctx = await this.context(user, await this.settingsOf(user), summary);
+      const ctx = await this.context(user, await this.settingsOf(user), summary, {
+        quiet: trigger === 'outlook',
+      });
       if (pick) ctx.pick = pick;
       const message = await this.deps.mailSource.message(user.userId, messageId, 'full');
       // Graph answers with the immutable id, whatever form of id it was asked with.
@@ -245,28 +247,36 @@ export class MailSync {
     });
   }
 
-  /** The match with the user's pick applied (see RecordPick). */
+  /**
+   * The match with the user's pick applied (see RecordPick). Links are only ever added to an
+   * activity, so what it was linked to before stays; a pick that no longer fits the email (its
+   * matches changed since the pane showed them) is refused before anything is written.
+   */
   private picked(ctx: RunContext, match: MatchResult, previous: LedgerEntry | undefined): MatchResult {
     const pick = ctx.pick;
     if (!pick) return match;
-    const chosen = new Set(pick.recordIds);
     const found = match.kind === 'matched' ? [...match.candidates, ...match.contacts] : [];
-    let records: DirectoryMatch[];
-    if (pick.mode === 'only') {
-      records = found.filter((m) => chosen.has(m.record.id));
-      if (records.length === 0) return { kind: 'no_match', reason: 'none of its matches was chosen' };
-    } else {
-      const ids = new Set([
-        ...(previous?.status === 'synced' ? Object.values(previous.matched ?? {}).flat() : []),
-        ...found.map((m) => m.record.id),
-        ...chosen,
-      ]);
-      records = [...ids]
-        .map((id) => ctx.directory.get(id))
-        .filter((r): r is CrmRecord => r !== undefined)
-        .map((record) => found.find((m) => m.record.id === record.id) ?? { record, address: '' });
-      if (records.length === 0) return { kind: 'no_match', reason: 'none of the chosen records exists' };
+    const chosen =
+      pick.mode === 'only'
+        ? found.filter((m) => pick.recordIds.includes(m.record.id)).map((m) => m.record.id)
+        : pick.recordIds;
+    if (chosen.length === 0) {
+      throw new AppError(
+        'input.invalid',
+        'None of the records you ticked matches this email any more; reload to see its matches now.',
+      );
     }
+    const ids = new Set([
+      ...(previous?.status === 'synced' ? Object.values(previous.matched ?? {}).flat() : []),
+      ...(pick.mode === 'add' ? found.map((m) => m.record.id) : []),
+      ...chosen,
+    ]);
+    const records = [...ids]
+      .map((id) => ctx.directory.get(id))
+      .filter((r): r is CrmRecord => r !== undefined)
+      .map((record) => found.find((m) => m.record.id === record.id) ?? { record, address: '' });
+    if (records.length === 0)
+      throw new AppError('input.invalid', 'None of the chosen records exists in the CRM.');
     return matchOf(records);
   }
 
@@ -581,6 +591,8 @@ export class MailSync {
 
   private async finish(user: UserRef, summary: RunSummary): Promise<RunSummary> {
     summary.finishedAt = this.now().toISOString();
+    // One email synced from Outlook is not a run of the mailbox: its last run and health stay as they were.
+    if (summary.trigger === 'outlook' && summary.status === 'completed') return summary;
     if (summary.status === 'completed') {
       await this.deps.state.saveMailbox(user.tenantId, user.userId, {
         status: 'ok',

@@ -19,16 +19,20 @@ export const OFFICE_JS_SANDBOX = '/sandbox/outlook/office.js';
  * `access_as_user` scope; in the sandbox, no token (the fixed local identity) and the local
  * Office.js stand-in instead of Microsoft's CDN, which is not reachable there.
  */
-export type PaneAuth = { clientId: string; scope: string } | 'sandbox';
+export type PaneAuth = { clientId: string; tenantId: string; scope: string } | 'sandbox';
 
 const escapeAttribute = (value: string) => value.replace(/[&"<>]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The pane's page as served: what the build made, with the host's settings written in. */
 export function paneHtml(built: string, auth: PaneAuth): string {
   if (auth === 'sandbox') return built.replace(`src="${OFFICE_JS_CDN}"`, `src="${OFFICE_JS_SANDBOX}"`);
-  const meta =
-    `<meta name="crm-sync-client-id" content="${escapeAttribute(auth.clientId)}" />\n` +
-    `    <meta name="crm-sync-api-scope" content="${escapeAttribute(auth.scope)}" />\n    `;
+  const meta = [
+    ['crm-sync-client-id', auth.clientId],
+    ['crm-sync-tenant-id', auth.tenantId],
+    ['crm-sync-api-scope', auth.scope],
+  ]
+    .map(([name, content]) => `<meta name="${name}" content="${escapeAttribute(content!)}" />\n    `)
+    .join('');
   return built.replace('<title>', `${meta}<title>`);
 }
 

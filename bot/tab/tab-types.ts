@@ -97,16 +97,7 @@ export interface NotificationItem {
   createdAt: string;
 }
 
-export interface CrmRecord {
-  id: string;
-  type: 'candidate' | 'contact' | 'company';
-  name: string;
-  emails: string[];
-  phone?: string;
-  role?: string;
-  companyName?: string;
-  lastActivityAt?: string;
-}
+export type { CrmRecord } from '../crm/crm.port.ts';
 
 export interface Activity {
   id: string;

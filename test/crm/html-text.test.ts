@@ -14,6 +14,11 @@ describe('HTML mail bodies as text', () => {
     assert.doesNotMatch(text, /alert|more\(\)|color:red/);
     assert.equal(htmlToText('<p>a</p><p>b</p>', { inlineTag: '' }).trim(), 'a\n\nb');
     assert.equal(htmlToText('a<b>b</b>c', { inlineTag: '' }), 'abc');
+    // Characters whose lower case is longer do not shift where scripts end.
+    assert.equal(
+      htmlToText('İİİİİİİİ<p>Hello</p><script>var secret=1;</script>visible').replace(/\s+/g, ' '),
+      'İİİİİİİİ Hello visible',
+    );
   });
 
   it('reads hostile input in one pass: runs of `<`, unclosed scripts, a body over the limit', () => {

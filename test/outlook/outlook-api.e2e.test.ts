@@ -160,6 +160,55 @@ describe('Outlook add-in API', function () {
     );
     const none = await call(`${email(message.restId)}/sync`, { method: 'POST', body: { recordIds: [] } });
     assert.equal(none.status, 400);
+
+    // Ticking the contact too adds it; unticking never takes a link off the activity.
+    const contact = before.matches.find((m) => m.type === 'contact')!;
+    const both = (
+      await call(`${email(message.restId)}/sync`, { method: 'POST', body: { recordIds: [contact.id] } })
+    ).json as EmailView;
+    assert.equal(both.status.linkType, 'CandCon');
+    assert.deepEqual(both.status.records.map((r) => r.id).sort(), [candidate.id, contact.id].sort());
+
+    // A pane showing matches that are no longer the email's: refused, and the email stays as it was.
+    const stale = await call(`${email(message.restId)}/sync`, {
+      method: 'POST',
+      body: { recordIds: ['candidate-that-does-not-match'] },
+    });
+    assert.equal(stale.status, 400);
+    assert.match(stale.json.error.message, /reload/);
+    const after = (await call(email(message.restId))).json as EmailView;
+    assert.equal(after.status.exported, 'Yes');
+    assert.equal(after.status.linkType, 'CandCon');
+  });
+
+  it("refuses everything while the organization's admin has not enabled CRM Sync, and writes nothing", async () => {
+    const message = deliver(RILEY_ID, VICTOR, 'Organization switched off');
+    await h.app.services.syncService.setTenantEnabled(TENANT, false, 'test');
+    try {
+      for (const [path, method] of [
+        [email(message.restId), 'GET'],
+        [`${email(message.restId)}/sync`, 'POST'],
+        [`${email(message.restId)}/associate`, 'POST'],
+        ['/search?q=novak', 'GET'],
+      ] as const) {
+        const answer = await call(path, {
+          method,
+          ...(method === 'POST' ? { body: { recordIds: ['x'] } } : {}),
+        });
+        assert.equal(answer.status, 403, path);
+        assert.match(answer.json.error.message, /not enabled for your organization/);
+      }
+      assert.equal(await h.app.services.ledger.get(TENANT, RILEY_ID, message.immutableId), undefined);
+    } finally {
+      await h.app.services.syncService.setTenantEnabled(TENANT, true, 'test');
+    }
+  });
+
+  it("leaves the mailbox's last run and health alone: one email from Outlook is not a run", async () => {
+    const before = await h.app.services.state.mailbox(TENANT, RILEY_ID);
+    const message = deliver(RILEY_ID, VICTOR, 'Not a run');
+    assert.equal((await call(`${email(message.restId)}/sync`, { method: 'POST', body: {} })).status, 200);
+    assert.deepEqual(await h.app.services.state.mailbox(TENANT, RILEY_ID), before);
   });
 
   it('associates a no-match email with a searched contact, then adds a company to the same activity', async () => {

@@ -17,6 +17,7 @@ describe('The Outlook task pane page', () => {
       assert.ok(html.includes(`<script src="${OFFICE_JS_CDN}"></script>`));
       assert.ok(!html.includes(OFFICE_JS_SANDBOX));
       assert.ok(html.includes(`<meta name="crm-sync-client-id" content="${AZURE_ENV.AAD_APP_CLIENT_ID}" />`));
+      assert.ok(html.includes(`<meta name="crm-sync-tenant-id" content="${AZURE_ENV.TENANT_ID}" />`));
       const scope = `api://${new URL(AZURE_ENV.PUBLIC_URL).host}/${AZURE_ENV.AAD_APP_CLIENT_ID}/access_as_user`;
       assert.ok(html.includes(`<meta name="crm-sync-api-scope" content="${scope}" />`));
       // The local Outlook page and its Office.js stand-in do not exist here.

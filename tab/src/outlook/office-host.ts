@@ -26,11 +26,21 @@ export interface OutlookHost {
 
 import type { IPublicClientApplication } from '@azure/msal-browser';
 
-/** The app's Entra client id and API scope, written into the page by the server (absent in the sandbox). */
-function authConfig(): { clientId: string; scope: string } | undefined {
-  const clientId = document.querySelector<HTMLMetaElement>('meta[name="crm-sync-client-id"]')?.content;
-  const scope = document.querySelector<HTMLMetaElement>('meta[name="crm-sync-api-scope"]')?.content;
-  return clientId && scope ? { clientId, scope } : undefined;
+interface AuthConfig {
+  clientId: string;
+  tenantId: string;
+  scope: string;
+}
+
+/** The app's Entra client id, tenant and API scope, written into the page by the server (absent in the sandbox). */
+function authConfig(): AuthConfig | undefined {
+  const meta = (name: string) => document.querySelector<HTMLMetaElement>(`meta[name="${name}"]`)?.content;
+  const [clientId, tenantId, scope] = [
+    meta('crm-sync-client-id'),
+    meta('crm-sync-tenant-id'),
+    meta('crm-sync-api-scope'),
+  ];
+  return clientId && tenantId && scope ? { clientId, tenantId, scope } : undefined;
 }
 
 function openEmail(): OpenEmail | null {
@@ -55,13 +65,21 @@ function isDark(): boolean {
   return 0.2126 * r! + 0.7152 * g! + 0.0722 * b! < 128;
 }
 
-/** Nested app authentication: silent where the client allows, a popup when it must ask. */
-function naaToken(config: { clientId: string; scope: string }): () => Promise<string> {
+/**
+ * Nested app authentication, Microsoft's current way: silent where the client allows, a popup when
+ * it must ask. The app is single-tenant, so the authority is the agency's tenant, not `common`.
+ * Clients without it (older classic Outlook) get Office's own SSO token, legacy but supported, for
+ * the same scope (Office is pre-authorized on it in infra/aad.manifest.json).
+ */
+function signIn(config: AuthConfig): () => Promise<string> {
+  if (!Office.context.requirements.isSetSupported('NestedAppAuth', '1.1')) {
+    return () => Office.auth.getAccessToken({ allowSignInPrompt: true, allowConsentPrompt: true });
+  }
   let client: Promise<IPublicClientApplication> | undefined;
   return async () => {
     const msal = await import('@azure/msal-browser');
     client ??= msal.createNestablePublicClientApplication({
-      auth: { clientId: config.clientId, authority: 'https://login.microsoftonline.com/common' },
+      auth: { clientId: config.clientId, authority: `https://login.microsoftonline.com/${config.tenantId}` },
     });
     const app = await client;
     const request = { scopes: [config.scope] };
@@ -94,7 +112,7 @@ export async function connectOutlook(): Promise<OutlookHost> {
     onItemChanged: (listener) => {
       Office.context.mailbox.addHandlerAsync(Office.EventType.ItemChanged, () => listener(openEmail()));
     },
-    token: auth ? naaToken(auth) : async () => undefined,
+    token: auth ? signIn(auth) : async () => undefined,
     open: (url) => Office.context.ui.openBrowserWindow(url),
   };
 }

@@ -182,10 +182,8 @@ function usePicked(initial: string[]) {
 
 function Matches({ view, onSynced }: { view: EmailView; onSynced(view: EmailView): void }) {
   const styles = useStyles();
-  const { picked, toggle, reset } = usePicked(view.matches.map((m) => m.id));
+  const { picked, toggle } = usePicked(view.matches.map((m) => m.id));
   const { outcome, busy, run } = useOutcome();
-  // A new email (pinned pane) starts with its own matches ticked.
-  useEffect(() => reset(view.matches.map((m) => m.id)), [view.message.id]);
   const sync = () =>
     run(async () => {
       const { data } = await api<EmailView>(`/messages/${encodeURIComponent(view.message.id)}/sync`, {
@@ -261,7 +259,9 @@ function Associate({
         body: { recordIds: [...picked] },
       });
       onLinked(data);
-      return `Linked to ${picked.size} more record${picked.size === 1 ? '' : 's'}.`;
+      return data.status.exported === 'Yes'
+        ? `It is on ${data.status.records.length} record${data.status.records.length === 1 ? '' : 's'} now.`
+        : (data.status.note ?? 'The email could not be linked.');
     });
   return (
     <section className={styles.section} aria-labelledby="associate-heading">
@@ -311,10 +311,13 @@ export function Pane({ host, view: initialView }: { host: OutlookHost; view: Pan
   const [email, setEmail] = useState<OpenEmail | null>(() => host.current());
   const [view, setView] = useState<EmailView>();
   const [error, setError] = useState<string>();
+  // The email the pane shows: Outlook's id of it, and the API's (immutable) id once it has loaded.
   const shown = useRef<string | null>(null);
+  const shownView = useRef<string | null>(null);
 
   const load = useCallback(async (target: OpenEmail | null) => {
     shown.current = target?.id ?? null;
+    shownView.current = null;
     setView(undefined);
     setError(undefined);
     if (!target) return;
@@ -323,7 +326,10 @@ export function Pane({ host, view: initialView }: { host: OutlookHost; view: Pan
         root: '/api/outlook',
       });
       // A pinned pane may have moved on to another email while this one loaded.
-      if (shown.current === target.id) setView(data);
+      if (shown.current === target.id) {
+        shownView.current = data.message.id;
+        setView(data);
+      }
     } catch (e) {
       if (shown.current === target.id) setError((e as Error).message);
     }
@@ -336,6 +342,11 @@ export function Pane({ host, view: initialView }: { host: OutlookHost; view: Pan
     });
     void load(host.current());
   }, [host, load]);
+
+  // A sync's answer arriving after a pinned pane moved on to another email is not this email's.
+  const update = (data: EmailView) => {
+    if (data.message.id === shownView.current) setView(data);
+  };
 
   if (!host.inOutlook) return <Notice intent="info">Open CRM Sync from an email in Outlook.</Notice>;
   if (!email) return <Notice intent="info">Select an email to see where it stands in the CRM.</Notice>;
@@ -358,9 +369,15 @@ export function Pane({ host, view: initialView }: { host: OutlookHost; view: Pan
         <>
           <Status view={view} host={host} />
           <Divider />
-          <Matches view={view} onSynced={setView} />
+          {/* Keyed by the email: a pinned pane's next email starts afresh (its own ticks, no old outcome). */}
+          <Matches key={`m-${view.message.id}`} view={view} onSynced={update} />
           <Divider />
-          <Associate view={view} onLinked={setView} autoFocus={initialView === 'associate'} />
+          <Associate
+            key={`a-${view.message.id}`}
+            view={view}
+            onLinked={update}
+            autoFocus={initialView === 'associate'}
+          />
         </>
       )}
     </main>
