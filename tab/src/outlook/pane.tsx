@@ -180,22 +180,32 @@ function usePicked(initial: string[]) {
   return { picked, toggle, reset: (ids: string[]) => setPicked(new Set(ids)) };
 }
 
+/**
+ * Sync to CRM or Associate with the ticked records. The answer is the email's view as it is now;
+ * what comes back is the sentence the pane shows (an email that is still not in the CRM is an error).
+ */
+async function linkEmail(
+  view: EmailView,
+  action: 'sync' | 'associate',
+  recordIds: string[],
+  done: (view: EmailView) => void,
+): Promise<string> {
+  const { data } = await api<EmailView>(`/messages/${encodeURIComponent(view.message.id)}/${action}`, {
+    root: '/api/outlook',
+    method: 'POST',
+    body: { recordIds },
+  });
+  done(data);
+  if (data.status.exported !== 'Yes') throw new Error(data.status.note ?? 'The email is not in the CRM.');
+  const records = `${data.status.records.length} record${data.status.records.length === 1 ? '' : 's'}`;
+  return action === 'sync' ? `Synced to ${records}.` : `It is on ${records} now.`;
+}
+
 function Matches({ view, onSynced }: { view: EmailView; onSynced(view: EmailView): void }) {
   const styles = useStyles();
   const { picked, toggle } = usePicked(view.matches.map((m) => m.id));
   const { outcome, busy, run } = useOutcome();
-  const sync = () =>
-    run(async () => {
-      const { data } = await api<EmailView>(`/messages/${encodeURIComponent(view.message.id)}/sync`, {
-        root: '/api/outlook',
-        method: 'POST',
-        body: { recordIds: [...picked] },
-      });
-      onSynced(data);
-      return data.status.exported === 'Yes'
-        ? `Synced to ${data.status.records.length} record${data.status.records.length === 1 ? '' : 's'}.`
-        : (data.status.note ?? 'The email was not synced.');
-    });
+  const sync = () => run(() => linkEmail(view, 'sync', [...picked], onSynced));
   return (
     <section className={styles.section} aria-labelledby="matches-heading">
       <Subtitle2 as="h2" id="matches-heading">
@@ -251,18 +261,7 @@ function Associate({
       setSearchError((error as Error).message);
     }
   };
-  const associate = () =>
-    run(async () => {
-      const { data } = await api<EmailView>(`/messages/${encodeURIComponent(view.message.id)}/associate`, {
-        root: '/api/outlook',
-        method: 'POST',
-        body: { recordIds: [...picked] },
-      });
-      onLinked(data);
-      return data.status.exported === 'Yes'
-        ? `It is on ${data.status.records.length} record${data.status.records.length === 1 ? '' : 's'} now.`
-        : (data.status.note ?? 'The email could not be linked.');
-    });
+  const associate = () => run(() => linkEmail(view, 'associate', [...picked], onLinked));
   return (
     <section className={styles.section} aria-labelledby="associate-heading">
       <Subtitle2 as="h2" id="associate-heading">
