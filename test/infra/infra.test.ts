@@ -6,6 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { ATTACHMENTS_CONTAINER } from '../../bot/composition.ts';
 import { AZURE_MODE_SETTINGS, loadConfig } from '../../bot/config/config.ts';
 import { AZURE_CONTAINERS } from '../../bot/store/containers.ts';
+import { TRUSTED_CLIENT_IDS } from '../../bot/tab/tab-identity.ts';
 import { SYNC_QUEUE } from '../../bot/worker/jobs.ts';
 
 /**
@@ -138,6 +139,19 @@ describe('Azure deployment files', () => {
       declared.filter((d) => d.required && !passed.includes(d.name)).map((d) => d.name),
       [],
     );
+  });
+
+  it("pre-authorize on the app's scope exactly the clients the tab and add-in API trust", () => {
+    const manifest = JSON.parse(read('infra/aad.manifest.json')) as {
+      api: { preAuthorizedApplications: Array<{ appId: string }> };
+      optionalClaims: { accessToken: Array<{ name: string }> };
+    };
+    assert.deepEqual(
+      manifest.api.preAuthorizedApplications.map((a) => a.appId).sort(),
+      [...TRUSTED_CLIENT_IDS].sort(),
+    );
+    // The claims the API reads to refuse app-only tokens and guests.
+    assert.deepEqual(manifest.optionalClaims.accessToken.map((c) => c.name).sort(), ['acct', 'idtyp']);
   });
 
   it('fill every placeholder of the manifest, the parameters and the Entra manifest from the environment', () => {

@@ -12,6 +12,8 @@ import { SsoTokenAuthenticator } from '../../bot/tab/tab-identity.ts';
 
 export const CLIENT_ID = '11111111-2222-4333-8444-555555555555';
 export const PUBLIC_HOST = 'crm-sync.example.com';
+/** Teams on the web: one of the clients pre-authorized on the app's scope. */
+export const TEAMS_WEB_CLIENT_ID = '5e3ce6c0-2b1f-4285-8d4b-75ee78787346';
 
 type KeyPair = Awaited<ReturnType<typeof generateKeyPair>>;
 
@@ -65,6 +67,10 @@ export class FakeEntra {
       oid,
       name: `User ${oid.slice(0, 4)}`,
       preferred_username: `${oid.slice(0, 8)}@example.com`,
+      // A member's delegated token for the app's scope, asked for by Teams on the web.
+      scp: 'access_as_user',
+      idtyp: 'user',
+      azp: TEAMS_WEB_CLIENT_ID,
       ...options.claims,
     })
       .setProtectedHeader({ alg: 'RS256', kid: 'test-key', typ: 'JWT' })

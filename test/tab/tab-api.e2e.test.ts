@@ -82,6 +82,65 @@ describe('tab API (Teams SSO)', function () {
       assert.match(json.error.message, /not allowed/);
     });
 
+    it("refuses an application's own token (client credentials): no user, no scope", async () => {
+      const token = await entra.token(TENANT, RILEY_ID, {
+        claims: {
+          idtyp: 'app',
+          scp: undefined,
+          roles: ['CrmSync.Admin'],
+          azp: '99999999-0000-4000-8000-000000000001',
+        },
+      });
+      const { status, json } = await call('/records?q=a', { token });
+      assert.equal(status, 401);
+      assert.match(json.error.message, /signed-in user's token, not an application's/);
+    });
+
+    it("refuses a user's token without the app's access_as_user scope", async () => {
+      const token = await entra.token(TENANT, RILEY_ID, { claims: { scp: 'User.Read' } });
+      const { status, json } = await call('/records?q=a', { token });
+      assert.equal(status, 401);
+      assert.match(json.error.message, /access_as_user scope/);
+    });
+
+    it('refuses a client application that is not Teams, Outlook, Office or CRM Sync itself', async () => {
+      const token = await entra.token(TENANT, RILEY_ID, {
+        claims: { azp: '99999999-0000-4000-8000-000000000002' },
+      });
+      const { status, json } = await call('/records?q=a', { token });
+      assert.equal(status, 403);
+      assert.match(json.error.message, /may not call CRM Sync/);
+      // Office's add-in SSO (a v1 token names its client in appid) and the pane's own sign-in are fine.
+      const office = await entra.token(TENANT, RILEY_ID, {
+        claims: {
+          azp: undefined,
+          appid: 'ea5a67f6-b6f3-4338-b240-c655ddc3cc8e',
+          aud: `api://${PUBLIC_HOST}/${CLIENT_ID}`,
+          iss: `https://sts.windows.net/${TENANT}/`,
+        },
+      });
+      assert.equal((await call('/me', { token: office })).status, 200);
+      const pane = await entra.token(TENANT, RILEY_ID, { claims: { azp: CLIENT_ID } });
+      assert.equal((await call('/me', { token: pane })).status, 200);
+    });
+
+    it("refuses the organization's guests, however the token says so", async () => {
+      for (const claims of [
+        { acct: 1 },
+        { idp: 'https://sts.windows.net/0f0f0f0f-1e1e-4d2d-8c3c-4b4b4b4b4b4b/' },
+        { idp: 'live.com' },
+      ]) {
+        const token = await entra.token(TENANT, SAM_ID, { claims });
+        const { status, json } = await call('/records?q=a', { token });
+        assert.equal(status, 403, JSON.stringify(claims));
+        assert.match(json.error.message, /Guests of your organization cannot use CRM Sync/);
+      }
+      const member = await entra.token(TENANT, SAM_ID, {
+        claims: { acct: 0, idp: `https://sts.windows.net/${TENANT}/` },
+      });
+      assert.equal((await call('/records?q=a', { token: member })).status, 200);
+    });
+
     it('refuses a token whose issuer is not the tenant it names', async () => {
       const token = await entra.token(TENANT, RILEY_ID, {
         claims: { iss: `https://login.microsoftonline.com/${OTHER_TENANT}/v2.0` },
