@@ -87,6 +87,7 @@ export async function backfill(): Promise<Record<string, unknown>> {
       graphBaseUrl: sandbox.url,
     });
     await services.crm.importDirectory(BENCH_TENANT, directory(RECORDS));
+    await services.syncService.setTenantEnabled(BENCH_TENANT, true, 'bench');
     const user = { tenantId: BENCH_TENANT, userId: BENCH_USER.id };
     await services.settings.save(BENCH_TENANT, BENCH_USER.id, { enabledAt: '2025-01-01T00:00:00.000Z' });
     process.stderr.write(`backfill: ${MESSAGES} messages, ${RECORDS} CRM records\n`);

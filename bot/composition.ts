@@ -13,6 +13,7 @@ import type { AppConfig } from './config/config.ts';
 import type { AttachmentStore } from './crm/attachment-store.port.ts';
 import { BlobAttachmentStore } from './crm/blob-attachment-store.ts';
 import { BuiltinCrm } from './crm/builtin-crm.ts';
+import { seedSandboxDirectory } from './crm/directory-seed.ts';
 import { FileAttachmentStore } from './crm/file-attachment-store.ts';
 import type { Logger } from './logging/logger.ts';
 import { GraphHttp, type RetryPolicy } from './mail-source/graph-http.ts';
@@ -22,6 +23,7 @@ import { CosmosStore } from './store/cosmos-store.ts';
 import { SqliteStore } from './store/sqlite-store.ts';
 import type { Store } from './store/store.port.ts';
 import { LedgerRepository } from './sync/ledger.ts';
+import { TenantSwitch } from './sync/tenant-switch.ts';
 import { MailSync } from './sync/mail-sync.ts';
 import { SyncEvents } from './sync/sync-events.ts';
 import { SyncService } from './sync/sync-service.ts';
@@ -190,6 +192,7 @@ export async function createServices(
     ledger,
     settings,
     state,
+    tenants: new TenantSwitch(store),
     events,
     logger: logger.child({ component: 'sync' }),
   });
@@ -221,6 +224,19 @@ export async function createServices(
       // exactly their automatic folders.
       onActive: async (user) => {
         await subscriptions.reconcile(user.tenantId, user.userId, await mailSync.automaticFolderIds(user));
+      },
+      // The organization switched off: nobody's change notifications keep coming; switched on again:
+      // those of users whose sync is on and active come back.
+      onTenantSwitched: async (tenantId, enabled) => {
+        for (const userId of await settings.usersOf(tenantId)) {
+          const user = { tenantId, userId };
+          const stored = enabled ? await settings.get(tenantId, userId) : undefined;
+          const folders =
+            stored?.settings.emailSync && stored.settings.active
+              ? await mailSync.automaticFolderIds(user)
+              : [];
+          await subscriptions.reconcile(tenantId, userId, folders);
+        }
       },
       exclusive: (user, work) =>
         leases.runExclusive(
@@ -294,4 +310,16 @@ export async function createServices(
       await store.close();
     },
   };
+}
+
+/**
+ * The sandbox tenant as `npm start` has it: its CRM seeded once, and CRM Sync enabled by its admin
+ * the first time (an admin who turns it off in the tab later keeps it off).
+ */
+export async function prepareSandboxTenant(services: Services, logger: Logger): Promise<string> {
+  const tenantId = await seedSandboxDirectory(services.crm, logger);
+  if ((await services.syncService.tenant(tenantId)).enabledBy === undefined) {
+    await services.syncService.setTenantEnabled(tenantId, true, 'sandbox');
+  }
+  return tenantId;
 }

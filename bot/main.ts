@@ -7,8 +7,7 @@ import { type AppConfig, loadConfigOrExit } from './config/config.ts';
 import { graphWebhook, type WebhookCounters } from './http/graph-webhook.ts';
 import { httpErrorHandler } from './http/http-errors.ts';
 import { createLogger, type Logger } from './logging/logger.ts';
-import { createServices, type Services } from './composition.ts';
-import { seedSandboxDirectory } from './crm/directory-seed.ts';
+import { createServices, prepareSandboxTenant, type Services } from './composition.ts';
 import { MessageLinking } from './crm/message-linking.ts';
 import type { Notifier } from './notifications/notifier.ts';
 import { TeamsProactiveSender } from './teams/teams-sender.ts';
@@ -185,9 +184,8 @@ export async function startApp(
     }
   }
   if (config.mode === 'sandbox') {
-    const tenantId = await seedSandboxDirectory(services.crm, logger);
     // The sandbox tenant's admin has enabled the app; each user still turns sync on for themselves.
-    await services.syncService.setTenantEnabled(tenantId, true, 'sandbox');
+    await prepareSandboxTenant(services, logger);
   }
   const { server, teams } = await createHttpApp({ config, logger, store, services, ...options });
   const notifier = services.notifier;

@@ -4,6 +4,7 @@ import type { CrmConnector, CrmRecord } from '../crm/crm.port.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { LedgerEntry } from '../sync/ledger.ts';
 import { linkTypeOf } from '../sync/matching.ts';
+import { TENANT_DISABLED_MESSAGE } from '../sync/tenant-switch.ts';
 import type { MailSync, RecordPick, UserRef } from '../sync/mail-sync.ts';
 import type { RunSummary } from '../sync/sync-state.ts';
 import { authenticated, type Handler, parse, userDataRouter } from '../tab/tab-api.ts';
@@ -66,10 +67,7 @@ export function outlookApi(deps: OutlookApiDeps): express.Router {
   const route = (handler: Handler) =>
     authed(async (req, res, me) => {
       if (!(await deps.tenantEnabled(me.tenantId))) {
-        throw new AppError(
-          'auth.forbidden',
-          'CRM Sync is not enabled for your organization yet; your admin can enable it.',
-        );
+        throw new AppError('auth.forbidden', TENANT_DISABLED_MESSAGE);
       }
       await handler(req, res, me);
     });

@@ -20,6 +20,7 @@ import {
 import { selectFolders } from './folder-selection.ts';
 import { directionOf, type MatchResult, matchMessage, matchOf } from './matching.ts';
 import type { SyncEvents } from './sync-events.ts';
+import { TENANT_DISABLED_MESSAGE, type TenantSwitch } from './tenant-switch.ts';
 import {
   effectiveCutoff,
   type SyncSettings,
@@ -86,6 +87,8 @@ export interface MailSyncDeps {
   ledger: LedgerRepository;
   settings: SyncSettingsRepository;
   state: SyncStateRepository;
+  /** The organization's switch: nothing runs for a tenant whose admin has CRM Sync off. */
+  tenants: TenantSwitch;
   events: SyncEvents;
   logger: Logger;
   now?: () => Date;
@@ -150,7 +153,15 @@ export class MailSync {
     options: { mode: Exclude<SyncMode, 'selected'>; trigger: SyncTrigger; folders?: string[] },
   ): Promise<RunSummary> {
     const summary = this.newSummary(options.mode, options.trigger);
-    const stored = await this.deps.settings.get(user.tenantId, user.userId);
+    const [stored, enabled] = await Promise.all([
+      this.deps.settings.get(user.tenantId, user.userId),
+      this.deps.tenants.enabled(user.tenantId),
+    ]);
+    if (!enabled) {
+      summary.status = 'disabled';
+      summary.note = 'CRM Sync is turned off for your organization';
+      return this.finish(user, summary);
+    }
     if (!stored || !stored.settings.emailSync || (options.mode === 'automatic' && !stored.settings.active)) {
       summary.status = 'disabled';
       summary.note = !stored || !stored.settings.emailSync ? 'email sync is turned off' : 'sync is paused';
@@ -195,6 +206,9 @@ export class MailSync {
     trigger: SyncTrigger = 'manual',
     pick?: RecordPick,
   ): Promise<{ summary: RunSummary; entry?: LedgerEntry }> {
+    if (!(await this.deps.tenants.enabled(user.tenantId))) {
+      throw new AppError('auth.forbidden', TENANT_DISABLED_MESSAGE);
+    }
     const summary = this.newSummary('selected', trigger);
     let id = messageId;
     try {

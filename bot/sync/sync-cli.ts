@@ -8,9 +8,8 @@
  * and the embedded store in DATA_DIR. It prints a progress line per page and the run's summary as JSON.
  */
 import { UsageError, integerOption, parseCli, runCli } from '../cli/cli.ts';
-import { createServices } from '../composition.ts';
+import { createServices, prepareSandboxTenant } from '../composition.ts';
 import { loadConfigOrExit } from '../config/config.ts';
-import { readDirectoryFixture, seedSandboxDirectory } from '../crm/directory-seed.ts';
 import { createLogger } from '../logging/logger.ts';
 import { DAYS_BACK_MAX } from './sync-settings.ts';
 
@@ -69,8 +68,7 @@ await runCli(COMMAND, async () => {
   try {
     let tenantId = values.tenant;
     if (config.mode === 'sandbox') {
-      await seedSandboxDirectory(services.crm, logger);
-      tenantId ??= readDirectoryFixture().tenantId;
+      tenantId ??= await prepareSandboxTenant(services, logger);
     }
     if (!tenantId) throw new UsageError('--tenant <id> is required in Azure mode');
     const mailbox = await services.mailSource.mailbox(values.user);

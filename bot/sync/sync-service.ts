@@ -1,6 +1,6 @@
 import { AppError } from '../errors/app-error.ts';
-import { CONTAINERS } from '../store/containers.ts';
-import { type Collection, type Doc, type Store, tenantPartition } from '../store/store.port.ts';
+import { TENANT_DISABLED_MESSAGE, TenantSwitch } from './tenant-switch.ts';
+import type { Store } from '../store/store.port.ts';
 import type { LedgerCounts, LedgerEntry, LedgerRepository } from './ledger.ts';
 import type { MailSync, UserRef } from './mail-sync.ts';
 import type { SyncEvents } from './sync-events.ts';
@@ -17,12 +17,6 @@ import { emptySummary, type MailboxState, type RunSummary, type SyncStateReposit
  * What people ask of the sync, for the bot and the tab: is it on, what happened, do it now, pause,
  * resume, what failed and try it again. One use case a method; the callers only render.
  */
-
-interface TenantDoc extends Doc {
-  enabled: boolean;
-  enabledBy?: string;
-  enabledAt?: string;
-}
 
 export type Access =
   { allowed: true; settings: SyncSettings } | { allowed: false; reason: 'tenant_disabled' | 'sync_off' };
@@ -44,6 +38,8 @@ function nextRunOf(settings: SyncSettings): { nextRun?: string } {
 
 /** What the sync service asks of the background machinery, which the composition root wires in. */
 export interface SyncServiceHooks {
+  /** The organization's switch changed (change notifications stop or resume). */
+  onTenantSwitched?: (tenantId: string, enabled: boolean) => Promise<void>;
   /** Called when a user's sync becomes active (turned on, resumed): the worker subscribes to their folders. */
   readonly onActive?: (user: UserRef) => Promise<void>;
   /** Runs `work` holding the user's mailbox lease; undefined when someone else holds it. */
@@ -53,7 +49,7 @@ export interface SyncServiceHooks {
 }
 
 export class SyncService {
-  private readonly tenants: Collection<TenantDoc>;
+  private readonly tenants: TenantSwitch;
   private readonly deps: {
     mailSync: MailSync;
     ledger: LedgerRepository;
@@ -74,7 +70,7 @@ export class SyncService {
     },
     hooks: SyncServiceHooks = {},
   ) {
-    this.tenants = store.collection<TenantDoc>(CONTAINERS.settings);
+    this.tenants = new TenantSwitch(store);
     this.deps = deps;
     this.hooks = hooks;
   }
@@ -89,28 +85,27 @@ export class SyncService {
   }
 
   /** The tenant's switch and who set it last. */
-  async tenant(tenantId: string): Promise<{ enabled: boolean; enabledBy?: string; enabledAt?: string }> {
-    const doc = (await this.tenants.read(tenantPartition(tenantId), 'tenant'))?.value;
-    return {
-      enabled: doc?.enabled === true,
-      ...(doc?.enabledBy ? { enabledBy: doc.enabledBy } : {}),
-      ...(doc?.enabledAt ? { enabledAt: doc.enabledAt } : {}),
-    };
+  tenant(tenantId: string): Promise<{ enabled: boolean; enabledBy?: string; enabledAt?: string }> {
+    return this.tenants.get(tenantId);
   }
 
-  async tenantEnabled(tenantId: string): Promise<boolean> {
-    return (await this.tenants.read(tenantPartition(tenantId), 'tenant'))?.value.enabled === true;
+  tenantEnabled(tenantId: string): Promise<boolean> {
+    return this.tenants.enabled(tenantId);
   }
 
-  /** An admin's switch for the whole organization (the seeds' "enabled at the backend"). */
+  /**
+   * An admin's switch for the whole organization (the seeds' "enabled at the backend"). Turned off,
+   * its users' change notifications stop; turned on again, those of users whose sync is active resume.
+   */
   async setTenantEnabled(tenantId: string, enabled: boolean, by: string): Promise<void> {
-    await this.tenants.upsert({
-      id: 'tenant',
-      pk: tenantPartition(tenantId),
-      enabled,
-      enabledBy: by,
-      enabledAt: new Date().toISOString(),
-    });
+    await this.tenants.set(tenantId, enabled, by);
+    await this.hooks.onTenantSwitched?.(tenantId, enabled);
+  }
+
+  /** Nobody turns sync on while the organization has it off. */
+  private async mustBeEnabled(tenantId: string): Promise<void> {
+    if (!(await this.tenants.enabled(tenantId)))
+      throw new AppError('auth.forbidden', TENANT_DISABLED_MESSAGE);
   }
 
   async access(user: UserRef): Promise<Access> {
@@ -122,6 +117,7 @@ export class SyncService {
 
   /** Turns email sync on with the seeds' defaults; the cutoff is now, unless it was on before. */
   async turnOn(user: UserRef): Promise<SyncSettings> {
+    await this.mustBeEnabled(user.tenantId);
     const stored = await this.deps.settings.get(user.tenantId, user.userId);
     const settings = stored?.settings ?? syncSettingsSchema.parse({ enabledAt: new Date().toISOString() });
     const saved = await this.deps.settings.save(
@@ -177,13 +173,19 @@ export class SyncService {
     if (stored && !ifMatch)
       throw new AppError('store.precondition_failed', 'settings exist already; read them before saving');
     const before = stored?.settings;
+    const on = (s: SyncSettings | undefined) => s?.emailSync === true && s.active;
+    // Turning sync on (from off or paused) needs the organization's switch on.
+    const parsed = syncSettingsSchema.safeParse({
+      ...input,
+      enabledAt: before?.enabledAt ?? new Date().toISOString(),
+    });
+    if (parsed.success && on(parsed.data) && !on(before)) await this.mustBeEnabled(user.tenantId);
     const saved = await this.deps.settings.saveVersioned(
       user.tenantId,
       user.userId,
       { ...input, enabledAt: before?.enabledAt ?? new Date().toISOString() },
       stored ? { ifMatch } : { create: true },
     );
-    const on = (s: SyncSettings | undefined) => s?.emailSync === true && s.active;
     if (before && on(before) && !on(saved.settings))
       this.deps.events.emit('paused', { ...user, note: 'paused in the settings tab' });
     if (on(saved.settings)) {
@@ -204,6 +206,7 @@ export class SyncService {
   }
 
   async setActive(user: UserRef, active: boolean): Promise<SyncSettings> {
+    if (active) await this.mustBeEnabled(user.tenantId);
     const stored = await this.deps.settings.get(user.tenantId, user.userId);
     if (!stored) throw new Error('sync is not turned on');
     const saved = await this.deps.settings.save(

@@ -11,6 +11,7 @@ import type { MailSync } from '../sync/mail-sync.ts';
 import type { RunProgress } from '../sync/run-progress.ts';
 import type { SyncService } from '../sync/sync-service.ts';
 import { syncSettingsSchema } from '../sync/sync-settings.ts';
+import { TENANT_DISABLED_MESSAGE } from '../sync/tenant-switch.ts';
 import type { TabAuthenticator, TabIdentity } from './tab-identity.ts';
 import type {
   Activity,
@@ -210,9 +211,7 @@ export function tabApi(deps: TabApiDeps): express.Router {
       const access = await deps.sync.access(user(me));
       if (!access.allowed) {
         const message =
-          access.reason === 'tenant_disabled'
-            ? 'CRM Sync is not enabled for your organization yet; your admin can enable it.'
-            : 'Turn email sync on first.';
+          access.reason === 'tenant_disabled' ? TENANT_DISABLED_MESSAGE : 'Turn email sync on first.';
         res.status(409).json({ error: { code: access.reason, message } });
         return;
       }

@@ -50,6 +50,7 @@ export async function startSyncHarness(options: { maxActivityBytes?: number } = 
   const services = await open(options.maxActivityBytes);
   const directory = readDirectoryFixture();
   await services.crm.importDirectory(directory.tenantId, directory);
+  await services.syncService.setTenantEnabled(directory.tenantId, true, 'test');
   const userRef = async (upn: string) => ({
     tenantId: directory.tenantId,
     userId: (await services.mailSource.mailbox(upn)).id,
