@@ -52,8 +52,9 @@ export const CONTAINERS = {
     name: 'crm',
     partitionKeyPath: '/pk',
     excludedPaths: ['/body/*', '/attachments/*'],
-    queryFields: ['type', 'sortName', 'occurredAt'],
-    // A record's activities (its timeline, its last activity) by the records they link.
+    queryFields: ['type', 'sortName'],
+    // A record's activities (its timeline, its last activity) by the records they link; few per
+    // record, so they are sorted by date as read rather than through an index on the date.
     arrayQueryFields: ['linkIds'],
   },
 } as const satisfies Record<string, ContainerDefinition>;

@@ -273,11 +273,9 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
   }
 
   private purgeExpired(pk: string, id: string): void {
-    this.db
-      .prepare(
-        `DELETE FROM ${this.table} WHERE pk = ? AND id = ? AND expires_at IS NOT NULL AND expires_at <= ?`,
-      )
-      .run(pk, id, this.now());
+    // Items of a container without TTL never expire: nothing to purge (and no statement to run).
+    if (this.definition.defaultTtlSeconds === undefined) return;
+    this.stmts.purge.run(pk, id, this.now());
   }
 
   private transaction<R>(work: () => R): R {
@@ -346,9 +344,10 @@ export class SqliteStore implements Store {
     const t = table(definition.name);
     const e = elementsTable(definition.name);
     this.db.exec(
+      // One b-tree only: an item's rows are found again from its own document (OLD.doc) by key.
       `CREATE TABLE IF NOT EXISTS ${e} (pk TEXT NOT NULL, field TEXT NOT NULL, value NOT NULL, id TEXT NOT NULL,
          PRIMARY KEY (pk, field, value, id)) WITHOUT ROWID;
-       CREATE INDEX IF NOT EXISTS "ix_e_${definition.name}_item" ON ${e} (pk, id)`,
+       DROP INDEX IF EXISTS "ix_e_${definition.name}_item"`,
     );
     // The triggers and the fill of a field new to the definition go in together or not at all.
     this.db.exec('BEGIN IMMEDIATE');
@@ -371,7 +370,7 @@ export class SqliteStore implements Store {
         .get(`${name}_ins`);
       const add = (row: 'NEW') =>
         `INSERT OR IGNORE INTO ${e} SELECT ${row}.pk, ${quoted}, value, ${row}.id FROM json_each(${row}.doc, ${path}) WHERE value IS NOT NULL;`;
-      const remove = `DELETE FROM ${e} WHERE pk = OLD.pk AND id = OLD.id AND field = ${quoted};`;
+      const remove = `DELETE FROM ${e} WHERE pk = OLD.pk AND field = ${quoted} AND id = OLD.id AND value IN (SELECT value FROM json_each(OLD.doc, ${path}));`;
       this.db.exec(
         `CREATE TRIGGER IF NOT EXISTS "${name}_ins" AFTER INSERT ON ${t} BEGIN ${add('NEW')} END;
          CREATE TRIGGER IF NOT EXISTS "${name}_upd" AFTER UPDATE OF doc ON ${t} BEGIN ${remove} ${add('NEW')} END;
