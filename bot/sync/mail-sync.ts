@@ -326,12 +326,14 @@ export class MailSync {
     summary: RunSummary,
     options: { quiet?: boolean } = {},
   ): Promise<RunContext> {
+    // The mailbox's state is read only to announce a resumed run; a quiet context (the Outlook pane)
+    // announces nothing, so it does not read it.
     const [{ mailbox, folders }, directory, previous] = await Promise.all([
       this.mailboxView(user.userId),
       this.deps.crm.directory(user.tenantId),
-      this.deps.state.mailbox(user.tenantId, user.userId),
+      options.quiet ? undefined : this.deps.state.mailbox(user.tenantId, user.userId),
     ]);
-    if (previous?.status === 'paused' && !options.quiet) this.deps.events.emit('resumed', { ...user });
+    if (previous?.status === 'paused') this.deps.events.emit('resumed', { ...user });
     const ownAddresses = new Set(
       [...mailbox.addresses, ...settings.extraOwnAddresses].map((a) => a.toLowerCase()),
     );
