@@ -79,7 +79,9 @@ export function outlookApi(deps: OutlookApiDeps): express.Router {
   };
 
   const emailView = async (me: TabIdentity, messageId: string): Promise<EmailView> => {
-    const { message, direction, match, entry } = await deps.mailSync.inspect(user(me), messageId);
+    const { message, direction, match, entry } = await deps.mailSync
+      .inspect(user(me), messageId)
+      .catch(notInMailbox);
     // What the email is on is what its CRM activity links now (a sync, an Associate, linked companies).
     const links = entry?.activityId ? await deps.crm.activityLinks(me.tenantId, entry.activityId) : [];
     const linked = links.map((l) => l.id);
@@ -114,7 +116,9 @@ export function outlookApi(deps: OutlookApiDeps): express.Router {
   };
 
   const syncAndShow = async (me: TabIdentity, messageId: string, pick?: RecordPick) => {
-    const { summary } = await deps.mailSync.syncSelected(user(me), messageId, 'outlook', pick);
+    const { summary } = await deps.mailSync
+      .syncSelected(user(me), messageId, 'outlook', pick)
+      .catch(notInMailbox);
     refuseUnfinished(summary);
     return emailView(me, messageId);
   };
@@ -172,6 +176,16 @@ function view(record: CrmRecord, link: string): RecordView {
     lastActivityAt: record.lastActivityAt ?? null,
     link,
   };
+}
+
+/** Graph's "not found" for an id outside the caller's mailbox, said the way the pane's user sees it. */
+function notInMailbox(error: unknown): never {
+  if (AppError.is(error, 'mail.not_found')) {
+    throw new AppError('mail.not_found', 'That email is not in your mailbox (it may have been deleted).', {
+      cause: error,
+    });
+  }
+  throw error;
 }
 
 /** A sync that paused (Graph throttling, an outage) or lacks consent did not do what was asked. */

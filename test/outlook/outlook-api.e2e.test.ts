@@ -79,6 +79,7 @@ describe('Outlook add-in API', function () {
       const sync = await call(`${email(id)}/sync`, { method: 'POST', body: {} });
       assert.equal(sync.status, 404);
       assert.equal(sync.json.error.code, 'not_found');
+      assert.match(sync.json.error.message, /not in your mailbox/);
     }
     assert.equal(await h.app.services.ledger.get(TENANT, RILEY_ID, sams.immutableId), undefined);
     assert.equal(await h.app.services.ledger.get(TENANT, SAM_ID, sams.immutableId), undefined);
