@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { CloudEnvironment } from '@microsoft/teams.api';
 import type { App } from '@microsoft/teams.apps';
 import express from 'express';
 import { type AppConfig, loadConfigOrExit } from './config/config.ts';
@@ -78,6 +79,8 @@ export async function createHttpApp(options: {
   services?: Services;
   /** Tests put an SSO authenticator with a local key set here. */
   tabAuth?: TabAuthenticator;
+  /** Tests put Bot Framework endpoints with a local key set here. */
+  botCloud?: CloudEnvironment;
 }): Promise<{ server: express.Application; teams: App }> {
   const { config, logger, store, services } = options;
   const server = express();
@@ -151,6 +154,7 @@ export async function createHttpApp(options: {
     config,
     logger,
     server,
+    ...(options.botCloud ? { cloud: options.botCloud } : {}),
     ...(services
       ? {
           sync: services.syncService,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Activity } from '@microsoft/teams.api';
+import { type Activity, type CloudEnvironment, PUBLIC } from '@microsoft/teams.api';
 import { App, ExpressAdapter } from '@microsoft/teams.apps';
 import type express from 'express';
 import { failureCard, welcomeCard } from '../cards/notice-cards.ts';
@@ -8,12 +8,14 @@ import type { MessageLinking } from '../crm/message-linking.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { NotificationCenter } from '../notifications/notification-center.ts';
 import type { SyncService } from '../sync/sync-service.ts';
+import { botActivityGate } from './bot-auth.ts';
 import { registerCardActionRoutes } from './card-action-routes.ts';
 import { registerCommandRoutes } from './command-routes.ts';
 import type { ConversationRepository } from './conversation-store.ts';
 import { registerMessageActionRoutes } from './message-action-routes.ts';
 import { cardMessage, type RouteContext, userOf } from './route-helpers.ts';
 import { SdkLogger } from './sdk-logger.ts';
+import { isAllowedServiceUrl } from './service-urls.ts';
 import { sandboxBotToken } from './teams-sender.ts';
 
 /**
@@ -35,6 +37,11 @@ export interface TeamsAppDeps {
   notifications?: NotificationCenter;
   /** The mail address of a Microsoft 365 user, for matching the sender of a Teams message. */
   senderAddress?: (aadObjectId: string) => Promise<string | undefined>;
+  /**
+   * Bot Framework's endpoints: the public cloud's unless a test serves its own key set. Always set
+   * here, so that the SDK never takes the cloud from the CLOUD environment variable.
+   */
+  cloud?: CloudEnvironment;
 }
 
 /** The sandbox bot's id, as `.m365agentsplayground.yml` names it. */
@@ -43,7 +50,13 @@ export const SANDBOX_BOT_ID = 'crm-sync-local-bot';
 export function createTeamsApp(deps: TeamsAppDeps): App {
   const { config, logger } = deps;
   const settingsUrl = deps.settingsUrl ?? '';
+  const cloud = deps.cloud ?? PUBLIC;
+  if (config.mode === 'azure') {
+    // Registered before the SDK's own route, so it runs first (bot-auth.ts says why).
+    deps.server.post('/api/messages', ...botActivityGate({ appId: config.bot.clientId, cloud }));
+  }
   const app = new App({
+    cloud,
     httpServerAdapter: new ExpressAdapter(deps.server),
     logger: new SdkLogger(logger.child({ component: 'teams-sdk' })),
     messagingEndpoint: '/api/messages',
@@ -76,10 +89,16 @@ export function createTeamsApp(deps: TeamsAppDeps): App {
     return failureCard(correlationId);
   };
 
-  // Every activity refreshes the user's conversation reference for proactive messages.
+  // Every activity refreshes the user's conversation reference for proactive messages, if it
+  // comes from Teams' own service (or, in the sandbox, from the Playground on this machine).
   app.use(async (ctx) => {
     const user = userOf(ctx.activity);
-    if (user && deps.conversations && ctx.activity.conversation?.conversationType === 'personal') {
+    if (
+      user &&
+      deps.conversations &&
+      ctx.activity.conversation?.conversationType === 'personal' &&
+      isAllowedServiceUrl(ctx.activity.serviceUrl, config.mode)
+    ) {
       try {
         await deps.conversations.remember(user.tenantId, user.userId, {
           serviceUrl: ctx.activity.serviceUrl ?? '',

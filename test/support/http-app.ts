@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { CloudEnvironment } from '@microsoft/teams.api';
 import { loadConfig } from '../../bot/config/config.ts';
 import { createLogger } from '../../bot/logging/logger.ts';
 import { createHttpApp } from '../../bot/main.ts';
@@ -24,6 +25,7 @@ export const AZURE_ENV = {
  */
 export async function serveHttpApp(
   env: Record<string, string>,
+  options: { botCloud?: CloudEnvironment } = {},
 ): Promise<{ base: string; close(): Promise<void> }> {
   const store = new SqliteStore({ path: ':memory:', purgeIntervalMs: 0 });
   await store.init(ALL_CONTAINERS);
@@ -31,6 +33,7 @@ export async function serveHttpApp(
     config: loadConfig(env),
     logger: createLogger({ level: 'silent' }),
     store,
+    ...options,
   });
   const http = createServer(server);
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));

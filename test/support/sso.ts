@@ -61,25 +61,41 @@ export class FakeEntra {
     oid: string,
     options: { claims?: JWTPayload; expiresInSeconds?: number; rogue?: boolean } = {},
   ): Promise<string> {
+    return this.sign(
+      {
+        tid,
+        oid,
+        name: `User ${oid.slice(0, 4)}`,
+        preferred_username: `${oid.slice(0, 8)}@example.com`,
+        // A member's delegated token for the app's scope, asked for by Teams on the web.
+        scp: 'access_as_user',
+        idtyp: 'user',
+        azp: TEAMS_WEB_CLIENT_ID,
+        iss: `https://login.microsoftonline.com/${tid}/v2.0`,
+        aud: CLIENT_ID,
+        ...options.claims,
+      },
+      options,
+    );
+  }
+
+  /** Any token with exactly these claims (iss and aud included), signed with Entra's key or a rogue one. */
+  async sign(
+    claims: JWTPayload,
+    options: { expiresInSeconds?: number; rogue?: boolean } = {},
+  ): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({
-      tid,
-      oid,
-      name: `User ${oid.slice(0, 4)}`,
-      preferred_username: `${oid.slice(0, 8)}@example.com`,
-      // A member's delegated token for the app's scope, asked for by Teams on the web.
-      scp: 'access_as_user',
-      idtyp: 'user',
-      azp: TEAMS_WEB_CLIENT_ID,
-      ...options.claims,
-    })
+    return new SignJWT(claims)
       .setProtectedHeader({ alg: 'RS256', kid: 'test-key', typ: 'JWT' })
-      .setIssuer(String(options.claims?.iss ?? `https://login.microsoftonline.com/${tid}/v2.0`))
-      .setAudience((options.claims?.aud as string | undefined) ?? CLIENT_ID)
       .setIssuedAt(now - 60)
       .setNotBefore(now - 60)
       .setExpirationTime(now + (options.expiresInSeconds ?? 3600))
       .sign(options.rogue ? this.rogue.privateKey : this.keys.privateKey);
+  }
+
+  /** This server's origin: it answers every path with its key set, as any issuer's keys URL. */
+  get origin(): string {
+    return new URL(this.jwksUrl).origin;
   }
 
   async stop(): Promise<void> {
