@@ -216,6 +216,7 @@ export async function createServices(
     notification: `${publicUrl}/api/graph/notifications`,
     lifecycle: `${publicUrl}/api/graph/lifecycle`,
   });
+  await subscriptions.init();
   const syncService = new SyncService(
     store,
     { mailSync, ledger, settings, state, events },

@@ -85,6 +85,8 @@ export async function createHttpApp(options: {
   const { config, logger, store, services } = options;
   const server = express();
   server.disable('x-powered-by');
+  // App Service's front end is the one proxy in front of the app: the client is the address it saw.
+  if (config.mode === 'azure') server.set('trust proxy', 1);
   server.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });

@@ -1,5 +1,6 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { Logger } from '../logging/logger.ts';
+import { clientAddress, KeyedRateLimiter, tooManyRequests } from './rate-limit.ts';
 import type { JobQueue } from '../queue/queue.port.ts';
 import type { SyncJob } from '../worker/jobs.ts';
 import type { SubscriptionRegistry } from '../worker/subscription-registry.ts';
@@ -8,9 +9,11 @@ type Subscription = NonNullable<Awaited<ReturnType<SubscriptionRegistry['verify'
 
 /**
  * Graph change notifications: answer the validation handshake, check each notification's
- * subscription and clientState, enqueue a delta sync of its folder, and reply 202 at once (Graph
- * wants an answer within 3 seconds). Duplicates and out-of-order notifications are harmless: each
- * becomes a delta sync, which reads only what changed.
+ * clientState (a keyed hash: no store work for forgeries) and subscription, enqueue one delta sync
+ * per folder named, and reply 202 at once (Graph wants an answer within 3 seconds). Duplicates and
+ * out-of-order notifications are harmless: each becomes a delta sync, which reads only what changed.
+ * Anyone may call this endpoint (Graph does not authenticate to it), so anonymous requests are
+ * bounded: 1 MB and 1,000 items, drops logged once a minute, and senders of nothing genuine rate-limited.
  */
 
 export interface WebhookCounters {
@@ -20,14 +23,30 @@ export interface WebhookCounters {
 
 /** Graph's documented notification bodies are small; anything larger is not from Graph. */
 const MAX_BODY = '1mb';
+/**
+ * Graph batches notifications, a few dozen at most in practice; a thousand is far above any batch
+ * it sends and bounds the work one request can ask for.
+ */
+export const MAX_ITEMS = 1_000;
+/** Requests with no genuine notification, per client address: a burst, then one every 5 s. */
+const FORGED_LIMIT = { burst: 20, perSecond: 0.2 };
+/** Drops are logged in aggregate: one line a minute at most, with the count. */
+const DROP_LOG_INTERVAL_MS = 60_000;
 
 function handshake(req: Request, res: Response): boolean {
   const token = req.query.validationToken;
   if (typeof token !== 'string') return false;
+  if (token.length > 1024) {
+    res.status(400).json({ error: { code: 'invalid_input', message: 'validationToken is too long.' } });
+    return true;
+  }
   // Graph sends the token URL-encoded and wants it back decoded, as plain text, within 10 seconds.
   res.status(200).type('text/plain').set('X-Content-Type-Options', 'nosniff').send(token);
   return true;
 }
+
+type Item = Record<string, unknown>;
+const isItem = (v: unknown): v is Item => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function graphWebhook(options: {
   registry: SubscriptionRegistry;
@@ -38,48 +57,106 @@ export function graphWebhook(options: {
   const counters: WebhookCounters = { accepted: 0, dropped: 0 };
   const router = express.Router();
   const json = express.json({ limit: MAX_BODY });
+  const forgers = new KeyedRateLimiter(FORGED_LIMIT);
+  let unlogged = 0;
+  let loggedAt = 0;
+
+  const dropped = (count: number, path: string) => {
+    counters.dropped += count;
+    unlogged += count;
+    const now = Date.now();
+    if (now - loggedAt < DROP_LOG_INTERVAL_MS) return;
+    options.logger.warn(
+      { dropped: unlogged, path },
+      'dropped notifications with an unknown subscription or a clientState that is not ours',
+    );
+    unlogged = 0;
+    loggedAt = now;
+  };
 
   /**
-   * Answers the handshake, or replies 202 and yields each notification whose subscription and
-   * clientState check out; the rest are dropped and counted.
+   * Answers the handshake, or checks every item's clientState with the registry's key (no store
+   * work) and replies 202; then looks up each distinct genuine subscription once and hands it to
+   * `handle` once, whatever the number of items naming it. A request with nothing genuine in it
+   * counts against its sender's allowance, and a sender out of allowance gets 429 before its body
+   * is parsed.
    */
-  const verified = (
-    path: string,
-    handle: (item: Record<string, unknown>, subscription: Subscription) => Promise<void>,
-  ) =>
-    router.post(path, json, async (req, res) => {
-      if (handshake(req, res)) return;
-      const items = Array.isArray(req.body?.value) ? (req.body.value as Array<Record<string, unknown>>) : [];
-      res.status(202).end();
-      for (const item of items) {
-        const subscription = await options.registry.verify(
-          String(item.subscriptionId ?? ''),
-          item.clientState,
-        );
-        if (!subscription) {
-          counters.dropped++;
-          options.logger.warn(
-            { subscriptionId: item.subscriptionId, path },
-            'dropped a notification with an unknown subscription or wrong clientState',
-          );
-          continue;
+  const verified = (path: string, handle: (items: Item[], subscription: Subscription) => Promise<void>) =>
+    router.post(
+      path,
+      (req, res, next) => {
+        if (req.query.validationToken !== undefined) {
+          next();
+          return;
         }
-        counters.accepted++;
-        await handle(item, subscription);
-        options.onQueued?.();
-      }
-    });
+        const wait = forgers.retryAfter(clientAddress(req));
+        if (wait > 0) tooManyRequests(res, wait, 'Too many notifications that are not from Microsoft Graph.');
+        else next();
+      },
+      json,
+      async (req, res) => {
+        if (handshake(req, res)) return;
+        const value: unknown = req.body?.value;
+        if (!Array.isArray(value) || value.length > MAX_ITEMS) {
+          forgers.take(clientAddress(req));
+          dropped(1, path);
+          res.status(400).json({
+            error: {
+              code: 'invalid_input',
+              message: `Expected a notification collection of at most ${MAX_ITEMS} items.`,
+            },
+          });
+          return;
+        }
+        const bySubscription = new Map<string, Item[]>();
+        for (const item of value) {
+          if (
+            !isItem(item) ||
+            typeof item.subscriptionId !== 'string' ||
+            !options.registry.isOurs(item.clientState)
+          )
+            continue;
+          const items = bySubscription.get(item.subscriptionId) ?? [];
+          items.push(item);
+          bySubscription.set(item.subscriptionId, items);
+        }
+        const genuine = [...bySubscription.values()].reduce((n, items) => n + items.length, 0);
+        if (genuine < value.length) dropped(value.length - genuine, path);
+        if (genuine === 0) forgers.take(clientAddress(req));
+        res.status(202).end();
+        for (const [subscriptionId, items] of bySubscription) {
+          try {
+            const subscription = await options.registry.verify(subscriptionId, items[0]!.clientState);
+            if (!subscription) {
+              dropped(items.length, path);
+              continue;
+            }
+            counters.accepted += items.length;
+            await handle(items, subscription);
+            options.onQueued?.();
+          } catch (error) {
+            // One subscription's failure (a store or queue fault) does not cost the others theirs.
+            options.logger.error(
+              { subscriptionId, path, err: { message: (error as Error).message } },
+              'could not act on a change notification',
+            );
+          }
+        }
+      },
+    );
 
-  verified('/notifications', async (_item, { tenantId, userId, folderId }) => {
+  // However many notifications name a folder, one delta sync of it reads everything they announce.
+  verified('/notifications', async (_items, { tenantId, userId, folderId }) => {
     await options.queue.send({ kind: 'folder', tenantId, userId, folderId, trigger: 'notified' });
   });
 
-  verified('/lifecycle', async (item, subscription) => {
+  verified('/lifecycle', async (items, subscription) => {
     const { tenantId, userId, folderId } = subscription;
-    if (item.lifecycleEvent === 'subscriptionRemoved') {
+    const events = new Set(items.map((i) => i.lifecycleEvent));
+    if (events.has('subscriptionRemoved')) {
       await options.registry.forget(subscription.subscriptionId);
       await options.registry.ensure(tenantId, userId, [folderId]);
-    } else if (item.lifecycleEvent === 'reauthorizationRequired') {
+    } else if (events.has('reauthorizationRequired')) {
       // Renewing is how a subscription is reauthorized; passing its expiry makes ensure() renew it now.
       await options.registry.ensure(
         tenantId,

@@ -1,4 +1,5 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { AppError } from '../errors/app-error.ts';
 import type { MailSubscriptions } from '../mail-source/mail-source.port.ts';
 import { CONTAINERS } from '../store/containers.ts';
 import type { Collection, Doc, Store } from '../store/store.port.ts';
@@ -6,6 +7,11 @@ import type { Collection, Doc, Store } from '../store/store.port.ts';
 /**
  * Our Graph subscriptions: which user and folder each one is for, and the clientState secret Graph
  * echoes in every notification, so forged or unknown notifications are recognised and dropped.
+ *
+ * A clientState is `<nonce>.<HMAC of the nonce>` under a key of this deployment (one document in
+ * the store, read once per process). So the webhook tells a forged notification from Graph's with
+ * no store work at all (`isOurs`), and only then looks the subscription up (`verify`): an anonymous
+ * caller cannot make the app read the store, however many items it posts.
  */
 
 /** Outlook message subscriptions live at most 4230 minutes; we ask for 4200 and renew a day ahead. */
@@ -24,25 +30,89 @@ interface SubscriptionDoc extends Doc {
 
 /** Subscriptions are looked up by id when a notification arrives, so they share one small partition. */
 const PARTITION = 'graph-subscriptions';
+/** The clientState key: its own partition, so that no query over subscriptions ever meets it. */
+const KEY_PARTITION = 'graph-client-state-key';
+const KEY_ID = 'client-state-key';
+
+interface KeyDoc extends Doc {
+  kind: 'client-state-key';
+  key: string;
+}
+
+const mac = (key: Buffer, nonce: string) => createHmac('sha256', key).update(nonce).digest('base64url');
+/** Graph allows a clientState of up to 128 characters; ours are 66. */
+const MAX_CLIENT_STATE = 128;
+
+function sameText(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** Made before clientStates were signed: such a subscription is replaced rather than renewed. */
+const isUnsigned = (clientState: string) => !clientState.includes('.');
 
 export class SubscriptionRegistry {
   private readonly items: Collection<SubscriptionDoc>;
+  private readonly keys: Collection<KeyDoc>;
   private readonly graph: MailSubscriptions;
   private readonly urls: { notification: string; lifecycle: string };
+  private key?: Buffer;
 
   constructor(store: Store, graph: MailSubscriptions, urls: { notification: string; lifecycle: string }) {
     this.items = store.collection<SubscriptionDoc>(CONTAINERS.syncState);
+    this.keys = store.collection<KeyDoc>(CONTAINERS.syncState);
     this.graph = graph;
     this.urls = urls;
   }
 
-  /** The subscription a notification names, if its clientState is the one we gave it. */
+  /** Loads this deployment's clientState key, making it the first time (every process agrees on one). */
+  async init(): Promise<void> {
+    if (this.key) return;
+    let doc = (await this.keys.read(KEY_PARTITION, KEY_ID))?.value;
+    if (!doc) {
+      try {
+        doc = (
+          await this.keys.create({
+            id: KEY_ID,
+            pk: KEY_PARTITION,
+            kind: 'client-state-key',
+            key: randomBytes(32).toString('base64url'),
+          })
+        ).value;
+      } catch (error) {
+        if (!AppError.is(error) || error.code !== 'store.conflict') throw error;
+        doc = (await this.keys.read(KEY_PARTITION, KEY_ID))?.value;
+      }
+    }
+    if (!doc) throw new Error('the clientState key could not be read back');
+    this.key = Buffer.from(doc.key, 'base64url');
+  }
+
+  private signingKey(): Buffer {
+    if (!this.key) throw new Error('SubscriptionRegistry.init() has not run');
+    return this.key;
+  }
+
+  private newClientState(): string {
+    const nonce = randomBytes(16).toString('base64url');
+    return `${nonce}.${mac(this.signingKey(), nonce)}`;
+  }
+
+  /** Whether this clientState is one we made: a keyed hash, no store work. */
+  isOurs(clientState: unknown): boolean {
+    if (typeof clientState !== 'string' || clientState.length > MAX_CLIENT_STATE) return false;
+    const dot = clientState.indexOf('.');
+    if (dot <= 0) return false;
+    return sameText(clientState.slice(dot + 1), mac(this.signingKey(), clientState.slice(0, dot)));
+  }
+
+  /** The subscription a notification names, if its clientState is ours and the one we gave it. */
   async verify(subscriptionId: string, clientState: unknown): Promise<SubscriptionDoc | undefined> {
+    if (!this.isOurs(clientState) || subscriptionId.length === 0 || subscriptionId.length > 128)
+      return undefined;
     const found = (await this.items.read(PARTITION, subscriptionId))?.value;
-    if (!found || typeof clientState !== 'string') return undefined;
-    const expected = Buffer.from(found.clientState);
-    const given = Buffer.from(clientState);
-    return expected.length === given.length && timingSafeEqual(expected, given) ? found : undefined;
+    return found && sameText(found.clientState, clientState as string) ? found : undefined;
   }
 
   async forUser(tenantId: string, userId: string): Promise<SubscriptionDoc[]> {
@@ -61,10 +131,14 @@ export class SubscriptionRegistry {
     for (const stale of (await this.forUser(tenantId, userId)).filter(
       (s) => !folderIds.includes(s.folderId),
     )) {
-      await this.graph.unsubscribe(stale.subscriptionId, userId);
-      await this.items.delete(PARTITION, stale.id);
+      await this.drop(stale);
     }
     await this.ensure(tenantId, userId, folderIds);
+  }
+
+  private async drop(subscription: SubscriptionDoc): Promise<void> {
+    await this.graph.unsubscribe(subscription.subscriptionId, subscription.userId);
+    await this.items.delete(PARTITION, subscription.id);
   }
 
   /** Subscribes to each folder not yet covered; renews the ones close to expiry. */
@@ -76,15 +150,19 @@ export class SubscriptionRegistry {
   ): Promise<void> {
     const existing = await this.forUser(tenantId, userId);
     for (const folderId of folderIds) {
-      const current = existing.find((s) => s.folderId === folderId);
+      let current = existing.find((s) => s.folderId === folderId);
       const expiresAt = new Date(now.getTime() + SUBSCRIPTION_MINUTES * 60_000);
+      if (current && isUnsigned(current.clientState)) {
+        await this.drop(current);
+        current = undefined;
+      }
       if (current && Date.parse(current.expiresAt) - now.getTime() > RENEW_BEFORE_MS) continue;
       if (current) {
         const renewed = await this.graph.renew(current.subscriptionId, userId, expiresAt);
         await this.items.upsert({ ...current, expiresAt: renewed.expiresAt });
         continue;
       }
-      const clientState = randomBytes(32).toString('base64url');
+      const clientState = this.newClientState();
       const created = await this.graph.subscribe({
         userId,
         folderId,
@@ -116,6 +194,10 @@ export class SubscriptionRegistry {
       limit: 200,
     });
     for (const { value } of page.items) {
+      if (isUnsigned(value.clientState)) {
+        await this.ensure(value.tenantId, value.userId, [value.folderId], now);
+        continue;
+      }
       const renewed = await this.graph.renew(
         value.subscriptionId,
         value.userId,
