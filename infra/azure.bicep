@@ -19,10 +19,6 @@ param teamsAppId string = ''
 @description('Display name of the bot in Teams.')
 param botDisplayName string = 'CRM Sync'
 
-@description('Client secret of the Entra app, for the bot\'s SSO OAuth connection only; kept in Key Vault. Empty: no connection.')
-@secure()
-param aadAppClientSecret string = ''
-
 @description('Cosmos DB capacity: serverless (pay per request, the default) or provisioned with autoscale.')
 @allowed([
   'serverless'
@@ -216,6 +212,8 @@ resource blobRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
+// Holds no secret at provisioning: there for an operator's own (e.g. a certificate, were the bot to
+// use one instead of the managed identity), readable by the managed identity only.
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: '${resourceBaseName}-kv'
   location: location
@@ -226,12 +224,6 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
     enableSoftDelete: true
     softDeleteRetentionInDays: 7
   }
-}
-
-resource clientSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(aadAppClientSecret)) {
-  parent: vault
-  name: 'aad-app-client-secret'
-  properties: { value: aadAppClientSecret }
 }
 
 resource vaultRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
@@ -329,25 +321,6 @@ resource teamsChannel 'Microsoft.BotService/botServices/channels@2022-09-15' = {
   name: 'MsTeamsChannel'
   location: 'global'
   properties: { channelName: 'MsTeamsChannel' }
-}
-
-// SSO for the bot (an OAuth connection with Entra ID v2 and token exchange), for when a bot flow
-// needs the user's own token; the tab uses Teams SSO directly.
-resource ssoConnection 'Microsoft.BotService/botServices/connections@2022-09-15' = if (!empty(aadAppClientSecret)) {
-  parent: bot
-  name: 'TeamsSso'
-  location: 'global'
-  properties: {
-    serviceProviderId: '30dd229c-58e3-4a48-bdfd-91ec48eb906c' // Azure Active Directory v2
-    clientId: aadAppClientId
-    clientSecret: aadAppClientSecret
-    scopes: 'openid profile offline_access'
-    parameters: [
-      { key: 'tenantID', value: tenantId }
-      // The Entra app's Application ID URI (infra/aad.manifest.json identifierUris).
-      { key: 'tokenExchangeUrl', value: 'api://${web.properties.defaultHostName}/${aadAppClientId}' }
-    ]
-  }
 }
 
 // What teamsapp.yml writes into env/.env.<environment> after provisioning.

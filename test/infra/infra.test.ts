@@ -173,6 +173,24 @@ describe('Azure deployment files', () => {
     assert.ok(!/^SECRET_/m.test(read('env/.env.dev')), 'no secret in the committed env file');
     assert.match(read('.gitignore'), /env\/\.env\.\*\.user/);
   });
+
+  it('create no client secret for the Graph-privileged Entra app, and nothing that would hold one', () => {
+    const yml = parseYaml(read('teamsapp.yml')) as {
+      provision: Array<{
+        uses: string;
+        with?: Record<string, unknown>;
+        writeToEnvironmentFile?: Record<string, string>;
+      }>;
+    };
+    const create = yml.provision.find((step) => step.uses === 'aadApp/create');
+    assert.equal(create?.with?.generateClientSecret, false);
+    assert.equal(create?.writeToEnvironmentFile?.clientSecret, undefined);
+    const bicep = read('infra/azure.bicep');
+    assert.doesNotMatch(bicep, /clientSecret|@secure\(\)/, 'no secret parameter or property');
+    assert.doesNotMatch(bicep, /Microsoft\.BotService\/botServices\/connections/, 'no OAuth connection');
+    assert.doesNotMatch(bicep, /Microsoft\.KeyVault\/vaults\/secrets/, 'no secret written to Key Vault');
+    assert.doesNotMatch(read('infra/azure.parameters.json'), /SECRET_/);
+  });
 });
 
 /** The toolkit version whose schema is kept in test/infra/schemas/ and that validate:toolkit runs. */
