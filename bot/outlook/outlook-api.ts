@@ -7,7 +7,15 @@ import { linkTypeOf } from '../sync/matching.ts';
 import { TENANT_DISABLED_MESSAGE } from '../sync/tenant-switch.ts';
 import type { MailSync, RecordPick, UserRef } from '../sync/mail-sync.ts';
 import type { RunSummary } from '../sync/sync-state.ts';
-import { authenticated, type Handler, parse, userDataRouter } from '../tab/tab-api.ts';
+import {
+  authenticated,
+  type Handler,
+  parse,
+  perUser,
+  searchQuery,
+  USER_LIMITS,
+  userDataRouter,
+} from '../tab/tab-api.ts';
 import type { TabAuthenticator, TabIdentity } from '../tab/tab-identity.ts';
 import type {
   AssociateRequest,
@@ -49,7 +57,6 @@ const syncBody: z.ZodType<SyncRequest> = z.object({
 const associateBody: z.ZodType<AssociateRequest> = z.object({
   recordIds: recordIds.min(1, 'choose at least one record'),
 });
-const searchQuery = z.object({ q: z.string().max(200).default('') });
 
 const EXPORTED: Record<LedgerEntry['status'], Exported> = {
   synced: 'Yes',
@@ -59,8 +66,9 @@ const EXPORTED: Record<LedgerEntry['status'], Exported> = {
 };
 
 export function outlookApi(deps: OutlookApiDeps): express.Router {
-  const router = userDataRouter('64kb');
+  const router = userDataRouter(deps.auth, '64kb');
   const authed = authenticated(deps.auth);
+  const costly = perUser(USER_LIMITS.graph);
   // Nothing is read or written for an organization whose admin has not enabled CRM Sync (or turned
   // it off), as on every other path; the user's own email sync switch does not matter here (the
   // seeds' Sync Selected works with it off).
@@ -132,6 +140,7 @@ export function outlookApi(deps: OutlookApiDeps): express.Router {
 
   router.post(
     '/messages/:id/sync',
+    costly,
     route(async (req, res, me) => {
       const { id } = parse(messageParams, req.params);
       const body = parse(syncBody, req.body ?? {});
@@ -143,6 +152,7 @@ export function outlookApi(deps: OutlookApiDeps): express.Router {
 
   router.post(
     '/messages/:id/associate',
+    costly,
     route(async (req, res, me) => {
       const { id } = parse(messageParams, req.params);
       const body = parse(associateBody, req.body ?? {});

@@ -57,14 +57,41 @@ function domainOf(address: string): string {
   return address.slice(address.lastIndexOf('@') + 1);
 }
 
-/** `@northwind.com` blocks northwind.com and every subdomain of it. */
+interface CompiledBlocklist {
+  addresses: ReadonlySet<string>;
+  domains: ReadonlySet<string>;
+}
+
+/** Compiled once per list (settings are read once per run), so a check costs the same at 1 or 1,000 entries. */
+const compiledLists = new WeakMap<readonly string[], CompiledBlocklist>();
+
+function compile(blocklist: readonly string[]): CompiledBlocklist {
+  let compiled = compiledLists.get(blocklist);
+  if (!compiled) {
+    compiled = {
+      addresses: new Set(blocklist.filter((e) => !e.startsWith('@'))),
+      domains: new Set(blocklist.filter((e) => e.startsWith('@')).map((e) => e.slice(1))),
+    };
+    compiledLists.set(blocklist, compiled);
+  }
+  return compiled;
+}
+
+/**
+ * `@northwind.com` blocks northwind.com and every subdomain of it: the address's domain and each
+ * parent domain are looked up, so the work grows with the domain's labels, not the list's length.
+ */
 export function isBlocked(address: string, blocklist: readonly string[]): boolean {
-  const domain = domainOf(address);
-  return blocklist.some((entry) =>
-    entry.startsWith('@')
-      ? domain === entry.slice(1) || domain.endsWith(`.${entry.slice(1)}`)
-      : entry === address,
-  );
+  if (blocklist.length === 0) return false;
+  const { addresses, domains } = compile(blocklist);
+  if (addresses.has(address)) return true;
+  let domain = domainOf(address);
+  for (;;) {
+    if (domains.has(domain)) return true;
+    const dot = domain.indexOf('.');
+    if (dot < 0) return false;
+    domain = domain.slice(dot + 1);
+  }
 }
 
 export function directionOf(

@@ -10,7 +10,24 @@ import { type Collection, type Doc, queryAll, type Store, userPartition } from '
  * matched on the sender and sent mail on To and Cc, internal-only threads skipped, full content.
  */
 
-const address = z.string().trim().toLowerCase().email();
+/** RFC 5321's limit for an address: nothing longer reaches a regular expression. */
+const address = z.string().trim().max(254).toLowerCase().email();
+/**
+ * Bounds on every list a user can fill: each entry is checked for every address of every email,
+ * and the whole document is read on every run, so neither may grow without limit.
+ */
+export const SETTINGS_LIMITS = {
+  folders: 200,
+  blocklist: 1_000,
+  extraOwnAddresses: 100,
+  internalDomains: 100,
+} as const;
+const domain = z
+  .string()
+  .trim()
+  .max(253)
+  .toLowerCase()
+  .refine((v) => /^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(v), { message: 'must be a domain name' });
 /** An address, or `@domain` for a whole domain and its subdomains. */
 /** The furthest back a scan may reach: ten years. */
 export const DAYS_BACK_MAX = 3650;
@@ -18,6 +35,7 @@ export const DAYS_BACK_MAX = 3650;
 export const blocklistEntry = z
   .string()
   .trim()
+  .max(254)
   .toLowerCase()
   .refine((v) => /^@[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(v) || z.email().safeParse(v).success, {
     message: 'must be an email address or @domain',
@@ -30,7 +48,7 @@ export const syncSettingsSchema = z.object({
   attachments: z.boolean().default(false),
   attachmentMaxMb: z.number().int().min(1).max(150).default(25),
   /** Folder ids or well-known names; a folder's subfolders come along unless includeSubfolders is off. */
-  folders: z.array(z.string().min(1)).default(['inbox', 'sentitems']),
+  folders: z.array(z.string().min(1).max(512)).max(SETTINGS_LIMITS.folders).default(['inbox', 'sentitems']),
   includeSubfolders: z.boolean().default(true),
   /** When sync was turned on: the default cutoff, as in the seeds. */
   enabledAt: z.iso.datetime(),
@@ -40,7 +58,7 @@ export const syncSettingsSchema = z.object({
   daysBack: z.number().int().min(0).max(DAYS_BACK_MAX).optional(),
   matchAllParticipants: z.boolean().default(false),
   skipInternalOnly: z.boolean().default(true),
-  blocklist: z.array(blocklistEntry).default([]),
+  blocklist: z.array(blocklistEntry).max(SETTINGS_LIMITS.blocklist).default([]),
   visibility: z.enum(['metadata', 'subject', 'full']).default('full'),
   linkCompanies: z.boolean().default(false),
   /** What automatic sync tells the user, and how often at most (manual syncs always report back). */
@@ -70,9 +88,9 @@ export const syncSettingsSchema = z.object({
     .object({ enabled: z.boolean(), syncDeleted: z.boolean() })
     .default({ enabled: false, syncDeleted: false }),
   /** Aliases Graph does not list; they are the user's own and never matched. */
-  extraOwnAddresses: z.array(address).default([]),
+  extraOwnAddresses: z.array(address).max(SETTINGS_LIMITS.extraOwnAddresses).default([]),
   /** Other domains of the agency, for the internal-only rule. */
-  internalDomains: z.array(z.string().trim().toLowerCase()).default([]),
+  internalDomains: z.array(domain).max(SETTINGS_LIMITS.internalDomains).default([]),
 });
 
 export type SyncSettings = z.infer<typeof syncSettingsSchema>;

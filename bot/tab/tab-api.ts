@@ -12,6 +12,7 @@ import type { RunProgress } from '../sync/run-progress.ts';
 import type { SyncService } from '../sync/sync-service.ts';
 import { syncSettingsSchema } from '../sync/sync-settings.ts';
 import { TENANT_DISABLED_MESSAGE } from '../sync/tenant-switch.ts';
+import { KeyedRateLimiter, type RateLimit, tooManyRequests } from '../http/rate-limit.ts';
 import type { TabAuthenticator, TabIdentity } from './tab-identity.ts';
 import type {
   Activity,
@@ -42,17 +43,34 @@ export interface TabApiDeps {
   logger: Logger;
 }
 
-/** A CSV import up to MAX_IMPORT_ROWS rows fits well within this; anything else is far smaller. */
-const BODY_LIMIT = '2mb';
+/** Every request body but a CSV import's: settings with every list at its limit fit well within it. */
+const BODY_LIMIT = '64kb';
+/** A CSV import up to MAX_IMPORT_ROWS rows fits well within this; only admins may send one. */
+const IMPORT_LIMIT = '2mb';
+
+/**
+ * Requests per user and process. `all` is every call (the tab refreshes its status every few
+ * seconds while a sync runs); `graph` is the calls that go to Microsoft Graph or start work (folder
+ * tree, the directory's users, a sync, an import), which one person clicking has no need to repeat.
+ */
+export const USER_LIMITS = {
+  all: { burst: 60, perSecond: 5 },
+  graph: { burst: 20, perSecond: 1 },
+} satisfies Record<string, RateLimit>;
 
 export type Handler = (req: Request, res: Response, me: TabIdentity) => Promise<void>;
 
-/** A route that knows its caller: the authenticator runs first, and its errors reach the handler chain. */
+const callerOf = (res: Response) => res.locals.caller as TabIdentity | undefined;
+
+/**
+ * A route that knows its caller: the one `userDataRouter` authenticated, or (on a router of its
+ * own) the authenticator's answer; its errors reach the handler chain.
+ */
 export function authenticated(auth: TabAuthenticator) {
   return (handler: Handler) =>
     async (req: Request, res: Response, next: NextFunction): Promise<void> => {
       try {
-        const me = await auth.authenticate(req.get('authorization'));
+        const me = callerOf(res) ?? (await auth.authenticate(req.get('authorization')));
         await handler(req, res, me);
       } catch (error) {
         next(error);
@@ -60,16 +78,58 @@ export function authenticated(auth: TabAuthenticator) {
     };
 }
 
-/** JSON bodies up to `limit`, and answers that no browser or proxy may cache: they are one user's data. */
-export function userDataRouter(limit: string): express.Router {
+/** A middleware that holds each user to `limit`, for routes that cost more than a read. */
+export function perUser(limit: RateLimit): express.RequestHandler {
+  const limiter = new KeyedRateLimiter(limit);
+  return (_req, res, next) => {
+    const me = callerOf(res);
+    const wait = me ? limiter.take(`${me.tenantId}/${me.userId}`) : 0;
+    if (wait > 0) tooManyRequests(res, wait, `Too many requests; try again in ${wait} s.`);
+    else next();
+  };
+}
+
+/**
+ * The router for one user's data. In this order: the caller is authenticated (before any body is
+ * read, so an anonymous request costs no parsing), held to USER_LIMITS.all, its JSON body parsed
+ * up to `limit` (larger only on `adminBodies` paths, for admins), and the answers marked no-store:
+ * no browser or proxy may cache one user's data.
+ */
+export function userDataRouter(
+  auth: TabAuthenticator,
+  limit: string,
+  adminBodies: Record<string, string> = {},
+): express.Router {
   const router = express.Router();
-  router.use(express.json({ limit }));
+  router.use((req, res, next) => {
+    auth.authenticate(req.get('authorization')).then((me) => {
+      res.locals.caller = me;
+      next();
+    }, next);
+  });
+  router.use(perUser(USER_LIMITS.all));
+  const json = express.json({ limit });
+  const larger = new Map(
+    Object.entries(adminBodies).map(([path, max]) => [path, express.json({ limit: max })]),
+  );
+  router.use((req, res, next) => {
+    const parser = larger.get(req.path);
+    if (!parser) {
+      json(req, res, next);
+      return;
+    }
+    if (!callerOf(res)?.isAdmin) next(forbiddenToNonAdmins());
+    else parser(req, res, next);
+  });
   router.use((_req, res, next) => {
     res.set('Cache-Control', 'no-store');
     next();
   });
   return router;
 }
+
+const forbiddenToNonAdmins = () =>
+  new AppError('auth.forbidden', 'Only your organization’s CRM Sync admins can do this.');
 
 function invalid(error: z.ZodError): AppError {
   const fields = error.issues.map((i) => i.path.join('.') || '(body)');
@@ -91,16 +151,21 @@ const retryBody = z.object({ messageId: z.string().min(1) });
 const readBody = z.object({ ids: z.array(z.string().min(1)).max(500).optional() });
 const tenantBody = z.object({ enabled: z.boolean() });
 const csvBody = z.object({ csv: z.string().min(1, 'the file is empty') });
+/** A directory search: short, like anything a person types into a search box. */
+export const searchQuery = z.object({ q: z.string().max(200).default('') });
 const recordParams = z.object({ type: z.enum(['candidate', 'contact', 'company']), id: z.string().min(1) });
 
 export function tabApi(deps: TabApiDeps): express.Router {
-  const router = userDataRouter(BODY_LIMIT);
+  const router = userDataRouter(deps.auth, BODY_LIMIT, {
+    '/admin/import/preview': IMPORT_LIMIT,
+    '/admin/import': IMPORT_LIMIT,
+  });
   const route = authenticated(deps.auth);
+  const costly = perUser(USER_LIMITS.graph);
   const admin =
     (handler: Handler): Handler =>
     async (req, res, me) => {
-      if (!me.isAdmin)
-        throw new AppError('auth.forbidden', 'Only your organization’s CRM Sync admins can do this.');
+      if (!me.isAdmin) throw forbiddenToNonAdmins();
       await handler(req, res, me);
     };
   const user = (me: TabIdentity) => ({ tenantId: me.tenantId, userId: me.userId });
@@ -207,6 +272,7 @@ export function tabApi(deps: TabApiDeps): express.Router {
 
   router.post(
     '/sync',
+    costly,
     route(async (_req, res, me) => {
       const access = await deps.sync.access(user(me));
       if (!access.allowed) {
@@ -244,6 +310,7 @@ export function tabApi(deps: TabApiDeps): express.Router {
 
   router.post(
     '/errors/retry-all',
+    costly,
     route(async (_req, res, me) => {
       res.json(await deps.sync.retryAll(user(me)));
     }),
@@ -251,6 +318,7 @@ export function tabApi(deps: TabApiDeps): express.Router {
 
   router.get(
     '/folders',
+    costly,
     route(async (_req, res, me) => {
       // Read afresh: a folder made in Outlook a minute ago shows, and the next sync sees it too.
       const folders = await deps.mailSync.folderTree(me.userId, { refresh: true });
@@ -309,7 +377,7 @@ export function tabApi(deps: TabApiDeps): express.Router {
   router.get(
     '/records',
     route(async (req, res, me) => {
-      const q = typeof req.query.q === 'string' ? req.query.q : '';
+      const { q } = parse(searchQuery, req.query);
       const records = await deps.crm.search(me.tenantId, q, 25);
       res.json({ records: records.map((r) => ({ ...r, link: deps.crm.deepLink(r) })) });
     }),
@@ -363,6 +431,7 @@ export function tabApi(deps: TabApiDeps): express.Router {
 
   router.get(
     '/admin/users',
+    costly,
     route(
       admin(async (_req, res, me) => {
         res.json({ users: await deps.admin.users(me.tenantId) });
@@ -372,6 +441,7 @@ export function tabApi(deps: TabApiDeps): express.Router {
 
   router.post(
     '/admin/import/preview',
+    costly,
     route(
       admin(async (req, res, me) => {
         res.json(await deps.admin.previewImport(me.tenantId, parse(csvBody, req.body).csv));
@@ -381,6 +451,7 @@ export function tabApi(deps: TabApiDeps): express.Router {
 
   router.post(
     '/admin/import',
+    costly,
     route(
       admin(async (req, res, me) => {
         res.json(await deps.admin.import(me.tenantId, parse(csvBody, req.body).csv));

@@ -3,6 +3,8 @@ import { RILEY_ID, TENANT, riley, startAppHarness, type AppHarness } from '../su
 import { FakeEntra, PUBLIC_HOST, CLIENT_ID } from '../support/sso.ts';
 import { RILEY } from '../support/sandbox.ts';
 import { NotificationCenter } from '../../bot/notifications/notification-center.ts';
+import { SETTINGS_LIMITS } from '../../bot/sync/sync-settings.ts';
+import { USER_LIMITS } from '../../bot/tab/tab-api.ts';
 
 /** The tab API with Teams SSO tokens: who may call it, what they may change, and only their own data. */
 
@@ -52,6 +54,30 @@ describe('tab API (Teams SSO)', function () {
       const { status, json } = await call('/settings');
       assert.equal(status, 401);
       assert.match(json.error.message, /no bearer token/);
+    });
+
+    it("authenticates before reading a body: anonymous large or malformed bodies are a 401, a member's import a 403", async () => {
+      const big = JSON.stringify({ csv: 'x'.repeat(1024 * 1024) });
+      for (const body of [big, '{"csv":']) {
+        const res = await fetch(`${h.app.url}/api/tab/admin/import`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
+        assert.equal(res.status, 401);
+      }
+      const member = await fetch(`${h.app.url}/api/tab/admin/import`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${samToken}` },
+        body: big,
+      });
+      assert.equal(member.status, 403);
+      const settings = await fetch(`${h.app.url}/api/tab/settings`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${samToken}` },
+        body: big,
+      });
+      assert.equal(settings.status, 413, 'settings bodies are small');
     });
 
     it('refuses an expired token', async () => {
@@ -200,6 +226,29 @@ describe('tab API (Teams SSO)', function () {
       assert.equal(json.error.code, 'invalid_input');
       assert.deepEqual(json.error.fields.sort(), ['attachmentMaxMb', 'blocklist.1', 'schedule.at']);
       assert.match(json.error.message, /blocklist\.1: must be an email address or @domain/);
+    });
+
+    it('bounds every list and string in the settings', async () => {
+      const { json: current } = await call('/settings', { token: samToken });
+      const { status, json } = await call('/settings', {
+        token: samToken,
+        method: 'PUT',
+        ifMatch: current.etag,
+        body: {
+          ...current.settings,
+          blocklist: Array.from({ length: SETTINGS_LIMITS.blocklist + 1 }, (_, n) => `p${n}@example.com`),
+          folders: Array.from({ length: SETTINGS_LIMITS.folders + 1 }, (_, n) => `folder-${n}`),
+          extraOwnAddresses: [`${'a'.repeat(300)}@example.com`],
+          internalDomains: ['not a domain'],
+        },
+      });
+      assert.equal(status, 400);
+      assert.deepEqual(json.error.fields.sort(), [
+        'blocklist',
+        'extraOwnAddresses.0',
+        'folders',
+        'internalDomains.0',
+      ]);
     });
 
     it('asks for confirmation before contact sync goes on', async () => {
@@ -391,6 +440,28 @@ describe('tab API (Teams SSO)', function () {
         preview.errors.map((e: { field: string }) => e.field),
         ['type', 'firstName', 'lastName', 'emails'],
       );
+    });
+  });
+
+  describe('per-user rate limits', () => {
+    it('holds one user to the limit on calls that reach Graph, with Retry-After, and leaves others alone', async () => {
+      const token = await entra.token(TENANT, 'a7a7a7a7-0000-4000-8000-00000000000a');
+      const statuses: number[] = [];
+      for (let n = 0; n <= USER_LIMITS.graph.burst; n++)
+        statuses.push((await call('/folders', { token })).status);
+      assert.ok(
+        statuses.slice(0, USER_LIMITS.graph.burst).every((s) => s !== 429),
+        statuses.join(),
+      );
+      const limited = await fetch(`${h.app.url}/api/tab/folders`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      assert.equal(limited.status, 429);
+      assert.ok(Number(limited.headers.get('retry-after')) >= 1);
+      assert.equal(((await limited.json()) as { error: { code: string } }).error.code, 'too_many_requests');
+      // Reads that cost no Graph call still answer, and another user is not affected.
+      assert.equal((await call('/me', { token })).status, 200);
+      assert.notEqual((await call('/folders', { token: rileyToken })).status, 429);
     });
   });
 });
