@@ -5,7 +5,7 @@ import { accessCard, noticeCard, notificationsCard } from '../cards/notice-cards
 import { errorsCard, progressCard, retryResultCard, statusCard } from '../cards/sync-cards.ts';
 import { AppError } from '../errors/app-error.ts';
 import { COMMANDS } from './commands.ts';
-import { cardResponse, type RouteContext, userOf } from './route-helpers.ts';
+import { cardResponse, isPersonal, PERSONAL_ONLY, type RouteContext, userOf } from './route-helpers.ts';
 import { startSyncWithProgress, statusView } from './sync-progress.ts';
 
 /** Card buttons (Action.Execute): each answers with the card that replaces the one pressed. */
@@ -16,6 +16,8 @@ export function registerCardActionRoutes(app: App, rc: RouteContext): void {
     const data = (activity.value?.action?.data ?? {}) as { verb?: string; messageId?: string };
     const verb = activity.value?.action?.verb ?? data.verb;
     try {
+      if (!isPersonal(activity))
+        return cardResponse(noticeCard(PERSONAL_ONLY.title, PERSONAL_ONLY.text, 'Attention'));
       const user = userOf(activity);
       if (!user || !deps.sync)
         return cardResponse(noticeCard('I could not tell who you are', undefined, 'Attention'));

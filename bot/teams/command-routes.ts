@@ -7,7 +7,7 @@ import type { UserRef } from '../sync/mail-sync.ts';
 import type { SyncService } from '../sync/sync-service.ts';
 import { effectiveCutoff, type SyncSettings } from '../sync/sync-settings.ts';
 import { COMMANDS, type CommandName, parseCommand } from './commands.ts';
-import { cardMessage, type RouteContext, userOf } from './route-helpers.ts';
+import { cardMessage, isPersonal, PERSONAL_ONLY, type RouteContext, userOf } from './route-helpers.ts';
 import { startSyncWithProgress, statusView } from './sync-progress.ts';
 
 /** Chat commands in the personal chat: help for anything unknown, an access card when not allowed. */
@@ -16,6 +16,10 @@ export function registerCommandRoutes(app: App, rc: RouteContext): void {
   app.on('message', async (ctx) => {
     const { activity, send } = ctx;
     try {
+      if (!isPersonal(activity)) {
+        await send(cardMessage(noticeCard(PERSONAL_ONLY.title, PERSONAL_ONLY.text, 'Attention')));
+        return;
+      }
       const command = parseCommand(activity.text);
       if (command.name === undefined || command.name === 'help' || !deps.sync) {
         const unknown = command.name === undefined && command.input ? { unknownInput: command.input } : {};

@@ -2,6 +2,7 @@ import type { Activity } from '@microsoft/teams.api';
 import type { App } from '@microsoft/teams.apps';
 import type { AdaptiveCard } from '@microsoft/teams.cards';
 import { accessCard, noticeCard } from '../cards/notice-cards.ts';
+import { plainTextCard } from '../cards/plain-text.ts';
 import { associateDialogCard, linkedCard, syncDialogCard } from '../cards/record-cards.ts';
 import { summarize, type TeamsMessagePayload } from '../crm/message-linking.ts';
 import { type RouteContext, userOf } from './route-helpers.ts';
@@ -21,7 +22,7 @@ function dialog(title: string, card: AdaptiveCard) {
         title,
         width: 'medium' as const,
         height: 'large' as const,
-        card: { contentType: 'application/vnd.microsoft.card.adaptive', content: card },
+        card: { contentType: 'application/vnd.microsoft.card.adaptive', content: plainTextCard(card) },
       },
     },
   };

@@ -1,6 +1,7 @@
 import type { Activity } from '@microsoft/teams.api';
 import { MessageActivity } from '@microsoft/teams.api';
 import type { AdaptiveCard } from '@microsoft/teams.cards';
+import { plainTextCard } from '../cards/plain-text.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { UserRef } from '../sync/mail-sync.ts';
 import type { TeamsAppDeps } from './teams-app.ts';
@@ -15,8 +16,9 @@ export interface RouteContext {
   failed: (error: unknown, activity: Activity) => AdaptiveCard;
 }
 
+/** Every card the bot sends goes through here or `cardResponse`: its text is shown as plain text. */
 export function cardMessage(card: AdaptiveCard): MessageActivity {
-  return new MessageActivity().addCard('adaptive', card);
+  return new MessageActivity().addCard('adaptive', plainTextCard(card));
 }
 
 export function userOf(activity: Activity): UserRef | undefined {
@@ -27,6 +29,24 @@ export function userOf(activity: Activity): UserRef | undefined {
   return tenantId && userId ? { tenantId, userId } : undefined;
 }
 
+/**
+ * Commands and card buttons answer with one person's sync state and mail, so they work only in
+ * that person's 1:1 chat with the bot (the manifest installs the bot in personal scope; this holds
+ * even if someone adds it elsewhere). Message actions are not commands: they work on any message.
+ */
+export function isPersonal(activity: Activity): boolean {
+  return activity.conversation?.conversationType === 'personal';
+}
+
+export const PERSONAL_ONLY = {
+  title: 'I answer in our 1:1 chat',
+  text: 'Your sync status, errors and settings are yours alone: open CRM Sync from the Teams app bar and ask me there.',
+} as const;
+
 export function cardResponse(card: AdaptiveCard) {
-  return { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card } as const;
+  return {
+    statusCode: 200,
+    type: 'application/vnd.microsoft.card.adaptive',
+    value: plainTextCard(card),
+  } as const;
 }

@@ -1,7 +1,7 @@
-import { MessageActivity } from '@microsoft/teams.api';
 import type { App } from '@microsoft/teams.apps';
 import type { AdaptiveCard } from '@microsoft/teams.cards';
 import type { ProactiveSender } from '../notifications/notifier.ts';
+import { cardMessage } from './route-helpers.ts';
 import type { ConversationRef } from './conversation-store.ts';
 
 /** Proactive messages through the Teams SDK to the user's stored conversation, on its own service URL. */
@@ -15,9 +15,7 @@ export class TeamsProactiveSender implements ProactiveSender {
   async send(ref: ConversationRef, card: AdaptiveCard): Promise<void> {
     const api = this.app.api.clone({ serviceUrl: ref.serviceUrl });
     try {
-      await api.conversations
-        .activities(ref.conversationId)
-        .create(new MessageActivity().addCard('adaptive', card));
+      await api.conversations.activities(ref.conversationId).create(cardMessage(card));
     } catch (error) {
       const response = (error as { response?: { status?: number; headers?: Record<string, string> } })
         .response;

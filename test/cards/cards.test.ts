@@ -22,6 +22,7 @@ import {
 import type { LedgerEntry } from '../../bot/sync/ledger.ts';
 import type { RunSummary } from '../../bot/sync/sync-state.ts';
 import { COMMANDS } from '../../bot/teams/commands.ts';
+import { escapeMarkdown, plainTextCard } from '../../bot/cards/plain-text.ts';
 import { cardProblems } from '../support/adaptive-cards.ts';
 
 const summary: RunSummary = {
@@ -219,5 +220,42 @@ describe('Adaptive Cards the bot sends', () => {
       }),
       [],
     );
+  });
+});
+
+describe('card text from mail is plain text', () => {
+  it('escapes inline Markdown anywhere and block Markdown at the start of a line', () => {
+    assert.equal(
+      escapeMarkdown('[Click](https://x.example) **bold** _it_ `code` ~~s~~ a\\b'),
+      '\\[Click\\](https://x.example) \\*\\*bold\\*\\* \\_it\\_ \\`code\\` \\~\\~s\\~\\~ a\\\\b',
+    );
+    assert.equal(
+      escapeMarkdown('# Title\n- item\n  + item\n> quote\n12. first\n3) second'),
+      '\\# Title\n\\- item\n  \\+ item\n\\> quote\n12\\. first\n3\\) second',
+    );
+    assert.equal(escapeMarkdown('Re: 2026 plans - v2.0 #1'), 'Re: 2026 plans - v2.0 #1');
+  });
+
+  it('escapes 600,000 characters of brackets and list marks in one pass', () => {
+    const hostile = '['.repeat(200_000) + '1.'.repeat(200_000);
+    assert.equal(escapeMarkdown(hostile).length, hostile.length + 200_000);
+  });
+
+  it('escapes every TextBlock and Fact of a card, and nothing else', () => {
+    const card = syncDialogCard(
+      summarize({
+        id: '1',
+        subject: '**Urgent** [reset](https://phish.example)',
+        body: { contentType: 'text', content: 'hi' },
+        from: { user: { displayName: 'Eve_Doe' } },
+      }),
+      [],
+    );
+    const plain = JSON.stringify(plainTextCard(card));
+    assert.ok(plain.includes(String.raw`\\*\\*Urgent\\*\\* \\[reset\\](https://phish.example)`), plain);
+    assert.ok(!plain.includes('"**Urgent'), plain);
+    assert.deepEqual(cardProblems(plainTextCard(card)), []);
+    const facts = JSON.stringify(plainTextCard(recordCard({ ...candidate, phone: '*555*' }, 'https://x')));
+    assert.ok(facts.includes(String.raw`\\*555\\*`), facts);
   });
 });

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { PUBLIC, withOverrides } from '@microsoft/teams.api';
 import { ConversationRepository } from '../../bot/teams/conversation-store.ts';
-import { type AppHarness, RILEY_ID, startAppHarness, TENANT } from '../support/app-harness.ts';
+import { type AppHarness, RILEY_ID, riley, startAppHarness, TENANT } from '../support/app-harness.ts';
 import { AZURE_ENV, serveHttpApp } from '../support/http-app.ts';
 import { FakeEntra } from '../support/sso.ts';
 
@@ -205,5 +209,76 @@ describe('conversation references: only for service URLs the bot may talk to', f
     assert.equal((await conversations.get(TENANT, RILEY_ID))?.serviceUrl, 'http://127.0.0.1:56150/');
     await typingFrom('https://attacker.example/');
     assert.equal((await conversations.get(TENANT, RILEY_ID))?.serviceUrl, 'http://127.0.0.1:56150/');
+  });
+});
+
+describe('commands and card buttons only in the personal chat', function () {
+  this.timeout(60_000);
+  let h: AppHarness;
+  let connector: Server;
+  let connectorUrl: string;
+  const replies: Array<Record<string, unknown>> = [];
+
+  before(async () => {
+    h = await startAppHarness();
+    await h.app.services.syncService.turnOn(riley);
+    // The Bot Framework connector as far as replies go: it records what the bot sends.
+    connector = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        replies.push(JSON.parse(body || '{}') as Record<string, unknown>);
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ id: `reply-${replies.length}` }));
+      });
+    });
+    connector.listen(0, '127.0.0.1');
+    await once(connector, 'listening');
+    connectorUrl = `http://127.0.0.1:${(connector.address() as AddressInfo).port}/`;
+  });
+  after(async () => {
+    connector?.closeAllConnections();
+    await new Promise((r) => connector?.close(r));
+    await h?.stop();
+  });
+
+  const activity = (conversationType: string, extra: Record<string, unknown>) => ({
+    id: randomUUID(),
+    channelId: 'msteams',
+    serviceUrl: connectorUrl,
+    from: { id: '29:riley', aadObjectId: RILEY_ID },
+    conversation: { id: `19:${conversationType}@thread.v2`, conversationType, tenantId: TENANT },
+    recipient: { id: '28:crm-sync-local-bot' },
+    ...extra,
+  });
+  const post = async (body: object) => {
+    const res = await fetch(`${h.app.url}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, body: await res.text() };
+  };
+
+  it('answers "sync status" in a group chat or channel with a pointer to the 1:1 chat, no status', async () => {
+    for (const type of ['groupChat', 'channel']) {
+      replies.length = 0;
+      assert.equal((await post(activity(type, { type: 'message', text: 'sync status' }))).status, 200);
+      const sent = JSON.stringify(replies);
+      assert.match(sent, /I answer in our 1:1 chat/, type);
+      assert.doesNotMatch(sent, /CRM Sync status|Last run|Synced/, type);
+    }
+  });
+
+  it('answers a card button pressed outside the personal chat the same way', async () => {
+    const answer = await post(
+      activity('groupChat', {
+        type: 'invoke',
+        name: 'adaptiveCard/action',
+        value: { action: { type: 'Action.Execute', verb: 'errors', data: {} } },
+      }),
+    );
+    assert.equal(answer.status, 200);
+    assert.match(answer.body, /I answer in our 1:1 chat/);
   });
 });

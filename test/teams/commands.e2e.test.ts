@@ -267,6 +267,22 @@ describe('chat commands and card buttons through the Agents Playground', functio
       assert.deepEqual(after[0]?.linkIds.sort(), ['candidate-081', 'contact-005']);
     });
 
+    it('shows a subject written as Markdown as the text it is, never as a link', async () => {
+      const message = payload(
+        '1795000000009',
+        '<p>victor.dubois@fabrikam.com</p>',
+        '[Verify your account](https://phish.example/login) **now**',
+      );
+      const dialog = card(await open('syncToCrm', message));
+      const texts = JSON.stringify(dialog);
+      // In the card's JSON a backslash is doubled: the text itself is \[Verify your account\](…) \*\*now.
+      assert.ok(
+        texts.includes(String.raw`\\[Verify your account\\](https://phish.example/login) \\*\\*now`),
+        texts,
+      );
+      assert.ok(!texts.includes('"[Verify your account]'), 'no unescaped link');
+    });
+
     it('offers Associate instead of a dead end when nothing matches, and Associate searches and links', async () => {
       const message = payload('1795000000002', '<p>Lunch on Friday?</p>', null);
       const opened = card(await open('syncToCrm', message));
