@@ -55,7 +55,7 @@ export function tabAuthenticator(config: AppConfig): TabAuthenticator {
     userId: me.id,
     name: me.displayName,
     upn: me.userPrincipalName,
-    isAdmin: config.adminUsers.length === 0 || isAdmin({}, [me.id, me.userPrincipalName], config.adminUsers),
+    isAdmin: config.adminUsers.length === 0 || isAdmin({}, me.id, config.adminUsers),
   });
 }
 

@@ -36,7 +36,7 @@ param appServiceSku string = 'B1'
 @description('Comma-separated tenant ids allowed to use the tab; empty: this tenant only.')
 param allowedTenants string = ''
 
-@description('Comma-separated Entra object ids or sign-in names of CRM Sync admins (besides the CrmSync.Admin app role).')
+@description('Comma-separated Entra object ids of CRM Sync admins (besides the CrmSync.Admin app role); never sign-in names.')
 param adminUsers string = ''
 
 var databaseName = 'crm-sync'

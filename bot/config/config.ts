@@ -52,8 +52,17 @@ const commonSchema = z.object({
   WORKER_LEASE_SECONDS: seconds.default(120),
   LOG_LEVEL: logLevel.default('info'),
   CRM_SYNC_MODE: z.enum(['sandbox', 'azure']).optional(),
-  /** Tenant admins of CRM Sync besides those with the app role: Entra object ids or sign-in names. */
-  ADMIN_USERS: z.string().optional(),
+  /**
+   * Tenant admins of CRM Sync besides those with the app role: Entra object ids only. A sign-in
+   * name can be renamed, reused or claimed by someone else's account; an object id cannot.
+   */
+  ADMIN_USERS: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || list(v).every((u) => guid.safeParse(u).success), {
+      message:
+        'must be Entra object ids (GUIDs) separated by commas; sign-in names are not accepted, as they can be reused',
+    }),
 });
 
 const sandboxSchema = commonSchema.extend({

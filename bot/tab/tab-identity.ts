@@ -48,13 +48,14 @@ export const TRUSTED_CLIENT_IDS = [
   'ea5a67f6-b6f3-4338-b240-c655ddc3cc8e', // Office add-in SSO
 ] as const;
 
-export function isAdmin(claims: Record<string, unknown>, userIds: string[], admins: string[]) {
+/** An admin: the app role, Global Administrator, or an object id in ADMIN_USERS (never a sign-in name). */
+export function isAdmin(claims: Record<string, unknown>, objectId: string, admins: readonly string[]) {
   const roles = Array.isArray(claims.roles) ? claims.roles : [];
   const wids = Array.isArray(claims.wids) ? claims.wids : [];
   return (
     roles.includes(ADMIN_APP_ROLE) ||
     wids.includes(GLOBAL_ADMIN_ROLE) ||
-    userIds.some((id) => admins.includes(id.toLowerCase()))
+    admins.includes(objectId.toLowerCase())
   );
 }
 
@@ -147,7 +148,7 @@ export class SsoTokenAuthenticator implements TabAuthenticator {
       userId,
       ...(typeof payload.name === 'string' ? { name: payload.name } : {}),
       ...(typeof upn === 'string' ? { upn } : {}),
-      isAdmin: isAdmin(payload, [userId, ...(typeof upn === 'string' ? [upn] : [])], this.options.adminUsers),
+      isAdmin: isAdmin(payload, userId, this.options.adminUsers),
     };
   }
 }

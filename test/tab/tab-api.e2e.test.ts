@@ -373,10 +373,19 @@ describe('tab API (Teams SSO)', function () {
       assert.equal(await h.app.services.syncService.tenantEnabled(TENANT), true);
     });
 
-    it('counts an admin from the configured list as well as from the app role', async () => {
+    it('counts an admin from the configured list of object ids as well as from the app role', async () => {
       const auth = entra.authenticator({ allowedTenants: [TENANT], adminUsers: [SAM_ID] });
       const identity = await auth.authenticate(`Bearer ${samToken}`);
       assert.equal(identity.isAdmin, true);
+    });
+
+    it('never takes a sign-in name for an admin: another account with that name is not one', async () => {
+      // Were ADMIN_USERS to hold a sign-in name, a token carrying the same name is still not an admin.
+      const auth = entra.authenticator({ allowedTenants: [TENANT], adminUsers: [RILEY.toLowerCase()] });
+      const lookalike = await entra.token(TENANT, 'b0b0b0b0-0000-4000-8000-00000000000b', {
+        claims: { preferred_username: RILEY, upn: RILEY },
+      });
+      assert.equal((await auth.authenticate(`Bearer ${lookalike}`)).isAdmin, false);
     });
 
     it('shows users with their sync health, and switches the tenant off and on', async () => {

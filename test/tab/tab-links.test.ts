@@ -41,8 +41,9 @@ describe('who the tab’s caller is', () => {
     assert.equal(me.name, 'Riley Morgan');
     assert.equal(me.isAdmin, true);
     const notAdmin = await tabAuthenticator(
-      loadConfig({ ADMIN_USERS: 'sam.patel@northwindstaffing.com' }),
+      loadConfig({ ADMIN_USERS: '8a1d2c3b-4e5f-4a6b-9c7d-2e3f4a5b6c7d' }),
     ).authenticate(undefined);
     assert.equal(notAdmin.isAdmin, false);
+    assert.throws(() => loadConfig({ ADMIN_USERS: 'riley.morgan@northwindstaffing.com' }), /object ids/);
   });
 });
