@@ -90,22 +90,31 @@ export async function createHttpApp(options: {
   server.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  // Anyone can reach this (App Service's health check has no credentials), so it says only whether
+  // each dependency answers: the reason goes to the log, and the webhook's counters are shown on
+  // this machine's sandbox only (in Azure they are in the log and telemetry).
   server.get('/readyz', async (_req, res) => {
-    const checks: Record<string, string> = {};
+    const checks: Record<string, 'ok' | 'failing'> = {};
     const probe = async (name: string, ping: () => Promise<void>) => {
       try {
         await ping();
         checks[name] = 'ok';
       } catch (error) {
-        checks[name] = (error as Error).message;
+        checks[name] = 'failing';
+        logger.warn(
+          { dependency: name, err: { message: (error as Error).message } },
+          'readiness probe failed',
+        );
       }
     };
     await probe('store', () => store.ping());
     if (services) await probe('queue', () => services.queue.ping());
     const ready = Object.values(checks).every((v) => v === 'ok');
-    res
-      .status(ready ? 200 : 503)
-      .json({ status: ready ? 'ready' : 'not ready', ...checks, changeNotifications: counters });
+    res.status(ready ? 200 : 503).json({
+      status: ready ? 'ready' : 'not ready',
+      ...checks,
+      ...(config.mode === 'sandbox' && counters ? { changeNotifications: counters } : {}),
+    });
   });
   let counters: WebhookCounters | undefined;
   if (services) {

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { shutdownAzureMonitor, useAzureMonitor } from '@azure/monitor-opentelemetry';
 import { logs, SeverityNumber } from '@opentelemetry/api-logs';
+import { UrlQueryScrubber } from './telemetry-privacy.ts';
 
 /**
  * Application Insights, when APPLICATIONINSIGHTS_CONNECTION_STRING is set (Azure mode). Loaded
@@ -15,6 +16,7 @@ if (connectionString) {
   useAzureMonitor({
     azureMonitorExporterOptions: { connectionString },
     instrumentationOptions: { http: { enabled: true }, azureSdk: { enabled: true } },
+    spanProcessors: [new UrlQueryScrubber()],
   });
 }
 

@@ -4,8 +4,10 @@ import { type Logger, pino } from 'pino';
 export type { Logger };
 
 /**
- * Paths that must never reach a log line, wherever they appear in a logged object:
- * credentials, tokens and email content.
+ * Paths that must never reach a log line, wherever they appear in a logged object: credentials,
+ * tokens, email content, and the personal data in mail (subjects, addresses, names). Logs go to
+ * Application Insights in Azure, so personal data in them is off by default; ids (Entra object
+ * ids, Graph item ids) are what a log line names people and emails by.
  */
 export const REDACTED_PATHS = [
   'authorization',
@@ -32,6 +34,26 @@ export const REDACTED_PATHS = [
   '*.contentBytes',
   'uniqueBody',
   '*.uniqueBody',
+  'subject',
+  '*.subject',
+  'address',
+  '*.address',
+  'addresses',
+  '*.addresses',
+  'emailAddress',
+  '*.emailAddress',
+  'from',
+  '*.from',
+  'toRecipients',
+  '*.toRecipients',
+  'ccRecipients',
+  '*.ccRecipients',
+  'upn',
+  '*.upn',
+  'preferred_username',
+  '*.preferred_username',
+  'displayName',
+  '*.displayName',
 ];
 
 export interface LoggerOptions {

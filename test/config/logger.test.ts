@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { createLogger, humanLogLines } from '../../bot/logging/logger.ts';
+import { UrlQueryScrubber } from '../../bot/logging/telemetry-privacy.ts';
 
 describe('logging', () => {
   it('writes JSON lines and never tokens, secrets or email content', async () => {
@@ -69,5 +71,54 @@ describe('logging for people at a terminal', () => {
     );
     assert.ok(!shown.includes('pid'));
     assert.equal(human('Listening on 56150'), 'Listening on 56150');
+  });
+
+  it('keeps personal data out of log lines (and so out of telemetry): subjects, addresses, names', async () => {
+    const sink = new PassThrough();
+    let output = '';
+    sink.on('data', (chunk) => (output += chunk.toString()));
+    const logger = createLogger({ level: 'info', destination: sink });
+    logger.warn(
+      {
+        userId: '4f2b8c1e-9d3a-4b5c-8e7f-1a2b3c4d5e6f',
+        message: {
+          id: 'AAMk2',
+          subject: 'Your offer from Contoso',
+          from: { emailAddress: { name: 'Victor Dubois', address: 'victor.dubois@outlook.com' } },
+          toRecipients: [{ emailAddress: { address: 'riley@northwind.example' } }],
+        },
+        me: {
+          upn: 'riley@northwind.example',
+          preferred_username: 'riley@northwind.example',
+          displayName: 'Riley',
+        },
+      },
+      'could not sync',
+    );
+    await new Promise((r) => setImmediate(r));
+    for (const personal of ['Your offer', 'Victor', 'victor.dubois', 'riley@northwind', '"Riley"']) {
+      assert.ok(!output.includes(personal), `${personal} leaked into ${output}`);
+    }
+    assert.match(output, /AAMk2/);
+    assert.match(output, /4f2b8c1e/);
+  });
+});
+
+describe('telemetry', () => {
+  it('drops the query of every URL a trace carries', () => {
+    const span = {
+      attributes: {
+        'http.url': "https://graph.microsoft.com/v1.0/users?$filter=mail eq 'victor@x.example'",
+        'url.full': 'https://app.example/api/tab/records?q=Victor%20Dubois',
+        'http.target': '/api/tab/records?q=Victor',
+        'url.query': 'q=Victor',
+        'url.path': '/api/tab/records',
+      },
+    };
+    new UrlQueryScrubber().onEnd(span as unknown as ReadableSpan);
+    assert.ok(!JSON.stringify(span).includes('Victor'), JSON.stringify(span));
+    assert.ok(!JSON.stringify(span).includes('victor'), JSON.stringify(span));
+    assert.equal(span.attributes['url.path'], '/api/tab/records');
+    assert.equal(span.attributes['http.target'], '/api/tab/records?[redacted]');
   });
 });

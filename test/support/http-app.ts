@@ -26,7 +26,7 @@ export const AZURE_ENV = {
 export async function serveHttpApp(
   env: Record<string, string>,
   options: { botCloud?: CloudEnvironment } = {},
-): Promise<{ base: string; close(): Promise<void> }> {
+): Promise<{ base: string; store: SqliteStore; close(): Promise<void> }> {
   const store = new SqliteStore({ path: ':memory:', purgeIntervalMs: 0 });
   await store.init(ALL_CONTAINERS);
   const { server } = await createHttpApp({
@@ -39,10 +39,11 @@ export async function serveHttpApp(
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
   return {
     base: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+    store,
     close: async () => {
       http.closeAllConnections();
       await new Promise<void>((r) => http.close(() => r()));
-      await store.close();
+      await store.close().catch(() => {});
     },
   };
 }
