@@ -6,6 +6,7 @@ import { UsageError, parseCli, runCli } from '../bot/cli/cli.ts';
 
 const scenarios: Record<string, () => Promise<Record<string, unknown>>> = {
   backfill: async () => (await import('./backfill.ts')).backfill(),
+  'hostile-html': async () => (await import('./hostile-html.ts')).hostileHtml(),
   invoke: async () => (await import('./invoke.ts')).invoke(),
   'notify-latency': async () => (await import('./notify-latency.ts')).notifyLatency(),
   outlook: async () => (await import('./outlook.ts')).outlook(),
@@ -19,6 +20,7 @@ const { positionals } = parseCli({
 Runs one benchmark: progress goes to stderr, and the last line of stdout is one JSON object with the
 figures, the targets and whether each was met.
   backfill         a mailbox's first sync through the sandbox and the embedded store
+  hostile-html     1 MB of hostile HTML through previews, linking and card text (under 100 ms)
   invoke           message-action invokes through the bot, against Teams' 5 s limit
   notify-latency   change notification to card, one email at a time and after a quiet period
   outlook          50 recruiters opening the Outlook task pane on an email and syncing it`,

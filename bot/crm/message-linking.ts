@@ -48,7 +48,8 @@ export function summarize(payload: TeamsMessagePayload, senderAddress?: string):
   if (senderAddress) found.add(senderAddress.toLowerCase());
   return {
     messageId: payload.id,
-    subject: payload.subject?.trim() || text.slice(0, 80) || '(no text)',
+    // Outlook's own limit for a subject: a longer one is not from a person and would overflow a card.
+    subject: payload.subject?.trim().slice(0, 255) || text.slice(0, 80) || '(no text)',
     from: payload.from?.user?.displayName ?? 'someone',
     // Without a subject the text's start stands in for it; repeating it as the preview says nothing.
     preview: payload.subject?.trim() || text.length > 80 ? text.slice(0, 300) : '',
