@@ -24,6 +24,8 @@ export const MAX_DELIVERIES = 10;
 export const DEFAULT_LEASE_SECONDS = 120;
 const BUSY_RETRY_SECONDS = 3;
 const PAUSED_RETRY_SECONDS = 60;
+/** After a store or queue fault outside the sync itself: soon, the fault is usually brief. */
+const INFRA_RETRY_SECONDS = 10;
 
 export interface SyncWorkerOptions {
   queue: JobQueue<SyncJob>;
@@ -87,7 +89,7 @@ export class SyncWorker {
         }
       }
       for (const message of received) {
-        const work = this.handle(message).finally(() => {
+        const work = this.handleSafely(message).finally(() => {
           this.inFlight.delete(work);
           this.wake();
         });
@@ -102,6 +104,23 @@ export class SyncWorker {
           };
         });
       }
+    }
+  }
+
+  /**
+   * A job's failure never escapes: a store or queue fault anywhere (taking the lease, completing,
+   * setting aside) is logged and the message becomes visible again a little later, where its next
+   * delivery retries it, instead of an unhandled rejection taking the process down.
+   */
+  private async handleSafely(message: QueuedMessage<SyncJob>): Promise<void> {
+    try {
+      await this.handle(message);
+    } catch (error) {
+      this.options.logger.error(
+        { job: message.body.kind, err: { message: (error as Error).message } },
+        'could not process a sync job; it will be retried',
+      );
+      await this.options.queue.release(message, INFRA_RETRY_SECONDS).catch(() => undefined);
     }
   }
 

@@ -115,4 +115,46 @@ describe('sync worker', function () {
     assert.equal(aside.length, 1);
     assert.equal(aside[0]?.reason, poisoned?.reason);
   });
+
+  it('survives a store fault while taking the lease: no crash, and the job runs on its next delivery', async () => {
+    await h.enable(h.riley, { folders: ['inbox'] });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const leases = new MailboxLeases(h.store, { now: () => now });
+    const acquire = leases.acquire.bind(leases);
+    let faults = 1;
+    leases.acquire = async (...args) => {
+      if (faults-- > 0) throw new Error('Cosmos DB is unavailable (503)');
+      return acquire(...args);
+    };
+    await worker.stop();
+    worker = new SyncWorker({
+      queue,
+      leases,
+      mailSync: h.services.mailSync,
+      events: h.services.events,
+      logger: createLogger({ level: 'silent' }),
+      pollMs: 10,
+      leaseSeconds: 5,
+    });
+    try {
+      await queue.send({ kind: 'mailbox', ...h.riley, trigger: 'scheduled', mode: 'automatic' });
+      worker.start();
+      const deadline = Date.now() + 10_000;
+      while (
+        (await h.services.ledger.counts(h.riley.tenantId, h.riley.userId)).synced === 0 &&
+        Date.now() < deadline
+      ) {
+        now += 5_000; // the released message comes due again
+        worker.wake();
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.deepEqual(unhandled, []);
+      assert.ok((await h.services.ledger.counts(h.riley.tenantId, h.riley.userId)).synced > 0);
+      assert.deepEqual(await queue.poisoned(), [], 'a fault outside the sync is not the job failing');
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
 });
