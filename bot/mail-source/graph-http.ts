@@ -47,6 +47,17 @@ class Semaphore {
 }
 
 const RETRYABLE_STATUS = new Set([429, 503, 504]);
+/**
+ * Graph's ways of saying a delta or skip token no longer works, compared without case: Graph's own
+ * `resyncRequired`, Outlook's `SyncStateNotFound` (410) and `SyncStateInvalid` (400 or 410), and
+ * the older `InvalidSyncStateData`. Any of them, whatever the status, starts the folder over.
+ */
+const SYNC_RESET_CODES = new Set([
+  'resyncrequired',
+  'syncstatenotfound',
+  'syncstateinvalid',
+  'invalidsyncstatedata',
+]);
 
 function retryAfterMs(header: string | null): number | undefined {
   if (!header) return undefined;
@@ -164,7 +175,7 @@ export class GraphHttp {
         ? 'mail.needs_consent'
         : response.status === 404
           ? 'mail.not_found'
-          : response.status === 410 || body.code === 'syncStateNotFound' || body.code === 'resyncRequired'
+          : response.status === 410 || SYNC_RESET_CODES.has(body.code?.toLowerCase() ?? '')
             ? 'mail.delta_reset'
             : response.status >= 500
               ? 'mail.unavailable'

@@ -21,6 +21,8 @@ export interface FaultRule {
   status?: number;
   /** Seconds for the Retry-After header of a 429 or 503 (Graph sends it, sometimes fractional). */
   retryAfterSeconds?: number;
+  /** The error code in the body, where Graph has several for one status (410's sync-state codes). */
+  code?: string;
   /** Delay before answering (alone, or before the error). */
   latencyMs?: number;
   /** Drop the TCP connection without an answer. */
@@ -33,7 +35,7 @@ export interface FaultRule {
 
 export type FaultDecision =
   | { kind: 'none'; latencyMs: number }
-  | { kind: 'error'; latencyMs: number; status: number; retryAfterSeconds?: number }
+  | { kind: 'error'; latencyMs: number; status: number; retryAfterSeconds?: number; code?: string }
   | { kind: 'reset'; latencyMs: number };
 
 export class FaultInjector {
@@ -78,6 +80,7 @@ export class FaultInjector {
           latencyMs,
           status: rule.status,
           ...(rule.retryAfterSeconds !== undefined ? { retryAfterSeconds: rule.retryAfterSeconds } : {}),
+          ...(rule.code !== undefined ? { code: rule.code } : {}),
         };
       }
     }

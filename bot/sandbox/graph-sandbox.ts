@@ -173,7 +173,7 @@ export class GraphSandbox {
       return graphError(503);
     }
     if (fault.kind === 'error')
-      return this.faultResponse(fault.status, fault.retryAfterSeconds, request, route);
+      return this.faultResponse(fault.status, fault.retryAfterSeconds, request, route, fault.code);
 
     try {
       return await this.dispatch(request, parts, auth);
@@ -200,18 +200,19 @@ export class GraphSandbox {
     retryAfter: number | undefined,
     request: GraphRequest,
     route: FaultRoute,
+    code?: string,
   ) {
     const headers: Record<string, string> = {};
     if (retryAfter !== undefined) headers['Retry-After'] = String(retryAfter);
     if (status === 410 && route === 'delta') {
       // Graph's sync reset: the Location header is the initial delta query again.
       const initial = new URL(`${request.baseUrl}${request.path}`);
-      return graphError(410, 'resyncRequired', 'The delta token is no longer valid; resynchronize.', {
+      return graphError(410, code ?? 'resyncRequired', 'The delta token is no longer valid; resynchronize.', {
         ...headers,
         Location: initial.toString(),
       });
     }
-    return graphError(status, undefined, undefined, headers);
+    return graphError(status, code, undefined, headers);
   }
 
   private async dispatch(request: GraphRequest, parts: string[], auth: string): Promise<Handled> {
@@ -385,8 +386,9 @@ export class GraphSandbox {
         return graphError(400, 'BadRequest', 'The delta token or skip token is malformed.');
       }
       if (decoded.g !== folder.generation || decoded.e !== this.epoch) {
+        // What Outlook answers for a message folder's expired sync state (Graph's generic code is resyncRequired).
         const restart = `${request.baseUrl}/users/${user.id}/mailFolders('${folder.id}')/messages/delta`;
-        return graphError(410, 'resyncRequired', 'The delta token is no longer valid; resynchronize.', {
+        return graphError(410, 'SyncStateNotFound', 'The sync state generation is not found.', {
           Location: restart,
         });
       }

@@ -338,6 +338,25 @@ describe('mail sync against the Microsoft 365 sandbox', function () {
     assert.equal((await h.activities()).length, count + 1);
   });
 
+  it('starts over on every documented form of an expired sync state, whatever its case', async () => {
+    await h.enable(h.riley, { folders: ['inbox'] });
+    await run();
+    const before = (await h.activities()).length;
+    for (const [status, code] of [
+      [410, 'SyncStateNotFound'],
+      [410, 'syncstatenotfound'],
+      [400, 'SyncStateInvalid'],
+      [410, 'resyncRequired'],
+      [400, 'InvalidSyncStateData'],
+    ] as const) {
+      h.sandbox.faults.add({ route: 'delta', status, code, times: 1 });
+      const again = await run();
+      assert.equal(again.status, 'completed', `${status} ${code}`);
+      assert.ok(again.alreadySynced > 50, `${status} ${code}: the folder was read again from the start`);
+    }
+    assert.equal((await h.activities()).length, before, 'nothing synced twice');
+  });
+
   it('rides out a 410 storm and a 429 storm, honouring Retry-After', async () => {
     await h.enable(h.riley, { folders: ['inbox'] });
     h.sandbox.faults.add({ route: 'delta', status: 410, times: 2 });
