@@ -150,7 +150,14 @@ export class MailSync {
   /** Sync all, automatic or resend all, over the user's selected folders (or the ones given). */
   async run(
     user: UserRef,
-    options: { mode: Exclude<SyncMode, 'selected'>; trigger: SyncTrigger; folders?: string[] },
+    options: {
+      mode: Exclude<SyncMode, 'selected'>;
+      trigger: SyncTrigger;
+      /** Folder references (ids or well-known names) instead of the user's, with their subfolders. */
+      folders?: string[];
+      /** Only these folder ids, if the user's selection has them (a change notification's folder). */
+      onlyFolderIds?: string[];
+    },
   ): Promise<RunSummary> {
     const summary = this.newSummary(options.mode, options.trigger);
     const [stored, enabled] = await Promise.all([
@@ -169,11 +176,15 @@ export class MailSync {
     }
     try {
       const ctx = await this.context(user, stored.settings, summary);
-      const folders = selectFolders(ctx.folders, {
+      const selected = selectFolders(ctx.folders, {
         refs: options.folders ?? stored.settings.folders,
         includeSubfolders: stored.settings.includeSubfolders,
         automatic: options.mode === 'automatic',
       });
+      // A change notification's folder narrows the selection and never widens it: a folder the
+      // user no longer selects is not synced, whoever still notifies for it.
+      const only = options.onlyFolderIds;
+      const folders = only ? selected.filter((f) => only.includes(f.id)) : selected;
       ctx.total = folders.reduce((sum, f) => sum + f.totalItemCount, 0);
       summary.folders = folders.length;
       for (const folder of folders) await this.syncFolder(ctx, folder);

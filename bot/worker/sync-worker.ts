@@ -149,7 +149,7 @@ export class SyncWorker {
           ? await this.options.mailSync.run(job, {
               mode: 'automatic',
               trigger: 'notified',
-              folders: [job.folderId],
+              onlyFolderIds: [job.folderId],
             })
           : await this.options.mailSync.run(job, { mode: job.mode, trigger: job.trigger });
       if (summary.status === 'paused') {

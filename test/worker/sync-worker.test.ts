@@ -49,6 +49,20 @@ describe('sync worker', function () {
     assert.deepEqual(await queue.receive({ max: 5, visibilitySeconds: 1 }), [], 'the job is done and gone');
   });
 
+  it('does not sync a folder the user no longer selects, whoever still notifies for it', async () => {
+    await h.enable(h.riley, { folders: ['inbox'] });
+    const sent = h.sandbox.model.wellKnown(h.riley.userId, 'sentitems')!.id;
+    await queue.send({ kind: 'folder', ...h.riley, folderId: sent, trigger: 'notified' });
+    worker.start();
+    const deadline = Date.now() + 10_000;
+    while ((await queue.receive({ max: 1, visibilitySeconds: 0 })).length > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    const counts = await h.services.ledger.counts(h.riley.tenantId, h.riley.userId);
+    assert.equal(counts.synced + counts.no_match + counts.error, 0, JSON.stringify(counts));
+  });
+
   it('does not count waiting for a busy mailbox as a failure', async () => {
     await h.enable(h.riley, { folders: ['inbox'] });
     const held = await h.services.leases.acquire(h.riley.tenantId, h.riley.userId, 'long-backfill', 600_000);
