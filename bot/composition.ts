@@ -186,13 +186,14 @@ export async function createServices(
   const settings = new SyncSettingsRepository(store);
   const state = new SyncStateRepository(store);
   const events = new SyncEvents();
+  const tenantSwitch = new TenantSwitch(store);
   const mailSync = new MailSync({
     mailSource,
     crm,
     ledger,
     settings,
     state,
-    tenants: new TenantSwitch(store),
+    tenants: tenantSwitch,
     events,
     logger: logger.child({ component: 'sync' }),
   });
@@ -212,10 +213,36 @@ export async function createServices(
     ]);
   const leases = new MailboxLeases(store);
   const publicUrl = overrides.publicUrl ?? config.publicUrl;
-  const subscriptions = new SubscriptionRegistry(store, mailSource, {
-    notification: `${publicUrl}/api/graph/notifications`,
-    lifecycle: `${publicUrl}/api/graph/lifecycle`,
-  });
+  const subscriptionLog = logger.child({ component: 'subscriptions' });
+  const subscriptions = new SubscriptionRegistry(
+    store,
+    mailSource,
+    {
+      notification: `${publicUrl}/api/graph/notifications`,
+      lifecycle: `${publicUrl}/api/graph/lifecycle`,
+    },
+    {
+      // What a user's change notifications should cover: their automatic folders while their sync
+      // is on and active and their organization has CRM Sync on; nothing otherwise.
+      wanted: async (tenantId, userId) => {
+        const [stored, enabled] = await Promise.all([
+          settings.get(tenantId, userId),
+          tenantSwitch.enabled(tenantId),
+        ]);
+        if (!enabled || !stored?.settings.emailSync || !stored.settings.active) return [];
+        return mailSync.automaticFolderIds({ tenantId, userId });
+      },
+      onError: (subscription, error) =>
+        subscriptionLog.warn(
+          {
+            subscriptionId: subscription.subscriptionId,
+            userId: subscription.userId,
+            err: { message: (error as Error).message },
+          },
+          'could not renew a change-notification subscription; the others go on',
+        ),
+    },
+  );
   await subscriptions.init();
   const syncService = new SyncService(
     store,

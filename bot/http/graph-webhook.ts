@@ -153,18 +153,8 @@ export function graphWebhook(options: {
   verified('/lifecycle', async (items, subscription) => {
     const { tenantId, userId, folderId } = subscription;
     const events = new Set(items.map((i) => i.lifecycleEvent));
-    if (events.has('subscriptionRemoved')) {
-      await options.registry.forget(subscription.subscriptionId);
-      await options.registry.ensure(tenantId, userId, [folderId]);
-    } else if (events.has('reauthorizationRequired')) {
-      // Renewing is how a subscription is reauthorized; passing its expiry makes ensure() renew it now.
-      await options.registry.ensure(
-        tenantId,
-        userId,
-        [folderId],
-        new Date(Date.parse(subscription.expiresAt)),
-      );
-    }
+    if (events.has('subscriptionRemoved')) await options.registry.restore(subscription);
+    else if (events.has('reauthorizationRequired')) await options.registry.reauthorize(subscription);
     // Missed notifications, a removed or a reauthorized subscription: catch up with a delta sync.
     await options.queue.send({ kind: 'folder', tenantId, userId, folderId, trigger: 'missed' });
   });

@@ -12,6 +12,8 @@ export const MAX_MESSAGE_SUBSCRIPTION_MINUTES = 4230;
 /** Graph waits this long for the validation token echo, then fails the create call with 400. */
 export const VALIDATION_TIMEOUT_MS = 10_000;
 const CLIENT_STATE_MAX = 128;
+/** Outlook resources: at most 1,000 active subscriptions per mailbox, across all apps (Graph docs). */
+export const MAX_SUBSCRIPTIONS_PER_MAILBOX = 1_000;
 const CHANGE_TYPES = new Set(['created', 'updated', 'deleted']);
 
 export type LifecycleEvent = 'missed' | 'subscriptionRemoved' | 'reauthorizationRequired';
@@ -123,6 +125,14 @@ export class SubscriptionManager {
     const lifecycleNotificationUrl =
       typeof body.lifecycleNotificationUrl === 'string' ? body.lifecycleNotificationUrl : undefined;
 
+    const active = [...this.subscriptions.values()].filter((x) => x.userId === target.userId && this.live(x));
+    if (active.length >= MAX_SUBSCRIPTIONS_PER_MAILBOX) {
+      throw new SubscriptionError(
+        403,
+        'ExtensionError',
+        `The mailbox has reached its limit of ${MAX_SUBSCRIPTIONS_PER_MAILBOX} subscriptions.`,
+      );
+    }
     await this.validate(notificationUrl);
     if (lifecycleNotificationUrl) await this.validate(lifecycleNotificationUrl);
 
@@ -159,7 +169,18 @@ export class SubscriptionManager {
   }
 
   list(): Subscription[] {
-    return [...this.subscriptions.values()].map((s) => this.json(s));
+    return [...this.subscriptions.values()].filter((s) => this.mustStillExist(s)).map((s) => this.json(s));
+  }
+
+  private live(s: SandboxSubscription): boolean {
+    return Date.parse(s.expirationDateTime) > this.now();
+  }
+
+  /** Graph deletes a subscription once it expires: from then on it is gone (404), not renewable. */
+  private mustStillExist(s: SandboxSubscription): boolean {
+    if (this.live(s)) return true;
+    this.subscriptions.delete(s.id);
+    return false;
   }
 
   /** Sends a lifecycle notification; `subscriptionRemoved` also ends the subscription, as Graph does. */
@@ -301,7 +322,7 @@ export class SubscriptionManager {
 
   private mustGet(id: string): SandboxSubscription {
     const subscription = this.subscriptions.get(id);
-    if (!subscription)
+    if (!subscription || !this.mustStillExist(subscription))
       throw new SubscriptionError(404, 'ResourceNotFound', `Subscription ${id} was not found.`);
     return subscription;
   }

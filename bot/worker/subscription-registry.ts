@@ -2,7 +2,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../errors/app-error.ts';
 import type { MailSubscriptions } from '../mail-source/mail-source.port.ts';
 import { CONTAINERS } from '../store/containers.ts';
-import type { Collection, Doc, Store } from '../store/store.port.ts';
+import { type Collection, type Doc, queryAll, type Store } from '../store/store.port.ts';
 
 /**
  * Our Graph subscriptions: which user and folder each one is for, and the clientState secret Graph
@@ -18,7 +18,7 @@ import type { Collection, Doc, Store } from '../store/store.port.ts';
 export const SUBSCRIPTION_MINUTES = 4200;
 export const RENEW_BEFORE_MS = 24 * 60 * 60 * 1000;
 
-interface SubscriptionDoc extends Doc {
+export interface SubscriptionDoc extends Doc {
   kind: 'subscription';
   subscriptionId: string;
   tenantId: string;
@@ -33,6 +33,15 @@ const PARTITION = 'graph-subscriptions';
 /** The clientState key: its own partition, so that no query over subscriptions ever meets it. */
 const KEY_PARTITION = 'graph-client-state-key';
 const KEY_ID = 'client-state-key';
+
+/** Claims to create a folder's subscription, so that two processes never make two. */
+const CLAIM_PARTITION = 'graph-subscription-claims';
+const CLAIM_STALE_MS = 60_000;
+
+interface ClaimDoc extends Doc {
+  kind: 'subscription-claim';
+  at: string;
+}
 
 interface KeyDoc extends Doc {
   kind: 'client-state-key';
@@ -56,14 +65,30 @@ export class SubscriptionRegistry {
   private readonly items: Collection<SubscriptionDoc>;
   private readonly keys: Collection<KeyDoc>;
   private readonly graph: MailSubscriptions;
+  private readonly claims: Collection<ClaimDoc>;
   private readonly urls: { notification: string; lifecycle: string };
+  private readonly wanted?: (tenantId: string, userId: string) => Promise<readonly string[]>;
+  private readonly onError?: (subscription: SubscriptionDoc, error: unknown) => void;
   private key?: Buffer;
 
-  constructor(store: Store, graph: MailSubscriptions, urls: { notification: string; lifecycle: string }) {
+  constructor(
+    store: Store,
+    graph: MailSubscriptions,
+    urls: { notification: string; lifecycle: string },
+    options: {
+      /** The folder ids a user's subscriptions should cover now: none when sync is off or paused. */
+      wanted?: (tenantId: string, userId: string) => Promise<readonly string[]>;
+      /** One subscription could not be renewed: the others go on; this says which and why. */
+      onError?: (subscription: SubscriptionDoc, error: unknown) => void;
+    } = {},
+  ) {
     this.items = store.collection<SubscriptionDoc>(CONTAINERS.syncState);
     this.keys = store.collection<KeyDoc>(CONTAINERS.syncState);
+    this.claims = store.collection<ClaimDoc>(CONTAINERS.syncState);
     this.graph = graph;
     this.urls = urls;
+    if (options.wanted) this.wanted = options.wanted;
+    if (options.onError) this.onError = options.onError;
   }
 
   /** Loads this deployment's clientState key, making it the first time (every process agrees on one). */
@@ -115,15 +140,14 @@ export class SubscriptionRegistry {
     return found && sameText(found.clientState, clientState as string) ? found : undefined;
   }
 
+  /** All of a user's subscriptions, however many (Graph allows up to 1,000 per mailbox). */
   async forUser(tenantId: string, userId: string): Promise<SubscriptionDoc[]> {
-    const page = await this.items.query(PARTITION, {
+    return queryAll(this.items, PARTITION, {
       filters: [
         { field: 'tenantId', op: '=', value: tenantId },
         { field: 'userId', op: '=', value: userId },
       ],
-      limit: 100,
     });
-    return page.items.map((i) => i.value);
   }
 
   /** The user's subscriptions become exactly these folders': the ones no longer chosen are dropped. */
@@ -141,7 +165,11 @@ export class SubscriptionRegistry {
     await this.items.delete(PARTITION, subscription.id);
   }
 
-  /** Subscribes to each folder not yet covered; renews the ones close to expiry. */
+  /**
+   * Subscribes to each folder not yet covered; renews the ones close to expiry, and re-creates any
+   * that Graph no longer has (it deletes a subscription once it expires). Safe to run from several
+   * processes at once: creating a folder's subscription is claimed first, so only one is made.
+   */
   async ensure(
     tenantId: string,
     userId: string,
@@ -150,18 +178,48 @@ export class SubscriptionRegistry {
   ): Promise<void> {
     const existing = await this.forUser(tenantId, userId);
     for (const folderId of folderIds) {
-      let current = existing.find((s) => s.folderId === folderId);
-      const expiresAt = new Date(now.getTime() + SUBSCRIPTION_MINUTES * 60_000);
+      // Duplicates left by an older version (or a lost race) are dropped, the newest kept.
+      const mine = existing
+        .filter((s) => s.folderId === folderId)
+        .sort((a, b) => b.expiresAt.localeCompare(a.expiresAt));
+      for (const extra of mine.slice(1)) await this.drop(extra);
+      let current = mine[0];
       if (current && isUnsigned(current.clientState)) {
         await this.drop(current);
         current = undefined;
       }
       if (current && Date.parse(current.expiresAt) - now.getTime() > RENEW_BEFORE_MS) continue;
-      if (current) {
-        const renewed = await this.graph.renew(current.subscriptionId, userId, expiresAt);
-        await this.items.upsert({ ...current, expiresAt: renewed.expiresAt });
-        continue;
-      }
+      if (current && (await this.renew(current, now))) continue;
+      await this.create(tenantId, userId, folderId, now);
+    }
+  }
+
+  /**
+   * Extends a subscription to now + SUBSCRIPTION_MINUTES (never from its old expiry, which Graph
+   * refuses past 4,230 minutes from now). False when Graph no longer has it: the record is forgotten.
+   */
+  private async renew(subscription: SubscriptionDoc, now: Date): Promise<boolean> {
+    try {
+      const renewed = await this.graph.renew(
+        subscription.subscriptionId,
+        subscription.userId,
+        new Date(now.getTime() + SUBSCRIPTION_MINUTES * 60_000),
+      );
+      await this.items.upsert({ ...subscription, expiresAt: renewed.expiresAt });
+      return true;
+    } catch (error) {
+      if (!AppError.is(error, 'mail.not_found')) throw error;
+      await this.forget(subscription.subscriptionId);
+      return false;
+    }
+  }
+
+  private async create(tenantId: string, userId: string, folderId: string, now: Date): Promise<void> {
+    const claimId = `${tenantId}|${userId}|${folderId}`;
+    if (!(await this.claim(claimId, now))) return; // another process is creating it right now
+    try {
+      // It may have been made between the caller's look and the claim.
+      if ((await this.forUser(tenantId, userId)).some((s) => s.folderId === folderId)) return;
       const clientState = this.newClientState();
       const created = await this.graph.subscribe({
         userId,
@@ -169,7 +227,7 @@ export class SubscriptionRegistry {
         notificationUrl: this.urls.notification,
         lifecycleNotificationUrl: this.urls.lifecycle,
         clientState,
-        expiresAt,
+        expiresAt: new Date(now.getTime() + SUBSCRIPTION_MINUTES * 60_000),
       });
       await this.items.upsert({
         id: created.id,
@@ -182,30 +240,76 @@ export class SubscriptionRegistry {
         clientState,
         expiresAt: created.expiresAt,
       });
+    } finally {
+      await this.claims.delete(CLAIM_PARTITION, claimId).catch(() => undefined);
     }
   }
 
-  /** Renews every subscription that expires within a day, well before Graph would drop it. */
+  /** Takes the right to create one folder's subscription; a claim older than a minute is abandoned. */
+  private async claim(id: string, now: Date): Promise<boolean> {
+    const doc: ClaimDoc = { id, pk: CLAIM_PARTITION, kind: 'subscription-claim', at: now.toISOString() };
+    try {
+      await this.claims.create(doc);
+      return true;
+    } catch (error) {
+      if (!AppError.is(error, 'store.conflict')) throw error;
+    }
+    const held = await this.claims.read(CLAIM_PARTITION, id);
+    if (held && now.getTime() - Date.parse(held.value.at) < CLAIM_STALE_MS) return false;
+    try {
+      await this.claims.replace(doc, held ? { ifMatch: held.etag } : {});
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Renews every subscription that expires within a day, each on its own: one that fails does not
+   * stop the others. Subscriptions no longer wanted (sync off or paused, the folder deselected, the
+   * organization switched off) are dropped instead; ones Graph deleted are made again.
+   */
   async renewDue(now = new Date()): Promise<number> {
-    const page = await this.items.query(PARTITION, {
+    const due = await queryAll(this.items, PARTITION, {
       filters: [
         { field: 'expiresAt', op: '<=', value: new Date(now.getTime() + RENEW_BEFORE_MS).toISOString() },
       ],
-      limit: 200,
     });
-    for (const { value } of page.items) {
-      if (isUnsigned(value.clientState)) {
-        await this.ensure(value.tenantId, value.userId, [value.folderId], now);
-        continue;
+    const wanted = new Map<string, readonly string[]>();
+    let renewed = 0;
+    for (const subscription of due) {
+      const { tenantId, userId, folderId } = subscription;
+      try {
+        const key = `${tenantId}|${userId}`;
+        if (!wanted.has(key)) wanted.set(key, (await this.wanted?.(tenantId, userId)) ?? [folderId]);
+        if (!wanted.get(key)!.includes(folderId)) {
+          await this.drop(subscription);
+          continue;
+        }
+        await this.ensure(tenantId, userId, [folderId], now);
+        renewed++;
+      } catch (error) {
+        this.onError?.(subscription, error);
       }
-      const renewed = await this.graph.renew(
-        value.subscriptionId,
-        value.userId,
-        new Date(now.getTime() + SUBSCRIPTION_MINUTES * 60_000),
-      );
-      await this.items.upsert({ ...value, expiresAt: renewed.expiresAt });
     }
-    return page.items.length;
+    return renewed;
+  }
+
+  /**
+   * Graph asks for reauthorization: extend the subscription from now (Graph refuses an expiry more
+   * than 4,230 minutes ahead), or make it again if Graph no longer has it.
+   */
+  async reauthorize(subscription: SubscriptionDoc, now = new Date()): Promise<void> {
+    if (await this.renew(subscription, now)) return;
+    await this.restore(subscription, now);
+  }
+
+  /** Graph removed a subscription: make it again if the user still wants that folder, else forget it. */
+  async restore(subscription: SubscriptionDoc, now = new Date()): Promise<void> {
+    await this.forget(subscription.subscriptionId);
+    const { tenantId, userId, folderId } = subscription;
+    const wanted = (await this.wanted?.(tenantId, userId)) ?? [folderId];
+    if (wanted.includes(folderId)) await this.ensure(tenantId, userId, [folderId], now);
   }
 
   /** Graph removed it (subscriptionRemoved): forget it so the next ensure() makes a new one. */

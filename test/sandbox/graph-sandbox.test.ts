@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { MAX_SUBSCRIPTIONS_PER_MAILBOX } from '../../bot/sandbox/subscriptions.ts';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BATCH_MAX_REQUESTS } from '../../bot/sandbox/graph-sandbox.ts';
@@ -544,6 +545,59 @@ describe('Microsoft 365 sandbox: Graph v1.0 mail', () => {
         assert.equal(answer.status, 400);
       } finally {
         echoValidation = true;
+      }
+    });
+
+    it('deletes a subscription once it expires: renewing it is a 404, and it is not listed', async () => {
+      const created = await graph.call<Record<string, unknown>>('POST', '/subscriptions', {
+        body: {
+          changeType: 'created',
+          notificationUrl: `${webhookUrl}/notify`,
+          resource: `users/${RILEY}/messages`,
+          expirationDateTime: expiry(60),
+        },
+      });
+      const id = String(created.body.id);
+      sandbox.subscriptions.subscriptions.get(id)!.expirationDateTime = new Date(
+        Date.now() - 1_000,
+      ).toISOString();
+      const renewed = await graph.call('PATCH', `/subscriptions/${id}`, {
+        body: { expirationDateTime: expiry(60) },
+      });
+      assert.equal(renewed.status, 404);
+      assert.ok(!sandbox.subscriptions.list().some((x) => x.id === id));
+    });
+
+    it(`refuses the mailbox's subscription beyond ${MAX_SUBSCRIPTIONS_PER_MAILBOX} with 403`, async () => {
+      const riley = sandbox.model.findUser(RILEY)!.id;
+      const added: string[] = [];
+      const live = sandbox.subscriptions.list().filter((x) => x.resource?.includes(RILEY)).length;
+      for (let i = live; i < MAX_SUBSCRIPTIONS_PER_MAILBOX; i++) {
+        const id = `filler-${i}`;
+        added.push(id);
+        sandbox.subscriptions.subscriptions.set(id, {
+          id,
+          userId: riley,
+          resource: `users/${riley}/messages`,
+          changeTypes: new Set(['created']),
+          notificationUrl: `${webhookUrl}/notify`,
+          expirationDateTime: expiry(60),
+          applicationId: 'another-app',
+          creatorId: riley,
+        });
+      }
+      try {
+        const answer = await graph.call('POST', '/subscriptions', {
+          body: {
+            changeType: 'created',
+            notificationUrl: `${webhookUrl}/notify`,
+            resource: `users/${RILEY}/messages`,
+            expirationDateTime: expiry(60),
+          },
+        });
+        assert.equal(answer.status, 403);
+      } finally {
+        for (const id of added) sandbox.subscriptions.subscriptions.delete(id);
       }
     });
 
