@@ -44,6 +44,21 @@ export interface TeamsAppDeps {
   cloud?: CloudEnvironment;
 }
 
+/**
+ * Activities that happen in the user's 1:1 chat with the bot: messages, installs and card buttons.
+ * A message action ("Sync to CRM" on a message) is an invoke from wherever the message is, which
+ * may be a 1:1 chat between two people, also of personal type, that the bot is not in: sending
+ * notifications there would fail, so such an invoke never replaces the stored conversation.
+ */
+function fromTheBotsOwnChat(activity: Activity): boolean {
+  if (activity.type === 'invoke') return activity.name === 'adaptiveCard/action';
+  return (
+    activity.type === 'message' ||
+    activity.type === 'conversationUpdate' ||
+    activity.type === 'installationUpdate'
+  );
+}
+
 /** The sandbox bot's id, as `.m365agentsplayground.yml` names it. */
 export const SANDBOX_BOT_ID = 'crm-sync-local-bot';
 
@@ -97,6 +112,7 @@ export function createTeamsApp(deps: TeamsAppDeps): App {
       user &&
       deps.conversations &&
       ctx.activity.conversation?.conversationType === 'personal' &&
+      fromTheBotsOwnChat(ctx.activity) &&
       isAllowedServiceUrl(ctx.activity.serviceUrl, config.mode)
     ) {
       try {

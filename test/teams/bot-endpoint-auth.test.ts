@@ -186,29 +186,59 @@ describe('conversation references: only for service URLs the bot may talk to', f
   });
   after(() => h?.stop());
 
-  const typingFrom = (serviceUrl: string) =>
+  const activityFrom = (
+    serviceUrl: string,
+    extra: Record<string, unknown> = { type: 'conversationUpdate' },
+  ) =>
     fetch(`${h.app.url}/api/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
-        type: 'typing',
         id: '3',
         channelId: 'msteams',
         serviceUrl,
         from: { id: '29:riley', aadObjectId: RILEY_ID },
         conversation: { id: `a:${serviceUrl}`, conversationType: 'personal', tenantId: TENANT },
         recipient: { id: '28:crm-sync-local-bot' },
+        ...extra,
       }),
     });
 
   it('stores the Playground on this machine and ignores any other address', async () => {
     const conversations = new ConversationRepository(h.app.store);
-    assert.equal((await typingFrom('https://attacker.example/')).status, 200);
+    assert.equal((await activityFrom('https://attacker.example/')).status, 200);
     assert.equal(await conversations.get(TENANT, RILEY_ID), undefined);
-    assert.equal((await typingFrom('http://127.0.0.1:56150/')).status, 200);
+    assert.equal((await activityFrom('http://127.0.0.1:56150/')).status, 200);
     assert.equal((await conversations.get(TENANT, RILEY_ID))?.serviceUrl, 'http://127.0.0.1:56150/');
-    await typingFrom('https://attacker.example/');
+    await activityFrom('https://attacker.example/');
     assert.equal((await conversations.get(TENANT, RILEY_ID))?.serviceUrl, 'http://127.0.0.1:56150/');
+  });
+
+  it('keeps the bot chat when a message action comes from a 1:1 chat between two people', async () => {
+    const conversations = new ConversationRepository(h.app.store);
+    const before = await conversations.get(TENANT, RILEY_ID);
+    assert.ok(before);
+    const res = await fetch(`${h.app.url}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        type: 'invoke',
+        name: 'composeExtension/fetchTask',
+        id: '4',
+        channelId: 'msteams',
+        serviceUrl: 'http://127.0.0.1:56150/',
+        from: { id: '29:riley', aadObjectId: RILEY_ID },
+        conversation: { id: '19:riley_sam@unq.gbl.spaces', conversationType: 'personal', tenantId: TENANT },
+        recipient: { id: '28:crm-sync-local-bot' },
+        value: {
+          commandId: 'syncToCrm',
+          commandContext: 'message',
+          messagePayload: { id: '1', body: { content: 'x' } },
+        },
+      }),
+    });
+    assert.equal(res.status, 200);
+    assert.equal((await conversations.get(TENANT, RILEY_ID))?.conversationId, before.conversationId);
   });
 });
 
