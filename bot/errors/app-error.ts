@@ -10,6 +10,7 @@ export type AppErrorCode =
   | 'store.throttled'
   | 'store.unavailable'
   | 'store.invalid_query'
+  | 'store.too_large'
   | 'mail.throttled'
   | 'mail.unavailable'
   | 'mail.delta_reset'

@@ -47,6 +47,20 @@ function statusOf(error: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
+/** Socket-level failures: Cosmos DB was not reached, whatever the request was. */
+const NETWORK_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'TimeoutError',
+]);
+
 function translate(error: unknown, container: string, id?: string): unknown {
   const status = statusOf(error);
   const context = { container, ...(id ? { id } : {}), status };
@@ -70,6 +84,11 @@ function translate(error: unknown, container: string, id?: string): unknown {
           context,
         },
       );
+    case 413:
+      return new AppError('store.too_large', `${container} item ${id ?? ''} is larger than Cosmos DB takes`, {
+        cause: error,
+        context,
+      });
     case 429:
       return new AppError('store.throttled', 'Cosmos DB is throttling requests (429)', {
         cause: error,
@@ -83,7 +102,7 @@ function translate(error: unknown, container: string, id?: string): unknown {
       });
     default: {
       const errno = (error as { code?: unknown }).code;
-      if (typeof errno === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND)$/.test(errno)) {
+      if (typeof errno === 'string' && NETWORK_ERRORS.has(errno)) {
         return new AppError('store.unavailable', `Cosmos DB cannot be reached (${errno})`, {
           cause: error,
           context,

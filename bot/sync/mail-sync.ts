@@ -126,6 +126,28 @@ function stopsRun(error: unknown): boolean {
   );
 }
 
+/**
+ * Whether a failed attempt was about the email itself: the CRM refused it (too large, invalid),
+ * Graph has no such item or attachment, or Graph fails on this very item (500). Only these may cost
+ * one of its three degrading attempts. Anything else (a store timeout, a network error, a fault we
+ * do not know) says nothing about the email: the attempt is not counted and the run stops, to come
+ * back to the same email, whole, later.
+ */
+function aboutThePayload(error: unknown): boolean {
+  if (!(error instanceof AppError)) return false;
+  switch (error.code) {
+    case 'crm.rejected':
+    case 'store.too_large':
+    case 'mail.not_found':
+    case 'mail.bad_request':
+      return true;
+    case 'mail.unavailable':
+      return error.context.status === 500;
+    default:
+      return false;
+  }
+}
+
 async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
@@ -510,7 +532,7 @@ export class MailSync {
         );
         return 'synced';
       } catch (error) {
-        if (stopsRun(error)) throw error;
+        if (!aboutThePayload(error)) throw error;
         failures.push((error as Error).message);
         this.deps.logger.warn(
           { messageId: message.id, detail, err: { message: (error as Error).message } },

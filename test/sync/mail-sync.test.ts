@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { AppError } from '../../bot/errors/app-error.ts';
 import type { RunSummary } from '../../bot/sync/sync-state.ts';
 import { RILEY } from '../support/sandbox.ts';
 import { type SyncHarness, startSyncHarness } from '../support/sync-harness.ts';
@@ -281,6 +282,45 @@ describe('mail sync against the Microsoft 365 sandbox', function () {
     const entry = await h.services.ledger.get(h.riley.tenantId, h.riley.userId, id);
     assert.equal(entry?.status, 'synced');
     assert.match(entry?.note ?? '', /^synced with headers and body only after 1 failed attempt/);
+  });
+
+  it('does not spend an attempt on a fault of the store or the network: the email syncs whole later', async () => {
+    await h.enable(h.riley, { folders: ['inbox'] });
+    await addCandidate(AVA);
+    const id = await add('inbox', {
+      subject: 'Written during a Cosmos DB timeout',
+      from: person('Ava', AVA),
+      toRecipients: [person('Riley', RILEY)],
+      body: { contentType: 'text', content: 'the full story' },
+    });
+    const crm = h.services.crm;
+    const record = crm.recordActivity.bind(crm);
+    for (const fault of [
+      new AppError('crm.unavailable', 'the CRM cannot be reached: Cosmos DB is unavailable (408)'),
+      Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
+      new Error('something nobody expected'),
+    ]) {
+      crm.recordActivity = async (input) => {
+        if (input.messageId === id) throw fault;
+        return record(input);
+      };
+      try {
+        const summary = await run('all', ['inbox']).catch((error: unknown) => ({ thrown: error }));
+        assert.ok('thrown' in summary || summary.status === 'paused', fault.message);
+      } finally {
+        crm.recordActivity = record;
+      }
+      const entry = await h.services.ledger.get(h.riley.tenantId, h.riley.userId, id);
+      assert.notEqual(entry?.status, 'synced', `${fault.message}: not synced degraded`);
+      assert.equal(entry?.attempts ?? 0, 0, `${fault.message}: no attempt spent`);
+    }
+    await run('all', ['inbox']);
+    const entry = await h.services.ledger.get(h.riley.tenantId, h.riley.userId, id);
+    assert.equal(entry?.status, 'synced');
+    assert.equal(entry?.attempts, 1);
+    assert.equal(entry?.note ?? null, null);
+    const activity = await h.services.crm.activity(h.tenantId, String(entry?.activityId));
+    assert.match(JSON.stringify(activity?.body), /the full story/);
   });
 
   it('marks an email Error after three failures; automatic sync leaves it, sync selected retries it', async () => {
