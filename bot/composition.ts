@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { CosmosClient } from '@azure/cosmos';
 import { BlobServiceClient } from '@azure/storage-blob';
@@ -270,7 +271,9 @@ export async function createServices(
         leases.runExclusive(
           user.tenantId,
           user.userId,
-          `manual:${process.pid}`,
+          // One owner per run: leases are re-entrant for their owner, and a second Sync now must
+          // find the mailbox busy rather than start a second run beside the first.
+          `manual:${process.pid}:${randomUUID().slice(0, 8)}`,
           config.workerLeaseSeconds * 1000,
           work,
         ),

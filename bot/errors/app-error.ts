@@ -19,6 +19,7 @@ export type AppErrorCode =
   | 'mail.bad_request'
   | 'crm.unavailable'
   | 'crm.rejected'
+  | 'sync.lease_lost'
   | 'queue.receipt_expired'
   | 'queue.unavailable'
   | 'auth.unauthenticated'

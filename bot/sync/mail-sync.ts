@@ -94,8 +94,15 @@ export interface MailSyncDeps {
   now?: () => Date;
 }
 
+/** The mailbox's lease, as far as a run needs it: whether this run still holds the mailbox. */
+export interface LeaseHold {
+  held(): boolean;
+}
+
 interface RunContext {
   user: UserRef;
+  /** Absent when nothing leases the mailbox (one-off runs, tests). */
+  lease?: LeaseHold;
   pk: string;
   runId: string;
   mode: SyncMode;
@@ -179,6 +186,8 @@ export class MailSync {
       folders?: string[];
       /** Only these folder ids, if the user's selection has them (a change notification's folder). */
       onlyFolderIds?: string[];
+      /** The mailbox's lease: once it is lost, the run stops before writing another bookmark. */
+      lease?: LeaseHold;
     },
   ): Promise<RunSummary> {
     const summary = this.newSummary(options.mode, options.trigger);
@@ -198,6 +207,7 @@ export class MailSync {
     }
     try {
       const ctx = await this.context(user, stored.settings, summary);
+      if (options.lease) ctx.lease = options.lease;
       const selected = selectFolders(ctx.folders, {
         refs: options.folders ?? stored.settings.folders,
         includeSubfolders: stored.settings.includeSubfolders,
@@ -434,6 +444,11 @@ export class MailSync {
         this.count(ctx, outcome);
       });
       await this.deps.ledger.putMany(entries);
+      // Another worker took the mailbox over (this one stalled past its lease): its run owns the
+      // bookmarks now, and writing ours would move them under it. The page's ledger entries are
+      // harmless: the same emails, the same keys.
+      if (ctx.lease && !ctx.lease.held())
+        throw new AppError('sync.lease_lost', 'another sync took the mailbox over');
       const next = page.nextLink ?? page.deltaLink;
       if (!next)
         throw new AppError(
@@ -618,6 +633,11 @@ export class MailSync {
 
   private async stopped(user: UserRef, summary: RunSummary, error: unknown): Promise<void> {
     const note = (error as Error).message;
+    if (AppError.is(error, 'sync.lease_lost')) {
+      summary.status = 'busy';
+      summary.note = 'another sync of your mailbox took over and carries on';
+      return;
+    }
     if (AppError.is(error, 'mail.needs_consent')) {
       summary.status = 'needs_consent';
       summary.note = `Microsoft Graph refused access to the mailbox: ${note}`;

@@ -2,7 +2,7 @@ import { AppError } from '../errors/app-error.ts';
 import { TENANT_DISABLED_MESSAGE, TenantSwitch } from './tenant-switch.ts';
 import type { Store } from '../store/store.port.ts';
 import type { LedgerCounts, LedgerEntry, LedgerRepository } from './ledger.ts';
-import type { MailSync, UserRef } from './mail-sync.ts';
+import type { LeaseHold, MailSync, UserRef } from './mail-sync.ts';
 import type { SyncEvents } from './sync-events.ts';
 import {
   type SyncSettings,
@@ -43,7 +43,8 @@ export interface SyncServiceHooks {
   /** Called when a user's sync becomes active (turned on, resumed): the worker subscribes to their folders. */
   readonly onActive?: (user: UserRef) => Promise<void>;
   /** Runs `work` holding the user's mailbox lease; undefined when someone else holds it. */
-  readonly exclusive?: <T>(user: UserRef, work: () => Promise<T>) => Promise<T | undefined>;
+  /** Runs `work` holding the user's mailbox (one run per mailbox); undefined when another holds it. */
+  readonly exclusive?: <T>(user: UserRef, work: (lease: LeaseHold) => Promise<T>) => Promise<T | undefined>;
   /** The user's sync jobs that kept failing and were set aside (the poison queue). */
   readonly setAside?: (user: UserRef) => Promise<Array<{ reason: string; poisonedAt: string }>>;
 }
@@ -148,9 +149,10 @@ export class SyncService {
 
   /** Sync all now, unless another sync of the mailbox holds it (then a `busy` summary, and nothing runs twice). */
   async syncNow(user: UserRef): Promise<RunSummary> {
-    const run = () => this.deps.mailSync.run(user, { mode: 'all', trigger: 'manual' });
-    if (!this.hooks.exclusive) return run();
-    const summary = await this.hooks.exclusive(user, run);
+    if (!this.hooks.exclusive) return this.deps.mailSync.run(user, { mode: 'all', trigger: 'manual' });
+    const summary = await this.hooks.exclusive(user, (lease) =>
+      this.deps.mailSync.run(user, { mode: 'all', trigger: 'manual', lease }),
+    );
     if (summary) return summary;
     return {
       ...emptySummary('busy', 'all', 'manual', new Date()),

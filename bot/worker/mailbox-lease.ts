@@ -85,6 +85,11 @@ export class MailboxLeases {
     }
   }
 
+  /** Whether a lease still holds the mailbox: renewed (not lost to another owner) and unexpired. */
+  holds(lease: Lease | undefined): boolean {
+    return lease !== undefined && lease.expiresAt > this.now();
+  }
+
   /** Gives the mailbox back at once (graceful shutdown, job done). */
   async release(lease: Lease): Promise<void> {
     try {
@@ -94,13 +99,17 @@ export class MailboxLeases {
     }
   }
 
-  /** Runs `work` holding the mailbox, renewing the lease as it goes; undefined if the mailbox is busy. */
+  /**
+   * Runs `work` holding the mailbox, renewing the lease as it goes; undefined if the mailbox is
+   * busy. `work` is told whether it still holds the mailbox: a lease lost (a stall past its expiry,
+   * another owner since) stays lost, and the work should stop writing.
+   */
   async runExclusive<T>(
     tenantId: string,
     userId: string,
     owner: string,
     ttlMs: number,
-    work: () => Promise<T>,
+    work: (lease: { held(): boolean }) => Promise<T>,
   ): Promise<T | undefined> {
     let lease = await this.acquire(tenantId, userId, owner, ttlMs);
     if (!lease) return undefined;
@@ -110,7 +119,7 @@ export class MailboxLeases {
       })().catch(() => undefined);
     }, ttlMs / 3);
     try {
-      return await work();
+      return await work({ held: () => this.holds(lease) });
     } finally {
       clearInterval(keepAlive);
       if (lease) await this.release(lease).catch(() => undefined);

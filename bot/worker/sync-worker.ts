@@ -128,7 +128,14 @@ export class SyncWorker {
     const job = message.body;
     const { queue, leases, logger } = this.options;
     const leaseMs = this.leaseSeconds * 1000;
-    let lease = await leases.acquire(job.tenantId, job.userId, this.owner, leaseMs);
+    // An owner per job, not per worker: leases are re-entrant for their owner, and two jobs of one
+    // mailbox in this worker (its Inbox and its Sent Items notified together) must not run at once.
+    let lease = await leases.acquire(
+      job.tenantId,
+      job.userId,
+      `${this.owner}:${randomUUID().slice(0, 8)}`,
+      leaseMs,
+    );
     if (!lease) {
       await this.later(message, job, BUSY_RETRY_SECONDS);
       return;
@@ -143,6 +150,8 @@ export class SyncWorker {
         logger.warn({ err: { message: (error as Error).message } }, 'could not keep the job'),
       );
     }, leaseMs / 3);
+    // Lost when a renewal finds another owner, or when renewals stall past the lease's expiry.
+    const hold = { held: () => leases.holds(lease) };
     try {
       const summary =
         job.kind === 'folder'
@@ -150,8 +159,9 @@ export class SyncWorker {
               mode: 'automatic',
               trigger: 'notified',
               onlyFolderIds: [job.folderId],
+              lease: hold,
             })
-          : await this.options.mailSync.run(job, { mode: job.mode, trigger: job.trigger });
+          : await this.options.mailSync.run(job, { mode: job.mode, trigger: job.trigger, lease: hold });
       if (summary.status === 'paused') {
         // The network or a service is down: the run kept its place; try again a little later.
         await this.later(held, job, PAUSED_RETRY_SECONDS);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { ALL_CONTAINERS } from '../../bot/store/containers.ts';
 import { SqliteStore } from '../../bot/store/sqlite-store.ts';
 import { MailboxLeases } from '../../bot/worker/mailbox-lease.ts';
+import { type SyncHarness, startSyncHarness } from '../support/sync-harness.ts';
 
 describe('mailbox lease', () => {
   let store: SqliteStore;
@@ -43,5 +44,47 @@ describe('mailbox lease', () => {
     assert.equal(await leases.acquire('t', 'u', 'worker-b', 60_000), undefined, 'renewed, still held');
     await leases.release(lease!);
     assert.ok(await leases.acquire('t', 'u', 'worker-b', 60_000));
+  });
+});
+
+describe('one run per mailbox', function () {
+  this.timeout(30_000);
+  let h: SyncHarness;
+  beforeEach(async () => {
+    h = await startSyncHarness();
+    await h.enable(h.riley, { folders: ['inbox'] });
+  });
+  afterEach(() => h.stop());
+
+  it('runs one Sync now at a time: a second click while the first runs is told the mailbox is busy', async () => {
+    h.sandbox.faults.add({ route: 'delta', latencyMs: 300, times: 1 });
+    const first = h.services.syncService.syncNow(h.riley);
+    await new Promise((r) => setTimeout(r, 100)); // the first run holds the mailbox and waits on Graph
+    const second = await h.services.syncService.syncNow(h.riley);
+    assert.equal(second.status, 'busy');
+    assert.equal((await first).status, 'completed');
+  });
+
+  it('stops writing bookmarks once its lease is lost, and leaves them to the run that took over', async () => {
+    const read: Array<{ folderId: string; link?: string }> = [];
+    const source = h.services.mailSource;
+    const deltaPage = source.deltaPage.bind(source);
+    source.deltaPage = async (userId, folderId, link) => {
+      read.push({ folderId, ...(link ? { link } : {}) });
+      return deltaPage(userId, folderId, link);
+    };
+    const summary = await h.services.mailSync.run(h.riley, {
+      mode: 'all',
+      trigger: 'scheduled',
+      lease: { held: () => read.length < 2 }, // lost while the second page was read
+    });
+    assert.equal(summary.status, 'busy');
+    assert.equal(read.length, 2);
+    const cursorOf = (folderId: string) =>
+      h.services.state.cursor(h.riley.tenantId, h.riley.userId, folderId);
+    assert.ok(await cursorOf(read[0]!.folderId), 'the first page, read while held, moved its bookmark');
+    const second = await cursorOf(read[1]!.folderId);
+    // The second page was read but its bookmark not written: it is still where that page started.
+    assert.equal(second?.link, read[1]!.link);
   });
 });
