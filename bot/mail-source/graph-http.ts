@@ -27,24 +27,45 @@ export interface GraphHttpOptions {
   random?: () => number;
 }
 
+/** Slots per mailbox; a request may take several at once (a `$batch` runs up to four requests). */
 class Semaphore {
   private active = 0;
-  private readonly waiting: Array<() => void> = [];
+  private waiting: Array<() => void> = [];
   private readonly limit: number;
   constructor(limit: number) {
     this.limit = limit;
   }
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.active++;
+  async run<T>(work: () => Promise<T>, weight = 1): Promise<T> {
+    const need = Math.min(weight, this.limit);
+    // All slots at once or none: taking them one by one could deadlock two batches.
+    while (this.active + need > this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.active += need;
     try {
       return await work();
     } finally {
-      this.active--;
-      this.waiting.shift()?.();
+      this.active -= need;
+      const woken = this.waiting;
+      this.waiting = [];
+      for (const wake of woken) wake();
     }
   }
 }
+
+/** One request of a JSON `$batch`, and its answer. */
+export interface BatchRequest {
+  id: string;
+  method: string;
+  url: string;
+}
+export interface BatchResponse<T = unknown> {
+  id: string;
+  status: number;
+  headers?: Record<string, string>;
+  body?: T;
+}
+
+/** Exchange runs at most four of a batch's requests at once; the batch holds that many of the mailbox's slots. */
+const BATCH_PARALLELISM = 4;
 
 const RETRYABLE_STATUS = new Set([429, 503, 504]);
 /**
@@ -107,8 +128,11 @@ export class GraphHttp {
       semaphore = new Semaphore(MAX_CONCURRENT_REQUESTS_PER_MAILBOX);
       this.mailboxes.set(mailbox, semaphore);
     }
+    const weight = pathOrUrl.endsWith('/$batch')
+      ? Math.min(BATCH_PARALLELISM, ((init.body as { requests?: unknown[] })?.requests ?? []).length)
+      : 1;
     for (let attempt = 0; ; attempt++) {
-      const outcome = await semaphore.run(() => this.once(method, url, init));
+      const outcome = await semaphore.run(() => this.once(method, url, init), weight);
       if (outcome.ok) return outcome.value as T;
       if (!outcome.retryable || attempt >= this.retry.maxRetries) throw outcome.error;
       // Retry-After is the floor; backoff doubles from there, and jitter spreads a storm's retries.
@@ -116,6 +140,57 @@ export class GraphHttp {
       const wait = Math.max(outcome.retryAfterMs ?? 0, backoff * (0.5 + this.random() / 2));
       await this.sleep(Math.min(wait, this.retry.maxDelayMs));
     }
+  }
+
+  /**
+   * A JSON `$batch` whose inner answers are held to the same policy as single requests: an inner
+   * 429, 503 or 504 is sent again (only it) after its own Retry-After, with backoff, and throws like
+   * a single request once retries run out. Graph throttles inside a batch as outside it, so an inner
+   * 429 is never an answer about the resource.
+   */
+  async batch<T>(mailbox: string, requests: readonly BatchRequest[]): Promise<Map<string, BatchResponse<T>>> {
+    const answers = new Map<string, BatchResponse<T>>();
+    let pending = [...requests];
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      const { responses } = await this.request<{ responses: Array<BatchResponse<T>> }>(
+        mailbox,
+        'POST',
+        '/$batch',
+        {
+          body: { requests: pending },
+        },
+      );
+      let retryAfter = 0;
+      const again: BatchRequest[] = [];
+      for (const response of responses) {
+        if (RETRYABLE_STATUS.has(response.status)) {
+          const header = Object.entries(response.headers ?? {}).find(
+            ([k]) => k.toLowerCase() === 'retry-after',
+          );
+          retryAfter = Math.max(retryAfter, retryAfterMs(header?.[1] ?? null) ?? 0);
+          const request = pending.find((r) => r.id === response.id);
+          if (request) again.push(request);
+        } else {
+          answers.set(response.id, response);
+        }
+      }
+      if (again.length === 0) break;
+      if (attempt >= this.retry.maxRetries) {
+        throw new AppError(
+          'mail.throttled',
+          `Microsoft Graph kept throttling ${again.length} request(s) of a batch`,
+          {
+            context: { ids: again.map((r) => r.id) },
+          },
+        );
+      }
+      const backoff = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** attempt);
+      await this.sleep(
+        Math.min(Math.max(retryAfter, backoff * (0.5 + this.random() / 2)), this.retry.maxDelayMs),
+      );
+      pending = again;
+    }
+    return answers;
   }
 
   private async once(

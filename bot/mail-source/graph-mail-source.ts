@@ -152,23 +152,30 @@ export class GraphMailSource implements MailSource, MailSubscriptions {
     return result;
   }
 
-  /** The well-known folders' ids in one `$batch` request. */
+  /**
+   * The well-known folders' ids in one `$batch` request. Only a 404 means the mailbox has no such
+   * folder; a throttled inner request is retried, and anything else fails the call, so a bad
+   * moment at Graph never reads as "no Inbox" (which would drop the user's subscriptions).
+   */
   private async wellKnownIds(userId: string): Promise<Partial<Record<WellKnownFolderName, string>>> {
-    const answer = await this.http.request<{
-      responses: Array<{ id: string; status: number; body?: MailFolder }>;
-    }>(userId, 'POST', '/$batch', {
-      body: {
-        requests: WELL_KNOWN_FOLDER_NAMES.map((name) => ({
-          id: name,
-          method: 'GET',
-          url: `${this.user(userId)}/mailFolders/${name}?$select=id`,
-        })),
-      },
-    });
+    const answers = await this.http.batch<MailFolder>(
+      userId,
+      WELL_KNOWN_FOLDER_NAMES.map((name) => ({
+        id: name,
+        method: 'GET',
+        url: `${this.user(userId)}/mailFolders/${name}?$select=id`,
+      })),
+    );
     const ids: Partial<Record<WellKnownFolderName, string>> = {};
-    for (const response of answer.responses) {
-      if (response.status === 200 && response.body?.id)
-        ids[response.id as WellKnownFolderName] = response.body.id;
+    for (const [name, response] of answers) {
+      if (response.status === 200 && response.body?.id) ids[name as WellKnownFolderName] = response.body.id;
+      else if (response.status !== 404) {
+        throw new AppError(
+          response.status === 401 || response.status === 403 ? 'mail.needs_consent' : 'mail.unavailable',
+          `Microsoft Graph answered ${response.status} for the ${name} folder`,
+          { context: { status: response.status } },
+        );
+      }
     }
     return ids;
   }

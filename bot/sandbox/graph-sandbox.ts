@@ -41,6 +41,14 @@ export const DELTA_DEFAULT_PAGE_SIZE = 10;
 export const DELTA_MAX_PAGE_SIZE = 1000;
 /** Graph refuses a JSON batch of more than 20 requests. */
 export const BATCH_MAX_REQUESTS = 20;
+/**
+ * Exchange Online's limits per app and mailbox (Graph throttling docs, Outlook service limits):
+ * 4 concurrent requests, and 10,000 requests in 10 minutes. A `$batch` runs up to 4 of its requests
+ * at once, each counting against both. Beyond either, 429 with Retry-After.
+ */
+export const MAILBOX_CONCURRENCY = 4;
+export const MAILBOX_REQUESTS_PER_WINDOW = 10_000;
+const MAILBOX_WINDOW_MS = 10 * 60_000;
 const LIST_DEFAULT_TOP = 10;
 const LIST_MAX_TOP = 1000;
 
@@ -104,6 +112,24 @@ function segments(path: string): string[] {
     .map(decodeURIComponent);
 }
 
+async function mapWithConcurrency<T, R>(
+  limit: number,
+  items: readonly T[],
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        results[index] = await work(items[index] as T);
+      }
+    }),
+  );
+  return results;
+}
+
 function ok(body: unknown, headers: Record<string, string> = {}): GraphResponse {
   return { status: 200, headers, body };
 }
@@ -126,11 +152,18 @@ export class GraphSandbox {
   /** Most requests in flight at once, for tests of the client's per-mailbox concurrency cap. */
   maxInFlight = 0;
   private inFlight = 0;
+  /** Requests under way per mailbox, and per mailbox its 10-minute window's count. */
+  private readonly mailboxInFlight = new Map<string, number>();
+  private readonly mailboxWindows = new Map<string, { start: number; count: number }>();
+  /** Requests refused for a mailbox's concurrency or rate, for tests. */
+  throttled = 0;
+  private readonly clock: () => number;
   private readonly epoch = randomUUID().slice(0, 8);
 
   constructor(options: GraphSandboxOptions) {
     this.model = options.model;
     this.faults = options.faults ?? new FaultInjector();
+    this.clock = options.now ?? Date.now;
     this.subscriptions = new SubscriptionManager({
       model: options.model,
       tenantId: options.tenantId,
@@ -166,6 +199,58 @@ export class GraphSandbox {
       return graphError(401, 'InvalidAuthenticationToken', 'Access token is empty.');
     }
     const userRef = parts[0]?.toLowerCase() === 'users' ? parts[1] : undefined;
+    const mailbox = userRef ? (this.model.findUser(userRef)?.id ?? userRef.toLowerCase()) : undefined;
+    if (mailbox) {
+      const refused = this.admit(mailbox);
+      if (refused) return refused;
+    }
+    try {
+      return await this.answerFor(request, parts, route, userRef, auth, inBatch);
+    } finally {
+      if (mailbox) this.mailboxInFlight.set(mailbox, (this.mailboxInFlight.get(mailbox) ?? 1) - 1);
+    }
+  }
+
+  /** Takes one of the mailbox's concurrent slots and one request of its window, or answers 429. */
+  private admit(mailbox: string): GraphResponse | undefined {
+    const now = this.clock();
+    let window = this.mailboxWindows.get(mailbox);
+    if (!window || now - window.start >= MAILBOX_WINDOW_MS) {
+      window = { start: now, count: 0 };
+      this.mailboxWindows.set(mailbox, window);
+    }
+    const inFlight = this.mailboxInFlight.get(mailbox) ?? 0;
+    if (inFlight >= MAILBOX_CONCURRENCY) {
+      this.throttled++;
+      return graphError(429, 'ApplicationThrottled', 'Application is over its MailboxConcurrency limit.', {
+        'Retry-After': '0.2',
+      });
+    }
+    if (window.count >= MAILBOX_REQUESTS_PER_WINDOW) {
+      this.throttled++;
+      const seconds = Math.ceil((window.start + MAILBOX_WINDOW_MS - now) / 1000);
+      return graphError(
+        429,
+        'ApplicationThrottled',
+        'Application is over its request limit for this mailbox.',
+        {
+          'Retry-After': String(seconds),
+        },
+      );
+    }
+    window.count++;
+    this.mailboxInFlight.set(mailbox, inFlight + 1);
+    return undefined;
+  }
+
+  private async answerFor(
+    request: GraphRequest,
+    parts: string[],
+    route: FaultRoute,
+    userRef: string | undefined,
+    auth: string,
+    inBatch: boolean,
+  ): Promise<Handled> {
     const fault = this.faults.decide(route, userRef);
     if (fault.latencyMs > 0) await new Promise((r) => setTimeout(r, fault.latencyMs));
     if (fault.kind === 'reset') {
@@ -606,16 +691,17 @@ export class GraphSandbox {
       }
       ids.add(item.id);
     }
-    const responses = await Promise.all(
-      (
-        requests as Array<{
-          id: string;
-          method?: string;
-          url?: string;
-          headers?: Record<string, string>;
-          body?: unknown;
-        }>
-      ).map(async (item) => {
+    // Graph runs a batch's requests up to four at a time (and so within the mailbox's concurrency).
+    const responses = await mapWithConcurrency(
+      MAILBOX_CONCURRENCY,
+      requests as Array<{
+        id: string;
+        method?: string;
+        url?: string;
+        headers?: Record<string, string>;
+        body?: unknown;
+      }>,
+      async (item) => {
         const url = new URL(String(item.url ?? '/').replace(/^\/?/, '/'), 'http://batch.invalid');
         const headers = Object.fromEntries(
           Object.entries(item.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
@@ -638,7 +724,7 @@ export class GraphSandbox {
           headers: { 'Content-Type': 'application/json', ...(response.headers ?? {}) },
           body: response.raw ? response.raw.toString('base64') : (response.body ?? null),
         };
-      }),
+      },
     );
     return ok({ responses });
   }

@@ -630,3 +630,22 @@ describe('Microsoft 365 sandbox: Graph v1.0 mail', () => {
     });
   });
 });
+
+describe('Graph sandbox throttling per mailbox', function () {
+  this.timeout(30_000);
+  it('answers a fifth concurrent request for one mailbox with 429 and Retry-After, and counts requests per window', async () => {
+    const { server, sandbox, graph } = await startSeededSandbox();
+    try {
+      sandbox.faults.add({ route: 'users', latencyMs: 100 });
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, () => graph.call('GET', `/users/${RILEY}`)),
+      );
+      const refused = answers.filter((a) => a.status === 429);
+      assert.equal(refused.length, 2, answers.map((a) => a.status).join());
+      assert.ok(Number(refused[0]!.headers.get('retry-after')) > 0);
+      assert.equal(sandbox.throttled, 2);
+    } finally {
+      await server.close();
+    }
+  });
+});

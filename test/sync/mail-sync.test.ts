@@ -397,6 +397,29 @@ describe('mail sync against the Microsoft 365 sandbox', function () {
     assert.equal((await h.activities()).length, before, 'nothing synced twice');
   });
 
+  it('retries throttled requests inside a $batch instead of reading them as missing folders', async () => {
+    await h.enable(h.riley, { folders: ['inbox', 'sentitems'] });
+    // Every folder request is throttled a few times, the batch's inner ones included.
+    h.sandbox.faults.add({ route: 'folders', status: 429, retryAfterSeconds: 0.01, times: 15 });
+    const summary = await run();
+    assert.equal(summary.status, 'completed');
+    assert.ok(h.sandbox.faults.injected >= 15, `${h.sandbox.faults.injected} throttled`);
+    const automatic = await h.services.mailSync.automaticFolderIds(h.riley);
+    assert.ok(automatic.includes(h.sandbox.model.wellKnown(h.riley.userId, 'inbox')!.id), 'Inbox found');
+    assert.ok(
+      automatic.includes(h.sandbox.model.wellKnown(h.riley.userId, 'sentitems')!.id),
+      'Sent Items found',
+    );
+  });
+
+  it('stops rather than read a batch Graph keeps failing as a mailbox without folders', async () => {
+    await h.enable(h.riley, { folders: ['inbox'] });
+    h.sandbox.faults.add({ route: 'folders', status: 503, retryAfterSeconds: 0.01 });
+    const summary = await run();
+    assert.notEqual(summary.status, 'completed');
+    assert.equal(summary.synced, 0);
+  });
+
   it('rides out a 410 storm and a 429 storm, honouring Retry-After', async () => {
     await h.enable(h.riley, { folders: ['inbox'] });
     h.sandbox.faults.add({ route: 'delta', status: 410, times: 2 });
@@ -488,6 +511,40 @@ describe('mail sync against the Microsoft 365 sandbox', function () {
     await run();
     assert.ok(h.sandbox.maxInFlight > 1, 'requests did run side by side');
     assert.ok(h.sandbox.maxInFlight <= 4, `${h.sandbox.maxInFlight} requests in flight`);
+  });
+
+  it('never goes over the mailbox concurrency Exchange allows, counting the requests a $batch runs', async () => {
+    const graph = h.services.graph;
+    const inbox = `/users/${h.riley.userId}/mailFolders/inbox?$select=id`;
+    h.sandbox.faults.add({ route: 'folders', latencyMs: 20 });
+    h.sandbox.throttled = 0;
+    await Promise.all([
+      graph.batch(
+        h.riley.userId,
+        Array.from({ length: 10 }, (_, n) => ({ id: String(n), method: 'GET', url: inbox })),
+      ),
+      ...Array.from({ length: 6 }, () => graph.request(h.riley.userId, 'GET', inbox)),
+    ]);
+    assert.equal(
+      h.sandbox.throttled,
+      0,
+      'the sandbox refused nothing: the client held a batch to four slots',
+    );
+  });
+
+  it('rides out the sandbox refusing a fifth concurrent request, as Exchange does', async () => {
+    await h.enable(h.riley, { folders: ['inbox'] });
+    // Another app process (its own client, its own four slots) reads the same mailbox meanwhile.
+    const other = await h.reopen();
+    h.sandbox.faults.add({ route: 'delta', latencyMs: 30 });
+    h.sandbox.throttled = 0;
+    const [summary] = await Promise.all([
+      run(),
+      ...Array.from({ length: 8 }, () =>
+        other.graph.request(h.riley.userId, 'GET', `/users/${h.riley.userId}`),
+      ),
+    ]);
+    assert.equal(summary.status, 'completed');
   });
 
   it('reads the mailbox and its folder tree once, not again for every run that follows soon after', async () => {
