@@ -504,6 +504,33 @@ describe('mail sync against the Microsoft 365 sandbox', function () {
     assert.equal(summaries.length, 1);
   });
 
+  it("reads delta pages of a few MB with recruiters' HTML bodies, not tens of MB", async () => {
+    await h.enable(h.riley, { folders: ['inbox'], includeSubfolders: false });
+    const inbox = h.sandbox.model.wellKnown(h.riley.userId, 'inbox')!.id;
+    const body = `<html><body>${'<p>Quoted thread and signature, as real mail has them. </p>'.repeat(700)}</body></html>`;
+    assert.ok(body.length > 35_000);
+    for (let n = 0; n < 250; n++) {
+      h.sandbox.model.addMessage(h.riley.userId, inbox, {
+        subject: `Long thread ${n}`,
+        from: { emailAddress: { name: 'Ava', address: AVA } },
+        toRecipients: [{ emailAddress: { address: RILEY } }],
+        body: { contentType: 'html', content: body },
+      });
+    }
+    const pages: number[] = [];
+    const source = h.services.mailSource;
+    const deltaPage = source.deltaPage.bind(source);
+    source.deltaPage = async (...args) => {
+      const page = await deltaPage(...args);
+      pages.push(Buffer.byteLength(JSON.stringify(page.messages)));
+      return page;
+    };
+    const summary = await run();
+    assert.equal(summary.status, 'completed');
+    assert.ok(pages.length >= 4, `${pages.length} pages`);
+    assert.ok(Math.max(...pages) < 5 * 1024 * 1024, `largest page ${Math.max(...pages)} bytes`);
+  });
+
   it('keeps at most 4 Graph requests in flight for one mailbox', async () => {
     await h.enable(h.riley, { folders: ['inbox'], attachments: true });
     h.sandbox.faults.add({ route: 'attachments', latencyMs: 15 });
