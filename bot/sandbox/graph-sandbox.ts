@@ -159,6 +159,7 @@ export class GraphSandbox {
   throttled = 0;
   private readonly clock: () => number;
   private readonly epoch = randomUUID().slice(0, 8);
+  private readonly rounds = new Map<string, ReturnType<GraphSandbox['deltaEntries']>>();
 
   constructor(options: GraphSandboxOptions) {
     this.model = options.model;
@@ -495,7 +496,16 @@ export class GraphSandbox {
     const after = state.after ?? state.from;
     const pageSize = Math.min(prefer.maxPageSize ?? DELTA_DEFAULT_PAGE_SIZE, DELTA_MAX_PAGE_SIZE);
 
-    const entries = this.deltaEntries(folder, after, to, state.i === true);
+    const round = this.roundEntries(folder, state.from, to, state.i === true);
+    // The entries after the page's position: found by binary search in the round's sorted list.
+    let low = 0;
+    let high = round.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (round[mid]!.seq <= after) low = mid + 1;
+      else high = mid;
+    }
+    const entries = round.slice(low, low + pageSize + 1);
     const page = entries.slice(0, pageSize);
     const view = {
       immutableIds: prefer.immutableIds,
@@ -534,6 +544,22 @@ export class GraphSandbox {
    * What a delta round reports after `after` up to `to`: messages now in the folder that changed,
    * and messages that left it (moved or deleted) as `@removed`, each id once.
    */
+  /**
+   * A round's entries, sorted, computed once per round while the mailbox does not change (a
+   * backfill reads hundreds of pages of one round; scanning the folder for each would make the
+   * sandbox, not the app, the cost being measured).
+   */
+  private roundEntries(folder: SandboxFolder, from: number, to: number, initial: boolean) {
+    const key = `${folder.id}|${folder.generation}|${from}|${to}|${initial}|${this.model.currentSeq(folder.userId)}`;
+    let entries = this.rounds.get(key);
+    if (!entries) {
+      entries = this.deltaEntries(folder, from, to, initial);
+      this.rounds.set(key, entries);
+      if (this.rounds.size > 64) this.rounds.delete(this.rounds.keys().next().value!);
+    }
+    return entries;
+  }
+
   private deltaEntries(folder: SandboxFolder, after: number, to: number, initial: boolean) {
     type Entry = { seq: number; message?: SandboxMessage; id: (immutable: boolean) => string };
     const entries: Entry[] = [];

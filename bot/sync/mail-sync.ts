@@ -411,10 +411,19 @@ export class MailSync {
     let link = ctx.force && !cursor?.forced ? undefined : cursor?.link;
     const forced = ctx.force || (cursor?.forced ?? false);
     let resets = 0;
+    type Page = Awaited<ReturnType<MailSource['deltaPage']>>;
+    // Graph reads the next page while this one is written: its latency is hidden behind our work.
+    let ahead: Promise<Page> | undefined;
+    const readAhead = (next: string) => {
+      ahead = this.deps.mailSource.deltaPage(userId, folder.id, next);
+      ahead.catch(() => undefined); // a failure surfaces when the page is awaited, not before
+    };
     for (;;) {
-      let page: Awaited<ReturnType<MailSource['deltaPage']>>;
+      let page: Page;
       try {
-        page = await this.deps.mailSource.deltaPage(userId, folder.id, link);
+        const request = ahead ?? this.deps.mailSource.deltaPage(userId, folder.id, link);
+        ahead = undefined;
+        page = await request;
       } catch (error) {
         if (AppError.is(error, 'mail.not_found')) {
           // The folder was deleted since the tree was read: nothing left to sync there.
@@ -431,6 +440,7 @@ export class MailSync {
         link = undefined;
         continue;
       }
+      if (page.nextLink) readAhead(page.nextLink);
       const runCtx = forced === ctx.force ? ctx : { ...ctx, force: forced };
       const existing = await this.deps.ledger.getMany(
         ctx.pk,
