@@ -81,7 +81,7 @@ export async function backfill(): Promise<Record<string, unknown>> {
   const sandbox = await startSandbox();
   try {
     const store = new CountingStore(new SqliteStore({ path: join(dir, 'bench.db') }));
-    const config = loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent' });
+    const config = loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent', SANDBOX_TENANT_ID: BENCH_TENANT });
     const services = await createServices(config, createLogger({ level: 'silent' }), {
       store,
       graphBaseUrl: sandbox.url,

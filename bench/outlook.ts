@@ -1,3 +1,4 @@
+import { clientCredentialsToken } from '../bot/mail-source/client-credentials.ts';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,6 +50,12 @@ export async function outlook(): Promise<Record<string, unknown>> {
     );
     children.push(sandbox.child);
     const graph = /"graph":"([^"]+)"/.exec(sandbox.output)![1]!;
+    // The benchmark reads the sandbox's Graph with an app token from its Entra stand-in, as the app does.
+    const graphToken = await clientCredentialsToken({
+      tokenUrl: `${new URL(graph).origin}/${fixture.tenantId}/oauth2/v2.0/token`,
+      clientId: 'crm-sync-bench',
+      scope: 'https://graph.microsoft.com/.default',
+    })();
     const app = await startProcess(
       'bench/outlook-app.ts',
       {
@@ -57,6 +64,7 @@ export async function outlook(): Promise<Record<string, unknown>> {
         GRAPH_BASE_URL: graph,
         LOG_LEVEL: 'warn',
         BENCH_TENANT: directory.tenantId,
+        SANDBOX_TENANT_ID: directory.tenantId,
         BENCH_JWKS_URL: entra.jwksUrl,
       },
       /"app":"[^"]+"/,
@@ -69,7 +77,7 @@ export async function outlook(): Promise<Record<string, unknown>> {
       fixture.users.map(async (user) => {
         const list = (await (
           await fetch(`${graph}/users/${user.id}/mailFolders/inbox/messages?$top=100&$select=id`, {
-            headers: { authorization: 'Bearer bench' },
+            headers: { authorization: `Bearer ${graphToken}` },
           })
         ).json()) as { value: Array<{ id: string }> };
         return {
@@ -96,7 +104,7 @@ export async function outlook(): Promise<Record<string, unknown>> {
     const graphGet = (user: string, id: string) =>
       timed(
         `${graph}/users/${user}/messages/${encodeURIComponent(id)}`,
-        { headers: { authorization: 'Bearer bench', prefer: 'IdType="ImmutableId"' } },
+        { headers: { authorization: `Bearer ${graphToken}`, prefer: 'IdType="ImmutableId"' } },
         (b) => b.includes('"body"'),
       );
 

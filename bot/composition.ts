@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { clientCredentialsToken } from './mail-source/client-credentials.ts';
 import { join } from 'node:path';
 import { CosmosClient } from '@azure/cosmos';
 import { BlobServiceClient } from '@azure/storage-blob';
@@ -53,8 +54,8 @@ import { type TabLinks, tabLinks } from './tab/tab-links.ts';
  * managed identity (or client secret).
  */
 
-/** What the sandbox's Graph accepts: any bearer token; real Graph gets a real one. */
-const SANDBOX_GRAPH_TOKEN = 'sandbox-app-token';
+/** The app's client id in the sandbox tenant (a name: the sandbox's Entra checks only that there is one). */
+const SANDBOX_CLIENT_ID = 'crm-sync-sandbox-app';
 const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 /** The audience Entra ID expects of a managed identity's token used as a federated credential. */
 const FEDERATED_TOKEN_SCOPE = 'api://AzureADTokenExchange/.default';
@@ -163,11 +164,17 @@ export async function createServices(
           new BlobServiceClient(config.storage.blobUrl, credential).getContainerClient(ATTACHMENTS_CONTAINER),
         ));
   const graphIdentity = config.mode === 'azure' ? graphCredential(config) : undefined;
+  const graphBaseUrl = overrides.graphBaseUrl ?? config.graphBaseUrl;
   const token = graphIdentity
     ? async () => (await graphIdentity.getToken(GRAPH_SCOPE))?.token ?? ''
-    : async () => SANDBOX_GRAPH_TOKEN;
+    : // The sandbox's Entra stand-in, by the same grant an app registration uses.
+      clientCredentialsToken({
+        tokenUrl: `${new URL(graphBaseUrl).origin}/${config.mode === 'sandbox' ? config.sandboxTenantId : config.bot.tenantId}/oauth2/v2.0/token`,
+        clientId: SANDBOX_CLIENT_ID,
+        scope: GRAPH_SCOPE,
+      });
   const http = new GraphHttp({
-    baseUrl: overrides.graphBaseUrl ?? config.graphBaseUrl,
+    baseUrl: graphBaseUrl,
     token,
     ...(overrides.retry ? { retry: overrides.retry } : {}),
   });

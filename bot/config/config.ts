@@ -1,3 +1,4 @@
+import { readMailboxFixture } from '../sandbox/seed.ts';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -26,6 +27,7 @@ const SANDBOX_ONLY_SETTINGS = [
   'DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS',
   'SANDBOX_PORT',
   'QUEUE_CONNECTION_STRING',
+  'SANDBOX_TENANT_ID',
 ] as const;
 
 const portError = { error: 'must be a port number from 1 to 65535' };
@@ -73,6 +75,8 @@ const sandboxSchema = commonSchema.extend({
   DATA_DIR: z.string().min(1).default('data'),
   SANDBOX_PORT: port.default(3979),
   GRAPH_BASE_URL: z.url().optional(),
+  /** The tenant the sandbox serves (its token endpoint's); the checked-in fixture's when unset. */
+  SANDBOX_TENANT_ID: guid.optional(),
 });
 
 const azureSchema = commonSchema
@@ -158,6 +162,8 @@ export interface SandboxConfig extends CommonConfig {
   sandboxPort: number;
   queueConnectionString?: string;
   graphBaseUrl: string;
+  /** The sandbox's tenant: where the app asks the sandbox's Entra stand-in for Graph tokens. */
+  sandboxTenantId: string;
 }
 
 export interface AzureConfig extends CommonConfig {
@@ -242,6 +248,7 @@ export function loadConfig(rawEnv: Env = process.env, cwd: string = process.cwd(
       dataDir: isAbsolute(s.DATA_DIR) ? s.DATA_DIR : resolve(cwd, s.DATA_DIR),
       sandboxPort: s.SANDBOX_PORT,
       graphBaseUrl: s.GRAPH_BASE_URL ?? `http://127.0.0.1:${s.SANDBOX_PORT}/v1.0`,
+      sandboxTenantId: s.SANDBOX_TENANT_ID ?? readMailboxFixture().tenantId,
     };
   }
 

@@ -64,6 +64,11 @@ export interface BatchResponse<T = unknown> {
   body?: T;
 }
 
+/** A header of a `$batch` inner answer, whose names come in any case. */
+export function headerOf(headers: Record<string, string> | undefined, name: string): string | undefined {
+  return Object.entries(headers ?? {}).find(([k]) => k.toLowerCase() === name)?.[1];
+}
+
 /** Exchange runs at most four of a batch's requests at once; the batch holds that many of the mailbox's slots. */
 const BATCH_PARALLELISM = 4;
 
@@ -164,10 +169,10 @@ export class GraphHttp {
       const again: BatchRequest[] = [];
       for (const response of responses) {
         if (RETRYABLE_STATUS.has(response.status)) {
-          const header = Object.entries(response.headers ?? {}).find(
-            ([k]) => k.toLowerCase() === 'retry-after',
+          retryAfter = Math.max(
+            retryAfter,
+            retryAfterMs(headerOf(response.headers, 'retry-after') ?? null) ?? 0,
           );
-          retryAfter = Math.max(retryAfter, retryAfterMs(header?.[1] ?? null) ?? 0);
           const request = pending.find((r) => r.id === response.id);
           if (request) again.push(request);
         } else {
@@ -232,35 +237,70 @@ export class GraphHttp {
       return { ok: true, value: text ? JSON.parse(text) : undefined };
     }
     const body = await errorBody(response);
-    const context = { status: response.status, graphCode: body.code };
-    const message =
-      `Microsoft Graph answered ${response.status} ${body.code ?? ''}: ${body.message ?? ''}`.trim();
-    if (RETRYABLE_STATUS.has(response.status)) {
-      const code = response.status === 429 ? 'mail.throttled' : 'mail.unavailable';
-      const wait = retryAfterMs(response.headers.get('retry-after'));
-      return {
-        ok: false,
-        retryable: true,
-        ...(wait !== undefined ? { retryAfterMs: wait } : {}),
-        error: new AppError(code, message, { context }),
-      };
-    }
-    const code =
-      response.status === 401 || response.status === 403
-        ? 'mail.needs_consent'
-        : response.status === 404
-          ? 'mail.not_found'
-          : response.status === 410 || SYNC_RESET_CODES.has(body.code?.toLowerCase() ?? '')
-            ? 'mail.delta_reset'
-            : response.status >= 500
-              ? 'mail.unavailable'
-              : 'mail.bad_request';
+    return failure(response.status, body, (name) => response.headers.get(name));
+  }
+}
+
+type Failure = { ok: false; retryable: boolean; retryAfterMs?: number; error: AppError };
+
+/**
+ * What a Graph error answer means to the sync, whether it came on its own or inside a `$batch`:
+ * retryable (429, 503, 504, with Retry-After), a mailbox the app may not read (and why, in words
+ * for the user and their admin), a missing item, a sync state to start over, or a bad request.
+ */
+export function failure(
+  status: number,
+  body: { code?: string; message?: string },
+  header: (name: string) => string | null | undefined,
+): Failure {
+  const context = { status, graphCode: body.code };
+  const message = `Microsoft Graph answered ${status} ${body.code ?? ''}: ${body.message ?? ''}`.trim();
+  if (RETRYABLE_STATUS.has(status)) {
+    const code = status === 429 ? 'mail.throttled' : 'mail.unavailable';
+    const wait = retryAfterMs(header('retry-after') ?? null);
     return {
       ok: false,
-      retryable: response.status >= 500 && code === 'mail.unavailable',
-      error: new AppError(code, message, {
-        context: { ...context, location: response.headers.get('location') },
-      }),
+      retryable: true,
+      ...(wait !== undefined ? { retryAfterMs: wait } : {}),
+      error: new AppError(code, message, { context }),
     };
   }
+  const graphCode = body.code?.toLowerCase();
+  if (graphCode === 'mailboxnotenabledforrestapi') {
+    return {
+      ok: false,
+      retryable: false,
+      error: new AppError(
+        'mail.needs_consent',
+        'Exchange Online does not host this mailbox (no Exchange Online license, inactive, or on-premises), so Microsoft Graph cannot read it. Your admin can check the license.',
+        { context },
+      ),
+    };
+  }
+  if (status === 403 && graphCode === 'erroraccessdenied') {
+    return {
+      ok: false,
+      retryable: false,
+      error: new AppError(
+        'mail.needs_consent',
+        "CRM Sync may not read this mailbox: your admin has not granted CRM Sync's Graph permissions, or Exchange's application access policy (RBAC for Applications) leaves this mailbox out of CRM Sync's scope. Your admin can add it.",
+        { context },
+      ),
+    };
+  }
+  const code =
+    status === 401 || status === 403
+      ? 'mail.needs_consent'
+      : status === 404
+        ? 'mail.not_found'
+        : status === 410 || SYNC_RESET_CODES.has(graphCode ?? '')
+          ? 'mail.delta_reset'
+          : status >= 500
+            ? 'mail.unavailable'
+            : 'mail.bad_request';
+  return {
+    ok: false,
+    retryable: status >= 500 && code === 'mail.unavailable',
+    error: new AppError(code, message, { context: { ...context, location: header('location') ?? null } }),
+  };
 }

@@ -1,6 +1,12 @@
 import { AppError } from '../errors/app-error.ts';
 import type { Attachment, MailFolder, Message, Recipient, User } from '@microsoft/microsoft-graph-types';
-import type { GraphHttp } from './graph-http.ts';
+import { failure, type GraphHttp, headerOf } from './graph-http.ts';
+
+/** A 404 about the mailbox itself (Exchange does not host it), not about the folder asked for. */
+function isMailboxError(body: unknown): boolean {
+  const code = (body as { error?: { code?: string } } | undefined)?.error?.code;
+  return code?.toLowerCase() === 'mailboxnotenabledforrestapi';
+}
 import {
   type DeltaPage,
   type EmailAddress,
@@ -171,12 +177,9 @@ export class GraphMailSource implements MailSource, MailSubscriptions {
     const ids: Partial<Record<WellKnownFolderName, string>> = {};
     for (const [name, response] of answers) {
       if (response.status === 200 && response.body?.id) ids[name as WellKnownFolderName] = response.body.id;
-      else if (response.status !== 404) {
-        throw new AppError(
-          response.status === 401 || response.status === 403 ? 'mail.needs_consent' : 'mail.unavailable',
-          `Microsoft Graph answered ${response.status} for the ${name} folder`,
-          { context: { status: response.status } },
-        );
+      else if (response.status !== 404 || isMailboxError(response.body)) {
+        const body = (response.body ?? {}) as { error?: { code?: string; message?: string } };
+        throw failure(response.status, body.error ?? {}, (h) => headerOf(response.headers, h)).error;
       }
     }
     return ids;

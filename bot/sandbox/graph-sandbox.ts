@@ -12,6 +12,7 @@ import {
   userJson,
 } from './graph-responses.ts';
 import type { MailboxModel, SandboxFolder, SandboxMessage, SandboxUser } from './mailbox-model.ts';
+import { SandboxTokens, type TokenClaims } from './sandbox-tokens.ts';
 import { SubscriptionError, SubscriptionManager } from './subscriptions.ts';
 
 /**
@@ -145,6 +146,11 @@ export class GraphSandbox {
   readonly model: MailboxModel;
   readonly faults: FaultInjector;
   readonly subscriptions: SubscriptionManager;
+  /** The sandbox's Entra ID: the tokens its Graph accepts. */
+  readonly tokens: SandboxTokens;
+  /** Mailboxes an application access policy keeps from the app (403), and ones Exchange Online does not host (404). */
+  readonly outOfScope = new Set<string>();
+  readonly restDisabled = new Set<string>();
   /** HTTP requests answered, by route, for tests and benchmarks that count Graph calls; a `$batch` is one. */
   readonly requestCounts = new Map<string, number>();
   /** Requests inside `$batch` calls, which Graph also counts against throttling limits. */
@@ -165,6 +171,7 @@ export class GraphSandbox {
     this.model = options.model;
     this.faults = options.faults ?? new FaultInjector();
     this.clock = options.now ?? Date.now;
+    this.tokens = new SandboxTokens(options.tenantId, this.clock);
     this.subscriptions = new SubscriptionManager({
       model: options.model,
       tenantId: options.tenantId,
@@ -195,21 +202,68 @@ export class GraphSandbox {
     if (inBatch) this.batchedRequests++;
     else this.requestCounts.set(route, (this.requestCounts.get(route) ?? 0) + 1);
 
-    const auth = request.headers.authorization ?? '';
-    if (!/^Bearer\s+\S+/i.test(auth)) {
-      return graphError(401, 'InvalidAuthenticationToken', 'Access token is empty.');
-    }
+    const check = this.tokens.check(request.headers.authorization);
+    if (!check.ok) return graphError(check.status, check.code, check.message);
+    const { claims } = check;
+    const denied = this.permission(route, claims);
+    if (denied) return denied;
+    const me = claims.scp ? claims.oid : undefined;
     const userRef = parts[0]?.toLowerCase() === 'users' ? parts[1] : undefined;
     const mailbox = userRef ? (this.model.findUser(userRef)?.id ?? userRef.toLowerCase()) : undefined;
+    if (mailbox && route !== 'users') {
+      const outside = this.exchangeRefusal(mailbox);
+      if (outside) return outside;
+    }
     if (mailbox) {
       const refused = this.admit(mailbox);
       if (refused) return refused;
     }
     try {
-      return await this.answerFor(request, parts, route, userRef, auth, inBatch);
+      return await this.answerFor(request, parts, route, userRef, me, inBatch);
     } finally {
       if (mailbox) this.mailboxInFlight.set(mailbox, (this.mailboxInFlight.get(mailbox) ?? 1) - 1);
     }
+  }
+
+  /**
+   * The permission a route needs: Mail.Read for mail (folders, messages, delta, attachments,
+   * subscriptions to them), User.Read.All for the directory; an app token carries roles, a user's
+   * token scopes. Without it, 403 as Graph answers.
+   */
+  private permission(route: FaultRoute, claims: TokenClaims): GraphResponse | undefined {
+    if (route === 'batch') return undefined;
+    const granted = claims.scp ? claims.scp.split(' ') : (claims.roles ?? []);
+    const needs =
+      route === 'users'
+        ? claims.scp
+          ? ['User.Read', 'User.Read.All']
+          : ['User.Read.All']
+        : ['Mail.Read', 'Mail.ReadWrite', 'Mail.ReadBasic.All'];
+    if (needs.some((p) => granted.includes(p))) return undefined;
+    return graphError(403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
+  }
+
+  /**
+   * Exchange's own say over a mailbox: outside the app's scope (an application access policy or
+   * RBAC for Applications leaves it out) is 403; a mailbox Exchange Online does not host
+   * (unlicensed, inactive, on-premises) is MailboxNotEnabledForRESTAPI.
+   */
+  private exchangeRefusal(mailbox: string): GraphResponse | undefined {
+    if (this.outOfScope.has(mailbox)) {
+      return graphError(
+        403,
+        'ErrorAccessDenied',
+        'Access to OData is disabled: the application access policy does not allow this app to access this mailbox.',
+      );
+    }
+    if (this.restDisabled.has(mailbox)) {
+      return graphError(
+        404,
+        'MailboxNotEnabledForRESTAPI',
+        'The mailbox is either inactive, soft-deleted, or is hosted on-premise.',
+      );
+    }
+    return undefined;
   }
 
   /** Takes one of the mailbox's concurrent slots and one request of its window, or answers 429. */
@@ -249,7 +303,7 @@ export class GraphSandbox {
     parts: string[],
     route: FaultRoute,
     userRef: string | undefined,
-    auth: string,
+    me: string | undefined,
     inBatch: boolean,
   ): Promise<Handled> {
     const fault = this.faults.decide(route, userRef);
@@ -262,7 +316,7 @@ export class GraphSandbox {
       return this.faultResponse(fault.status, fault.retryAfterSeconds, request, route, fault.code);
 
     try {
-      return await this.dispatch(request, parts, auth);
+      return await this.dispatch(request, parts, me);
     } catch (error) {
       if (error instanceof SubscriptionError) return graphError(error.status, error.code, error.message);
       throw error;
@@ -301,13 +355,12 @@ export class GraphSandbox {
     return graphError(status, code, undefined, headers);
   }
 
-  private async dispatch(request: GraphRequest, parts: string[], auth: string): Promise<Handled> {
+  private async dispatch(request: GraphRequest, parts: string[], meId: string | undefined): Promise<Handled> {
     const method = request.method.toUpperCase();
     const head = parts[0]?.toLowerCase();
     if (head === '$batch' && method === 'POST') return this.batch(request);
-    if (head === 'subscriptions') return this.subscriptionRoute(request, parts, auth);
+    if (head === 'subscriptions') return this.subscriptionRoute(request, parts, meId);
 
-    const meId = /^Bearer\s+sandbox-user:(.+)$/i.exec(auth)?.[1];
     let user: SandboxUser | undefined;
     let rest: string[];
     if (head === 'users' && !parts[1] && method === 'GET') {
@@ -668,15 +721,18 @@ export class GraphSandbox {
   private async subscriptionRoute(
     request: GraphRequest,
     parts: string[],
-    auth: string,
+    meId: string | undefined,
   ): Promise<GraphResponse> {
     const method = request.method.toUpperCase();
     const id = parts[1];
     const body = (request.body ?? {}) as Record<string, unknown>;
     const context = `${request.baseUrl}/$metadata#subscriptions`;
     if (!id && method === 'POST') {
-      const meId = /^Bearer\s+sandbox-user:(.+)$/i.exec(auth)?.[1];
       const me = meId ? this.model.findUser(meId)?.id : undefined;
+      const target = /^\/?users\/([^/]+)/i.exec(String(body.resource ?? ''))?.[1];
+      const targetId = target ? this.model.findUser(target)?.id : me;
+      const outside = targetId ? this.exchangeRefusal(targetId) : undefined;
+      if (outside) return outside;
       return {
         status: 201,
         body: { '@odata.context': `${context}/$entity`, ...(await this.subscriptions.create(body, me)) },

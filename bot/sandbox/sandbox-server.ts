@@ -105,6 +105,7 @@ async function handle(sandbox: GraphSandbox, req: IncomingMessage, res: ServerRe
   const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
   if (url.pathname.startsWith('/_sandbox')) return admin(sandbox, req, res, url);
   if (url.pathname === '/healthz') return send(res, 200, { status: 'ok' });
+  if (/^\/[^/]+\/oauth2\/v2\.0\/token$/.test(url.pathname)) return token(sandbox, req, res, url);
   const match = /^\/v1\.0(\/.*)?$/i.exec(url.pathname);
   if (!match)
     return send(res, 404, { error: { code: 'NotFound', message: 'Use /v1.0/... or /_sandbox/...' } });
@@ -126,6 +127,52 @@ async function handle(sandbox: GraphSandbox, req: IncomingMessage, res: ServerRe
     return;
   }
   send(res, answer.status, answer.raw ?? answer.body, answer.headers);
+}
+
+/**
+ * Entra ID's token endpoint for the client credentials grant, as the app calls it in sandbox mode:
+ * a form with grant_type, client_id and the scope `https://graph.microsoft.com/.default`; the answer
+ * is an access token for Graph with the app's permissions, valid an hour.
+ */
+async function token(
+  sandbox: GraphSandbox,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
+  const tenant = decodeURIComponent(url.pathname.split('/')[1] ?? '');
+  if (req.method !== 'POST') return send(res, 405, { error: 'invalid_request' });
+  let raw = '';
+  for await (const chunk of req) {
+    raw += (chunk as Buffer).toString('utf8');
+    if (raw.length > 64 * 1024) return send(res, 413, { error: 'invalid_request' });
+  }
+  const form = new URLSearchParams(raw);
+  if (tenant !== sandbox.tokens.tenantId) {
+    return send(res, 400, {
+      error: 'invalid_tenant',
+      error_description: `AADSTS90002: Tenant '${tenant}' not found.`,
+    });
+  }
+  if (form.get('grant_type') !== 'client_credentials' || !form.get('client_id')) {
+    return send(res, 400, {
+      error: 'invalid_request',
+      error_description: 'grant_type client_credentials and client_id are required.',
+    });
+  }
+  if (form.get('scope') !== 'https://graph.microsoft.com/.default') {
+    return send(res, 400, {
+      error: 'invalid_scope',
+      error_description: 'The scope must be https://graph.microsoft.com/.default.',
+    });
+  }
+  const expiresIn = 3600;
+  send(res, 200, {
+    token_type: 'Bearer',
+    expires_in: expiresIn,
+    ext_expires_in: expiresIn,
+    access_token: sandbox.tokens.issue({ appid: form.get('client_id')!, expiresInSeconds: expiresIn }),
+  });
 }
 
 async function admin(
@@ -167,6 +214,14 @@ async function admin(
     if (parts[0] === 'users' && parts[1]) {
       const user = model.findUser(parts[1]);
       if (!user) return send(res, 404, { error: { code: 'NotFound', message: `no user ${parts[1]}` } });
+      if (parts[2] === 'exchange' && method === 'PUT') {
+        // What an Exchange admin decides: the app's access policy scope, and whether Exchange Online hosts the mailbox.
+        if (body.inScope === false) sandbox.outOfScope.add(user.id);
+        if (body.inScope === true) sandbox.outOfScope.delete(user.id);
+        if (body.restEnabled === false) sandbox.restDisabled.add(user.id);
+        if (body.restEnabled === true) sandbox.restDisabled.delete(user.id);
+        return send(res, 204);
+      }
       if (parts[2] === 'folders' && parts[3] && parts[4] === 'reset-delta' && method === 'POST') {
         const folder = model.resolveFolder(user.id, parts[3]);
         if (!folder) return send(res, 404, { error: { code: 'NotFound', message: `no folder ${parts[3]}` } });

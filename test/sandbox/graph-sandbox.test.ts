@@ -36,7 +36,9 @@ describe('Microsoft 365 sandbox: Graph v1.0 mail', () => {
       const appOnly = await graph.get('/me');
       assert.equal(appOnly.status, 400);
       const delegated = await graph.call('GET', '/me', {
-        headers: { authorization: `Bearer sandbox-user:${RILEY}` },
+        headers: {
+          authorization: `Bearer ${sandbox.tokens.issue({ scp: 'User.Read Mail.Read', oid: sandbox.model.findUser(RILEY)!.id })}`,
+        },
       });
       assert.equal(delegated.body.mail, RILEY);
     });
@@ -644,6 +646,68 @@ describe('Graph sandbox throttling per mailbox', function () {
       assert.equal(refused.length, 2, answers.map((a) => a.status).join());
       assert.ok(Number(refused[0]!.headers.get('retry-after')) > 0);
       assert.equal(sandbox.throttled, 2);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('Graph sandbox authentication, as Graph checks tokens', function () {
+  this.timeout(30_000);
+  it('refuses a missing, forged, expired, foreign or wrong-audience token with 401, and a token without the permission with 403', async () => {
+    const { server, sandbox, graph } = await startSeededSandbox();
+    try {
+      const path = `/users/${RILEY}/mailFolders/inbox/messages?$top=1`;
+      const as = (token?: string) =>
+        graph.call('GET', path, {
+          headers: token === undefined ? { authorization: '' } : { authorization: `Bearer ${token}` },
+        });
+      assert.equal((await as()).status, 401, 'no token');
+      assert.equal((await as('not-a-jwt')).status, 401, 'not a JWT');
+      const valid = sandbox.tokens.issue();
+      const forged = `${valid.slice(0, valid.lastIndexOf('.'))}.${'A'.repeat(43)}`;
+      assert.equal((await as(forged)).status, 401, 'signature');
+      assert.equal((await as(sandbox.tokens.issue({ expiresInSeconds: -3600 }))).status, 401, 'expired');
+      assert.equal((await as(sandbox.tokens.issue({ aud: 'api://someone-else' }))).status, 401, 'audience');
+      assert.equal(
+        (await as(sandbox.tokens.issue({ tid: '00000000-0000-4000-8000-000000000000' }))).status,
+        401,
+        'another tenant',
+      );
+      const noMail = await as(sandbox.tokens.issue({ roles: ['User.Read.All'] }));
+      assert.equal(noMail.status, 403);
+      assert.equal((noMail.body as { error: { code: string } }).error.code, 'ErrorAccessDenied');
+      assert.equal((await as(valid)).status, 200);
+      assert.equal((await graph.get(path)).status, 200, "the token endpoint's app token works");
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('issues app tokens only by client credentials, for Graph, in its own tenant', async () => {
+    const { server, sandbox } = await startSeededSandbox();
+    try {
+      const post = (tenant: string, form: Record<string, string>) =>
+        fetch(`${server.url}/${tenant}/oauth2/v2.0/token`, {
+          method: 'POST',
+          body: new URLSearchParams(form),
+        });
+      const good = {
+        grant_type: 'client_credentials',
+        client_id: 'x',
+        scope: 'https://graph.microsoft.com/.default',
+      };
+      const ok = await post(sandbox.tokens.tenantId, good);
+      assert.equal(ok.status, 200);
+      const body = (await ok.json()) as { access_token: string; expires_in: number };
+      assert.ok(sandbox.tokens.check(`Bearer ${body.access_token}`).ok);
+      assert.equal((await post('another-tenant', good)).status, 400);
+      assert.equal((await post(sandbox.tokens.tenantId, { ...good, grant_type: 'password' })).status, 400);
+      assert.equal(
+        (await post(sandbox.tokens.tenantId, { ...good, scope: 'https://outlook.office.com/.default' }))
+          .status,
+        400,
+      );
     } finally {
       await server.close();
     }

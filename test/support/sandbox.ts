@@ -1,3 +1,4 @@
+import { clientCredentialsToken } from '../../bot/mail-source/client-credentials.ts';
 import { GraphSandbox } from '../../bot/sandbox/graph-sandbox.ts';
 import { type SandboxServer, startSandboxServer } from '../../bot/sandbox/sandbox-server.ts';
 import { readMailboxFixture, seedMailboxes } from '../../bot/sandbox/seed.ts';
@@ -14,7 +15,7 @@ export async function startSeededSandbox(): Promise<{
   const fixture = readMailboxFixture();
   const sandbox = new GraphSandbox({ model: seedMailboxes(fixture), tenantId: fixture.tenantId });
   const server = await startSandboxServer(sandbox);
-  return { sandbox, server, graph: new TestGraph(server.graphBaseUrl, server.url) };
+  return { sandbox, server, graph: new TestGraph(server.graphBaseUrl, server.url, fixture.tenantId) };
 }
 
 export interface GraphAnswer<T = Record<string, unknown>> {
@@ -26,8 +27,15 @@ export interface GraphAnswer<T = Record<string, unknown>> {
 export class TestGraph {
   readonly base: string;
   readonly admin: string;
-  constructor(base: string, root: string) {
+  /** An app token from the sandbox's Entra stand-in, as the app gets one. */
+  readonly token: () => Promise<string>;
+  constructor(base: string, root: string, tenantId: string) {
     this.base = base;
+    this.token = clientCredentialsToken({
+      tokenUrl: `${root}/${tenantId}/oauth2/v2.0/token`,
+      clientId: 'crm-sync-tests',
+      scope: 'https://graph.microsoft.com/.default',
+    });
     this.admin = `${root}/_sandbox`;
   }
 
@@ -40,7 +48,7 @@ export class TestGraph {
     const response = await fetch(url, {
       method,
       headers: {
-        authorization: 'Bearer sandbox-test-token',
+        authorization: `Bearer ${await this.token()}`,
         ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
         ...(options.prefer ? { prefer: options.prefer } : {}),
         ...options.headers,

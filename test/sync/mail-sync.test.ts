@@ -430,6 +430,25 @@ describe('mail sync against the Microsoft 365 sandbox', function () {
     assertOneActivityPerEmail(await h.activities());
   });
 
+  it('says so clearly when Exchange keeps the mailbox from CRM Sync: outside its scope, or not hosted', async () => {
+    await h.enable(h.riley, { folders: ['inbox'] });
+    const notes: string[] = [];
+    h.services.events.on('needsConsent', (e) => notes.push(e.note));
+    await h.graph.adminCall('PUT', `/users/${RILEY}/exchange`, { inScope: false });
+    const outside = await run();
+    assert.equal(outside.status, 'needs_consent');
+    assert.match(outside.note ?? '', /application access policy|scope/);
+    await h.graph.adminCall('PUT', `/users/${RILEY}/exchange`, { inScope: true, restEnabled: false });
+    const unhosted = await run();
+    assert.equal(unhosted.status, 'needs_consent', 'not read as a deleted folder and skipped');
+    assert.match(unhosted.note ?? '', /Exchange Online does not host this mailbox/);
+    assert.equal(notes.length, 2);
+    const users = await h.services.admin.users(h.tenantId);
+    const riley = users.find((u) => u.userId === h.riley.userId);
+    assert.equal(riley?.state, 'needs_consent');
+    assert.match(riley?.note ?? '', /Exchange Online does not host/);
+  });
+
   it('puts the mailbox in needs-consent on 401/403 and says so', async () => {
     await h.enable(h.riley);
     const events: string[] = [];
