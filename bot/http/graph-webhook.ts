@@ -30,6 +30,8 @@ const MAX_BODY = '1mb';
 export const MAX_ITEMS = 1_000;
 /** Requests with no genuine notification, per client address: a burst, then one every 5 s. */
 const FORGED_LIMIT = { burst: 20, perSecond: 0.2 };
+/** Graph wants an answer within 3 s; the queue gets this long, leaving room for the network. */
+export const ANSWER_WITHIN_MS = 2_000;
 /** Drops are logged in aggregate: one line a minute at most, with the count. */
 const DROP_LOG_INTERVAL_MS = 60_000;
 
@@ -53,6 +55,11 @@ export function graphWebhook(options: {
   queue: JobQueue<SyncJob>;
   logger: Logger;
   onQueued?: () => void;
+  /**
+   * Notifications with a clientState of ours for a subscription not recorded (yet): queues what
+   * they announce and says whether it did (false: dropped).
+   */
+  onUnrecorded?: (items: ReadonlyArray<Record<string, unknown>>) => Promise<boolean>;
 }): { router: Router; counters: WebhookCounters } {
   const counters: WebhookCounters = { accepted: 0, dropped: 0 };
   const router = express.Router();
@@ -123,25 +130,41 @@ export function graphWebhook(options: {
         const genuine = [...bySubscription.values()].reduce((n, items) => n + items.length, 0);
         if (genuine < value.length) dropped(value.length - genuine, path);
         if (genuine === 0) forgers.take(clientAddress(req));
-        res.status(202).end();
-        for (const [subscriptionId, items] of bySubscription) {
-          try {
-            const subscription = await options.registry.verify(subscriptionId, items[0]!.clientState);
-            if (!subscription) {
-              dropped(items.length, path);
-              continue;
+        // Persist (enqueue) first, then answer: a 202 means the work is queued. A queue fault is a
+        // 503, which Graph redelivers; work slower than Graph's deadline is answered 202 anyway so
+        // the endpoint is never slow, and finishes on its own.
+        let failed = false;
+        const work = (async () => {
+          for (const [subscriptionId, items] of bySubscription) {
+            try {
+              const subscription = await options.registry.verify(subscriptionId, items[0]!.clientState);
+              if (!subscription) {
+                // Ours (the clientState says so) but not recorded yet: Graph can notify before the
+                // call that created the subscription has returned. The user's mailbox is synced.
+                if (path === '/notifications' && (await options.onUnrecorded?.(items))) {
+                  counters.accepted += items.length;
+                  options.onQueued?.();
+                } else dropped(items.length, path);
+                continue;
+              }
+              counters.accepted += items.length;
+              await handle(items, subscription);
+              options.onQueued?.();
+            } catch (error) {
+              // One subscription's failure (a store or queue fault) does not cost the others theirs.
+              failed = true;
+              options.logger.error(
+                { subscriptionId, path, err: { message: (error as Error).message } },
+                'could not act on a change notification',
+              );
             }
-            counters.accepted += items.length;
-            await handle(items, subscription);
-            options.onQueued?.();
-          } catch (error) {
-            // One subscription's failure (a store or queue fault) does not cost the others theirs.
-            options.logger.error(
-              { subscriptionId, path, err: { message: (error as Error).message } },
-              'could not act on a change notification',
-            );
           }
-        }
+        })();
+        const late = await Promise.race([
+          work.then(() => false),
+          new Promise<boolean>((r) => setTimeout(() => r(true), ANSWER_WITHIN_MS).unref()),
+        ]);
+        res.status(!late && failed ? 503 : 202).end();
       },
     );
 

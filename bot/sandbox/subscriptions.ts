@@ -11,6 +11,19 @@ import type { MailboxChange, MailboxModel } from './mailbox-model.ts';
 export const MAX_MESSAGE_SUBSCRIPTION_MINUTES = 4230;
 /** Graph waits this long for the validation token echo, then fails the create call with 400. */
 export const VALIDATION_TIMEOUT_MS = 10_000;
+/**
+ * Graph expects a notification endpoint to answer within 3 seconds; a slower answer counts as a
+ * failed delivery (retried), and an endpoint that is often slow is throttled: its notifications
+ * are dropped for a while (Graph docs: "Change notifications delivery, webhooks"; throttling of
+ * slow endpoints).
+ */
+export const NOTIFICATION_DEADLINE_MS = 3_000;
+/** Notifications for one endpoint within this window go out together, as Graph batches them. */
+export const NOTIFICATION_BATCH_MS = 100;
+export const NOTIFICATION_BATCH_MAX = 50;
+/** Slow answers among an endpoint's last ten that get it dropped, and for how long. */
+const SLOW_TO_DROP = 3;
+const DROP_FOR_MS = 60_000;
 const CLIENT_STATE_MAX = 128;
 /** Outlook resources: at most 1,000 active subscriptions per mailbox, across all apps (Graph docs). */
 export const MAX_SUBSCRIPTIONS_PER_MAILBOX = 1_000;
@@ -34,8 +47,15 @@ export interface SandboxSubscription {
 }
 
 export interface SubscriptionStats {
+  /** Notifications delivered (an accepted POST can carry several). */
   delivered: number;
+  /** POSTs made to notification endpoints, each with one or more notifications. */
+  posts: number;
   failed: number;
+  /** Answers slower than Graph's 3 s. */
+  slow: number;
+  /** Notifications dropped because their endpoint was throttled for slowness. */
+  dropped: number;
   lifecycleDelivered: number;
 }
 
@@ -59,7 +79,18 @@ export interface SubscriptionManagerOptions {
 
 export class SubscriptionManager {
   readonly subscriptions = new Map<string, SandboxSubscription>();
-  readonly stats: SubscriptionStats = { delivered: 0, failed: 0, lifecycleDelivered: 0 };
+  readonly stats: SubscriptionStats = {
+    delivered: 0,
+    posts: 0,
+    failed: 0,
+    slow: 0,
+    dropped: 0,
+    lifecycleDelivered: 0,
+  };
+  /** Notifications waiting for their endpoint's batch to go out. */
+  private readonly batches = new Map<string, { items: unknown[]; timer: NodeJS.Timeout }>();
+  /** Per endpoint: whether each of its last ten answers was slow, and until when it is dropped. */
+  private readonly endpoints = new Map<string, { recent: boolean[]; droppedUntil: number }>();
   private readonly options: SubscriptionManagerOptions;
   private readonly now: () => number;
   private readonly pending = new Set<Promise<void>>();
@@ -204,13 +235,16 @@ export class SubscriptionManager {
     if ((await this.post(url, payload)).delivered) this.stats.lifecycleDelivered++;
   }
 
-  /** Resolves once every notification under way has been delivered or given up on. */
+  /** Resolves once every notification under way (batched or posted) has been delivered or given up on. */
   async settle(): Promise<void> {
+    for (const url of [...this.batches.keys()]) this.flush(url);
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 
   close(): void {
     this.unsubscribe();
+    for (const batch of this.batches.values()) clearTimeout(batch.timer);
+    this.batches.clear();
   }
 
   private notify(change: MailboxChange): void {
@@ -241,32 +275,85 @@ export class SubscriptionManager {
           },
         ],
       };
-      const delivery = this.deliver(subscription.notificationUrl, payload);
-      this.pending.add(delivery);
-      void delivery.finally(() => this.pending.delete(delivery));
+      this.enqueue(subscription.notificationUrl, payload.value[0]);
     }
   }
 
-  private async deliver(url: string, payload: unknown): Promise<void> {
+  /** Adds a notification to its endpoint's batch, sent when the window closes or the batch is full. */
+  private enqueue(url: string, item: unknown): void {
+    let batch = this.batches.get(url);
+    if (!batch) {
+      batch = {
+        items: [],
+        timer: setTimeout(() => this.flush(url), NOTIFICATION_BATCH_MS),
+      };
+      this.batches.set(url, batch);
+    }
+    batch.items.push(item);
+    if (batch.items.length >= NOTIFICATION_BATCH_MAX) this.flush(url);
+  }
+
+  private flush(url: string): void {
+    const batch = this.batches.get(url);
+    if (!batch) return;
+    clearTimeout(batch.timer);
+    this.batches.delete(url);
+    const endpoint = this.endpoints.get(url);
+    if (endpoint && endpoint.droppedUntil > this.now()) {
+      this.stats.dropped += batch.items.length;
+      return;
+    }
+    const delivery = this.deliver(url, { value: batch.items }, batch.items.length);
+    this.pending.add(delivery);
+    void delivery.finally(() => this.pending.delete(delivery));
+  }
+
+  /** Records one answer's speed; an endpoint slow three times in its last ten is dropped for a minute. */
+  private record(url: string, slow: boolean): void {
+    const endpoint = this.endpoints.get(url) ?? { recent: [], droppedUntil: 0 };
+    endpoint.recent.push(slow);
+    if (endpoint.recent.length > 10) endpoint.recent.shift();
+    if (slow) this.stats.slow++;
+    if (endpoint.recent.filter(Boolean).length >= SLOW_TO_DROP) {
+      endpoint.droppedUntil = this.now() + DROP_FOR_MS;
+      endpoint.recent = [];
+    }
+    this.endpoints.set(url, endpoint);
+  }
+
+  private async deliver(url: string, payload: unknown, count: number): Promise<void> {
     const attempts = (this.options.retries ?? 3) + 1;
     for (let attempt = 0; attempt < attempts; attempt++) {
-      if ((await this.post(url, payload)).delivered) {
-        this.stats.delivered++;
+      const endpoint = this.endpoints.get(url);
+      if (endpoint && endpoint.droppedUntil > this.now()) {
+        this.stats.dropped += count;
+        return;
+      }
+      this.stats.posts++;
+      const started = Date.now();
+      const { delivered } = await this.post(url, payload, NOTIFICATION_DEADLINE_MS);
+      this.record(url, Date.now() - started >= NOTIFICATION_DEADLINE_MS);
+      if (delivered) {
+        this.stats.delivered += count;
         return;
       }
       await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
     }
-    this.stats.failed++;
+    this.stats.failed += count;
   }
 
-  /** One POST as Graph makes it; anything but a 2xx within the timeout is a failed delivery. */
-  private async post(url: string, payload: unknown): Promise<{ delivered: boolean; reason?: string }> {
+  /** One POST as Graph makes it; anything but a 2xx within the deadline is a failed delivery. */
+  private async post(
+    url: string,
+    payload: unknown,
+    deadlineMs = VALIDATION_TIMEOUT_MS,
+  ): Promise<{ delivered: boolean; reason?: string }> {
     try {
       const response = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(payload),
-        signal: AbortSignal.timeout(VALIDATION_TIMEOUT_MS),
+        signal: AbortSignal.timeout(deadlineMs),
       });
       await response.arrayBuffer();
       const delivered = response.status >= 200 && response.status < 300;

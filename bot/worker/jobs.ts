@@ -3,12 +3,12 @@ export type SyncJob =
   /** A change notification (or a missed one) for one folder: a delta sync of that folder. */
   (
     | { kind: 'folder'; tenantId: string; userId: string; folderId: string; trigger: 'notified' | 'missed' }
-    /** A schedule tick or a manual sync all: every selected folder. */
+    /** A schedule tick, a manual sync all, or a notification for a subscription not recorded yet: every selected folder. */
     | {
         kind: 'mailbox';
         tenantId: string;
         userId: string;
-        trigger: 'scheduled' | 'manual';
+        trigger: 'scheduled' | 'manual' | 'notified';
         mode: 'automatic' | 'all';
       }
   ) & {

@@ -713,3 +713,65 @@ describe('Graph sandbox authentication, as Graph checks tokens', function () {
     }
   });
 });
+
+describe('Graph sandbox change-notification delivery, as Graph delivers', function () {
+  this.timeout(60_000);
+  it('batches notifications for one endpoint, gives each POST 3 s, and drops an endpoint that is often slow', async () => {
+    const { server, sandbox, graph } = await startSeededSandbox();
+    let delayMs = 0;
+    const posts: number[] = [];
+    const webhook = createServer(async (req, res) => {
+      const token = new URL(req.url ?? '/', 'http://x').searchParams.get('validationToken');
+      if (token !== null) {
+        res.writeHead(200, { 'content-type': 'text/plain' }).end(token);
+        return;
+      }
+      let data = '';
+      for await (const chunk of req) data += chunk;
+      posts.push((JSON.parse(data) as { value: unknown[] }).value.length);
+      setTimeout(() => res.writeHead(202).end(), delayMs);
+    });
+    await new Promise<void>((r) => webhook.listen(0, '127.0.0.1', r));
+    const hook = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/notify`;
+    try {
+      const created = await graph.call('POST', '/subscriptions', {
+        body: {
+          changeType: 'created',
+          notificationUrl: hook,
+          resource: `users/${RILEY}/mailFolders('Inbox')/messages`,
+          expirationDateTime: new Date(Date.now() + 3_600_000).toISOString(),
+          clientState: 'state',
+        },
+      });
+      assert.equal(created.status, 201);
+      const add = (subject: string) =>
+        graph.adminCall('POST', `/users/${RILEY}/messages`, {
+          folder: 'inbox',
+          message: { subject, from: { emailAddress: { name: 'N', address: 'n@outlook.com' } } },
+        });
+      for (let n = 0; n < 5; n++) await add(`Batched ${n}`);
+      await sandbox.subscriptions.settle();
+      assert.ok(posts.length < 5, `${posts.length} POSTs for 5 notifications`);
+      assert.equal(
+        posts.reduce((a, b) => a + b, 0),
+        5,
+      );
+
+      // Slower than 3 s: each POST fails and is retried; after three slow answers the endpoint is dropped.
+      delayMs = 3_500;
+      posts.length = 0;
+      await add('Slow 1');
+      await sandbox.subscriptions.settle();
+      assert.ok(sandbox.subscriptions.stats.slow >= 3, JSON.stringify(sandbox.subscriptions.stats));
+      delayMs = 0;
+      const before = sandbox.subscriptions.stats.dropped;
+      await add('While dropped');
+      await sandbox.subscriptions.settle();
+      assert.equal(sandbox.subscriptions.stats.dropped, before + 1, 'a throttled endpoint gets nothing');
+    } finally {
+      webhook.closeAllConnections();
+      await new Promise((r) => webhook.close(r));
+      await server.close();
+    }
+  });
+});

@@ -223,3 +223,116 @@ describe('Graph webhook: senders of nothing genuine are rate-limited', function 
     }
   });
 });
+
+describe("Graph webhook: queued before it answers, within Graph's deadline", function () {
+  this.timeout(30_000);
+  let raw: SqliteStore;
+  let registry: SubscriptionRegistry;
+  let server: Server;
+  let url: string;
+  let send: (job: SyncJob) => Promise<void>;
+  const unrecorded: unknown[] = [];
+
+  before(async () => {
+    raw = new SqliteStore({ path: ':memory:', purgeIntervalMs: 0 });
+    await raw.init(ALL_CONTAINERS);
+    registry = new SubscriptionRegistry(raw, graph, { notification: 'n', lifecycle: 'l' });
+    await registry.init();
+    await registry.ensure('t1', 'u1', ['inbox']);
+    const queue = new StoreQueue<SyncJob>(raw, 'sync');
+    await queue.init();
+    queue.send = (job) => send(job);
+    const app = express();
+    app.use(
+      '/api/graph',
+      graphWebhook({
+        registry,
+        queue,
+        logger: createLogger({ level: 'silent' }),
+        onUnrecorded: async (items) => {
+          unrecorded.push(...items);
+          return true;
+        },
+      }).router,
+    );
+    server = createServer(app).listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/graph/notifications`;
+  });
+  after(async () => {
+    server?.closeAllConnections();
+    await new Promise((r) => server?.close(r));
+    await raw?.close();
+  });
+
+  const notify = async () => {
+    const [inbox] = await registry.forUser('t1', 'u1');
+    return fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        value: [
+          { subscriptionId: inbox!.subscriptionId, clientState: inbox!.clientState, changeType: 'created' },
+        ],
+      }),
+    });
+  };
+
+  it('answers 202 only once the job is queued', async () => {
+    const events: string[] = [];
+    send = async () => {
+      await new Promise((r) => setTimeout(r, 200));
+      events.push('queued');
+    };
+    const res = await notify();
+    events.push(`answered ${res.status}`);
+    assert.deepEqual(events, ['queued', 'answered 202']);
+  });
+
+  it('answers 503 when the queue fails, so that Graph delivers it again', async () => {
+    send = async () => {
+      throw new Error('Azure Storage is unavailable');
+    };
+    assert.equal((await notify()).status, 503);
+  });
+
+  it("answers 202 before Graph's deadline when the queue is slow, and still queues the job", async () => {
+    const events: string[] = [];
+    let release!: () => void;
+    send = () =>
+      new Promise<void>((resolve) => {
+        release = () => {
+          events.push('queued');
+          resolve();
+        };
+      });
+    const res = await notify();
+    events.push(`answered ${res.status}`);
+    release();
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(events, ['answered 202', 'queued'], 'answered within the deadline, queued after');
+  });
+
+  it('does not drop a notification of ours that arrives before its subscription is recorded', async () => {
+    send = async () => {};
+    const [inbox] = await registry.forUser('t1', 'u1');
+    await registry.forget(inbox!.subscriptionId); // as if Graph notified before the record was written
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        value: [
+          {
+            subscriptionId: inbox!.subscriptionId,
+            clientState: inbox!.clientState,
+            changeType: 'created',
+            resource: 'Users/u1/Messages/AAMk9',
+            tenantId: 't1',
+          },
+        ],
+      }),
+    });
+    assert.equal(res.status, 202);
+    assert.equal(unrecorded.length, 1);
+  });
+});
