@@ -257,9 +257,11 @@ export async function createServices(
     { mailSync, ledger, settings, state, events },
     {
       // A user whose sync becomes active, or who changes folders, gets change notifications for
-      // exactly their automatic folders.
+      // exactly their automatic folders: queued for the worker, as Graph's validation of each new
+      // subscription takes seconds and Teams wants an answer within 5.
       onActive: async (user) => {
-        await subscriptions.reconcile(user.tenantId, user.userId, await mailSync.automaticFolderIds(user));
+        await queue.send({ kind: 'subscriptions', ...user });
+        worker.wake();
       },
       // The organization switched off: nobody's change notifications keep coming; switched on again:
       // those of users whose sync is on and active come back.
@@ -297,6 +299,16 @@ export async function createServices(
     events,
     logger: logger.child({ component: 'worker' }),
     leaseSeconds: config.workerLeaseSeconds,
+    reconcile: async (user) => {
+      const stored = await settings.get(user.tenantId, user.userId);
+      const on =
+        stored?.settings.emailSync && stored.settings.active && (await tenantSwitch.enabled(user.tenantId));
+      await subscriptions.reconcile(
+        user.tenantId,
+        user.userId,
+        on ? await mailSync.automaticFolderIds(user) : [],
+      );
+    },
   });
   const notifications = new NotificationCenter(store);
   const notifier = new Notifier({

@@ -1,16 +1,48 @@
 import type { Activity } from '@microsoft/teams.api';
 import type { App, IActivityContext } from '@microsoft/teams.apps';
+import type { AdaptiveCard } from '@microsoft/teams.cards';
 import { helpCard } from '../cards/help-card.ts';
 import { accessCard, noticeCard, notificationsCard } from '../cards/notice-cards.ts';
 import { errorsCard, progressCard, retryResultCard, statusCard } from '../cards/sync-cards.ts';
 import { AppError } from '../errors/app-error.ts';
 import { COMMANDS } from './commands.ts';
-import { cardResponse, isPersonal, PERSONAL_ONLY, type RouteContext, userOf } from './route-helpers.ts';
+import {
+  cardResponse,
+  isPersonal,
+  PERSONAL_ONLY,
+  type RouteContext,
+  userOf,
+  withinBudget,
+} from './route-helpers.ts';
+import { sendToUserChat } from './teams-sender.ts';
 import { startSyncWithProgress, statusView } from './sync-progress.ts';
 
 /** Card buttons (Action.Execute): each answers with the card that replaces the one pressed. */
 export function registerCardActionRoutes(app: App, rc: RouteContext): void {
   const { deps, settingsUrl, failed } = rc;
+  /**
+   * The card the work makes, if it comes within Teams' invoke budget; otherwise a card that says
+   * it is under way, and the result is posted to the user's chat when it is in.
+   */
+  async function answerInTime(
+    activity: Activity,
+    user: { tenantId: string; userId: string },
+    work: Promise<AdaptiveCard>,
+    underWay: string,
+  ) {
+    const answer = await withinBudget(work);
+    if (answer.done) return cardResponse(answer.value);
+    void answer.later
+      .then(
+        (card) => sendToUserChat(app, deps.conversations, user, card),
+        (error: unknown) => sendToUserChat(app, deps.conversations, user, failed(error, activity)),
+      )
+      .catch(() => undefined);
+    return cardResponse(
+      noticeCard(underWay, 'This is taking a moment: the result will follow in this chat.'),
+    );
+  }
+
   app.on('card.action', async (ctx) => {
     const { activity } = ctx;
     const data = (activity.value?.action?.data ?? {}) as { verb?: string; messageId?: string };
@@ -76,31 +108,40 @@ export function registerCardActionRoutes(app: App, rc: RouteContext): void {
         case 'errors':
           return cardResponse(errorsCard(await sync.errors(user), await sync.setAside(user)));
         case 'retry': {
-          if (!data.messageId) return cardResponse(errorsCard(await sync.errors(user)));
-          const before = (await sync.errors(user, 100)).find((e) => e.messageId === data.messageId);
-          try {
-            const entry = await sync.retry(user, data.messageId);
-            return cardResponse(retryResultCard(before?.subject ?? entry?.subject ?? '', entry));
-          } catch (error) {
-            if (!AppError.is(error, 'mail.not_found')) throw error;
-            return cardResponse(
-              noticeCard(
-                'That email is no longer in your mailbox',
-                'It was deleted or moved out of reach, so there is nothing to retry.',
-              ),
-            );
-          }
-        }
-        case 'retryAll': {
-          const result = await sync.retryAll(user);
-          return cardResponse(
-            noticeCard(
-              `Retried ${result.retried} emails`,
-              `${result.synced} synced, ${result.stillFailing} still failing.`,
-              result.stillFailing === 0 ? 'Good' : 'Attention',
+          const messageId = data.messageId;
+          if (!messageId) return cardResponse(errorsCard(await sync.errors(user)));
+          const before = (await sync.errors(user, 100)).find((e) => e.messageId === messageId);
+          return await answerInTime(
+            activity,
+            user,
+            sync.retry(user, messageId).then(
+              (entry) => retryResultCard(before?.subject ?? entry?.subject ?? '', entry),
+              (error: unknown) => {
+                if (!AppError.is(error, 'mail.not_found')) throw error;
+                return noticeCard(
+                  'That email is no longer in your mailbox',
+                  'It was deleted or moved out of reach, so there is nothing to retry.',
+                );
+              },
             ),
+            'Retrying that email…',
           );
         }
+        case 'retryAll':
+          return await answerInTime(
+            activity,
+            user,
+            sync
+              .retryAll(user)
+              .then((result) =>
+                noticeCard(
+                  `Retried ${result.retried} emails`,
+                  `${result.synced} synced, ${result.stillFailing} still failing.`,
+                  result.stillFailing === 0 ? 'Good' : 'Attention',
+                ),
+              ),
+            'Retrying your Error emails…',
+          );
         default:
           return cardResponse(helpCard({ commands: COMMANDS }));
       }

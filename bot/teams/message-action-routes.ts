@@ -5,7 +5,11 @@ import { accessCard, noticeCard } from '../cards/notice-cards.ts';
 import { plainTextCard } from '../cards/plain-text.ts';
 import { associateDialogCard, linkedCard, syncDialogCard } from '../cards/record-cards.ts';
 import { summarize, type TeamsMessagePayload } from '../crm/message-linking.ts';
-import { type RouteContext, userOf } from './route-helpers.ts';
+import { type RouteContext, userOf, withinBudget } from './route-helpers.ts';
+import { sendToUserChat } from './teams-sender.ts';
+
+/** How long the message action waits for Graph to name the sender before going on without. */
+const SENDER_LOOKUP_MS = 2_000;
 
 /** The message actions "Sync to CRM" and "Associate": a dialog (fetchTask), then its submissions. */
 
@@ -43,12 +47,22 @@ export function registerMessageActionRoutes(app: App, rc: RouteContext): void {
     return { user, linking: deps.linking };
   }
 
+  /**
+   * The message's summary, with its sender's mail address when Graph gives it within two seconds:
+   * the addresses in the message still match without it, and Teams will not wait.
+   */
   async function summaryOf(payload: TeamsMessagePayload) {
     const senderId = payload.from?.user?.id;
-    const address =
-      senderId && deps.senderAddress ? await deps.senderAddress(senderId).catch(() => undefined) : undefined;
-    return summarize(payload, address);
+    const lookup =
+      senderId && deps.senderAddress
+        ? deps.senderAddress(senderId).catch(() => undefined)
+        : Promise.resolve(undefined);
+    const address = await withinBudget(lookup, SENDER_LOOKUP_MS);
+    return summarize(payload, address.done ? address.value : undefined);
   }
+
+  const sendLater = (user: { tenantId: string; userId: string }, card: AdaptiveCard) =>
+    sendToUserChat(app, deps.conversations, user, card);
 
   app.on('message.ext.open', async ({ activity }) => {
     try {
@@ -94,11 +108,32 @@ export function registerMessageActionRoutes(app: App, rc: RouteContext): void {
       const picked = Object.entries(data)
         .filter(([key, v]) => key.startsWith('record:') && String(v) === 'true')
         .map(([key]) => key.slice('record:'.length));
-      const result = await who.linking.link(who.user, value.messagePayload, picked);
-      const linked = result.records.map((record) => ({ record, url: who.linking.deepLink(record) }));
+      const title = action === 'associate' ? COMMAND_TITLES.associate! : COMMAND_TITLES.syncToCrm!;
+      const linking = who.linking;
+      const work = linking.link(who.user, value.messagePayload, picked).then((result) =>
+        linkedCard(
+          summary,
+          result.records.map((record) => ({ record, url: linking.deepLink(record) })),
+          result.created,
+        ),
+      );
+      const answer = await withinBudget(work);
+      if (answer.done) return dialog(title, answer.value);
+      // Still writing (a slow CRM or store): answer Teams now, and post the result when it is in.
+      const user = who.user;
+      void answer.later
+        .then(
+          (card) => sendLater(user, card),
+          (error: unknown) => sendLater(user, failed(error, activity)),
+        )
+        .catch(() => undefined);
       return dialog(
-        action === 'associate' ? COMMAND_TITLES.associate! : COMMAND_TITLES.syncToCrm!,
-        linkedCard(summary, linked, result.created),
+        title,
+        noticeCard(
+          'Saving to your CRM…',
+          'This is taking a moment. The result will be in your chat with CRM Sync.',
+          'Default',
+        ),
       );
     } catch (error) {
       return dialog('CRM Sync', failed(error, activity));

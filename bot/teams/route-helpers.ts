@@ -50,3 +50,26 @@ export function cardResponse(card: AdaptiveCard) {
     value: plainTextCard(card),
   } as const;
 }
+
+/**
+ * Teams waits 5 seconds for an invoke's answer, then retries it and shows "Unable to reach app".
+ * Work that may take longer (Graph under throttling, a slow store) is raced against this budget.
+ */
+export const INVOKE_BUDGET_MS = 4_000;
+
+/** The work's result if it comes within `ms`; otherwise the work itself, still running, for later. */
+export async function withinBudget<T>(
+  work: Promise<T>,
+  ms: number = INVOKE_BUDGET_MS,
+): Promise<{ done: true; value: T } | { done: false; later: Promise<T> }> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), ms);
+  });
+  try {
+    const first = await Promise.race([work.then((value) => ({ value })), late]);
+    return first === 'late' ? { done: false, later: work } : { done: true, value: first.value };
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -2,7 +2,7 @@ import type { App } from '@microsoft/teams.apps';
 import type { AdaptiveCard } from '@microsoft/teams.cards';
 import type { ProactiveSender } from '../notifications/notifier.ts';
 import { cardMessage } from './route-helpers.ts';
-import type { ConversationRef } from './conversation-store.ts';
+import type { ConversationRef, ConversationRepository } from './conversation-store.ts';
 
 /** Proactive messages through the Teams SDK to the user's stored conversation, on its own service URL. */
 export class TeamsProactiveSender implements ProactiveSender {
@@ -39,4 +39,15 @@ export function sandboxBotToken(clientId: string): () => string {
   const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
   const token = `${encode({ alg: 'none', typ: 'JWT' })}.${encode({ aud: 'https://api.botframework.com', appid: clientId, exp: 4102444800 })}.`;
   return () => token;
+}
+
+/** Sends a card to a user's own chat with the bot: for results that come after an invoke was answered. */
+export async function sendToUserChat(
+  app: App,
+  conversations: ConversationRepository | undefined,
+  user: { tenantId: string; userId: string },
+  card: AdaptiveCard,
+): Promise<void> {
+  const ref = await conversations?.get(user.tenantId, user.userId);
+  if (ref) await new TeamsProactiveSender(app).send(ref, card);
 }

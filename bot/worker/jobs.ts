@@ -11,6 +11,12 @@ export type SyncJob =
         trigger: 'scheduled' | 'manual' | 'notified';
         mode: 'automatic' | 'all';
       }
+    /**
+     * Make the user's change-notification subscriptions match their settings (sync turned on,
+     * resumed, folders changed). Graph validates each new subscription by calling us back, which
+     * takes seconds per folder: never inside a Teams invoke, which must answer within 5.
+     */
+    | { kind: 'subscriptions'; tenantId: string; userId: string }
   ) & {
     /** How many times the job has failed so far; waiting for a busy mailbox or an outage does not count. */
     failures?: number;

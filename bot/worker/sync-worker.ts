@@ -36,6 +36,8 @@ export interface SyncWorkerOptions {
   concurrency?: number;
   pollMs?: number;
   leaseSeconds?: number;
+  /** Makes a user's change-notification subscriptions match their settings (a `subscriptions` job). */
+  reconcile?: (user: { tenantId: string; userId: string }) => Promise<void>;
 }
 
 export class SyncWorker {
@@ -127,6 +129,16 @@ export class SyncWorker {
   private async handle(message: QueuedMessage<SyncJob>): Promise<void> {
     const job = message.body;
     const { queue, leases, logger } = this.options;
+    if (job.kind === 'subscriptions') {
+      // No mailbox lease: subscriptions are claimed one by one by the registry, and no sync runs.
+      try {
+        await this.options.reconcile?.(job);
+        await queue.complete(message);
+      } catch (error) {
+        await this.failed(message, error);
+      }
+      return;
+    }
     const leaseMs = this.leaseSeconds * 1000;
     // An owner per job, not per worker: leases are re-entrant for their owner, and two jobs of one
     // mailbox in this worker (its Inbox and its Sent Items notified together) must not run at once.

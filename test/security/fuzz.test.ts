@@ -174,6 +174,7 @@ describe('fuzzing the user API and the Graph webhook', function () {
     h = await startAppHarness({ tabAuth: entra.authenticator({ allowedTenants: [TENANT] }) });
     // Riley's data, which no caller may touch: settings, sync on (subscriptions), a synced email.
     await h.app.services.syncService.turnOn({ tenantId: TENANT, userId: RILEY_ID });
+    await h.subscribed({ tenantId: TENANT, userId: RILEY_ID });
     await h.graph.adminCall('POST', `/users/${RILEY}/messages`, {
       folder: 'inbox',
       message: {

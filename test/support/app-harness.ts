@@ -24,6 +24,11 @@ export interface AppHarness {
   dataDir: string;
   /** Present when started with `playground: true`. */
   playground?: Playground;
+  /**
+   * Resolves once the user's change-notification subscriptions match their settings: the worker
+   * makes them in the background after sync is turned on or resumed (Graph validates each).
+   */
+  subscribed(user: { tenantId: string; userId: string }, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -68,6 +73,21 @@ export async function startAppHarness(
     graph,
     dataDir,
     ...(playground ? { playground } : {}),
+    subscribed: async (user, timeoutMs = 20_000) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const stored = await app.services.settings.get(user.tenantId, user.userId);
+        const on = stored?.settings.emailSync && stored.settings.active;
+        const wanted = on ? (await app.services.mailSync.automaticFolderIds(user)).sort() : [];
+        const have = (await app.services.subscriptions.forUser(user.tenantId, user.userId))
+          .map((s) => s.folderId)
+          .sort();
+        if (JSON.stringify(have) === JSON.stringify(wanted)) return;
+        if (Date.now() > deadline)
+          throw new Error(`subscriptions ${have.length} of ${wanted.length} after ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
     stop: async () => {
       await playground?.stop();
       await app.close();

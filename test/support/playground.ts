@@ -35,6 +35,9 @@ const BIN = join(ROOT, 'node_modules', '@microsoft', 'm365agentsplayground', 'cl
 /** The identities `npm start` uses: the sandbox's recruiter in the sandbox's tenant. */
 export const PLAYGROUND_CONFIG = join(ROOT, '.m365agentsplayground.yml');
 
+/** Teams' deadline for an invoke's answer. */
+export const INVOKE_DEADLINE_MS = 5_000;
+
 export class Playground {
   readonly url: string;
   private readonly child: ChildProcess;
@@ -144,6 +147,7 @@ export class Playground {
     replyToId?: string,
   ): Promise<{ status: number; body: Record<string, unknown> }> {
     const config = await this.config();
+    const started = Date.now();
     const response = await fetch(`${this.url}/_conversation/v1/invoke`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -156,6 +160,10 @@ export class Playground {
       }),
     });
     const text = await response.text();
+    // Teams gives an invoke 5 seconds, then retries it and shows "Unable to reach app": so does the harness.
+    const elapsed = Date.now() - started;
+    if (elapsed > INVOKE_DEADLINE_MS)
+      throw new Error(`the bot answered ${name} after ${elapsed} ms; Teams gives up at 5 s`);
     return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
   }
 

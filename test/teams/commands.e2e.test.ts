@@ -50,9 +50,13 @@ describe('chat commands and card buttons through the Agents Playground', functio
   it('answers commands with the access-restricted card until the user turns sync on, then turns it on from the card', async () => {
     const restricted = await say('sync status');
     assert.match(text(restricted), /Email sync is off for you/);
+    // Graph takes 6 s over a subscription (its validation call): the button still answers within
+    // Teams' 5 s (the harness holds it to that), and the subscriptions follow in the background.
+    h.sandbox.faults.add({ route: 'subscriptions', latencyMs: 6_000, times: 1 });
     const turnedOn = await playground.cardAction(restricted.messageId, 'turnOn');
     assert.equal(turnedOn.status, 200);
     assert.match(text(turnedOn.body), /Email sync is on/);
+    await h.subscribed(riley, 30_000);
     const status = await say('sync status');
     assert.match(text(status), /CRM Sync status/);
     assert.match(text(status), /"value":"Active"/);
@@ -265,6 +269,35 @@ describe('chat commands and card buttons through the Agents Playground', functio
       );
       assert.equal(after.length, 1, 'still one activity');
       assert.deepEqual(after[0]?.linkIds.sort(), ['candidate-081', 'contact-005']);
+    });
+
+    it("answers within Teams' 5 seconds while Graph is slow, and posts a slow result to the chat", async () => {
+      // Graph takes 8 s to name the sender: the dialog opens without waiting for it.
+      h.sandbox.faults.add({ route: 'users', latencyMs: 8_000, times: 1 });
+      const message = payload('1795000000010', '<p>victor.dubois@fabrikam.com</p>');
+      const opened = await open('syncToCrm', message);
+      assert.equal(opened.status, 200);
+      assert.match(text(card(opened)), /record:candidate-081/);
+      h.sandbox.faults.clear();
+      // The CRM takes 6 s to write: the dialog says so, and the result comes to the chat after.
+      const crm = app.services.crm;
+      const record = crm.recordActivity.bind(crm);
+      crm.recordActivity = async (input) => {
+        await new Promise((r) => setTimeout(r, 6_000));
+        return record(input);
+      };
+      try {
+        const since = playground.eventCount;
+        const submitted = await submit('syncToCrm', message, {
+          action: 'sync',
+          'record:candidate-081': 'true',
+        });
+        assert.match(text(card(submitted)), /Saving to your CRM/);
+        const later = await playground.nextBotMessage(since, 15_000);
+        assert.match(JSON.stringify(later), /Synced to your CRM/);
+      } finally {
+        crm.recordActivity = record;
+      }
     });
 
     it('shows a subject written as Markdown as the text it is, never as a link', async () => {

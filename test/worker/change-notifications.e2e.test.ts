@@ -17,6 +17,7 @@ describe('automatic sync through Graph change notifications', function () {
     h = await startAppHarness();
     ({ app, sandbox, graph } = h);
     await app.services.syncService.turnOn(riley);
+    await h.subscribed(riley);
   });
   after(() => h?.stop());
 

@@ -29,6 +29,7 @@ describe("the organization's switch", function () {
 
   it('off: no run syncs, nobody turns sync on, change notifications stop; on: they resume', async () => {
     assert.equal((await tab('/sync/active', 'POST', { active: true })).status, 200);
+    await h.subscribed(riley);
     const subscribed = rileysSubscriptions().length;
     assert.ok(subscribed > 0, 'sync on subscribes to change notifications');
 
@@ -67,6 +68,7 @@ describe("the organization's switch", function () {
     // On again: Riley turns sync back on, and change notifications come back.
     assert.equal((await tab('/admin/tenant', 'PUT', { enabled: true })).status, 200);
     assert.equal((await tab('/sync/active', 'POST', { active: true })).status, 200);
+    await h.subscribed(riley);
     assert.equal(rileysSubscriptions().length, subscribed);
   });
 });

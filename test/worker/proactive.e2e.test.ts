@@ -17,6 +17,7 @@ describe('proactive notifications through the Agents Playground', function () {
     ({ app, graph } = h);
     playground = h.playground!;
     await app.services.syncService.turnOn(riley);
+    await h.subscribed(riley);
   });
   after(() => h?.stop());
 

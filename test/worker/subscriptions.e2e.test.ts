@@ -24,6 +24,8 @@ describe('change-notification subscriptions over their life', function () {
     samId = sandbox.model.findUser(SAM)!.id;
     await app.services.syncService.turnOn(riley);
     await app.services.syncService.turnOn({ tenantId: TENANT, userId: samId });
+    await h.subscribed(riley);
+    await h.subscribed({ tenantId: TENANT, userId: samId });
   });
   after(() => h?.stop());
 

@@ -39,12 +39,20 @@ describe('several worker processes sharing one Azure Storage queue (Azurite), on
       ...stored!.settings,
       notifications: { level: 'all', everyMinutes: 0 },
     });
-    const env = { DATA_DIR: dataDir, GRAPH_BASE_URL: h.server.graphBaseUrl, LOG_LEVEL: 'silent', ...shared };
+    const env = {
+      DATA_DIR: dataDir,
+      GRAPH_BASE_URL: h.server.graphBaseUrl,
+      // Subscriptions a worker makes send Graph to the app's webhook.
+      PUBLIC_URL: app.url,
+      LOG_LEVEL: 'silent',
+      ...shared,
+    };
     for (let i = 0; i < 3; i++) {
       workers.push(
         spawn(process.execPath, [WORKER], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: 'ignore' }),
       );
     }
+    await h.subscribed(riley);
   });
 
   after(async () => {
