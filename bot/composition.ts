@@ -189,6 +189,8 @@ export async function createServices(
     appUrl: overrides.appUrl ?? config.publicUrl,
     recordUrl: links.record,
     ...(overrides.maxActivityBytes ? { maxActivityBytes: overrides.maxActivityBytes } : {}),
+    // Cosmos DB caps a logical partition at 20 GB, the embedded store does not.
+    ...(store instanceof SqliteStore ? { activityBuckets: 1 } : {}),
   });
   const ledger = new LedgerRepository(store);
   const settings = new SyncSettingsRepository(store);

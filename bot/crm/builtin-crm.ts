@@ -17,9 +17,19 @@ import type {
 
 /**
  * The built-in CRM: companies, candidates, contacts and email activities of a tenant, kept in the
- * store's `crm` container (partition: the tenant). Matching reads an in-memory index of the
+ * store's `crm` container (partitions: the tenant for its directory, ACTIVITY_BUCKETS more for its
+ * email). Matching reads an in-memory index of the
  * tenant's addresses, rebuilt when the directory's version changes.
  */
+
+/**
+ * A tenant's email activities are spread over this many partitions (by a hash of the activity's
+ * id) in Cosmos DB, which caps a logical partition at 20 GB: one agency's mail outgrows that (16
+ * take it to 320 GB), while its candidates, contacts and companies (in the tenant's own partition)
+ * never do. A record's timeline reads the buckets side by side. The embedded store has no such cap
+ * and uses one.
+ */
+export const ACTIVITY_BUCKETS = 16;
 
 /** Cosmos DB items are at most 2 MB; an activity stays well under it, bodies included. */
 export const MAX_ACTIVITY_BYTES = 1_500_000;
@@ -124,6 +134,8 @@ export interface BuiltinCrmOptions {
   now?: () => Date;
   /** Largest activity accepted; MAX_ACTIVITY_BYTES unless a test wants a smaller CRM. */
   maxActivityBytes?: number;
+  /** Partitions per tenant for its activities: ACTIVITY_BUCKETS unless the store has no partition cap. */
+  activityBuckets?: number;
 }
 
 export class BuiltinCrm implements CrmConnector {
@@ -134,8 +146,11 @@ export class BuiltinCrm implements CrmConnector {
   private readonly indexes = new Map<string, DirectoryIndex>();
   private readonly maxActivityBytes: number;
 
+  private readonly buckets: number;
+
   constructor(options: BuiltinCrmOptions) {
     this.maxActivityBytes = options.maxActivityBytes ?? MAX_ACTIVITY_BYTES;
+    this.buckets = options.activityBuckets ?? ACTIVITY_BUCKETS;
     this.items = options.store.collection<CrmDoc>(CONTAINERS.crm);
     this.attachments = options.attachments;
     this.recordUrl = options.recordUrl ?? tabLinks(options.appUrl).record;
@@ -233,9 +248,60 @@ export class BuiltinCrm implements CrmConnector {
     return `activity-${digest.slice(0, 32)}`;
   }
 
+  /**
+   * Whether the tenant has activities written before they were spread over buckets (in the
+   * tenant's own partition): looked up once per process, so that tenants without any pay nothing.
+   */
+  private readonly legacy = new Map<string, Promise<boolean>>();
+  private hasLegacy(tenantId: string): Promise<boolean> {
+    let known = this.legacy.get(tenantId);
+    if (!known) {
+      known = this.items
+        .count(tenantPartition(tenantId), [{ field: 'type', op: '=', value: 'activity' }])
+        .then((n) => n > 0);
+      this.legacy.set(tenantId, known);
+      known.catch(() => this.legacy.delete(tenantId));
+    }
+    return known;
+  }
+
+  /** The partitions that may hold the tenant's activities: its buckets, and its own partition if it has older ones. */
+  private async activityPartitions(tenantId: string): Promise<string[]> {
+    return (await this.hasLegacy(tenantId))
+      ? [...this.activityBuckets(tenantId), tenantPartition(tenantId)]
+      : this.activityBuckets(tenantId);
+  }
+
+  private activityPartition(tenantId: string, activityId: string): string {
+    const bucket = createHash('sha256').update(activityId).digest()[0]! % this.buckets;
+    return `${tenantPartition(tenantId)}|activities|${bucket}`;
+  }
+
+  private activityBuckets(tenantId: string): string[] {
+    return Array.from({ length: this.buckets }, (_, b) => `${tenantPartition(tenantId)}|activities|${b}`);
+  }
+
+  /** Where an activity is: its bucket, or (written before buckets) the tenant's partition. */
+  private async locate(tenantId: string, id: string) {
+    const home = this.activityPartition(tenantId, id);
+    const found = await this.items.read(home, id);
+    if (found) return { pk: home, found };
+    if (!(await this.hasLegacy(tenantId))) return undefined;
+    const old = await this.items.read(tenantPartition(tenantId), id);
+    return old ? { pk: tenantPartition(tenantId), found: old } : undefined;
+  }
+
   async recordActivity(input: ActivityInput): Promise<ActivityResult> {
-    const pk = tenantPartition(input.tenantId);
     const id = BuiltinCrm.activityId(input.tenantId, input.userId, input.messageKey);
+    const pk = this.activityPartition(input.tenantId, id);
+    // An email synced before activities had buckets is still the one activity it was.
+    if (await this.hasLegacy(input.tenantId)) {
+      const old = await this.locate(input.tenantId, id);
+      if (old) {
+        await this.mergeLinks(old.pk, id, input.links);
+        return { activityId: id, created: false };
+      }
+    }
     // Uploading attachments is the costly part: not again for an email the CRM already has.
     if (input.attachments.length > 0 && (await this.items.read(pk, id))) {
       await this.mergeLinks(pk, id, input.links);
@@ -297,7 +363,7 @@ export class BuiltinCrm implements CrmConnector {
   }
 
   async activityLinks(tenantId: string, activityId: string): Promise<ActivityInput['links']> {
-    const found = await this.items.read(tenantPartition(tenantId), activityId);
+    const found = (await this.locate(tenantId, activityId))?.found;
     return found?.value.type === 'activity' ? (found.value as ActivityDoc).links : [];
   }
 
@@ -333,28 +399,38 @@ export class BuiltinCrm implements CrmConnector {
   }
 
   async activity(tenantId: string, id: string): Promise<ActivityDoc | undefined> {
-    const found = await this.items.read(tenantPartition(tenantId), id);
+    const found = (await this.locate(tenantId, id))?.found;
     return found?.value.type === 'activity' ? (found.value as ActivityDoc) : undefined;
   }
 
-  /** Every activity of the tenant, oldest id first; for record pages, audits and tests. */
+  /** Every activity of the tenant, in id order; for audits and tests. */
   async listActivities(tenantId: string): Promise<ActivityDoc[]> {
-    return (await queryAll(this.items, tenantPartition(tenantId), {
-      filters: [{ field: 'type', op: '=', value: 'activity' }],
-    })) as ActivityDoc[];
+    const parts = await Promise.all(
+      (await this.activityPartitions(tenantId)).map((pk) =>
+        queryAll(this.items, pk, { filters: [{ field: 'type', op: '=', value: 'activity' }] }),
+      ),
+    );
+    return (parts.flat() as ActivityDoc[]).sort((a, b) => a.id.localeCompare(b.id));
   }
 
-  /** A record's activity timeline, newest first. */
+  /** A record's activity timeline, newest first: each bucket's newest, merged. */
   async activitiesOf(tenantId: string, recordId: string, limit = 50): Promise<ActivityDoc[]> {
-    const page = await this.items.query(tenantPartition(tenantId), {
-      filters: [
-        { field: 'type', op: '=', value: 'activity' },
-        { field: 'linkIds', op: 'contains', value: recordId },
-      ],
-      orderBy: { field: 'occurredAt', direction: 'desc' },
-      limit,
-    });
-    return page.items.map((i) => i.value as ActivityDoc);
+    const pages = await Promise.all(
+      (await this.activityPartitions(tenantId)).map((pk) =>
+        this.items.query(pk, {
+          filters: [
+            { field: 'type', op: '=', value: 'activity' },
+            { field: 'linkIds', op: 'contains', value: recordId },
+          ],
+          orderBy: { field: 'occurredAt', direction: 'desc' },
+          limit,
+        }),
+      ),
+    );
+    return pages
+      .flatMap((page) => page.items.map((i) => i.value as ActivityDoc))
+      .sort((a, b) => b.occurredAt.localeCompare(a.occurredAt))
+      .slice(0, limit);
   }
 
   /** When a record last had an activity. */
@@ -363,7 +439,12 @@ export class BuiltinCrm implements CrmConnector {
   }
 
   async countActivities(tenantId: string): Promise<number> {
-    return this.items.count(tenantPartition(tenantId), [{ field: 'type', op: '=', value: 'activity' }]);
+    const counts = await Promise.all(
+      (await this.activityPartitions(tenantId)).map((pk) =>
+        this.items.count(pk, [{ field: 'type', op: '=', value: 'activity' }]),
+      ),
+    );
+    return counts.reduce((a, b) => a + b, 0);
   }
 
   async search(tenantId: string, query: string, limit = 20): Promise<CrmRecord[]> {

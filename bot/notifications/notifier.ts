@@ -45,6 +45,11 @@ interface DigestState extends Doc {
 
 /** The outbox is read across users by the delivery loop, so it is one partition. */
 const OUTBOX = 'outbox';
+/**
+ * An outbox item lives a week: sent or given up on long before, it is only a record by then, and
+ * the store drops it by itself (Cosmos DB TTL; the embedded store's purge).
+ */
+export const OUTBOX_TTL_SECONDS = 7 * 24 * 3600;
 const MAX_ATTEMPTS = 5;
 /** A send that was claimed but never confirmed (the process died) is tried again after this. */
 const SENDING_TIMEOUT_MS = 60_000;
@@ -94,6 +99,7 @@ export class Notifier {
         id: `${user.tenantId}|${user.userId}|${note.id}`,
         pk: OUTBOX,
         kind: 'outbox',
+        ttl: OUTBOX_TTL_SECONDS,
         ...user,
         title: note.title,
         text: note.text,
@@ -140,6 +146,7 @@ export class Notifier {
         id: digestId(sendAfter),
         pk: OUTBOX,
         kind: 'outbox',
+        ttl: OUTBOX_TTL_SECONDS,
         ...user,
         title:
           merged.errors > 0

@@ -247,7 +247,14 @@ export class SubscriptionRegistry {
 
   /** Takes the right to create one folder's subscription; a claim older than a minute is abandoned. */
   private async claim(id: string, now: Date): Promise<boolean> {
-    const doc: ClaimDoc = { id, pk: CLAIM_PARTITION, kind: 'subscription-claim', at: now.toISOString() };
+    const doc: ClaimDoc = {
+      id,
+      pk: CLAIM_PARTITION,
+      kind: 'subscription-claim',
+      at: now.toISOString(),
+      // Released when done; one left by a crash goes by itself.
+      ttl: 3600,
+    };
     try {
       await this.claims.create(doc);
       return true;

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BuiltinCrm } from '../../bot/crm/builtin-crm.ts';
+import { ACTIVITY_BUCKETS, BuiltinCrm } from '../../bot/crm/builtin-crm.ts';
 import { readDirectoryFixture } from '../../bot/crm/directory-seed.ts';
 import { FileAttachmentStore } from '../../bot/crm/file-attachment-store.ts';
-import { ALL_CONTAINERS } from '../../bot/store/containers.ts';
+import { ALL_CONTAINERS, CONTAINERS } from '../../bot/store/containers.ts';
 import { SqliteStore } from '../../bot/store/sqlite-store.ts';
 
 describe('built-in CRM', () => {
@@ -100,5 +100,64 @@ describe('built-in CRM', () => {
       after.lookup(['brand.new@outlook.com']).candidates.map((m) => m.record.id),
       ['cand-new'],
     );
+  });
+
+  it("spreads a tenant's email over partitions, so no one partition carries all of it", async () => {
+    const records = await Promise.all(
+      Array.from({ length: 80 }, (_, n) =>
+        crm.recordActivity(activity(`<spread-${n}@x>`, [{ id: 'candidate-002', type: 'candidate' }])),
+      ),
+    );
+    const partitions = new Set<string>();
+    const rows = store.collection<{ id: string; pk: string }>(CONTAINERS.crm);
+    for (const b of Array.from({ length: ACTIVITY_BUCKETS }, (_, i) => i)) {
+      const pk = `${tenant}|activities|${b}`;
+      if ((await rows.query(pk, { limit: 1 })).items.length > 0) partitions.add(pk);
+    }
+    assert.ok(partitions.size >= ACTIVITY_BUCKETS / 2, `${partitions.size} partitions in use`);
+    assert.equal(
+      (await rows.query(tenant, { filters: [{ field: 'type', op: '=', value: 'activity' }] })).items.length,
+      0,
+    );
+    // A record's timeline gathers them from every partition, newest first.
+    const timeline = await crm.activitiesOf(tenant, 'candidate-002', 100);
+    assert.equal(timeline.length, records.length);
+    assert.ok(timeline.every((a, i) => i === 0 || timeline[i - 1]!.occurredAt >= a.occurredAt));
+  });
+
+  it('still finds, links and never duplicates an email synced before activities had partitions of their own', async () => {
+    const legacyTenant = 'legacy-tenant';
+    const id = BuiltinCrm.activityId(legacyTenant, 'user-1', '<old@x>');
+    // As the previous version wrote it: in the tenant's own partition.
+    await store.collection<Record<string, unknown> & { id: string; pk: string }>(CONTAINERS.crm).create({
+      id,
+      pk: legacyTenant,
+      type: 'activity',
+      messageKey: '<old@x>',
+      messageId: 'm-old',
+      userId: 'user-1',
+      to: [],
+      cc: [],
+      direction: 'received',
+      occurredAt: '2025-01-01T00:00:00.000Z',
+      attachments: [],
+      links: [{ id: 'candidate-001', type: 'candidate' }],
+      linkIds: ['candidate-001'],
+      createdAt: '2025-01-01T00:00:00.000Z',
+    });
+    const fresh = new BuiltinCrm({ store, attachments: new FileAttachmentStore(dir), appUrl: 'https://x/' });
+    const again = await fresh.recordActivity({
+      ...activity('<old@x>', [{ id: 'contact-001', type: 'contact' }]),
+      tenantId: legacyTenant,
+      userId: 'user-1',
+    });
+    assert.equal(again.created, false);
+    assert.equal(again.activityId, id);
+    assert.deepEqual((await fresh.activity(legacyTenant, id))?.linkIds.sort(), [
+      'candidate-001',
+      'contact-001',
+    ]);
+    assert.equal((await fresh.listActivities(legacyTenant)).length, 1);
+    assert.equal((await fresh.activitiesOf(legacyTenant, 'contact-001')).length, 1);
   });
 });

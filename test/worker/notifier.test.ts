@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { AdaptiveCard, TextBlock } from '@microsoft/teams.cards';
 import { createLogger } from '../../bot/logging/logger.ts';
 import { NotificationCenter } from '../../bot/notifications/notification-center.ts';
-import { Notifier, type ProactiveSender } from '../../bot/notifications/notifier.ts';
+import { Notifier, OUTBOX_TTL_SECONDS, type ProactiveSender } from '../../bot/notifications/notifier.ts';
 import { TEAMS_CONVERSATION_LIMITS } from '../../bot/notifications/rate-limiter.ts';
-import { ALL_CONTAINERS } from '../../bot/store/containers.ts';
+import { ALL_CONTAINERS, CONTAINERS } from '../../bot/store/containers.ts';
 import { SqliteStore } from '../../bot/store/sqlite-store.ts';
 import { SyncSettingsRepository } from '../../bot/sync/sync-settings.ts';
 import { emptySummary } from '../../bot/sync/sync-state.ts';
@@ -68,6 +68,15 @@ describe('notifier', function () {
       now += 250;
     }
     assert.equal(await notifier.pending(), 0);
+    // A week on, the outbox is gone by itself: nothing transient is kept for ever.
+    const outbox = store.collection<{ id: string; pk: string }>(CONTAINERS.notifications);
+    assert.ok((await outbox.query('outbox', { limit: 5 })).items.length > 0);
+    now += OUTBOX_TTL_SECONDS * 1000 + 1_000;
+    assert.equal(
+      (await outbox.query('outbox', { limit: 5 })).items.length,
+      0,
+      'expired outbox items are gone',
+    );
     const titles = teams.arrived.map((a) => a.title);
     assert.equal(titles.length, 500, 'all arrived');
     assert.equal(new Set(titles).size, 500, 'none twice');
