@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { ContainerClient } from '@azure/storage-blob';
 import type { AttachmentStore } from './attachment-store.port.ts';
 
@@ -22,11 +23,15 @@ export class BlobAttachmentStore implements AttachmentStore {
       throw new Error(`the blob container "${this.container.containerName}" does not exist`);
   }
 
-  async put(key: string, bytes: Buffer, contentType: string): Promise<string> {
+  async put(key: string, body: Buffer | Readable, contentType: string): Promise<string> {
+    // A stream that fails before the upload reads it must not be an uncaught error.
+    if (!Buffer.isBuffer(body)) body.on('error', () => undefined);
     const name = key.split(/[\\/]/).join('/');
-    await this.container
-      .getBlockBlobClient(name)
-      .uploadData(bytes, { blobHTTPHeaders: { blobContentType: contentType } });
+    const blob = this.container.getBlockBlobClient(name);
+    const blobHTTPHeaders = { blobContentType: contentType };
+    if (Buffer.isBuffer(body)) await blob.uploadData(body, { blobHTTPHeaders });
+    // Blocks of 4 MB, two in flight: a 150 MB file never sits in memory whole.
+    else await blob.uploadStream(body, 4 * 1024 * 1024, 2, { blobHTTPHeaders });
     return `blob:${name}`;
   }
 

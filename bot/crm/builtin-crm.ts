@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { Transform } from 'node:stream';
 import { AppError } from '../errors/app-error.ts';
 import { CONTAINERS } from '../store/containers.ts';
 import { type Collection, type Doc, queryAll, type Store, tenantPartition } from '../store/store.port.ts';
@@ -308,19 +309,31 @@ export class BuiltinCrm implements CrmConnector {
       return { activityId: id, created: false };
     }
     const attachments = [];
-    for (const attachment of input.attachments) {
-      const bytes = Buffer.from(attachment.contentBase64, 'base64');
-      const ref = await this.attachments.put(
-        attachmentKey(input.tenantId, id, attachment.name),
-        bytes,
-        attachment.contentType,
-      );
-      attachments.push({
-        name: attachment.name,
-        contentType: attachment.contentType,
-        size: bytes.length,
-        ref,
-      });
+    for (const [index, attachment] of input.attachments.entries()) {
+      // Keyed by position: two files of the same name, or names in scripts the key cannot carry,
+      // never land on each other.
+      const key = attachmentKey(input.tenantId, id, `${String(index).padStart(2, '0')}-${attachment.name}`);
+      const source = await attachment.open();
+      let size = Buffer.isBuffer(source) ? source.length : 0;
+      // Counted on the way through: the stream is read once, by the store.
+      const body = Buffer.isBuffer(source)
+        ? source
+        : source.pipe(
+            new Transform({
+              transform(chunk: Buffer, _encoding, done) {
+                size += chunk.length;
+                done(null, chunk);
+              },
+            }),
+          );
+      if (!Buffer.isBuffer(source)) source.once('error', (error) => (body as Transform).destroy(error));
+      let ref: string;
+      try {
+        ref = await this.attachments.put(key, body, attachment.contentType);
+      } finally {
+        if (!Buffer.isBuffer(source)) source.destroy();
+      }
+      attachments.push({ name: attachment.name, contentType: attachment.contentType, size, ref });
     }
     const doc: ActivityDoc = {
       id,

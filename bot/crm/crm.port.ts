@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 /**
  * The CRM port: what the sync and the bot need from a recruiting CRM. The built-in CRM (records in
  * our store) is the first adapter; external CRMs (Bullhorn, Dataverse) come later behind the same one.
@@ -47,7 +48,13 @@ export interface ActivityInput {
   direction: 'received' | 'sent';
   occurredAt: string;
   body?: { contentType: 'text' | 'html'; content: string };
-  attachments: Array<{ name: string; contentType: string; size: number; contentBase64: string }>;
+  /** Attachments to store with the activity; `open` gives the bytes, read once, as they are stored. */
+  attachments: Array<{
+    name: string;
+    contentType: string;
+    size: number;
+    open: () => Promise<Readable | Buffer>;
+  }>;
   webLink?: string;
   /** Records to link: matched candidates and contacts, and companies if the user asked for them. */
   links: Array<{ id: string; type: CrmRecordType }>;

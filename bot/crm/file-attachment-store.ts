@@ -1,4 +1,8 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { AttachmentStore } from './attachment-store.port.ts';
 
@@ -21,13 +25,21 @@ export class FileAttachmentStore implements AttachmentStore {
     await mkdir(this.root, { recursive: true });
   }
 
-  async put(key: string, bytes: Buffer): Promise<string> {
+  async put(key: string, body: Buffer | Readable): Promise<string> {
+    // A stream that fails before it is piped must not be an uncaught error: the pipe reports it.
+    if (!Buffer.isBuffer(body)) body.on('error', () => undefined);
     const path = this.path(key);
     await mkdir(dirname(path), { recursive: true });
     // Write then rename, so a crash never leaves half a file under the final name.
-    const temporary = `${path}.${process.pid}.tmp`;
-    await writeFile(temporary, bytes);
-    await rename(temporary, path);
+    const temporary = `${path}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
+    try {
+      if (Buffer.isBuffer(body)) await writeFile(temporary, body);
+      else await pipeline(body, createWriteStream(temporary));
+      await rename(temporary, path);
+    } catch (error) {
+      await rm(temporary, { force: true });
+      throw error;
+    }
     return `file:${key}`;
   }
 

@@ -1,3 +1,5 @@
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { AppError } from '../errors/app-error.ts';
 
 /**
@@ -15,6 +17,10 @@ export interface RetryPolicy {
   baseDelayMs: number;
   maxDelayMs: number;
 }
+
+/** A JSON answer comes well within this; a download (up to 150 MB) gets longer. */
+const REQUEST_TIMEOUT_MS = 100_000;
+const DOWNLOAD_TIMEOUT_MS = 15 * 60_000;
 
 export const DEFAULT_RETRY: RetryPolicy = { maxRetries: 6, baseDelayMs: 500, maxDelayMs: 60_000 };
 
@@ -121,6 +127,55 @@ export class GraphHttp {
     return this.options.baseUrl;
   }
 
+  private semaphoreOf(mailbox: string): Semaphore {
+    let semaphore = this.mailboxes.get(mailbox);
+    if (!semaphore) {
+      semaphore = new Semaphore(MAX_CONCURRENT_REQUESTS_PER_MAILBOX);
+      this.mailboxes.set(mailbox, semaphore);
+    }
+    return semaphore;
+  }
+
+  /**
+   * Raw bytes (an attachment's `$value`) as a stream, never whole in memory: retried like any
+   * request until the answer starts, and holding one of the mailbox's slots until the stream is
+   * read to its end (Exchange counts the request until then).
+   */
+  async download(mailbox: string, pathOrUrl: string): Promise<Readable> {
+    const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${this.options.baseUrl}${pathOrUrl}`;
+    const semaphore = this.semaphoreOf(mailbox);
+    for (let attempt = 0; ; attempt++) {
+      let opened!: (outcome: Opened) => void;
+      const answer = new Promise<Opened>((resolve) => {
+        opened = resolve;
+      });
+      void semaphore.run(async () => {
+        const outcome = await this.send(
+          'GET',
+          url,
+          { headers: { prefer: 'IdType="ImmutableId"' } },
+          DOWNLOAD_TIMEOUT_MS,
+        );
+        if (!outcome.ok) {
+          opened(outcome);
+          return;
+        }
+        const stream = outcome.response.body
+          ? Readable.fromWeb(outcome.response.body as WebReadableStream)
+          : Readable.from([]);
+        const done = new Promise<void>((resolve) => stream.once('close', resolve));
+        opened({ ok: true, stream });
+        await done;
+      });
+      const outcome = await answer;
+      if (outcome.ok) return outcome.stream;
+      if (!outcome.retryable || attempt >= this.retry.maxRetries) throw outcome.error;
+      const backoff = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** attempt);
+      const wait = Math.max(outcome.retryAfterMs ?? 0, backoff * (0.5 + this.random() / 2));
+      await this.sleep(Math.min(wait, this.retry.maxDelayMs));
+    }
+  }
+
   async request<T>(
     mailbox: string,
     method: string,
@@ -128,11 +183,7 @@ export class GraphHttp {
     init: { headers?: Record<string, string>; body?: unknown } = {},
   ): Promise<T> {
     const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${this.options.baseUrl}${pathOrUrl}`;
-    let semaphore = this.mailboxes.get(mailbox);
-    if (!semaphore) {
-      semaphore = new Semaphore(MAX_CONCURRENT_REQUESTS_PER_MAILBOX);
-      this.mailboxes.set(mailbox, semaphore);
-    }
+    const semaphore = this.semaphoreOf(mailbox);
     const weight = pathOrUrl.endsWith('/$batch')
       ? Math.min(BATCH_PARALLELISM, ((init.body as { requests?: unknown[] })?.requests ?? []).length)
       : 1;
@@ -198,13 +249,13 @@ export class GraphHttp {
     return answers;
   }
 
-  private async once(
+  /** One HTTP exchange: the response when it is a 2xx, else what its failure means. */
+  private async send(
     method: string,
     url: string,
     init: { headers?: Record<string, string>; body?: unknown },
-  ): Promise<
-    { ok: true; value: unknown } | { ok: false; retryable: boolean; retryAfterMs?: number; error: AppError }
-  > {
+    timeoutMs = REQUEST_TIMEOUT_MS,
+  ): Promise<{ ok: true; response: Response } | Failure> {
     this.requestCount++;
     let response: Response;
     try {
@@ -216,7 +267,7 @@ export class GraphHttp {
           ...init.headers,
         },
         ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-        signal: AbortSignal.timeout(100_000),
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
       return {
@@ -232,16 +283,26 @@ export class GraphHttp {
         ),
       };
     }
-    if (response.ok) {
-      const text = await response.text();
-      return { ok: true, value: text ? JSON.parse(text) : undefined };
-    }
+    if (response.ok) return { ok: true, response };
     const body = await errorBody(response);
     return failure(response.status, body, (name) => response.headers.get(name));
+  }
+
+  private async once(
+    method: string,
+    url: string,
+    init: { headers?: Record<string, string>; body?: unknown },
+  ): Promise<{ ok: true; value: unknown } | Failure> {
+    const outcome = await this.send(method, url, init);
+    if (!outcome.ok) return outcome;
+    const response = outcome.response;
+    const text = await response.text();
+    return { ok: true, value: text ? JSON.parse(text) : undefined };
   }
 }
 
 type Failure = { ok: false; retryable: boolean; retryAfterMs?: number; error: AppError };
+type Opened = { ok: true; stream: Readable } | Failure;
 
 /**
  * What a Graph error answer means to the sync, whether it came on its own or inside a `$batch`:

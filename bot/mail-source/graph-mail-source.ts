@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { AppError } from '../errors/app-error.ts';
 import type { Attachment, MailFolder, Message, Recipient, User } from '@microsoft/microsoft-graph-types';
 import { failure, type GraphHttp, headerOf } from './graph-http.ts';
@@ -10,6 +11,7 @@ function isMailboxError(body: unknown): boolean {
 import {
   type DeltaPage,
   type EmailAddress,
+  type LeftOutAttachment,
   type MailAttachment,
   type MailboxInfo,
   type MailFolderInfo,
@@ -222,44 +224,46 @@ export class GraphMailSource implements MailSource, MailSubscriptions {
 
   async attachments(userId: string, messageId: string, maxBytes: number) {
     const base = `${this.user(userId)}/messages/${encodeURIComponent(messageId)}/attachments`;
-    const list = await this.http.request<{ value: Attachment[] }>(
+    const list = await this.http.request<{ value: Array<Attachment & { '@odata.type'?: string }> }>(
       userId,
       'GET',
       `${base}?$select=id,name,contentType,size,isInline`,
-      {
-        headers: { prefer: PREFER_IMMUTABLE },
-      },
+      { headers: { prefer: PREFER_IMMUTABLE } },
     );
     const included: MailAttachment[] = [];
-    const leftOut: Array<{ name: string; size: number }> = [];
+    const leftOut: LeftOutAttachment[] = [];
     let total = 0;
     for (const item of list.value) {
       const size = item.size ?? 0;
-      if (total + size > maxBytes) {
-        leftOut.push({ name: item.name ?? 'attachment', size });
+      const name = item.name ?? 'attachment';
+      const type = (item['@odata.type'] ?? '#microsoft.graph.fileAttachment').toLowerCase();
+      if (type.endsWith('referenceattachment')) {
+        leftOut.push({ name, size, reason: 'link' });
         continue;
       }
-      const full = await this.http.request<Attachment & { contentBytes?: string }>(
-        userId,
-        'GET',
-        `${base}/${encodeURIComponent(String(item.id))}`,
-        { headers: { prefer: PREFER_IMMUTABLE } },
-      );
-      if (full.contentBytes === undefined) {
-        // An attached Outlook item or a cloud link: nothing to store as a file.
-        leftOut.push({ name: item.name ?? 'attachment', size });
+      if (total + size > maxBytes) {
+        leftOut.push({ name, size, reason: 'size' });
         continue;
       }
       total += size;
+      const item_ = type.endsWith('itemattachment');
       included.push({
         id: String(item.id),
-        name: item.name ?? 'attachment',
-        contentType: item.contentType ?? 'application/octet-stream',
+        // An attached email (or event) is stored as its MIME, as Outlook saves it.
+        name: item_ && !/\.(eml|ics)$/i.test(name) ? `${name}.eml` : name,
+        contentType: item_ ? 'message/rfc822' : (item.contentType ?? 'application/octet-stream'),
         size,
-        contentBase64: full.contentBytes,
+        kind: item_ ? 'item' : 'file',
       });
     }
     return { included, leftOut };
+  }
+
+  openAttachment(userId: string, messageId: string, attachmentId: string): Promise<Readable> {
+    return this.http.download(
+      userId,
+      `${this.user(userId)}/messages/${encodeURIComponent(messageId)}/attachments/${encodeURIComponent(attachmentId)}/$value`,
+    );
   }
 
   async subscribe(request: SubscriptionRequest): Promise<{ id: string; expiresAt: string }> {

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 /**
  * The mail source port: what the sync needs from a mailbox. One adapter, Graph, serves both the
  * real Microsoft Graph and the Microsoft 365 sandbox; they differ only by base URL and credentials.
@@ -57,12 +58,23 @@ export interface MailMessage {
   webLink?: string;
 }
 
+/**
+ * An attachment whose bytes can be stored: a file, or an attached Outlook item (an email or event,
+ * stored as its MIME). Cloud links (reference attachments) carry no bytes and are only named.
+ */
 export interface MailAttachment {
   id: string;
   name: string;
   contentType: string;
   size: number;
-  contentBase64: string;
+  kind: 'file' | 'item';
+}
+
+export interface LeftOutAttachment {
+  name: string;
+  size: number;
+  /** Over the user's size limit, or a link to a cloud file (nothing to store). */
+  reason: 'size' | 'link';
 }
 
 export interface DeltaPage {
@@ -84,12 +96,14 @@ export interface MailSource {
   /** One page of a folder's delta round; no link starts a new round. */
   deltaPage(userId: string, folderId: string, link?: string): Promise<DeltaPage>;
   message(userId: string, messageId: string, detail: MessageDetail): Promise<MailMessage>;
-  /** Attachments of a message up to `maxBytes` in all; the rest are named in `leftOut`. */
+  /** A message's attachments that fit in `maxBytes` in all; the rest are named in `leftOut`. No bytes yet. */
   attachments(
     userId: string,
     messageId: string,
     maxBytes: number,
-  ): Promise<{ included: MailAttachment[]; leftOut: Array<{ name: string; size: number }> }>;
+  ): Promise<{ included: MailAttachment[]; leftOut: LeftOutAttachment[] }>;
+  /** One attachment's bytes as a stream (Graph's `$value`), to be read to its end or destroyed. */
+  openAttachment(userId: string, messageId: string, attachmentId: string): Promise<Readable>;
   /** Graph requests made so far, for benchmarks. */
   readonly requestCount: number;
 }

@@ -202,30 +202,45 @@ function fillerBytes(size: number): Buffer {
   return bytes;
 }
 
-export function attachmentBytes(attachment: SandboxAttachment): Buffer {
+/** An attachment's `$value`: a file's bytes, an attached email's MIME; a cloud link has none (undefined). */
+export function attachmentBytes(attachment: SandboxAttachment): Buffer | undefined {
+  if (attachment.kind === 'reference') return undefined;
+  if (attachment.kind === 'item') {
+    const item = attachment.item ?? { subject: attachment.name, from: 'someone@example.com', body: '' };
+    return Buffer.from(
+      `From: ${item.from}\r\nSubject: ${item.subject}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${item.body}\r\n`,
+    );
+  }
   return attachment.contentBytes
     ? Buffer.from(attachment.contentBytes, 'base64')
     : fillerBytes(attachment.size);
 }
 
+const ODATA_TYPES = {
+  file: '#microsoft.graph.fileAttachment',
+  item: '#microsoft.graph.itemAttachment',
+  reference: '#microsoft.graph.referenceAttachment',
+} as const;
+
 export function attachmentJson(
   attachment: SandboxAttachment,
   select?: readonly string[],
 ): Attachment & Record<string, unknown> {
+  const kind = attachment.kind ?? 'file';
   const full: Record<string, unknown> = {
-    '@odata.type': '#microsoft.graph.fileAttachment',
-    '@odata.mediaContentType': attachment.contentType,
+    '@odata.type': ODATA_TYPES[kind],
+    ...(kind === 'file' ? { '@odata.mediaContentType': attachment.contentType } : {}),
     id: attachment.id,
     lastModifiedDateTime: attachment.lastModifiedDateTime,
     name: attachment.name,
     contentType: attachment.contentType,
     size: attachment.size,
     isInline: attachment.isInline,
-    contentId: null,
-    contentLocation: null,
+    ...(kind === 'file' ? { contentId: null, contentLocation: null } : {}),
   };
-  const wantsBytes = !select || select.includes('contentBytes');
-  if (wantsBytes) full.contentBytes = attachmentBytes(attachment).toString('base64');
+  // Only a file attachment has contentBytes; an item is expanded with $expand, a reference has none.
+  const wantsBytes = kind === 'file' && (!select || select.includes('contentBytes'));
+  if (wantsBytes) full.contentBytes = attachmentBytes(attachment)!.toString('base64');
   if (!select) return full;
   const picked: Record<string, unknown> = { '@odata.type': full['@odata.type'], id: attachment.id };
   for (const field of select) if (field in full) picked[field] = full[field];

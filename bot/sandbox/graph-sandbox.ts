@@ -161,6 +161,8 @@ export class GraphSandbox {
   /** Requests under way per mailbox, and per mailbox its 10-minute window's count. */
   private readonly mailboxInFlight = new Map<string, number>();
   private readonly mailboxWindows = new Map<string, { start: number; count: number }>();
+  /** Attachment bytes served raw (`$value`), for tests that the client streams them. */
+  attachmentDownloads = 0;
   /** Requests refused for a mailbox's concurrency or rate, for tests. */
   throttled = 0;
   private readonly clock: () => number;
@@ -708,10 +710,18 @@ export class GraphSandbox {
         return graphError(404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
       if (r.length === 3) return ok(attachmentJson(attachment, select));
       if (r.length === 4 && r[3] === '$value') {
+        const raw = attachmentBytes(attachment);
+        this.attachmentDownloads++;
+        if (!raw)
+          return graphError(
+            400,
+            'ErrorInvalidRequest',
+            'The $value of a reference attachment is not supported.',
+          );
         return {
           status: 200,
-          headers: { 'content-type': attachment.contentType },
-          raw: attachmentBytes(attachment),
+          headers: { 'content-type': attachment.kind === 'item' ? 'message/rfc822' : attachment.contentType },
+          raw,
         };
       }
     }

@@ -56,6 +56,15 @@ export interface SandboxAttachment {
   lastModifiedDateTime: string;
   /** Base64; absent for generated large attachments, whose bytes are made on request. */
   contentBytes?: string;
+  /**
+   * Graph's three kinds: a file (the default), an attached Outlook item (an email, served as its
+   * MIME by `$value`), or a reference to a cloud file (a link; no bytes at all).
+   */
+  kind?: 'file' | 'item' | 'reference';
+  /** The attached email of an item attachment. */
+  item?: { subject: string; from: string; body: string };
+  /** The cloud file a reference attachment points to. */
+  sourceUrl?: string;
 }
 
 /** A message as the sandbox keeps it: Graph's fields plus bookkeeping. */

@@ -601,17 +601,23 @@ export class MailSync {
         message.id,
         ctx.settings.attachmentMaxMb * 1024 * 1024,
       );
+      const { userId } = ctx.user;
       attachments = fetched.included.map((a) => ({
         name: a.name,
         contentType: a.contentType,
         size: a.size,
-        contentBase64: a.contentBase64,
+        // Streamed from Graph to the attachment store when the CRM writes it, never held whole.
+        open: () => this.deps.mailSource.openAttachment(userId, message.id, a.id),
       }));
-      if (fetched.leftOut.length > 0) {
+      const overSize = fetched.leftOut.filter((a) => a.reason === 'size');
+      const cloudLinks = fetched.leftOut.filter((a) => a.reason === 'link');
+      if (overSize.length > 0) {
         notes.push(
-          `attachments over the ${ctx.settings.attachmentMaxMb} MB limit left out: ${fetched.leftOut.map((a) => `${a.name} (${Math.round(a.size / 1048576)} MB)`).join(', ')}`,
+          `attachments over the ${ctx.settings.attachmentMaxMb} MB limit left out: ${overSize.map((a) => `${a.name} (${Math.round(a.size / 1048576)} MB)`).join(', ')}`,
         );
       }
+      if (cloudLinks.length > 0)
+        notes.push(`links to cloud files, not stored: ${cloudLinks.map((a) => a.name).join(', ')}`);
     }
     const links = [...match.candidates, ...match.contacts, ...(match.companies ?? [])].map((m) => ({
       id: m.record.id,

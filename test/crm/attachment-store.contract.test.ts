@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { BlobServiceClient } from '@azure/storage-blob';
 import type { AttachmentStore } from '../../bot/crm/attachment-store.port.ts';
 import { BlobAttachmentStore } from '../../bot/crm/blob-attachment-store.ts';
@@ -53,6 +54,27 @@ for (const adapter of adapters) {
         'application/pdf',
       );
       assert.deepEqual(await h.store.get(ref), bytes);
+    });
+
+    it('writes a stream as it arrives, and keeps nothing of a stream that fails', async () => {
+      const chunk = Buffer.alloc(1024 * 1024, 0x41);
+      const ref = await h.store.put(
+        attachmentKey('tenant', 'activity-3', '00-big.pdf'),
+        Readable.from(
+          (function* () {
+            for (let i = 0; i < 6; i++) yield chunk;
+          })(),
+        ),
+        'application/pdf',
+      );
+      assert.equal((await h.store.get(ref))?.length, 6 * 1024 * 1024);
+      const key = attachmentKey('tenant', 'activity-3', '01-broken.pdf');
+      const broken = new Readable({ read() {} });
+      broken.push(chunk);
+      setImmediate(() => broken.destroy(new Error('the connection to Graph dropped')));
+      await assert.rejects(h.store.put(key, broken, 'application/pdf'));
+      const reference = ref.replace('00-big.pdf', '01-broken.pdf');
+      assert.equal(await h.store.get(reference), undefined, 'nothing stored under the key');
     });
 
     it('overwrites on a second put of the same key (a retried sync)', async () => {

@@ -21,6 +21,8 @@ export interface SyncHarness {
   sandbox: Awaited<ReturnType<typeof startSeededSandbox>>['sandbox'];
   services: Services;
   store: SqliteStore;
+  /** Where the CRM keeps attachment bytes. */
+  attachments: FileAttachmentStore;
   riley: UserRef;
   sam: UserRef;
   tenantId: string;
@@ -60,6 +62,7 @@ export async function startSyncHarness(options: { maxActivityBytes?: number } = 
     sandbox: started.sandbox,
     services,
     store,
+    attachments,
     tenantId: directory.tenantId,
     riley: await userRef(RILEY),
     sam: await userRef(SAM),

@@ -223,6 +223,72 @@ describe('mail sync against the Microsoft 365 sandbox', function () {
     assert.ok(resumes.length >= 5);
   });
 
+  it("stores every kind of attachment under its own key, streamed from Graph's raw bytes", async () => {
+    await h.enable(h.riley, { folders: ['inbox'], attachments: true, attachmentMaxMb: 25 });
+    await addCandidate(AVA);
+    const pdf = (text: string) => Buffer.from(`%PDF-1.4 ${text}`).toString('base64');
+    const id = await add('inbox', {
+      subject: 'Two CVs, a forwarded email and a link',
+      from: person('Ava', AVA),
+      toRecipients: [person('Riley', RILEY)],
+      body: { contentType: 'text', content: 'see attached' },
+      attachments: [
+        { name: 'cv.pdf', contentType: 'application/pdf', isInline: false, contentBytes: pdf('first') },
+        { name: 'cv.pdf', contentType: 'application/pdf', isInline: false, contentBytes: pdf('second') },
+        {
+          name: 'резюме.pdf',
+          contentType: 'application/pdf',
+          isInline: false,
+          contentBytes: pdf('cyrillic'),
+        },
+        {
+          name: '履歴書.pdf',
+          contentType: 'application/pdf',
+          isInline: false,
+          contentBytes: pdf('japanese'),
+        },
+        { name: 'Big scan.pdf', contentType: 'application/pdf', isInline: false, size: 8 * 1024 * 1024 },
+        {
+          name: 'Interview feedback',
+          contentType: 'message/rfc822',
+          isInline: false,
+          size: 2_000,
+          kind: 'item',
+          item: { subject: 'Interview feedback', from: 'client@contoso.com', body: 'Strong candidate.' },
+        },
+        {
+          name: 'Portfolio on OneDrive',
+          contentType: 'application/octet-stream',
+          isInline: false,
+          size: 0,
+          kind: 'reference',
+          sourceUrl: 'https://contoso-my.sharepoint.com/portfolio',
+        },
+      ],
+    });
+    h.sandbox.attachmentDownloads = 0;
+    await run('all', ['inbox']);
+    const entry = await h.services.ledger.get(h.riley.tenantId, h.riley.userId, id);
+    assert.equal(entry?.status, 'synced');
+    assert.match(entry?.note ?? '', /links to cloud files, not stored: Portfolio on OneDrive/);
+    const activity = await h.services.crm.activity(h.tenantId, String(entry?.activityId));
+    assert.deepEqual(
+      activity?.attachments.map((a) => a.name),
+      ['cv.pdf', 'cv.pdf', 'резюме.pdf', '履歴書.pdf', 'Big scan.pdf', 'Interview feedback.eml'],
+    );
+    assert.equal(new Set(activity?.attachments.map((a) => a.ref)).size, 6, 'six keys, none overwritten');
+    const bytes = await Promise.all(activity!.attachments.map((a) => h.attachments.get(a.ref)));
+    assert.match(bytes[0]!.toString(), /first/);
+    assert.match(bytes[1]!.toString(), /second/);
+    assert.match(bytes[2]!.toString(), /cyrillic/);
+    assert.match(bytes[3]!.toString(), /japanese/);
+    assert.equal(bytes[4]!.length, 8 * 1024 * 1024);
+    assert.equal(activity!.attachments[4]!.size, 8 * 1024 * 1024);
+    assert.match(bytes[5]!.toString(), /Subject: Interview feedback[\s\S]*Strong candidate/);
+    const stored = (await h.activities()).reduce((n, a) => n + a.attachments.length, 0);
+    assert.equal(h.sandbox.attachmentDownloads, stored, 'every stored attachment came as raw bytes ($value)');
+  });
+
   it('does not download attachments again when resend all re-evaluates emails already in the CRM', async () => {
     await h.enable(h.riley, { folders: ['inbox'], attachments: true });
     await run();
