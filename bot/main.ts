@@ -198,9 +198,13 @@ export async function createHttpApp(options: {
 export async function startApp(
   config: AppConfig,
   logger: Logger,
-  options: { tabAuth?: TabAuthenticator } = {},
+  options: {
+    tabAuth?: TabAuthenticator;
+    /** The store to use instead of the configured one (the soak test wraps it to inject faults). */
+    store?: Store;
+  } = {},
 ): Promise<RunningApp> {
-  const services = await createServices(config, logger);
+  const services = await createServices(config, logger, options.store ? { store: options.store } : {});
   const { store } = services;
   if (config.mode === 'azure') {
     try {
@@ -214,7 +218,13 @@ export async function startApp(
     // The sandbox tenant's admin has enabled the app; each user still turns sync on for themselves.
     await prepareSandboxTenant(services, logger);
   }
-  const { server, teams } = await createHttpApp({ config, logger, store, services, ...options });
+  const { server, teams } = await createHttpApp({
+    config,
+    logger,
+    store,
+    services,
+    ...(options.tabAuth ? { tabAuth: options.tabAuth } : {}),
+  });
   const notifier = services.notifier;
   // On one machine the worker, scheduler and notifier run in the app's process; `npm run worker` adds workers.
   services.worker.start();

@@ -31,6 +31,8 @@ export interface FaultRule {
   times?: number;
   /** Only requests for this user (id or UPN). */
   user?: string;
+  /** The share of matching requests affected (0 to 1): a steady drizzle of faults rather than a burst. */
+  probability?: number;
 }
 
 export type FaultDecision =
@@ -40,6 +42,11 @@ export type FaultDecision =
 
 export class FaultInjector {
   private rules: Array<FaultRule & { remaining: number }> = [];
+  private readonly random: () => number;
+
+  constructor(random: () => number = Math.random) {
+    this.random = random;
+  }
   /** How many requests each rule changed, for tests that assert a storm happened. */
   injected = 0;
 
@@ -70,6 +77,7 @@ export class FaultInjector {
       if (rule.remaining <= 0) continue;
       if (rule.route !== '*' && rule.route !== route) continue;
       if (rule.user && rule.user.toLowerCase() !== user?.toLowerCase()) continue;
+      if (rule.probability !== undefined && this.random() >= rule.probability) continue;
       rule.remaining--;
       this.injected++;
       latencyMs += rule.latencyMs ?? 0;
