@@ -26,6 +26,7 @@ import { ALL_CONTAINERS, CONTAINERS } from '../bot/store/containers.ts';
 import { SqliteStore } from '../bot/store/sqlite-store.ts';
 import type { Store } from '../bot/store/store.port.ts';
 import { freePort } from '../test/support/free-port.ts';
+import { interceptStore } from '../test/support/store-proxy.ts';
 import { startAzurite } from '../test/support/azurite.ts';
 import { directory, recruiterMailboxes, rng } from './generate.ts';
 
@@ -46,25 +47,11 @@ export interface SoakOptions {
 /** Store writes fail now and then, as Cosmos DB's do under pressure (503), in the app's process. */
 function faulty(store: Store, rate: number, random: () => number, on: () => boolean): Store {
   const writes = new Set(['create', 'upsert', 'upsertMany', 'replace', 'delete']);
-  return new Proxy(store, {
-    get(target, prop, receiver) {
-      if (prop !== 'collection') return Reflect.get(target, prop, receiver);
-      return (definition: Parameters<Store['collection']>[0]) => {
-        const collection = target.collection(definition);
-        return new Proxy(collection, {
-          get(c, method, r) {
-            const value = Reflect.get(c, method, r);
-            if (typeof value !== 'function' || !writes.has(String(method))) return value;
-            return (...args: unknown[]) => {
-              if (on() && random() < rate)
-                return Promise.reject(new AppError('store.unavailable', 'Cosmos DB is unavailable (503)'));
-              return (value as (...a: unknown[]) => unknown).apply(c, args);
-            };
-          },
-        });
-      };
-    },
-  });
+  return interceptStore(store, (_container, method, call) =>
+    writes.has(method) && on() && random() < rate
+      ? Promise.reject(new AppError('store.unavailable', 'Cosmos DB is unavailable (503)'))
+      : call(),
+  );
 }
 
 export async function runSoak(options: SoakOptions): Promise<Record<string, unknown>> {

@@ -12,29 +12,18 @@ import { SqliteStore } from '../../bot/store/sqlite-store.ts';
 import type { Store } from '../../bot/store/store.port.ts';
 import type { SyncJob } from '../../bot/worker/jobs.ts';
 import { SubscriptionRegistry } from '../../bot/worker/subscription-registry.ts';
+import { interceptStore } from '../support/store-proxy.ts';
 
 /** Every call any collection of the store receives, so a test can say "no store work at all". */
 function counting(store: Store): { store: Store; calls: string[] } {
   const calls: string[] = [];
-  const wrapped = new Proxy(store, {
-    get(target, prop, receiver) {
-      if (prop !== 'collection') return Reflect.get(target, prop, receiver);
-      return (definition: Parameters<Store['collection']>[0]) => {
-        const collection = target.collection(definition);
-        return new Proxy(collection, {
-          get(c, method, r) {
-            const value = Reflect.get(c, method, r);
-            if (typeof value !== 'function') return value;
-            return (...args: unknown[]) => {
-              calls.push(`${definition.name}.${String(method)}`);
-              return (value as (...a: unknown[]) => unknown).apply(c, args);
-            };
-          },
-        });
-      };
-    },
-  });
-  return { store: wrapped, calls };
+  return {
+    calls,
+    store: interceptStore(store, (container, method, call) => {
+      calls.push(`${container}.${method}`);
+      return call();
+    }),
+  };
 }
 
 /** Graph's subscriptions as far as the registry needs them: ids handed out, nothing else. */
