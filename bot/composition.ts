@@ -305,10 +305,12 @@ export async function createServices(
       const stored = await settings.get(user.tenantId, user.userId);
       const on =
         stored?.settings.emailSync && stored.settings.active && (await tenantSwitch.enabled(user.tenantId));
-      await subscriptions.reconcile(
-        user.tenantId,
-        user.userId,
-        on ? await mailSync.automaticFolderIds(user) : [],
+      return (
+        (await subscriptions.reconcile(
+          user.tenantId,
+          user.userId,
+          on ? await mailSync.automaticFolderIds(user) : [],
+        )) === 0
       );
     },
   });

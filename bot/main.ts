@@ -123,13 +123,7 @@ export async function createHttpApp(options: {
       queue: services.queue,
       logger: logger.child({ component: 'graph-webhook' }),
       onQueued: () => services.worker.wake(),
-      onUnrecorded: async (items) => {
-        // `Users/{id}/Messages/{id}` and the tenant, as Graph sends them: the mailbox to sync.
-        const first = items[0] ?? {};
-        const [kind, userId] = String(first.resource ?? '').split('/');
-        const tenantId = typeof first.tenantId === 'string' ? first.tenantId.toLowerCase() : '';
-        if (kind?.toLowerCase() !== 'users' || !userId || !tenantId) return false;
-        const user = { tenantId, userId: userId.toLowerCase() };
+      onUnrecorded: async (user) => {
         const access = await services.syncService.access(user);
         if (!access.allowed || !access.settings.active) return false;
         await services.queue.send({ kind: 'mailbox', ...user, mode: 'automatic', trigger: 'notified' });

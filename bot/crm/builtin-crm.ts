@@ -31,6 +31,7 @@ import type {
  * and uses one.
  */
 export const ACTIVITY_BUCKETS = 16;
+const TRUE = Promise.resolve(true);
 
 /** Cosmos DB items are at most 2 MB; an activity stays well under it, bodies included. */
 export const MAX_ACTIVITY_BYTES = 1_500_000;
@@ -253,17 +254,24 @@ export class BuiltinCrm implements CrmConnector {
    * Whether the tenant has activities written before they were spread over buckets (in the
    * tenant's own partition): looked up once per process, so that tenants without any pay nothing.
    */
-  private readonly legacy = new Map<string, Promise<boolean>>();
+  private readonly legacy = new Map<string, { found: Promise<boolean>; at: number }>();
   private hasLegacy(tenantId: string): Promise<boolean> {
-    let known = this.legacy.get(tenantId);
-    if (!known) {
-      known = this.items
-        .count(tenantPartition(tenantId), [{ field: 'type', op: '=', value: 'activity' }])
-        .then((n) => n > 0);
-      this.legacy.set(tenantId, known);
-      known.catch(() => this.legacy.delete(tenantId));
-    }
-    return known;
+    const known = this.legacy.get(tenantId);
+    // "None" is looked at again every ten minutes: a process of the previous version may still be
+    // writing there during a rolling deploy. "Some" stays true.
+    if (known && (Date.now() - known.at < 10 * 60_000 || known.found === TRUE)) return known.found;
+    const found = this.items
+      .count(tenantPartition(tenantId), [{ field: 'type', op: '=', value: 'activity' }])
+      .then((n) => n > 0);
+    const entry = { found, at: Date.now() };
+    this.legacy.set(tenantId, entry);
+    found.then(
+      (yes) => {
+        if (yes) entry.found = TRUE;
+      },
+      () => this.legacy.delete(tenantId),
+    );
+    return found;
   }
 
   /** The partitions that may hold the tenant's activities: its buckets, and its own partition if it has older ones. */

@@ -54,6 +54,15 @@ export class FileAttachmentStore implements AttachmentStore {
   }
 }
 
+/**
+ * A storage key from parts: characters outside a safe set become `_`, and a long part keeps its
+ * start and its end (the extension), so no file name exceeds what a file system or Blob Storage takes.
+ */
 export function attachmentKey(...parts: string[]): string {
-  return join(...parts.map((p) => p.replace(/[^A-Za-z0-9._-]/g, '_')));
+  return join(
+    ...parts.map((p) => {
+      const safe = p.replace(/[^A-Za-z0-9._-]/g, '_');
+      return safe.length > 120 ? `${safe.slice(0, 100)}~${safe.slice(-16)}` : safe;
+    }),
+  );
 }

@@ -56,10 +56,10 @@ export function graphWebhook(options: {
   logger: Logger;
   onQueued?: () => void;
   /**
-   * Notifications with a clientState of ours for a subscription not recorded (yet): queues what
-   * they announce and says whether it did (false: dropped).
+   * Notifications with a clientState of ours for a subscription not recorded (yet): the mailbox the
+   * clientState names and signs. Queues a sync of it and says whether it did (false: dropped).
    */
-  onUnrecorded?: (items: ReadonlyArray<Record<string, unknown>>) => Promise<boolean>;
+  onUnrecorded?: (owner: { tenantId: string; userId: string }) => Promise<boolean>;
 }): { router: Router; counters: WebhookCounters } {
   const counters: WebhookCounters = { accepted: 0, dropped: 0 };
   const router = express.Router();
@@ -82,27 +82,32 @@ export function graphWebhook(options: {
   };
 
   /**
-   * Answers the handshake, or checks every item's clientState with the registry's key (no store
-   * work) and replies 202; then looks up each distinct genuine subscription once and hands it to
-   * `handle` once, whatever the number of items naming it. A request with nothing genuine in it
-   * counts against its sender's allowance, and a sender out of allowance gets 429 before its body
-   * is parsed.
+   * Answers the handshake before any body is read; otherwise checks every item's clientState with
+   * the registry's key (no store work), then looks up each distinct genuine subscription once and
+   * hands it to `handle` once, whatever the number of items naming it. Only malformed requests
+   * (not JSON, not a collection, too many items) count against their sender's allowance: Graph
+   * never sends those, so Graph's shared addresses are never throttled, even when someone points a
+   * subscription of their own tenant at this endpoint.
    */
   const verified = (path: string, handle: (items: Item[], subscription: Subscription) => Promise<void>) =>
     router.post(
       path,
       (req, res, next) => {
-        if (req.query.validationToken !== undefined) {
-          next();
+        if (handshake(req, res)) return;
+        const wait = forgers.retryAfter(clientAddress(req));
+        if (wait > 0) {
+          tooManyRequests(res, wait, 'Too many malformed requests.');
           return;
         }
-        const wait = forgers.retryAfter(clientAddress(req));
-        if (wait > 0) tooManyRequests(res, wait, 'Too many notifications that are not from Microsoft Graph.');
-        else next();
+        json(req, res, (error?: unknown) => {
+          if (error) {
+            forgers.take(clientAddress(req));
+            dropped(1, path);
+          }
+          next(error);
+        });
       },
-      json,
       async (req, res) => {
-        if (handshake(req, res)) return;
         const value: unknown = req.body?.value;
         if (!Array.isArray(value) || value.length > MAX_ITEMS) {
           forgers.take(clientAddress(req));
@@ -120,7 +125,7 @@ export function graphWebhook(options: {
           if (
             !isItem(item) ||
             typeof item.subscriptionId !== 'string' ||
-            !options.registry.isOurs(item.clientState)
+            !options.registry.ownerOf(item.clientState)
           )
             continue;
           const items = bySubscription.get(item.subscriptionId) ?? [];
@@ -129,21 +134,26 @@ export function graphWebhook(options: {
         }
         const genuine = [...bySubscription.values()].reduce((n, items) => n + items.length, 0);
         if (genuine < value.length) dropped(value.length - genuine, path);
-        if (genuine === 0) forgers.take(clientAddress(req));
         // Persist (enqueue) first, then answer: a 202 means the work is queued. A queue fault is a
         // 503, which Graph redelivers; work slower than Graph's deadline is answered 202 anyway so
         // the endpoint is never slow, and finishes on its own.
         let failed = false;
+        const unrecordedOwners = new Set<string>();
         const work = (async () => {
           for (const [subscriptionId, items] of bySubscription) {
             try {
               const subscription = await options.registry.verify(subscriptionId, items[0]!.clientState);
               if (!subscription) {
-                // Ours (the clientState says so) but not recorded yet: Graph can notify before the
-                // call that created the subscription has returned. The user's mailbox is synced.
-                if (path === '/notifications' && (await options.onUnrecorded?.(items))) {
+                // Ours (the clientState names and signs its mailbox) but not recorded yet: Graph can
+                // notify before the call that created the subscription has returned. That mailbox
+                // is synced, once per request whatever the number of such subscriptions.
+                const owner = options.registry.ownerOf(items[0]!.clientState)!;
+                const key = `${owner.tenantId}|${owner.userId}`;
+                const first = !unrecordedOwners.has(key);
+                unrecordedOwners.add(key);
+                if (path === '/notifications' && (!first || (await options.onUnrecorded?.(owner)))) {
                   counters.accepted += items.length;
-                  options.onQueued?.();
+                  if (first) options.onQueued?.();
                 } else dropped(items.length, path);
                 continue;
               }
@@ -160,10 +170,14 @@ export function graphWebhook(options: {
             }
           }
         })();
+        let timer: NodeJS.Timeout | undefined;
         const late = await Promise.race([
           work.then(() => false),
-          new Promise<boolean>((r) => setTimeout(() => r(true), ANSWER_WITHIN_MS).unref()),
+          new Promise<boolean>((r) => {
+            timer = setTimeout(() => r(true), ANSWER_WITHIN_MS);
+          }),
         ]);
+        clearTimeout(timer);
         res.status(!late && failed ? 503 : 202).end();
       },
     );

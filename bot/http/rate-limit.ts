@@ -76,6 +76,8 @@ export function tooManyRequests(res: Response, retryAfterSeconds: number, messag
  */
 export function clientAddress(req: Request): string {
   const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+  // An IPv6 address with a port ("[2001:db8::1]:51234").
+  if (ip.startsWith('[')) return ip.slice(1, Math.max(1, ip.indexOf(']')));
   const colon = ip.lastIndexOf(':');
   // An IPv4 address with a port ("203.0.113.7:51234"); IPv6 addresses have several colons.
   if (colon > 0 && ip.indexOf(':') === colon && ip.indexOf('.') > 0) return ip.slice(0, colon);

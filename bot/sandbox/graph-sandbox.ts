@@ -240,7 +240,7 @@ export class GraphSandbox {
         ? claims.scp
           ? ['User.Read', 'User.Read.All']
           : ['User.Read.All']
-        : ['Mail.Read', 'Mail.ReadWrite', 'Mail.ReadBasic.All'];
+        : ['Mail.Read', 'Mail.ReadWrite'];
     if (needs.some((p) => granted.includes(p))) return undefined;
     return graphError(403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
   }

@@ -232,7 +232,15 @@ export class SubscriptionManager {
         },
       ],
     };
-    if ((await this.post(url, payload)).delivered) this.stats.lifecycleDelivered++;
+    // Retried like change notifications: Graph delivers a lifecycle event again after a failure.
+    const attempts = (this.options.retries ?? 3) + 1;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      if ((await this.post(url, payload, NOTIFICATION_DEADLINE_MS)).delivered) {
+        this.stats.lifecycleDelivered++;
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+    }
   }
 
   /** Resolves once every notification under way (batched or posted) has been delivered or given up on. */

@@ -133,37 +133,68 @@ function stopsRun(error: unknown): boolean {
   );
 }
 
+/** Socket-level failures: the peer was not reached, whatever the email. */
+const NETWORK_ERRNOS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+
 /**
- * Whether a failed attempt was about the email itself: the CRM refused it (too large, invalid),
- * Graph has no such item or attachment, or Graph fails on this very item (500). Only these may cost
- * one of its three degrading attempts. Anything else (a store timeout, a network error, a fault we
- * do not know) says nothing about the email: the attempt is not counted and the run stops, to come
- * back to the same email, whole, later.
+ * Whether a failed attempt says something about the email itself, and so may cost one of its three
+ * degrading attempts. Faults of the infrastructure say nothing about it: a store or CRM that is
+ * unavailable or throttling, Graph throttling or unavailable (but a 500 on this very item is about
+ * it), a network error, a lost lease. Those stop the run, which comes back to the same email,
+ * whole, later. Any other error (the CRM refusing the email, an attachment the store cannot take,
+ * a fault we do not know) counts against the email: retrying it unchanged for ever would stop the
+ * mailbox's sync at that email.
  */
 function aboutThePayload(error: unknown): boolean {
-  if (!(error instanceof AppError)) return false;
-  switch (error.code) {
-    case 'crm.rejected':
-    case 'store.too_large':
-    case 'mail.not_found':
-    case 'mail.bad_request':
-      return true;
-    case 'mail.unavailable':
-      return error.context.status === 500;
-    default:
-      return false;
+  if (error instanceof AppError) {
+    switch (error.code) {
+      case 'store.unavailable':
+      case 'store.throttled':
+      case 'crm.unavailable':
+      case 'mail.throttled':
+      case 'mail.needs_consent':
+      case 'sync.lease_lost':
+        return false;
+      case 'mail.unavailable':
+        return error.context.status === 500;
+      default:
+        return true;
+    }
   }
+  const errno = (error as { code?: unknown } | undefined)?.code;
+  return !(typeof errno === 'string' && NETWORK_ERRNOS.has(errno));
 }
 
+/**
+ * Runs `work` over `items`, `limit` at a time. On the first failure no further item is started;
+ * the ones under way are let finish, then the failure is thrown: nothing keeps writing after the
+ * run has stopped (and perhaps given up its lease).
+ */
 async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
+  let failure: { error: unknown } | undefined;
   const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
+    while (!failure && next < items.length) {
       const item = items[next++] as T;
-      await work(item);
+      try {
+        await work(item);
+      } catch (error) {
+        failure ??= { error };
+      }
     }
   });
   await Promise.all(runners);
+  if (failure) throw failure.error;
 }
 
 export class MailSync {

@@ -5,7 +5,7 @@ import { accessCard, noticeCard } from '../cards/notice-cards.ts';
 import { plainTextCard } from '../cards/plain-text.ts';
 import { associateDialogCard, linkedCard, syncDialogCard } from '../cards/record-cards.ts';
 import { summarize, type TeamsMessagePayload } from '../crm/message-linking.ts';
-import { type RouteContext, userOf, withinBudget } from './route-helpers.ts';
+import { INVOKE_BUDGET_MS, type RouteContext, userOf, withinBudget } from './route-helpers.ts';
 import { sendToUserChat } from './teams-sender.ts';
 
 /** How long the message action waits for Graph to name the sender before going on without. */
@@ -51,13 +51,13 @@ export function registerMessageActionRoutes(app: App, rc: RouteContext): void {
    * The message's summary, with its sender's mail address when Graph gives it within two seconds:
    * the addresses in the message still match without it, and Teams will not wait.
    */
-  async function summaryOf(payload: TeamsMessagePayload) {
+  async function summaryOf(payload: TeamsMessagePayload, budgetMs = SENDER_LOOKUP_MS) {
     const senderId = payload.from?.user?.id;
     const lookup =
       senderId && deps.senderAddress
         ? deps.senderAddress(senderId).catch(() => undefined)
         : Promise.resolve(undefined);
-    const address = await withinBudget(lookup, SENDER_LOOKUP_MS);
+    const address = await withinBudget(lookup, Math.max(0, budgetMs));
     return summarize(payload, address.done ? address.value : undefined);
   }
 
@@ -85,6 +85,9 @@ export function registerMessageActionRoutes(app: App, rc: RouteContext): void {
   });
 
   app.on('message.ext.submit', async ({ activity }) => {
+    // One budget for the whole answer, from the moment the invoke arrived: each step gets what is left.
+    const deadline = Date.now() + INVOKE_BUDGET_MS;
+    const left = () => Math.max(0, deadline - Date.now());
     try {
       const value = activity.value as {
         commandId?: string;
@@ -96,7 +99,7 @@ export function registerMessageActionRoutes(app: App, rc: RouteContext): void {
       if (!value.messagePayload)
         return dialog('CRM Sync', noticeCard('Use this on a message', undefined, 'Attention'));
       const data = value.data ?? {};
-      const summary = await summaryOf(value.messagePayload);
+      const summary = await summaryOf(value.messagePayload, Math.min(SENDER_LOOKUP_MS, left() - 1_000));
       const action = String(data.action ?? '');
       if (action === 'openAssociate')
         return dialog(COMMAND_TITLES.associate!, associateDialogCard(summary, '', undefined));
@@ -117,7 +120,7 @@ export function registerMessageActionRoutes(app: App, rc: RouteContext): void {
           result.created,
         ),
       );
-      const answer = await withinBudget(work);
+      const answer = await withinBudget(work, left());
       if (answer.done) return dialog(title, answer.value);
       // Still writing (a slow CRM or store): answer Teams now, and post the result when it is in.
       const user = who.user;

@@ -8,10 +8,11 @@ import { type Collection, type Doc, queryAll, type Store } from '../store/store.
  * Our Graph subscriptions: which user and folder each one is for, and the clientState secret Graph
  * echoes in every notification, so forged or unknown notifications are recognised and dropped.
  *
- * A clientState is `<nonce>.<HMAC of the nonce>` under a key of this deployment (one document in
- * the store, read once per process). So the webhook tells a forged notification from Graph's with
- * no store work at all (`isOurs`), and only then looks the subscription up (`verify`): an anonymous
- * caller cannot make the app read the store, however many items it posts.
+ * A clientState is `<tenant>.<user>.<nonce>.<HMAC of the three>` under a key of this deployment
+ * (one document in the store, read once per process). So the webhook tells a forged notification
+ * from Graph's with no store work at all (`ownerOf`), knows whose mailbox a genuine one is about
+ * without trusting the rest of the body, and only then looks the subscription up (`verify`): an
+ * anonymous caller cannot make the app read the store, however many items it posts.
  */
 
 /** Outlook message subscriptions live at most 4230 minutes; we ask for 4200 and renew a day ahead. */
@@ -36,7 +37,7 @@ const KEY_ID = 'client-state-key';
 
 /** Claims to create a folder's subscription, so that two processes never make two. */
 const CLAIM_PARTITION = 'graph-subscription-claims';
-const CLAIM_STALE_MS = 60_000;
+const CLAIM_STALE_MS = 30_000;
 
 interface ClaimDoc extends Doc {
   kind: 'subscription-claim';
@@ -48,7 +49,9 @@ interface KeyDoc extends Doc {
   key: string;
 }
 
-const mac = (key: Buffer, nonce: string) => createHmac('sha256', key).update(nonce).digest('base64url');
+/** 128 bits of HMAC-SHA256 over the owner and the nonce: a clientState fits Graph's 128 characters. */
+const mac = (key: Buffer, tenantId: string, userId: string, nonce: string) =>
+  createHmac('sha256', key).update(`${tenantId}|${userId}|${nonce}`).digest('base64url').slice(0, 22);
 /** Graph allows a clientState of up to 128 characters; ours are 66. */
 const MAX_CLIENT_STATE = 128;
 
@@ -58,8 +61,8 @@ function sameText(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** Made before clientStates were signed: such a subscription is replaced rather than renewed. */
-const isUnsigned = (clientState: string) => !clientState.includes('.');
+/** Made before clientStates named and signed their owner: such a subscription is replaced rather than renewed. */
+const isUnsigned = (clientState: string) => clientState.split('.').length !== 4;
 
 export class SubscriptionRegistry {
   private readonly items: Collection<SubscriptionDoc>;
@@ -119,25 +122,33 @@ export class SubscriptionRegistry {
     return this.key;
   }
 
-  private newClientState(): string {
-    const nonce = randomBytes(16).toString('base64url');
-    return `${nonce}.${mac(this.signingKey(), nonce)}`;
+  private newClientState(tenantId: string, userId: string): string {
+    const nonce = randomBytes(8).toString('base64url');
+    return `${tenantId}.${userId}.${nonce}.${mac(this.signingKey(), tenantId, userId, nonce)}`;
   }
 
-  /** Whether this clientState is one we made: a keyed hash, no store work. */
-  isOurs(clientState: unknown): boolean {
-    if (typeof clientState !== 'string' || clientState.length > MAX_CLIENT_STATE) return false;
-    const dot = clientState.indexOf('.');
-    if (dot <= 0) return false;
-    return sameText(clientState.slice(dot + 1), mac(this.signingKey(), clientState.slice(0, dot)));
+  /** Whose mailbox a clientState we made is about (a keyed hash, no store work); undefined if not ours. */
+  ownerOf(clientState: unknown): { tenantId: string; userId: string } | undefined {
+    if (typeof clientState !== 'string' || clientState.length > MAX_CLIENT_STATE) return undefined;
+    const parts = clientState.split('.');
+    if (parts.length !== 4) return undefined;
+    const [tenantId, userId, nonce, given] = parts as [string, string, string, string];
+    return sameText(given, mac(this.signingKey(), tenantId, userId, nonce))
+      ? { tenantId, userId }
+      : undefined;
   }
 
   /** The subscription a notification names, if its clientState is ours and the one we gave it. */
   async verify(subscriptionId: string, clientState: unknown): Promise<SubscriptionDoc | undefined> {
-    if (!this.isOurs(clientState) || subscriptionId.length === 0 || subscriptionId.length > 128)
-      return undefined;
+    const owner = this.ownerOf(clientState);
+    if (!owner || subscriptionId.length === 0 || subscriptionId.length > 128) return undefined;
     const found = (await this.items.read(PARTITION, subscriptionId))?.value;
-    return found && sameText(found.clientState, clientState as string) ? found : undefined;
+    return found &&
+      sameText(found.clientState, clientState as string) &&
+      found.tenantId === owner.tenantId &&
+      found.userId === owner.userId
+      ? found
+      : undefined;
   }
 
   /** All of a user's subscriptions, however many (Graph allows up to 1,000 per mailbox). */
@@ -150,14 +161,17 @@ export class SubscriptionRegistry {
     });
   }
 
-  /** The user's subscriptions become exactly these folders': the ones no longer chosen are dropped. */
-  async reconcile(tenantId: string, userId: string, folderIds: readonly string[]): Promise<void> {
+  /**
+   * The user's subscriptions become exactly these folders': the ones no longer chosen are dropped.
+   * Returns how many folders are still uncovered because another process is creating theirs.
+   */
+  async reconcile(tenantId: string, userId: string, folderIds: readonly string[]): Promise<number> {
     for (const stale of (await this.forUser(tenantId, userId)).filter(
       (s) => !folderIds.includes(s.folderId),
     )) {
       await this.drop(stale);
     }
-    await this.ensure(tenantId, userId, folderIds);
+    return this.ensure(tenantId, userId, folderIds);
   }
 
   private async drop(subscription: SubscriptionDoc): Promise<void> {
@@ -169,13 +183,16 @@ export class SubscriptionRegistry {
    * Subscribes to each folder not yet covered; renews the ones close to expiry, and re-creates any
    * that Graph no longer has (it deletes a subscription once it expires). Safe to run from several
    * processes at once: creating a folder's subscription is claimed first, so only one is made.
+   * Returns how many folders another process holds the claim for (its creation under way, or
+   * abandoned by a crash until the claim goes stale): a caller that must see them covered retries.
    */
   async ensure(
     tenantId: string,
     userId: string,
     folderIds: readonly string[],
     now = new Date(),
-  ): Promise<void> {
+  ): Promise<number> {
+    let claimedElsewhere = 0;
     const existing = await this.forUser(tenantId, userId);
     for (const folderId of folderIds) {
       // Duplicates left by an older version (or a lost race) are dropped, the newest kept.
@@ -190,8 +207,9 @@ export class SubscriptionRegistry {
       }
       if (current && Date.parse(current.expiresAt) - now.getTime() > RENEW_BEFORE_MS) continue;
       if (current && (await this.renew(current, now))) continue;
-      await this.create(tenantId, userId, folderId, now);
+      if (!(await this.create(tenantId, userId, folderId, now))) claimedElsewhere++;
     }
+    return claimedElsewhere;
   }
 
   /**
@@ -214,13 +232,14 @@ export class SubscriptionRegistry {
     }
   }
 
-  private async create(tenantId: string, userId: string, folderId: string, now: Date): Promise<void> {
+  /** Makes the folder's subscription; false when another process holds the claim to make it. */
+  private async create(tenantId: string, userId: string, folderId: string, now: Date): Promise<boolean> {
     const claimId = `${tenantId}|${userId}|${folderId}`;
-    if (!(await this.claim(claimId, now))) return; // another process is creating it right now
+    if (!(await this.claim(claimId, now))) return false; // another process is creating it right now
     try {
       // It may have been made between the caller's look and the claim.
-      if ((await this.forUser(tenantId, userId)).some((s) => s.folderId === folderId)) return;
-      const clientState = this.newClientState();
+      if ((await this.forUser(tenantId, userId)).some((s) => s.folderId === folderId)) return true;
+      const clientState = this.newClientState(tenantId, userId);
       const created = await this.graph.subscribe({
         userId,
         folderId,
@@ -240,12 +259,13 @@ export class SubscriptionRegistry {
         clientState,
         expiresAt: created.expiresAt,
       });
+      return true;
     } finally {
       await this.claims.delete(CLAIM_PARTITION, claimId).catch(() => undefined);
     }
   }
 
-  /** Takes the right to create one folder's subscription; a claim older than a minute is abandoned. */
+  /** Takes the right to create one folder's subscription; a claim older than 30 s (Graph validates in at most 10) is abandoned. */
   private async claim(id: string, now: Date): Promise<boolean> {
     const doc: ClaimDoc = {
       id,

@@ -24,6 +24,8 @@ export const MAX_DELIVERIES = 10;
 export const DEFAULT_LEASE_SECONDS = 120;
 const BUSY_RETRY_SECONDS = 3;
 const PAUSED_RETRY_SECONDS = 60;
+/** A subscription claimed by another process: by then it is made, or the claim has gone stale. */
+const CLAIMED_RETRY_SECONDS = 35;
 /** After a store or queue fault outside the sync itself: soon, the fault is usually brief. */
 const INFRA_RETRY_SECONDS = 10;
 
@@ -36,8 +38,11 @@ export interface SyncWorkerOptions {
   concurrency?: number;
   pollMs?: number;
   leaseSeconds?: number;
-  /** Makes a user's change-notification subscriptions match their settings (a `subscriptions` job). */
-  reconcile?: (user: { tenantId: string; userId: string }) => Promise<void>;
+  /**
+   * Makes a user's change-notification subscriptions match their settings (a `subscriptions` job);
+   * false while another process holds the claim to create one of them.
+   */
+  reconcile?: (user: { tenantId: string; userId: string }) => Promise<boolean>;
 }
 
 export class SyncWorker {
@@ -132,8 +137,11 @@ export class SyncWorker {
     if (job.kind === 'subscriptions') {
       // No mailbox lease: subscriptions are claimed one by one by the registry, and no sync runs.
       try {
-        await this.options.reconcile?.(job);
-        await queue.complete(message);
+        const settled = (await this.options.reconcile?.(job)) ?? true;
+        // A claim held elsewhere: that creation is under way or was abandoned by a crash; look
+        // again once the claim would have gone stale.
+        if (settled) await queue.complete(message);
+        else await this.later(message, job, CLAIMED_RETRY_SECONDS);
       } catch (error) {
         await this.failed(message, error);
       }
@@ -177,7 +185,23 @@ export class SyncWorker {
       if (summary.status === 'paused') {
         // The network or a service is down: the run kept its place; try again a little later.
         await this.later(held, job, PAUSED_RETRY_SECONDS);
+      } else if (summary.status === 'busy') {
+        // The lease was lost mid-run: whoever holds the mailbox may be syncing another folder, so
+        // this job's folder waits its turn rather than being dropped.
+        await this.later(held, job, BUSY_RETRY_SECONDS);
       } else {
+        if (job.kind === 'mailbox' && job.trigger === 'scheduled' && summary.status === 'completed') {
+          // The schedule also checks that the user's subscriptions are all there (one lost with a
+          // failed lifecycle event, say): a read when they are, Graph only for what is missing.
+          await this.options
+            .reconcile?.(job)
+            .catch((error: unknown) =>
+              logger.warn(
+                { err: { message: (error as Error).message } },
+                'could not check the subscriptions',
+              ),
+            );
+        }
         await queue.complete(held);
       }
     } catch (error) {

@@ -77,6 +77,16 @@ for (const adapter of adapters) {
       assert.equal(await h.store.get(reference), undefined, 'nothing stored under the key');
     });
 
+    it('takes a file with a name longer than any file system allows', async () => {
+      const ref = await h.store.put(
+        attachmentKey('tenant', 'activity-4', `00-${'a'.repeat(300)}.pdf`),
+        Buffer.from('%PDF'),
+        'application/pdf',
+      );
+      assert.ok(ref.endsWith('.pdf'));
+      assert.deepEqual(await h.store.get(ref), Buffer.from('%PDF'));
+    });
+
     it('overwrites on a second put of the same key (a retried sync)', async () => {
       const key = attachmentKey('tenant', 'activity-2', 'cv.pdf');
       await h.store.put(key, Buffer.from('first'), 'application/pdf');

@@ -364,7 +364,7 @@ describe('mail sync against the Microsoft 365 sandbox', function () {
     for (const fault of [
       new AppError('crm.unavailable', 'the CRM cannot be reached: Cosmos DB is unavailable (408)'),
       Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
-      new Error('something nobody expected'),
+      new AppError('store.throttled', 'Cosmos DB is throttling requests (429)'),
     ]) {
       crm.recordActivity = async (input) => {
         if (input.messageId === id) throw fault;
@@ -387,6 +387,38 @@ describe('mail sync against the Microsoft 365 sandbox', function () {
     assert.equal(entry?.note ?? null, null);
     const activity = await h.services.crm.activity(h.tenantId, String(entry?.activityId));
     assert.match(JSON.stringify(activity?.body), /the full story/);
+  });
+
+  it('does not let a fault that repeats on one email stop the mailbox: it counts against that email', async () => {
+    await h.enable(h.riley, { folders: ['inbox'], includeSubfolders: false });
+    await addCandidate(AVA);
+    const stuck = await add('inbox', {
+      subject: 'An attachment no store can name',
+      from: person('Ava', AVA),
+      toRecipients: [person('Riley', RILEY)],
+    });
+    const after = await add('inbox', {
+      subject: 'Arrived after it',
+      from: person('Ava', AVA),
+      toRecipients: [person('Riley', RILEY)],
+    });
+    const crm = h.services.crm;
+    const record = crm.recordActivity.bind(crm);
+    crm.recordActivity = async (input) => {
+      if (input.messageId === stuck && input.attachments.length === 0 && input.body)
+        throw Object.assign(new Error('ENAMETOOLONG: name too long'), { code: 'ENAMETOOLONG' });
+      return record(input);
+    };
+    try {
+      const summary = await run('all', ['inbox']);
+      assert.equal(summary.status, 'completed');
+    } finally {
+      crm.recordActivity = record;
+    }
+    const entry = await h.services.ledger.get(h.riley.tenantId, h.riley.userId, stuck);
+    assert.equal(entry?.status, 'synced', 'synced with less, not retried for ever');
+    assert.match(entry?.note ?? '', /headers only/);
+    assert.equal((await h.services.ledger.get(h.riley.tenantId, h.riley.userId, after))?.status, 'synced');
   });
 
   it('marks an email Error after three failures; automatic sync leaves it, sync selected retries it', async () => {

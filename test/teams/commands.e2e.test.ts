@@ -286,6 +286,8 @@ describe('chat commands and card buttons through the Agents Playground', functio
         await new Promise((r) => setTimeout(r, 6_000));
         return record(input);
       };
+      // Graph is slow to name the sender again too: the two waits share one budget.
+      h.sandbox.faults.add({ route: 'users', latencyMs: 8_000, times: 1 });
       try {
         const since = playground.eventCount;
         const submitted = await submit('syncToCrm', message, {
