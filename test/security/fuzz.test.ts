@@ -232,7 +232,6 @@ describe('fuzzing the user API and the Graph webhook', function () {
         ]);
       if (random() < 0.1)
         headers['if-match'] = latin1(g.pick(['"x"', '*', 'W/"1"', g.string(false).slice(0, 100)]));
-      process.stderr.write(`#${n} ${method} ${path.slice(0, 80)} body=${body?.length ?? 0}\n`);
       let status: number;
       try {
         const res = await fetch(`${h.app.url}${path}`, {
