@@ -47,3 +47,23 @@ export class AppError extends Error {
     return error instanceof AppError && (code === undefined || error.code === code);
   }
 }
+
+/** Socket-level failure codes: the peer was not reached (or stopped answering), whatever the request. */
+const NETWORK_ERRNOS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'TimeoutError',
+]);
+
+/** Whether an error is a network failure (by its Node `code`), not an answer from the peer. */
+export function isNetworkError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && NETWORK_ERRNOS.has(code);
+}

@@ -6,7 +6,7 @@ import type {
   SqlParameter,
   SqlQuerySpec,
 } from '@azure/cosmos';
-import { AppError } from '../errors/app-error.ts';
+import { AppError, isNetworkError } from '../errors/app-error.ts';
 import {
   type Collection,
   type ContainerDefinition,
@@ -46,20 +46,6 @@ function statusOf(error: unknown): number | undefined {
   const code = (error as { code?: unknown }).code;
   return typeof code === 'number' ? code : undefined;
 }
-
-/** Socket-level failures: Cosmos DB was not reached, whatever the request was. */
-const NETWORK_ERRORS = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'TimeoutError',
-]);
 
 function translate(error: unknown, container: string, id?: string): unknown {
   const status = statusOf(error);
@@ -101,8 +87,8 @@ function translate(error: unknown, container: string, id?: string): unknown {
         context,
       });
     default: {
-      const errno = (error as { code?: unknown }).code;
-      if (typeof errno === 'string' && NETWORK_ERRORS.has(errno)) {
+      if (isNetworkError(error)) {
+        const errno = String((error as { code?: unknown }).code);
         return new AppError('store.unavailable', `Cosmos DB cannot be reached (${errno})`, {
           cause: error,
           context,

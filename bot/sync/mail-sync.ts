@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ActivityInput, CrmConnector, CrmRecord, Directory } from '../crm/crm.port.ts';
-import { AppError } from '../errors/app-error.ts';
+import { AppError, isNetworkError } from '../errors/app-error.ts';
 import type { Logger } from '../logging/logger.ts';
 import type {
   MailboxInfo,
@@ -133,19 +133,6 @@ function stopsRun(error: unknown): boolean {
   );
 }
 
-/** Socket-level failures: the peer was not reached, whatever the email. */
-const NETWORK_ERRNOS = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-]);
-
 /**
  * Whether a failed attempt says something about the email itself, and so may cost one of its three
  * degrading attempts. Faults of the infrastructure say nothing about it: a store or CRM that is
@@ -171,8 +158,7 @@ function aboutThePayload(error: unknown): boolean {
         return true;
     }
   }
-  const errno = (error as { code?: unknown } | undefined)?.code;
-  return !(typeof errno === 'string' && NETWORK_ERRNOS.has(errno));
+  return !isNetworkError(error);
 }
 
 /**
