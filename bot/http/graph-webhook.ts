@@ -13,7 +13,7 @@ type Subscription = NonNullable<Awaited<ReturnType<SubscriptionRegistry['verify'
  * per folder named, and reply 202 at once (Graph wants an answer within 3 seconds). Duplicates and
  * out-of-order notifications are harmless: each becomes a delta sync, which reads only what changed.
  * Anyone may call this endpoint (Graph does not authenticate to it), so anonymous requests are
- * bounded: 1 MB and 1,000 items, drops logged once a minute, and senders of nothing genuine rate-limited.
+ * bounded: 1 MB and 1,000 items, drops logged once a minute, and senders of malformed requests rate-limited.
  */
 
 export interface WebhookCounters {
