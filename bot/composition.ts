@@ -26,7 +26,7 @@ import { SqliteStore } from './store/sqlite-store.ts';
 import type { Store } from './store/store.port.ts';
 import { LedgerRepository } from './sync/ledger.ts';
 import { TenantSwitch } from './sync/tenant-switch.ts';
-import { MailSync } from './sync/mail-sync.ts';
+import { MailSync, type UserRef } from './sync/mail-sync.ts';
 import { SyncEvents } from './sync/sync-events.ts';
 import { SyncService } from './sync/sync-service.ts';
 import { type SyncJob, SYNC_QUEUE } from './worker/jobs.ts';
@@ -223,6 +223,19 @@ export async function createServices(
     ]);
   const leases = new MailboxLeases(store);
   const publicUrl = overrides.publicUrl ?? config.publicUrl;
+  /**
+   * The folders a user's change notifications should cover: their automatic folders while their sync
+   * is on and active and their organization has CRM Sync on; none otherwise. The one rule renewal,
+   * the subscriptions job and the organization's switch all follow.
+   */
+  const subscribedFolders = async (user: UserRef): Promise<string[]> => {
+    const [stored, enabled] = await Promise.all([
+      settings.get(user.tenantId, user.userId),
+      tenantSwitch.enabled(user.tenantId),
+    ]);
+    if (!enabled || !stored?.settings.emailSync || !stored.settings.active) return [];
+    return mailSync.automaticFolderIds(user);
+  };
   const subscriptionLog = logger.child({ component: 'subscriptions' });
   const subscriptions = new SubscriptionRegistry(
     store,
@@ -234,14 +247,7 @@ export async function createServices(
     {
       // What a user's change notifications should cover: their automatic folders while their sync
       // is on and active and their organization has CRM Sync on; nothing otherwise.
-      wanted: async (tenantId, userId) => {
-        const [stored, enabled] = await Promise.all([
-          settings.get(tenantId, userId),
-          tenantSwitch.enabled(tenantId),
-        ]);
-        if (!enabled || !stored?.settings.emailSync || !stored.settings.active) return [];
-        return mailSync.automaticFolderIds({ tenantId, userId });
-      },
+      wanted: (tenantId, userId) => subscribedFolders({ tenantId, userId }),
       onError: (subscription, error) =>
         subscriptionLog.warn(
           {
@@ -269,13 +275,11 @@ export async function createServices(
       // those of users whose sync is on and active come back.
       onTenantSwitched: async (tenantId, enabled) => {
         for (const userId of await settings.usersOf(tenantId)) {
-          const user = { tenantId, userId };
-          const stored = enabled ? await settings.get(tenantId, userId) : undefined;
-          const folders =
-            stored?.settings.emailSync && stored.settings.active
-              ? await mailSync.automaticFolderIds(user)
-              : [];
-          await subscriptions.reconcile(tenantId, userId, folders);
+          await subscriptions.reconcile(
+            tenantId,
+            userId,
+            enabled ? await subscribedFolders({ tenantId, userId }) : [],
+          );
         }
       },
       exclusive: (user, work) =>
@@ -301,18 +305,8 @@ export async function createServices(
     events,
     logger: logger.child({ component: 'worker' }),
     leaseSeconds: config.workerLeaseSeconds,
-    reconcile: async (user) => {
-      const stored = await settings.get(user.tenantId, user.userId);
-      const on =
-        stored?.settings.emailSync && stored.settings.active && (await tenantSwitch.enabled(user.tenantId));
-      return (
-        (await subscriptions.reconcile(
-          user.tenantId,
-          user.userId,
-          on ? await mailSync.automaticFolderIds(user) : [],
-        )) === 0
-      );
-    },
+    reconcile: async (user) =>
+      (await subscriptions.reconcile(user.tenantId, user.userId, await subscribedFolders(user))) === 0,
   });
   const notifications = new NotificationCenter(store);
   const notifier = new Notifier({

@@ -31,7 +31,6 @@ import type {
  * and uses one.
  */
 export const ACTIVITY_BUCKETS = 16;
-const TRUE = Promise.resolve(true);
 
 /** Cosmos DB items are at most 2 MB; an activity stays well under it, bodies included. */
 export const MAX_ACTIVITY_BYTES = 1_500_000;
@@ -257,17 +256,16 @@ export class BuiltinCrm implements CrmConnector {
   private readonly legacy = new Map<string, { found: Promise<boolean>; at: number }>();
   private hasLegacy(tenantId: string): Promise<boolean> {
     const known = this.legacy.get(tenantId);
-    // "None" is looked at again every ten minutes: a process of the previous version may still be
-    // writing there during a rolling deploy. "Some" stays true.
-    if (known && (Date.now() - known.at < 10 * 60_000 || known.found === TRUE)) return known.found;
+    // "Some" is kept; "none" is looked at again after ten minutes, as a process of the previous
+    // version may still be writing there during a rolling deploy.
+    if (known && Date.now() - known.at < 10 * 60_000) return known.found;
     const found = this.items
       .count(tenantPartition(tenantId), [{ field: 'type', op: '=', value: 'activity' }])
       .then((n) => n > 0);
-    const entry = { found, at: Date.now() };
-    this.legacy.set(tenantId, entry);
+    this.legacy.set(tenantId, { found, at: Date.now() });
     found.then(
       (yes) => {
-        if (yes) entry.found = TRUE;
+        if (yes) this.legacy.set(tenantId, { found, at: Number.POSITIVE_INFINITY });
       },
       () => this.legacy.delete(tenantId),
     );
