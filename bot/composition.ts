@@ -26,7 +26,7 @@ import { SqliteStore } from './store/sqlite-store.ts';
 import type { Store } from './store/store.port.ts';
 import { LedgerRepository } from './sync/ledger.ts';
 import { TenantSwitch } from './sync/tenant-switch.ts';
-import { MailSync, type UserRef } from './sync/mail-sync.ts';
+import { MailSync, RESUME_AFTER_SECONDS, type UserRef } from './sync/mail-sync.ts';
 import { SyncEvents } from './sync/sync-events.ts';
 import { SyncService } from './sync/sync-service.ts';
 import { type SyncJob, SYNC_QUEUE } from './worker/jobs.ts';
@@ -262,7 +262,7 @@ export async function createServices(
   await subscriptions.init();
   const syncService = new SyncService(
     store,
-    { mailSync, ledger, settings, state, events },
+    { mailSync, crm, ledger, settings, state, events },
     {
       // A user whose sync becomes active, or who changes folders, gets change notifications for
       // exactly their automatic folders: queued for the worker, as Graph's validation of each new
@@ -292,6 +292,14 @@ export async function createServices(
           config.workerLeaseSeconds * 1000,
           work,
         ),
+      resumeLater: async (user, what) => {
+        await queue.send(
+          'messageId' in what
+            ? { kind: 'message', ...user, messageId: what.messageId }
+            : { kind: 'mailbox', ...user, mode: what.mode, trigger: 'manual' },
+          { delaySeconds: RESUME_AFTER_SECONDS },
+        );
+      },
       setAside: async (user) =>
         (await queue.poisoned(100)).filter(
           (p) => p.body.tenantId === user.tenantId && p.body.userId === user.userId,

@@ -33,6 +33,7 @@ export function countsFacts(counts: LedgerCounts): Fact[] {
     new Fact('No match', String(counts.no_match)),
     new Fact('Error', String(counts.error)),
     new Fact('Pending', String(counts.pending)),
+    new Fact('Kept out', String(counts.skipped)),
   ];
 }
 

@@ -14,7 +14,9 @@ import type {
   CrmRecordType,
   Directory,
   DirectoryMatch,
+  NewRecord,
 } from './crm.port.ts';
+import { companyDomain, domainAndParents } from './mail-domains.ts';
 
 /**
  * The built-in CRM: companies, candidates, contacts and email activities of a tenant, kept in the
@@ -43,6 +45,8 @@ interface RecordDoc extends Doc {
   phone?: string;
   role?: string;
   companyId?: string;
+  /** Companies: the domains their people write from. */
+  domains?: string[];
   updatedAt: string;
 }
 
@@ -89,13 +93,19 @@ class DirectoryIndex implements Directory {
   readonly records: CrmRecord[];
   private readonly byAddress = new Map<string, CrmRecord[]>();
   private readonly byId = new Map<string, CrmRecord>();
+  private readonly byDomain = new Map<string, CrmRecord>();
 
   constructor(version: number, records: CrmRecord[]) {
     this.version = version;
     this.records = records;
     for (const record of records) {
       this.byId.set(record.id, record);
-      if (record.type === 'company') continue;
+      if (record.type === 'company') {
+        // Two companies claiming one domain: the first keeps it, as an email can link to one.
+        for (const domain of record.domains ?? [])
+          if (!this.byDomain.has(domain)) this.byDomain.set(domain, record);
+        continue;
+      }
       for (const email of record.emails) {
         const key = email.trim().toLowerCase();
         const list = this.byAddress.get(key);
@@ -122,6 +132,20 @@ class DirectoryIndex implements Directory {
       }
     }
     return { candidates, contacts };
+  }
+
+  companiesByDomain(domains: readonly string[]): DirectoryMatch[] {
+    const found: DirectoryMatch[] = [];
+    if (this.byDomain.size === 0) return found;
+    for (const domain of new Set(domains)) {
+      for (const candidate of domainAndParents(domain)) {
+        const record = this.byDomain.get(candidate);
+        if (!record) continue;
+        if (!found.some((m) => m.record.id === record.id)) found.push({ record, address: `@${candidate}` });
+        break;
+      }
+    }
+    return found;
   }
 }
 
@@ -184,16 +208,20 @@ export class BuiltinCrm implements CrmConnector {
     const pk = tenantPartition(tenantId);
     const updatedAt = this.now().toISOString();
     const docs: RecordDoc[] = [
-      ...fixture.companies.map((c) => ({
-        id: c.id,
-        pk,
-        type: 'company' as const,
-        name: c.name,
-        sortName: c.name.toLowerCase(),
-        emails: [],
-        ...(c.phone ? { phone: c.phone } : {}),
-        updatedAt,
-      })),
+      ...fixture.companies.map((c) => {
+        const domain = c.domain ? companyDomain(c.domain) : undefined;
+        return {
+          id: c.id,
+          pk,
+          type: 'company' as const,
+          name: c.name,
+          sortName: c.name.toLowerCase(),
+          emails: [],
+          ...(domain ? { domains: [domain] } : {}),
+          ...(c.phone ? { phone: c.phone } : {}),
+          updatedAt,
+        };
+      }),
       ...fixture.contacts.map((c) => ({
         id: c.id,
         pk,
@@ -220,6 +248,45 @@ export class BuiltinCrm implements CrmConnector {
     ];
     for (const doc of docs) await this.items.upsert(doc);
     return this.bumpVersion(pk);
+  }
+
+  async createRecord(tenantId: string, input: NewRecord): Promise<CrmRecord> {
+    const email = input.email.trim().toLowerCase();
+    const name = input.name.trim() || email;
+    const index = await this.directory(tenantId);
+    const existing = index.lookup([email])[input.type === 'candidate' ? 'candidates' : 'contacts'][0];
+    if (existing) {
+      throw new AppError(
+        'input.invalid',
+        `${existing.record.name} is already a ${input.type} with ${email}.`,
+        {
+          context: { existingId: existing.record.id },
+        },
+      );
+    }
+    if (input.companyId && index.get(input.companyId)?.type !== 'company')
+      throw new AppError('input.invalid', 'That company is not in the CRM.');
+    const pk = tenantPartition(tenantId);
+    // The id comes from the type and the address: two clicks at once make one record, not two.
+    const id = `${input.type}-${createHash('sha256').update(`${input.type}|${email}`).digest('hex').slice(0, 16)}`;
+    const space = name.lastIndexOf(' ');
+    const doc: RecordDoc = {
+      id,
+      pk,
+      type: input.type,
+      name,
+      sortName: (space > 0 ? `${name.slice(space + 1)} ${name.slice(0, space)}` : name).toLowerCase(),
+      emails: [email],
+      ...(input.companyId ? { companyId: input.companyId } : {}),
+      updatedAt: this.now().toISOString(),
+    };
+    try {
+      await this.items.create(doc);
+    } catch (error) {
+      if (!AppError.is(error, 'store.conflict')) throw error;
+    }
+    await this.bumpVersion(pk);
+    return this.toRecord(doc);
   }
 
   async hasDirectory(tenantId: string): Promise<boolean> {
@@ -506,6 +573,7 @@ export class BuiltinCrm implements CrmConnector {
       ...(doc.phone ? { phone: doc.phone } : {}),
       ...(doc.role ? { role: doc.role } : {}),
       ...(doc.companyId ? { companyId: doc.companyId } : {}),
+      ...(doc.domains?.length ? { domains: doc.domains } : {}),
     };
   }
 }

@@ -17,6 +17,8 @@ export interface CrmRecord {
   role?: string;
   companyId?: string;
   companyName?: string;
+  /** Company: the domains its people write from (never a generic mail domain). */
+  domains?: string[];
   lastActivityAt?: string;
 }
 
@@ -31,6 +33,16 @@ export interface Directory {
   lookup(addresses: readonly string[]): { candidates: DirectoryMatch[]; contacts: DirectoryMatch[] };
   /** A candidate, contact or company by id, from the same index (no I/O). */
   get(id: string): CrmRecord | undefined;
+  /** Companies whose domain these domains are, or are subdomains of; each company once. */
+  companiesByDomain(domains: readonly string[]): DirectoryMatch[];
+}
+
+/** A candidate or contact made from an email's sender (the Emails view's "Create"). */
+export interface NewRecord {
+  type: 'candidate' | 'contact';
+  name: string;
+  email: string;
+  companyId?: string;
 }
 
 export type Visibility = 'metadata' | 'subject' | 'full';
@@ -76,6 +88,11 @@ export interface CrmConnector {
   record(tenantId: string, id: string): Promise<CrmRecord | undefined>;
   /** Where "Show Candidate" / "Show Contact" go. */
   deepLink(record: Pick<CrmRecord, 'id' | 'type'>): string;
+  /**
+   * Makes a candidate or contact; refused (`input.invalid`) when a record of that type already has
+   * the address, so a double click never makes two.
+   */
+  createRecord(tenantId: string, record: NewRecord): Promise<CrmRecord>;
   /** The records an activity is linked to now (links are only ever added); none if it does not exist. */
   activityLinks(tenantId: string, activityId: string): Promise<ActivityInput['links']>;
 }

@@ -20,6 +20,8 @@ export type AppErrorCode =
   | 'crm.unavailable'
   | 'crm.rejected'
   | 'sync.lease_lost'
+  /** A sync the user asked for stopped on an outage; it is tried again on its own. */
+  | 'sync.paused'
   | 'queue.receipt_expired'
   | 'queue.unavailable'
   | 'auth.unauthenticated'

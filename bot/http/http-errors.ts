@@ -23,6 +23,7 @@ const STATUS: Partial<Record<AppErrorCode, { status: number; code: string }>> = 
   'store.throttled': { status: 503, code: 'unavailable' },
   'store.unavailable': { status: 503, code: 'unavailable' },
   'crm.unavailable': { status: 503, code: 'unavailable' },
+  'sync.paused': { status: 503, code: 'unavailable' },
 };
 
 /** What people read for the codes whose own message is written for logs, not for them. */

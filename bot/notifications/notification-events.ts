@@ -35,14 +35,15 @@ export function connectNotifications(events: SyncEvents, notifier: Notifier, log
       ),
     );
   });
-  events.on('resumed', ({ tenantId, userId, byUser }) => {
+  events.on('resumed', ({ tenantId, userId, byUser, pausedAt }) => {
     if (byUser) return;
-    const hour = new Date().toISOString().slice(0, 13);
+    // One notice per pause: two runs of the mailbox resuming together make one card.
+    const episode = pausedAt ?? new Date().toISOString().slice(0, 13);
     safely(
       notifier.notify(
         { tenantId, userId },
         {
-          id: `resumed-${hour}`,
+          id: `resumed-${episode}`,
           title: 'Sync resumed',
           text: 'The connection is back; syncing picked up where it stopped.',
           severity: 'success',
@@ -50,13 +51,13 @@ export function connectNotifications(events: SyncEvents, notifier: Notifier, log
       ),
     );
   });
-  events.on('paused', ({ tenantId, userId, note }) => {
+  events.on('paused', ({ tenantId, userId, note, pausedAt }) => {
     if (note === 'paused by you') return;
     safely(
       notifier.notify(
         { tenantId, userId },
         {
-          id: `paused-${Date.now()}`,
+          id: `paused-${pausedAt ?? Date.now()}`,
           title: 'Sync paused for now',
           text: `${note} It resumes on its own.`,
           severity: 'warning',

@@ -2,7 +2,7 @@ import type express from 'express';
 import { z } from 'zod';
 import type { CrmConnector, CrmRecord } from '../crm/crm.port.ts';
 import { AppError } from '../errors/app-error.ts';
-import type { LedgerEntry } from '../sync/ledger.ts';
+import { EXPORTED } from '../sync/ledger.ts';
 import { linkTypeOf } from '../sync/matching.ts';
 import { TENANT_DISABLED_MESSAGE } from '../sync/tenant-switch.ts';
 import type { MailSync, RecordPick, UserRef } from '../sync/mail-sync.ts';
@@ -17,14 +17,7 @@ import {
   userDataRouter,
 } from '../tab/tab-api.ts';
 import type { TabAuthenticator, TabIdentity } from '../tab/tab-identity.ts';
-import type {
-  AssociateRequest,
-  EmailView,
-  Exported,
-  RecordView,
-  SearchView,
-  SyncRequest,
-} from './outlook-types.ts';
+import type { AssociateRequest, EmailView, RecordView, SearchView, SyncRequest } from './outlook-types.ts';
 
 /**
  * The Outlook add-in's API under /api/outlook: where the email open in Outlook stands in the CRM,
@@ -57,13 +50,6 @@ const syncBody: z.ZodType<SyncRequest> = z.object({
 const associateBody: z.ZodType<AssociateRequest> = z.object({
   recordIds: recordIds.min(1, 'choose at least one record'),
 });
-
-const EXPORTED: Record<LedgerEntry['status'], Exported> = {
-  synced: 'Yes',
-  no_match: 'No',
-  error: 'Error',
-  pending: '',
-};
 
 export function outlookApi(deps: OutlookApiDeps): express.Router {
   const router = userDataRouter(deps.auth, '64kb');

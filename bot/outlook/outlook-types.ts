@@ -4,8 +4,9 @@
  * browser build can use it as it is.
  */
 
-/** The seeds' Exported column: Yes, No, Error, or blank while the email has not been (fully) tried. */
-export type Exported = 'Yes' | 'No' | 'Error' | '';
+import type { Exported } from '../sync/ledger.ts';
+
+export type { Exported };
 
 import type { CrmRecordType } from '../crm/crm.port.ts';
 

@@ -17,7 +17,15 @@ export const CONTAINERS = {
   ledger: {
     name: 'ledger',
     partitionKeyPath: '/pk',
-    queryFields: ['status', 'updatedAt', 'folderId'],
+    queryFields: ['status', 'updatedAt', 'folderId', 'receivedAt'],
+    // The Emails view: newest first within a status or a folder, read a page at a time.
+    compositeIndexes: [
+      ['status', 'receivedAt'],
+      ['folderId', 'receivedAt'],
+      ['status', 'updatedAt'],
+    ],
+    // Its search: whole words of the subject and the participants (see searchTerms).
+    arrayQueryFields: ['terms'],
   },
   /** Delta links per folder, subscriptions, mailbox leases and run state. */
   syncState: {

@@ -324,6 +324,12 @@ export class SqliteStore implements Store {
           `CREATE INDEX IF NOT EXISTS "${name}" ON ${t} (pk, json_extract(doc, ${jsonPath(field)}), id)`,
         );
       }
+      for (const [first, second] of definition.compositeIndexes ?? []) {
+        const name = `ix_${definition.name}_${first}_${second}`.replaceAll('.', '_');
+        this.db.exec(
+          `CREATE INDEX IF NOT EXISTS "${name}" ON ${t} (pk, json_extract(doc, ${jsonPath(first)}), json_extract(doc, ${jsonPath(second)}), id)`,
+        );
+      }
       this.indexArrays(definition);
       this.definitions.set(definition.name, definition);
     }

@@ -4,12 +4,14 @@ import { CONTAINERS } from '../store/containers.ts';
 import {
   type Collection,
   type Doc,
+  type Filter,
   type Page,
   queryAll,
   type Store,
   userPartition,
 } from '../store/store.port.ts';
 import type { LinkType } from './matching.ts';
+import type { SyncTrigger } from './sync-state.ts';
 
 /**
  * One entry per (user, message): the seeds' Exported (synced / no match / error / blank), Exported
@@ -17,7 +19,13 @@ import type { LinkType } from './matching.ts';
  * repository only reads and writes them.
  */
 
-export type LedgerStatus = 'synced' | 'no_match' | 'error' | 'pending';
+/**
+ * `pending`: an attempt was stopped by an outage (the CRM, the store, Graph, the network) and the
+ * email waits for its next try, at `retryAt`. `skipped`: a rule of the user's keeps it out of the
+ * CRM (the blocklist, internal-only mail); the note says which.
+ */
+export type LedgerStatus = 'synced' | 'no_match' | 'error' | 'pending' | 'skipped';
+export const LEDGER_STATUSES: readonly LedgerStatus[] = ['synced', 'no_match', 'error', 'pending', 'skipped'];
 
 export interface LedgerEntry extends Doc, MessageFacts {
   status: LedgerStatus;
@@ -26,6 +34,8 @@ export interface LedgerEntry extends Doc, MessageFacts {
   matched?: { candidates: string[]; contacts: string[]; companies?: string[] };
   attempts: number;
   activityId?: string;
+  /** Pending: when the next try is due. */
+  retryAt?: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -50,8 +60,71 @@ export interface MessageFacts {
   folderId: string;
   subject: string;
   from?: string;
+  /** The first few recipients, for sent mail's "to" in the Emails view. */
+  to?: string[];
   receivedAt: string;
   direction: 'received' | 'sent';
+  /** What last looked at the email: a schedule, a change notification, the user, Outlook. */
+  trigger?: SyncTrigger;
+  /** Words of the subject and the participants' names and addresses, for the Emails view's search. */
+  terms?: string[];
+}
+
+/** Recipients kept per entry: enough to say who sent mail went to. */
+export const MAX_LEDGER_RECIPIENTS = 10;
+const MAX_TERMS = 48;
+const MAX_TERM_LENGTH = 64;
+const MAX_SEARCH_WORDS = 4;
+
+/**
+ * Lower-case words of a text: runs of letters and digits. One pass over at most `limit`
+ * characters; mail is hostile, so no pattern here can backtrack.
+ */
+function words(text: string, limit = 255): string[] {
+  return text
+    .slice(0, limit)
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((w) => w.length >= 2 && w.length <= MAX_TERM_LENGTH);
+}
+
+/**
+ * What an entry can be found by: each address whole, its domain and the words of its local part,
+ * the senders' name words and the subject's words; at most MAX_TERMS of them. Matching whole words
+ * keeps the search an index lookup at any mailbox size.
+ */
+export function searchTerms(
+  subject: string,
+  people: ReadonlyArray<{ address: string; name?: string }>,
+): string[] {
+  const terms = new Set<string>();
+  const add = (term: string) => {
+    if (terms.size < MAX_TERMS && term.length >= 2 && term.length <= MAX_TERM_LENGTH) terms.add(term);
+  };
+  for (const person of people.slice(0, 20)) {
+    const address = person.address.trim().toLowerCase();
+    add(address);
+    const at = address.lastIndexOf('@');
+    if (at > 0) {
+      add(address.slice(at + 1));
+      for (const word of words(address.slice(0, at))) add(word);
+    }
+    for (const word of words(person.name ?? '', 128)) add(word);
+  }
+  for (const word of words(subject)) add(word);
+  return [...terms];
+}
+
+/** A search box's text as terms every entry found must have: an address stays whole. */
+export function queryTerms(query: string): string[] {
+  const terms: string[] = [];
+  for (const part of query.slice(0, 200).trim().toLowerCase().split(/\s+/)) {
+    if (part.includes('@')) {
+      const address = part.startsWith('@') ? part.slice(1) : part;
+      if (address.length >= 2) terms.push(address.slice(0, MAX_TERM_LENGTH));
+    } else terms.push(...words(part));
+  }
+  return [...new Set(terms)].slice(0, MAX_SEARCH_WORDS);
 }
 
 function base(pk: string, facts: MessageFacts, previous: LedgerEntry | undefined, now: string): LedgerEntry {
@@ -115,7 +188,40 @@ export const transitions = {
     return { ...base(pk, facts, previous, now), status: 'no_match', note: reason };
   },
 
-  /** After the last of the three attempts the item is Error; automatic sync then leaves it alone. */
+  /** A rule of the user's keeps the email out: the blocklist (naming the entry) or internal-only mail. */
+  skipped(
+    pk: string,
+    facts: MessageFacts,
+    previous: LedgerEntry | undefined,
+    reason: string,
+    now: string,
+  ): LedgerEntry {
+    return { ...base(pk, facts, previous, now), status: 'skipped', note: reason };
+  },
+
+  /**
+   * An outage stopped the attempt; the email waits for the run's next try at `retryAt`. It costs
+   * none of its three attempts (they are for faults of the email itself), and a synced email stays
+   * synced: its activity is there, whatever stopped a refresh of its links.
+   */
+  pending(
+    pk: string,
+    facts: MessageFacts,
+    previous: LedgerEntry | undefined,
+    reason: string,
+    retryAt: string,
+    now: string,
+  ): LedgerEntry | undefined {
+    if (previous?.status === 'synced') return undefined;
+    return {
+      ...base(pk, facts, previous, now),
+      status: 'pending',
+      note: `waiting to retry: ${reason}`,
+      retryAt,
+    };
+  },
+
+  /** All three attempts failed: Error; automatic sync then leaves it alone until the user retries it. */
   failed(
     pk: string,
     facts: MessageFacts,
@@ -124,17 +230,42 @@ export const transitions = {
     reason: string,
     now: string,
   ): LedgerEntry {
-    const attempts = (previous?.attempts ?? 0) + failedAttempts;
     return {
       ...base(pk, facts, previous, now),
-      status: failedAttempts >= MAX_ATTEMPTS ? 'error' : 'pending',
-      attempts,
+      status: 'error',
+      attempts: (previous?.attempts ?? 0) + failedAttempts,
       note: reason,
     };
   },
 };
 
 export type LedgerCounts = Record<LedgerStatus, number>;
+
+/** The seeds' Exported column: Yes, No, Error, or blank while the email waits for its next try. */
+export type Exported = 'Yes' | 'No' | 'Error' | '';
+export const EXPORTED: Readonly<Record<LedgerStatus, Exported>> = {
+  synced: 'Yes',
+  no_match: 'No',
+  skipped: 'No',
+  error: 'Error',
+  pending: '',
+};
+
+export function emptyCounts(): LedgerCounts {
+  return { synced: 0, no_match: 0, error: 0, pending: 0, skipped: 0 };
+}
+
+/** The Emails view's filters; all optional, combined with AND. */
+export interface EmailFilter {
+  status?: LedgerStatus;
+  folderId?: string;
+  /** Received at or after (ISO). */
+  since?: string;
+  /** Received before (ISO). */
+  before?: string;
+  /** Whole words or addresses, each of which the email must have. */
+  search?: string;
+}
 
 export class LedgerRepository {
   private readonly items: Collection<LedgerEntry>;
@@ -176,11 +307,35 @@ export class LedgerRepository {
 
   async counts(tenantId: string, userId: string): Promise<LedgerCounts> {
     const pk = userPartition(tenantId, userId);
-    const statuses: LedgerStatus[] = ['synced', 'no_match', 'error', 'pending'];
     const values = await Promise.all(
-      statuses.map((status) => this.items.count(pk, [{ field: 'status', op: '=', value: status }])),
+      LEDGER_STATUSES.map((status) => this.items.count(pk, [{ field: 'status', op: '=', value: status }])),
     );
-    return Object.fromEntries(statuses.map((s, i) => [s, values[i] ?? 0])) as LedgerCounts;
+    return Object.fromEntries(LEDGER_STATUSES.map((s, i) => [s, values[i] ?? 0])) as LedgerCounts;
+  }
+
+  /**
+   * The Emails view: every email the sync has seen, newest first, a page at a time. Each filter is
+   * an index lookup (status and folder with the date, search words through the terms' index).
+   */
+  async emails(
+    tenantId: string,
+    userId: string,
+    filter: EmailFilter,
+    page: { limit?: number; continuation?: string } = {},
+  ): Promise<Page<LedgerEntry>> {
+    const filters: Filter[] = [];
+    if (filter.status) filters.push({ field: 'status', op: '=', value: filter.status });
+    if (filter.folderId) filters.push({ field: 'folderId', op: '=', value: filter.folderId });
+    if (filter.since) filters.push({ field: 'receivedAt', op: '>=', value: filter.since });
+    if (filter.before) filters.push({ field: 'receivedAt', op: '<', value: filter.before });
+    for (const term of queryTerms(filter.search ?? ''))
+      filters.push({ field: 'terms', op: 'contains', value: term });
+    return this.items.query(userPartition(tenantId, userId), {
+      filters,
+      orderBy: { field: 'receivedAt', direction: 'desc' },
+      limit: page.limit ?? 50,
+      ...(page.continuation ? { continuation: page.continuation } : {}),
+    });
   }
 
   /** Error items, newest first. */

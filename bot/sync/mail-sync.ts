@@ -11,10 +11,13 @@ import type {
 } from '../mail-source/mail-source.port.ts';
 import {
   ATTEMPT_DETAILS,
+  emptyCounts,
   type LedgerEntry,
+  MAX_LEDGER_RECIPIENTS,
   type LedgerRepository,
   type LedgerStatus,
   type MessageFacts,
+  searchTerms,
   transitions,
 } from './ledger.ts';
 import { selectFolders } from './folder-selection.ts';
@@ -64,6 +67,12 @@ export interface EmailInspection {
   match: MatchResult;
   entry?: LedgerEntry;
 }
+
+/**
+ * How long a paused run waits before it is tried again (the worker re-queues it; a pending email's
+ * `retryAt` says when). Outages are mostly short; a longer one is retried every minute until it ends.
+ */
+export const RESUME_AFTER_SECONDS = 60;
 
 /** Messages of a page processed at once; the Graph client caps requests per mailbox on its own. */
 const PAGE_CONCURRENCY = 8;
@@ -119,9 +128,12 @@ interface RunContext {
   summary: RunSummary;
   total: number;
   byStatus: Record<LedgerStatus, number>;
+  /** When the mailbox was paused, if it was when this run started: the run announces it resumed. */
+  pausedAt?: string;
 }
 
-type ItemOutcome = 'synced' | 'noMatch' | 'errors' | 'skipped' | 'alreadySynced';
+/** `excluded`: a rule of the user's (blocklist, internal only) keeps it out, recorded as skipped. */
+type ItemOutcome = 'synced' | 'noMatch' | 'errors' | 'skipped' | 'excluded' | 'alreadySynced';
 
 /** Errors that stop the run (and keep its place) rather than count against an email. */
 function stopsRun(error: unknown): boolean {
@@ -238,6 +250,7 @@ export class MailSync {
       summary.folders = folders.length;
       for (const folder of folders) await this.syncFolder(ctx, folder);
       summary.status = 'completed';
+      await this.announceResumed(ctx);
     } catch (error) {
       await this.stopped(user, summary, error);
     }
@@ -272,9 +285,7 @@ export class MailSync {
     const summary = this.newSummary('selected', trigger);
     let id = messageId;
     try {
-      const ctx = await this.context(user, await this.settingsOf(user), summary, {
-        quiet: trigger === 'outlook',
-      });
+      const ctx = await this.context(user, await this.settingsOf(user), summary);
       if (pick) ctx.pick = pick;
       const message = await this.deps.mailSource.message(user.userId, messageId, 'full');
       // Graph answers with the immutable id, whatever form of id it was asked with.
@@ -285,6 +296,7 @@ export class MailSync {
         await this.processItem(ctx, message, previous, true, (entry) => this.deps.ledger.put(entry)),
       );
       summary.status = 'completed';
+      await this.announceResumed(ctx);
     } catch (error) {
       await this.stopped(user, summary, error);
     }
@@ -297,7 +309,7 @@ export class MailSync {
     const settings = await this.settingsOf(user);
     const [message, ctx] = await Promise.all([
       this.deps.mailSource.message(user.userId, messageId, 'headers'),
-      this.context(user, settings, this.newSummary('selected', 'outlook'), { quiet: true }),
+      this.context(user, settings, this.newSummary('selected', 'outlook'), { lookOnly: true }),
     ]);
     const direction = directionOf(message, ctx.ownAddresses, ctx.sentFolderIds);
     const entry = await this.deps.ledger.get(user.tenantId, user.userId, message.id);
@@ -317,6 +329,7 @@ export class MailSync {
       matchAllParticipants: ctx.settings.matchAllParticipants,
       skipInternalOnly: ctx.settings.skipInternalOnly,
       blocklist: ctx.settings.blocklist,
+      linkCompanies: ctx.settings.linkCompanies,
       directory: ctx.directory,
     });
   }
@@ -384,16 +397,15 @@ export class MailSync {
     user: UserRef,
     settings: SyncSettings,
     summary: RunSummary,
-    options: { quiet?: boolean } = {},
+    options: { lookOnly?: boolean } = {},
   ): Promise<RunContext> {
-    // The mailbox's state is read only to announce a resumed run; a quiet context (the Outlook pane)
-    // announces nothing, so it does not read it.
+    // The mailbox's state is read only to announce a resumed run; a look that writes nothing (the
+    // Outlook pane's first look) announces nothing, so it does not read it.
     const [{ mailbox, folders }, directory, previous] = await Promise.all([
       this.mailboxView(user.userId),
       this.deps.crm.directory(user.tenantId),
-      options.quiet ? undefined : this.deps.state.mailbox(user.tenantId, user.userId),
+      options.lookOnly ? undefined : this.deps.state.mailbox(user.tenantId, user.userId),
     ]);
-    if (previous?.status === 'paused') this.deps.events.emit('resumed', { ...user });
     const ownAddresses = new Set(
       [...mailbox.addresses, ...settings.extraOwnAddresses].map((a) => a.toLowerCase()),
     );
@@ -417,16 +429,24 @@ export class MailSync {
       force: summary.mode === 'resend_all',
       summary,
       total: 0,
-      byStatus: { synced: 0, no_match: 0, error: 0, pending: 0 },
+      byStatus: emptyCounts(),
+      ...(previous?.status === 'paused' ? { pausedAt: previous.pausedAt ?? previous.updatedAt } : {}),
     };
   }
 
   private async syncFolder(ctx: RunContext, folder: MailFolderInfo): Promise<void> {
     const { tenantId, userId } = ctx.user;
     const cursor = await this.deps.state.cursor(tenantId, userId, folder.id);
+    // The cutoff moved earlier than the one the folder was read with: a delta link only brings
+    // changes, so the mail now included would never come. Start the folder over (the ledger keeps
+    // what is already in from syncing twice). A later cutoff needs nothing: older mail is skipped.
+    const widened = cursor?.from !== undefined && ctx.cutoff.getTime() < Date.parse(cursor.from);
+    if (widened)
+      this.deps.logger.info({ folder: folder.path }, 'the cutoff moved earlier; reading the folder again');
     // Resend all starts a fresh round; an interrupted one resumes where it was, still forced.
-    let link = ctx.force && !cursor?.forced ? undefined : cursor?.link;
+    let link = (ctx.force && !cursor?.forced) || widened ? undefined : cursor?.link;
     const forced = ctx.force || (cursor?.forced ?? false);
+    const from = ctx.cutoff.toISOString();
     let resets = 0;
     type Page = Awaited<ReturnType<MailSource['deltaPage']>>;
     // Graph reads the next page while this one is written: its latency is hidden behind our work.
@@ -464,12 +484,25 @@ export class MailSync {
         page.messages.map((m) => m.id),
       );
       const entries: LedgerEntry[] = [];
-      await pool(page.messages, PAGE_CONCURRENCY, async (message) => {
-        const outcome = await this.processItem(runCtx, message, existing.get(message.id), false, (entry) => {
-          entries.push(entry);
+      try {
+        await pool(page.messages, PAGE_CONCURRENCY, async (message) => {
+          const outcome = await this.processItem(
+            runCtx,
+            message,
+            existing.get(message.id),
+            false,
+            (entry) => {
+              entries.push(entry);
+            },
+          );
+          this.count(ctx, outcome);
         });
-        this.count(ctx, outcome);
-      });
+      } catch (error) {
+        // The run stops here, but what it learned stands: the emails done and the one now pending.
+        // The page's cursor is not saved, so the next run reads the page again.
+        await this.deps.ledger.putMany(entries).catch(() => undefined);
+        throw error;
+      }
       await this.deps.ledger.putMany(entries);
       // Another worker took the mailbox over (this one stalled past its lease): its run owns the
       // bookmarks now, and writing ours would move them under it. The page's ledger entries are
@@ -483,7 +516,10 @@ export class MailSync {
           `delta page for ${folder.path} had neither nextLink nor deltaLink`,
         );
       // Saved only now that every item of the page is in the ledger.
-      await this.deps.state.saveCursor(tenantId, userId, folder.id, next, page.nextLink ? forced : false);
+      await this.deps.state.saveCursor(tenantId, userId, folder.id, next, {
+        forced: page.nextLink ? forced : false,
+        from,
+      });
       this.deps.events.emit('progress', {
         ...ctx.user,
         runId: ctx.runId,
@@ -500,10 +536,29 @@ export class MailSync {
 
   private count(ctx: RunContext, outcome: ItemOutcome): void {
     ctx.summary.processed++;
-    ctx.summary[outcome]++;
+    ctx.summary[outcome === 'excluded' ? 'keptOut' : outcome]++;
     if (outcome === 'synced' || outcome === 'alreadySynced') ctx.byStatus.synced++;
     else if (outcome === 'noMatch') ctx.byStatus.no_match++;
     else if (outcome === 'errors') ctx.byStatus.error++;
+    else if (outcome === 'excluded') ctx.byStatus.skipped++;
+  }
+
+  /**
+   * A run of a paused mailbox has finished: the mailbox is healthy again, and its user hears so once
+   * (the notice's id is the pause's, so two runs resuming together make one card). Only a finished
+   * run says so: a folder that syncs while another still fails is no recovery.
+   */
+  private async announceResumed(ctx: RunContext): Promise<void> {
+    const pausedAt = ctx.pausedAt;
+    if (!pausedAt) return;
+    delete ctx.pausedAt;
+    const { tenantId, userId } = ctx.user;
+    await this.deps.state.saveMailbox(tenantId, userId, {
+      status: 'ok',
+      note: undefined,
+      pausedAt: undefined,
+    });
+    this.deps.events.emit('resumed', { tenantId, userId, pausedAt });
   }
 
   /**
@@ -521,7 +576,10 @@ export class MailSync {
     if (!selected && new Date(message.receivedAt) < ctx.cutoff) return 'skipped';
     if (previous && !selected) {
       if (previous.status === 'error') return 'skipped';
-      if (!ctx.force && (previous.status === 'synced' || previous.status === 'no_match'))
+      if (
+        !ctx.force &&
+        (previous.status === 'synced' || previous.status === 'no_match' || previous.status === 'skipped')
+      )
         return 'alreadySynced';
     }
     const direction = directionOf(message, ctx.ownAddresses, ctx.sentFolderIds);
@@ -531,11 +589,26 @@ export class MailSync {
       folderId: message.folderId,
       subject: ctx.settings.visibility === 'metadata' ? '' : message.subject,
       ...(message.from ? { from: message.from.address } : {}),
+      to: message.to.slice(0, MAX_LEDGER_RECIPIENTS).map((a) => a.address),
       receivedAt: message.receivedAt,
       direction,
+      trigger: ctx.trigger,
     };
-    const match = this.picked(ctx, this.match(ctx, message, direction), previous);
+    facts.terms = searchTerms(facts.subject, [
+      ...(message.from ? [message.from] : []),
+      ...message.to,
+      ...message.cc,
+    ]);
     const now = () => this.now().toISOString();
+    const found = this.match(ctx, message, direction);
+    // A blocked address keeps the email out of the CRM even when the user picks records by hand.
+    if (found.kind === 'skipped' && found.blockedBy && ctx.pick)
+      throw new AppError('input.invalid', `This email is kept out of the CRM: ${found.reason}.`);
+    const match = found.kind === 'skipped' && found.blockedBy ? found : this.picked(ctx, found, previous);
+    if (match.kind === 'skipped') {
+      await record(transitions.skipped(ctx.pk, facts, previous, match.reason, now()));
+      return 'excluded';
+    }
     if (match.kind === 'no_match') {
       await record(transitions.noMatch(ctx.pk, facts, previous, match.reason, now()));
       return 'noMatch';
@@ -574,7 +647,21 @@ export class MailSync {
         );
         return 'synced';
       } catch (error) {
-        if (!aboutThePayload(error)) throw error;
+        if (!aboutThePayload(error)) {
+          // An outage, not the email: it waits for the run's next try, and the run stops here.
+          const retryAt = new Date(this.now().getTime() + RESUME_AFTER_SECONDS * 1000).toISOString();
+          const entry = transitions.pending(
+            ctx.pk,
+            facts,
+            previous,
+            (error as Error).message,
+            retryAt,
+            now(),
+          );
+          // The store may be what is down: then the mark is lost, but the run's place is not.
+          if (entry) await Promise.resolve(record(entry)).catch(() => undefined);
+          throw error;
+        }
         failures.push((error as Error).message);
         this.deps.logger.warn(
           { messageId: message.id, detail, err: { message: (error as Error).message } },
@@ -684,8 +771,15 @@ export class MailSync {
     if (stopsRun(error)) {
       summary.status = 'paused';
       summary.note = `paused: ${note}`;
-      await this.deps.state.saveMailbox(user.tenantId, user.userId, { status: 'paused', note: summary.note });
-      this.deps.events.emit('paused', { ...user, note: summary.note });
+      // The user hears of a pause once, not at every retry while the outage lasts.
+      const before = await this.deps.state.mailbox(user.tenantId, user.userId).catch(() => undefined);
+      const pausedAt =
+        before?.status === 'paused' ? (before.pausedAt ?? before.updatedAt) : this.now().toISOString();
+      await this.deps.state
+        .saveMailbox(user.tenantId, user.userId, { status: 'paused', note: summary.note, pausedAt })
+        .catch(() => undefined);
+      if (before?.status !== 'paused')
+        this.deps.events.emit('paused', { ...user, note: summary.note, pausedAt });
       return;
     }
     throw error;
@@ -698,6 +792,8 @@ export class MailSync {
     if (summary.status === 'completed') {
       await this.deps.state.saveMailbox(user.tenantId, user.userId, {
         status: 'ok',
+        note: undefined,
+        pausedAt: undefined,
         lastRun: summary,
         lastSuccessAt: summary.finishedAt,
       });

@@ -1,4 +1,5 @@
 import type { Directory, DirectoryMatch } from '../crm/crm.port.ts';
+import { domainAndParents } from '../crm/mail-domains.ts';
 import type { MailMessage } from '../mail-source/mail-source.port.ts';
 
 /**
@@ -9,12 +10,15 @@ import type { MailMessage } from '../mail-source/mail-source.port.ts';
 export type LinkType = 'Cand' | 'Con' | 'CandCon';
 
 export type MatchResult =
+  /** Nobody on the email is in the CRM. */
   | { kind: 'no_match'; reason: string }
+  /** A rule of the user's keeps the email out of the CRM, whoever is on it (blocklist, internal only). */
+  | { kind: 'skipped'; reason: string; blockedBy?: string }
   | {
       kind: 'matched';
       candidates: DirectoryMatch[];
       contacts: DirectoryMatch[];
-      /** Companies linked by hand (Associate); matching by address never finds companies. */
+      /** Companies: linked by hand (Associate), or by the domain of an address when the user asks for it. */
       companies?: DirectoryMatch[];
       /** The seeds' Cand / Con / CandCon; none when only companies are linked. */
       linkType?: LinkType;
@@ -50,6 +54,8 @@ export interface MatchContext {
   matchAllParticipants: boolean;
   skipInternalOnly: boolean;
   blocklist: readonly string[];
+  /** Link the companies whose domain an address to match is at (the "link companies" setting). */
+  linkCompanies?: boolean;
   directory: Directory;
 }
 
@@ -78,20 +84,19 @@ function compile(blocklist: readonly string[]): CompiledBlocklist {
 }
 
 /**
- * `@northwind.com` blocks northwind.com and every subdomain of it: the address's domain and each
- * parent domain are looked up, so the work grows with the domain's labels, not the list's length.
+ * The blocklist entry that blocks an address, if any: the address itself, or `@northwind.com` for
+ * northwind.com and every subdomain of it.
  */
-export function isBlocked(address: string, blocklist: readonly string[]): boolean {
-  if (blocklist.length === 0) return false;
+export function blockedBy(address: string, blocklist: readonly string[]): string | undefined {
+  if (blocklist.length === 0) return undefined;
   const { addresses, domains } = compile(blocklist);
-  if (addresses.has(address)) return true;
-  let domain = domainOf(address);
-  for (;;) {
-    if (domains.has(domain)) return true;
-    const dot = domain.indexOf('.');
-    if (dot < 0) return false;
-    domain = domain.slice(dot + 1);
-  }
+  if (addresses.has(address)) return address;
+  for (const domain of domainAndParents(domainOf(address))) if (domains.has(domain)) return `@${domain}`;
+  return undefined;
+}
+
+export function isBlocked(address: string, blocklist: readonly string[]): boolean {
+  return blockedBy(address, blocklist) !== undefined;
 }
 
 export function directionOf(
@@ -109,29 +114,41 @@ export function matchMessage(message: MailMessage, context: MatchContext): Match
     .filter((a): a is NonNullable<typeof a> => a !== undefined)
     .map((a) => a.address.trim().toLowerCase());
 
+  // "Mail with these people is never synced, whoever else is on it": one blocked address anywhere
+  // on the email keeps the whole email out (the user's own addresses are never theirs to block).
+  for (const address of participants) {
+    if (context.ownAddresses.has(address)) continue;
+    const entry = blockedBy(address, context.blocklist);
+    if (entry) {
+      const who = entry === address ? address : `${address} (${entry})`;
+      return { kind: 'skipped', reason: `blocked: ${who} is on your blocklist`, blockedBy: entry };
+    }
+  }
+
   if (
     context.skipInternalOnly &&
     participants.length > 0 &&
     participants.every((a) => context.ownAddresses.has(a) || context.internalDomains.has(domainOf(a)))
   ) {
-    return { kind: 'no_match', reason: 'internal only: every participant is inside your organization' };
+    return { kind: 'skipped', reason: 'internal only: every participant is inside your organization' };
   }
 
-  const candidates = context.matchAllParticipants
+  const toMatch = context.matchAllParticipants
     ? participants
     : context.direction === 'received'
-      ? [message.from?.address.toLowerCase()].filter((a): a is string => a !== undefined)
+      ? [message.from?.address.trim().toLowerCase()].filter((a): a is string => a !== undefined)
       : [...message.to, ...message.cc].map((a) => a.address.trim().toLowerCase());
-  const notOwn = candidates.filter((a) => !context.ownAddresses.has(a));
-  const allowed = notOwn.filter((a) => !isBlocked(a, context.blocklist));
-  if (notOwn.length > 0 && allowed.length === 0) {
-    return { kind: 'no_match', reason: 'blocked: every address to match is on your blocklist' };
-  }
+  const notOwn = toMatch.filter((a) => !context.ownAddresses.has(a));
 
-  const found = context.directory.lookup(allowed);
-  if (found.candidates.length === 0 && found.contacts.length === 0) {
+  const found = context.directory.lookup(notOwn);
+  // Companies by domain, for addresses outside the agency: a new person at a client's domain links
+  // to the client. Generic mail domains are never a company's (the directory leaves them out).
+  const companies = context.linkCompanies
+    ? context.directory.companiesByDomain(notOwn.map(domainOf).filter((d) => !context.internalDomains.has(d)))
+    : [];
+  if (found.candidates.length === 0 && found.contacts.length === 0 && companies.length === 0) {
     const who = context.direction === 'received' ? 'the sender' : 'the recipients';
     return { kind: 'no_match', reason: `no candidate or contact has the address of ${who}` };
   }
-  return matchOf([...found.candidates, ...found.contacts]);
+  return matchOf([...found.candidates, ...found.contacts, ...companies]);
 }

@@ -1,3 +1,4 @@
+import { emptyCounts } from './ledger.ts';
 import type { UserRef } from './mail-sync.ts';
 import type { SyncEventMap, SyncEvents } from './sync-events.ts';
 import type { SyncMode } from './sync-state.ts';
@@ -46,7 +47,7 @@ export class RunProgress {
       folder: '',
       processed: 0,
       total: 0,
-      byStatus: { synced: 0, no_match: 0, error: 0, pending: 0 },
+      byStatus: emptyCounts(),
       updatedAt: new Date().toISOString(),
     });
   }

@@ -23,9 +23,10 @@ export interface SyncEventMap {
   };
   runSummary: { tenantId: string; userId: string; summary: RunSummary };
   needsConsent: { tenantId: string; userId: string; note: string };
-  paused: { tenantId: string; userId: string; note: string };
-  /** `byUser`: the user typed resume; otherwise a paused run picked up again on its own. */
-  resumed: { tenantId: string; userId: string; byUser?: boolean };
+  /** `pausedAt`: when an outage paused the mailbox (absent when the user paused it). */
+  paused: { tenantId: string; userId: string; note: string; pausedAt?: string };
+  /** `byUser`: the user typed resume; otherwise a paused run picked up again on its own (`pausedAt`). */
+  resumed: { tenantId: string; userId: string; byUser?: boolean; pausedAt?: string };
 }
 
 export class SyncEvents {

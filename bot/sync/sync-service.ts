@@ -1,7 +1,8 @@
 import { AppError } from '../errors/app-error.ts';
 import { TENANT_DISABLED_MESSAGE, TenantSwitch } from './tenant-switch.ts';
-import type { Store } from '../store/store.port.ts';
-import type { LedgerCounts, LedgerEntry, LedgerRepository } from './ledger.ts';
+import type { Page, Store } from '../store/store.port.ts';
+import type { CrmConnector, CrmRecord } from '../crm/crm.port.ts';
+import type { EmailFilter, LedgerCounts, LedgerEntry, LedgerRepository } from './ledger.ts';
 import type { LeaseHold, MailSync, UserRef } from './mail-sync.ts';
 import type { SyncEvents } from './sync-events.ts';
 import {
@@ -45,6 +46,11 @@ export interface SyncServiceHooks {
   /** Runs `work` holding the user's mailbox lease; undefined when someone else holds it. */
   /** Runs `work` holding the user's mailbox (one run per mailbox); undefined when another holds it. */
   readonly exclusive?: <T>(user: UserRef, work: (lease: LeaseHold) => Promise<T>) => Promise<T | undefined>;
+  /**
+   * A sync the user started here paused on an outage: the worker tries it again a little later, so
+   * it finishes without the user starting it over (a run of the mailbox, or one email).
+   */
+  readonly resumeLater?: (user: UserRef, what: { mode: 'all' } | { messageId: string }) => Promise<void>;
   /** The user's sync jobs that kept failing and were set aside (the poison queue). */
   readonly setAside?: (user: UserRef) => Promise<Array<{ reason: string; poisonedAt: string }>>;
 }
@@ -53,6 +59,7 @@ export class SyncService {
   private readonly tenants: TenantSwitch;
   private readonly deps: {
     mailSync: MailSync;
+    crm: CrmConnector;
     ledger: LedgerRepository;
     settings: SyncSettingsRepository;
     state: SyncStateRepository;
@@ -64,6 +71,7 @@ export class SyncService {
     store: Store,
     deps: {
       mailSync: MailSync;
+      crm: CrmConnector;
       ledger: LedgerRepository;
       settings: SyncSettingsRepository;
       state: SyncStateRepository;
@@ -149,10 +157,12 @@ export class SyncService {
 
   /** Sync all now, unless another sync of the mailbox holds it (then a `busy` summary, and nothing runs twice). */
   async syncNow(user: UserRef): Promise<RunSummary> {
-    if (!this.hooks.exclusive) return this.deps.mailSync.run(user, { mode: 'all', trigger: 'manual' });
-    const summary = await this.hooks.exclusive(user, (lease) =>
-      this.deps.mailSync.run(user, { mode: 'all', trigger: 'manual', lease }),
-    );
+    const summary = this.hooks.exclusive
+      ? await this.hooks.exclusive(user, (lease) =>
+          this.deps.mailSync.run(user, { mode: 'all', trigger: 'manual', lease }),
+        )
+      : await this.deps.mailSync.run(user, { mode: 'all', trigger: 'manual' });
+    if (summary?.status === 'paused') await this.hooks.resumeLater?.(user, { mode: 'all' });
     if (summary) return summary;
     return {
       ...emptySummary('busy', 'all', 'manual', new Date()),
@@ -232,7 +242,60 @@ export class SyncService {
 
   /** Sync selected for an Error item: three fresh attempts. */
   async retry(user: UserRef, messageId: string): Promise<LedgerEntry | undefined> {
-    return (await this.deps.mailSync.syncSelected(user, messageId, 'retry')).entry;
+    const { summary, entry } = await this.deps.mailSync.syncSelected(user, messageId, 'retry');
+    if (summary.status === 'paused') await this.hooks.resumeLater?.(user, { messageId });
+    return entry;
+  }
+
+  /** The Emails view: every email the sync has seen, newest first, filtered, a page at a time. */
+  async emails(
+    user: UserRef,
+    filter: EmailFilter,
+    page: { limit?: number; continuation?: string } = {},
+  ): Promise<Page<LedgerEntry>> {
+    return this.deps.ledger.emails(user.tenantId, user.userId, filter, page);
+  }
+
+  /**
+   * Associate: links an email the user chose (a no-match one, typically) to records they picked,
+   * besides whatever it already has. One activity, under the same key automatic sync uses, so a
+   * later run or a second click never makes another.
+   */
+  async associate(user: UserRef, messageId: string, recordIds: readonly string[]): Promise<LedgerEntry> {
+    const { summary, entry } = await this.deps.mailSync.syncSelected(user, messageId, 'manual', {
+      mode: 'add',
+      recordIds,
+    });
+    if (summary.status === 'needs_consent')
+      throw new AppError('mail.needs_consent', summary.note ?? 'CRM Sync needs access to your mailbox.');
+    if (summary.status !== 'completed' || !entry)
+      throw new AppError(
+        'sync.paused',
+        `${summary.note ?? 'The email could not be synced just now'}; try again shortly.`,
+      );
+    return entry;
+  }
+
+  /**
+   * "Create and link": a candidate or contact made from a no-match email's sender (its first
+   * recipient, for sent mail), then associated with it.
+   */
+  async createFromEmail(
+    user: UserRef,
+    messageId: string,
+    input: { type: 'candidate' | 'contact'; name?: string; companyId?: string },
+  ): Promise<{ record: CrmRecord; entry: LedgerEntry }> {
+    const seen = await this.deps.ledger.get(user.tenantId, user.userId, messageId);
+    if (!seen) throw new AppError('store.not_found', 'That email is not in your sync history.');
+    const email = seen.direction === 'received' ? seen.from : seen.to?.[0];
+    if (!email) throw new AppError('input.invalid', 'This email has no address to make a record from.');
+    const record = await this.deps.crm.createRecord(user.tenantId, {
+      type: input.type,
+      name: input.name?.trim() || nameFromAddress(email),
+      email,
+      ...(input.companyId ? { companyId: input.companyId } : {}),
+    });
+    return { record, entry: await this.associate(user, messageId, [record.id]) };
   }
 
   async retryAll(user: UserRef): Promise<{ retried: number; synced: number; stillFailing: number }> {
@@ -246,4 +309,11 @@ export class SyncService {
     }
     return result;
   }
+}
+
+/** "ava.kim@outlook.com" → "Ava Kim": a starting point the user can correct. */
+export function nameFromAddress(address: string): string {
+  const local = address.slice(0, Math.max(0, address.indexOf('@'))).slice(0, 64);
+  const words = local.split(/[._-]+/).filter((w) => w.length > 0);
+  return words.map((w) => w[0]!.toUpperCase() + w.slice(1).toLowerCase()).join(' ') || address;
 }

@@ -14,6 +14,8 @@ export interface FolderCursor extends Doc {
   link: string;
   /** A resend-all round that was interrupted resumes as forced. */
   forced: boolean;
+  /** The cutoff the folder's round was read with: an earlier one since means reading it again. */
+  from?: string;
   updatedAt: string;
 }
 
@@ -32,7 +34,10 @@ export interface RunSummary {
   synced: number;
   noMatch: number;
   errors: number;
+  /** Drafts, and mail older than the cutoff: never recorded. */
   skipped: number;
+  /** Kept out by a rule of the user's (blocklist, internal only), and recorded as such. */
+  keptOut: number;
   alreadySynced: number;
   activitiesCreated: number;
   note?: string;
@@ -45,6 +50,8 @@ export interface MailboxState extends Doc {
   kind: 'mailbox';
   status: MailboxStatus;
   note?: string;
+  /** Paused: since when (one pause, however many retries, is one notice). */
+  pausedAt?: string;
   lastRun?: RunSummary;
   lastSuccessAt?: string;
   updatedAt: string;
@@ -71,7 +78,7 @@ export class SyncStateRepository {
     userId: string,
     folderId: string,
     link: string,
-    forced: boolean,
+    round: { forced: boolean; from?: string },
   ): Promise<void> {
     await this.items.upsert({
       id: cursorId(folderId),
@@ -79,7 +86,8 @@ export class SyncStateRepository {
       kind: 'folderCursor',
       folderId,
       link,
-      forced,
+      forced: round.forced,
+      ...(round.from ? { from: round.from } : {}),
       updatedAt: new Date().toISOString(),
     });
   }
@@ -129,6 +137,7 @@ export function emptySummary(runId: string, mode: SyncMode, trigger: SyncTrigger
     noMatch: 0,
     errors: 0,
     skipped: 0,
+    keptOut: 0,
     alreadySynced: 0,
     activitiesCreated: 0,
   };

@@ -14,6 +14,7 @@ import { syncSettingsSchema } from '../sync/sync-settings.ts';
 import { TENANT_DISABLED_MESSAGE } from '../sync/tenant-switch.ts';
 import { KeyedRateLimiter, type RateLimit, tooManyRequests } from '../http/rate-limit.ts';
 import type { TabAuthenticator, TabIdentity } from './tab-identity.ts';
+import { mountEmailRoutes } from './emails-api.ts';
 import type {
   Activity,
   CrmRecord as CrmRecordView,
@@ -373,6 +374,8 @@ export function tabApi(deps: TabApiDeps): express.Router {
       res.json({ cleared: await deps.notifications.clear(me.tenantId, me.userId) });
     }),
   );
+
+  mountEmailRoutes(router, deps, route, costly);
 
   router.get(
     '/records',

@@ -4,9 +4,9 @@
  * What the tab sends is validated with the server's schemas (the settings: sync-settings.ts), whose
  * inferred types are used on both sides too. Types only, so the browser build can use it as it is.
  */
-import type { LedgerCounts } from '../sync/ledger.ts';
+import type { Exported, LedgerCounts, LedgerEntry } from '../sync/ledger.ts';
 
-export type { LedgerCounts };
+export type { Exported, LedgerCounts };
 import type { SyncSettings as StoredSettings } from '../sync/sync-settings.ts';
 
 export type { SyncSettings } from '../sync/sync-settings.ts';
@@ -110,4 +110,35 @@ export interface Activity {
   preview: string | null;
   attachments: Array<{ name: string; size: number }>;
   webLink: string | null;
+}
+
+/** One row of the Emails view. */
+export interface EmailRow {
+  messageId: string;
+  subject: string;
+  from: string | null;
+  to: string[];
+  direction: 'received' | 'sent';
+  receivedAt: string;
+  folderId: string;
+  folder: string | null;
+  status: LedgerEntry['status'];
+  exported: Exported;
+  note: string | null;
+  linkType: 'Cand' | 'Con' | 'CandCon' | null;
+  records: RecordLink[];
+  attempts: number;
+  trigger: string | null;
+  /** When the sync last looked at it. */
+  updatedAt: string;
+  /** Pending: when its next try is due. */
+  retryAt: string | null;
+}
+
+export interface EmailsAnswer {
+  emails: EmailRow[];
+  /** Pass back as `continuation` for the next page; null on the last. */
+  continuation: string | null;
+  /** The whole mailbox's count per status (first page only). */
+  counts: LedgerCounts | null;
 }

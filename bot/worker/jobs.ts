@@ -17,6 +17,8 @@ export type SyncJob =
      * takes seconds per folder: never inside a Teams invoke, which must answer within 5.
      */
     | { kind: 'subscriptions'; tenantId: string; userId: string }
+    /** One email whose sync an outage paused (a retry from the tab): tried again on its own. */
+    | { kind: 'message'; tenantId: string; userId: string; messageId: string }
   ) & {
     /** How many times the job has failed so far; waiting for a busy mailbox or an outage does not count. */
     failures?: number;

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logging/logger.ts';
 import type { JobQueue, QueuedMessage } from '../queue/queue.port.ts';
 import type { MailSync } from '../sync/mail-sync.ts';
+import { RESUME_AFTER_SECONDS } from '../sync/mail-sync.ts';
 import type { SyncEvents } from '../sync/sync-events.ts';
 import type { SyncJob } from './jobs.ts';
 import type { Lease, MailboxLeases } from './mailbox-lease.ts';
@@ -23,7 +24,6 @@ export const MAX_DELIVERIES = 10;
 /** How long a job and a mailbox stay with a worker that stops answering (crashed): then another takes over. */
 export const DEFAULT_LEASE_SECONDS = 120;
 const BUSY_RETRY_SECONDS = 3;
-const PAUSED_RETRY_SECONDS = 60;
 /** A subscription claimed by another process: by then it is made, or the claim has gone stale. */
 const CLAIMED_RETRY_SECONDS = 35;
 /** After a store or queue fault outside the sync itself: soon, the fault is usually brief. */
@@ -181,10 +181,12 @@ export class SyncWorker {
               onlyFolderIds: [job.folderId],
               lease: hold,
             })
-          : await this.options.mailSync.run(job, { mode: job.mode, trigger: job.trigger, lease: hold });
+          : job.kind === 'message'
+            ? (await this.options.mailSync.syncSelected(job, job.messageId, 'retry')).summary
+            : await this.options.mailSync.run(job, { mode: job.mode, trigger: job.trigger, lease: hold });
       if (summary.status === 'paused') {
         // The network or a service is down: the run kept its place; try again a little later.
-        await this.later(held, job, PAUSED_RETRY_SECONDS);
+        await this.later(held, job, RESUME_AFTER_SECONDS);
       } else if (summary.status === 'busy') {
         // The lease was lost mid-run: whoever holds the mailbox may be syncing another folder, so
         // this job's folder waits its turn rather than being dropped.

@@ -38,6 +38,7 @@ const summary: RunSummary = {
   noMatch: 2,
   errors: 1,
   skipped: 0,
+  keptOut: 0,
   alreadySynced: 0,
   activitiesCreated: 7,
 };
@@ -56,7 +57,7 @@ const entry: LedgerEntry = {
   createdAt: '2026-11-19T09:00:00.000Z',
   updatedAt: '2026-11-19T09:00:00.000Z',
 };
-const counts = { synced: 7, no_match: 2, error: 1, pending: 0 };
+const counts = { synced: 7, no_match: 2, error: 1, pending: 0, skipped: 1 };
 const candidate: CrmRecord = {
   id: 'candidate-1',
   type: 'candidate',

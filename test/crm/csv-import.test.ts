@@ -18,6 +18,7 @@ const directory = {
       : [],
     contacts: [],
   }),
+  companiesByDomain: () => [],
 };
 
 describe('CSV import of candidates and contacts', () => {

@@ -1,5 +1,11 @@
 import assert from 'node:assert/strict';
-import { ATTEMPT_DETAILS, type MessageFacts, transitions } from '../../bot/sync/ledger.ts';
+import {
+  ATTEMPT_DETAILS,
+  type MessageFacts,
+  queryTerms,
+  searchTerms,
+  transitions,
+} from '../../bot/sync/ledger.ts';
 
 const facts: MessageFacts = {
   messageId: 'AAkAL-1',
@@ -57,8 +63,34 @@ describe('ledger transitions', () => {
     assert.equal(entry.note, 'CRM rejected the activity');
   });
 
-  it('stays pending while attempts remain', () => {
-    assert.equal(transitions.failed('pk', facts, undefined, 1, 'x', T0).status, 'pending');
+  it('waits as pending, with when, after an outage: no attempt spent, an earlier activity kept', () => {
+    const pending = transitions.pending('pk', facts, undefined, 'the CRM cannot be reached', T1, T0);
+    assert.equal(pending?.status, 'pending');
+    assert.equal(pending?.attempts, 0);
+    assert.equal(pending?.retryAt, T1);
+    assert.equal(pending?.note, 'waiting to retry: the CRM cannot be reached');
+    const synced = transitions.synced('pk', facts, pending, success(), T1);
+    assert.equal(synced.retryAt, undefined, 'a success clears the wait');
+    assert.equal(synced.status, 'synced');
+    // A synced email whose links an outage kept from being refreshed (resend all) stays synced.
+    assert.equal(transitions.pending('pk', facts, synced, 'x', T1, T1), undefined);
+  });
+
+  it('is found by whole words of the subject and by each address, its domain and its local part', () => {
+    const terms = searchTerms('Re: Senior Java role — interview Tuesday', [
+      { address: 'Ava.Kim@Outlook.com', name: 'Ava Kim' },
+      { address: 'riley@northwind.example' },
+    ]);
+    for (const term of ['senior', 'java', 'interview', 'ava.kim@outlook.com', 'outlook.com', 'kim', 'riley'])
+      assert.ok(terms.includes(term), term);
+    assert.ok(!terms.includes('re:'), 'punctuation is not part of a word');
+    assert.deepEqual(queryTerms('  Java  AVA.KIM@outlook.com @northwind.example '), [
+      'java',
+      'ava.kim@outlook.com',
+      'northwind.example',
+    ]);
+    const hostile = searchTerms('a'.repeat(100_000) + ' b'.repeat(50_000), []);
+    assert.ok(hostile.length <= 48, 'bounded whatever the subject');
   });
 
   it('keeps counting attempts and its creation time across a retry of an Error item', () => {

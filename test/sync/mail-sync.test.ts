@@ -105,6 +105,134 @@ describe('mail sync against the Microsoft 365 sandbox', function () {
     assert.equal(after.synced, 1);
   });
 
+  it('brings in older mail once when the cutoff moves earlier after delta runs, and deletes nothing when it moves later', async () => {
+    const enabledAt = new Date().toISOString();
+    await h.enable(h.riley, { enabledAt });
+    const first = await run();
+    assert.equal(first.synced, 0);
+    assert.ok(first.skipped > 200, 'the seeded mailbox is all older than the moment sync was turned on');
+    // Every folder now has a delta link: without a fresh read the older mail would never come.
+    assert.equal((await run()).processed, 0);
+
+    await h.enable(h.riley, { enabledAt, daysBack: 3650 });
+    const widened = await run();
+    assert.equal(widened.status, 'completed');
+    assert.ok(widened.synced > 150, `synced ${widened.synced}`);
+    const entries = await h.services.ledger.all(h.riley.tenantId, h.riley.userId);
+    assert.equal(
+      new Set(entries.map((e) => e.folderId)).size,
+      widened.folders,
+      'every selected folder brought its older mail',
+    );
+    const activities = await h.activities();
+    assertOneActivityPerEmail(activities);
+    assert.equal((await run()).processed, 0, 'once: the next run is a delta run again');
+
+    // Later again: nothing older comes in from then on, and nothing already in is taken out.
+    await h.enable(h.riley, { enabledAt, daysBack: 1 });
+    await add('inbox', {
+      subject: 'Old mail moved back into the Inbox',
+      from: person('Ava', AVA),
+      toRecipients: [person('Riley', RILEY)],
+      receivedDateTime: '2025-01-01T00:00:00Z',
+    });
+    await addCandidate(AVA);
+    const later = await run();
+    assert.equal(later.synced, 0);
+    assert.equal(later.skipped, 1);
+    assert.equal((await h.activities()).length, activities.length);
+    assert.equal((await h.services.ledger.all(h.riley.tenantId, h.riley.userId)).length, entries.length);
+  });
+
+  it('keeps a whole email out of the CRM when a blocked address is anywhere on it, and says which entry', async () => {
+    await h.enable(h.riley, {
+      folders: ['inbox'],
+      includeSubfolders: false,
+      blocklist: ['@blocked.example'],
+    });
+    await addCandidate(AVA);
+    const id = await add('inbox', {
+      subject: 'Offer details (HR in copy)',
+      from: person('Ava', AVA),
+      toRecipients: [person('Riley', RILEY)],
+      ccRecipients: [person('HR', 'hr@eu.blocked.example')],
+    });
+    const summary = await run();
+    assert.equal(summary.keptOut >= 1, true);
+    const entry = await h.services.ledger.get(h.riley.tenantId, h.riley.userId, id);
+    assert.equal(entry?.status, 'skipped');
+    assert.equal(entry?.note, 'blocked: hr@eu.blocked.example (@blocked.example) is on your blocklist');
+    assert.equal(entry?.activityId, undefined);
+    const activities = await h.activities();
+    assert.ok(!activities.some((a) => a.messageId === id), 'the email reached the CRM');
+    // Hand-picked records do not get round it either: the user is told why.
+    await assert.rejects(
+      h.services.mailSync.syncSelected(h.riley, id, 'outlook', { mode: 'add', recordIds: [`cand-${AVA}`] }),
+      /kept out of the CRM: blocked: hr@eu\.blocked\.example/,
+    );
+    assert.equal((await h.services.ledger.get(h.riley.tenantId, h.riley.userId, id))?.status, 'skipped');
+    assert.ok(!(await h.activities()).some((a) => a.messageId === id));
+  });
+
+  it('links mail from a new person at a client’s domain to the client when asked', async () => {
+    await h.services.crm.importDirectory(h.tenantId, {
+      companies: [{ id: 'company-newco', name: 'Newco', domain: 'newco.example' }],
+      contacts: [],
+      candidates: [],
+    });
+    await h.enable(h.riley, { folders: ['inbox'], includeSubfolders: false, linkCompanies: true });
+    const id = await add('inbox', {
+      subject: 'We would like to hire through you',
+      from: person('Pat', 'pat@newco.example'),
+      toRecipients: [person('Riley', RILEY)],
+    });
+    await run();
+    const entry = await h.services.ledger.get(h.riley.tenantId, h.riley.userId, id);
+    assert.equal(entry?.status, 'synced');
+    assert.deepEqual(entry?.matched?.companies, ['company-newco']);
+    const activity = await h.services.crm.activity(h.tenantId, String(entry?.activityId));
+    assert.deepEqual(activity?.links, [{ id: 'company-newco', type: 'company' }]);
+  });
+
+  it('marks an email pending with its next try when an outage stops its attempt, and clears it on success', async () => {
+    await h.enable(h.riley, { folders: ['inbox'], includeSubfolders: false });
+    await addCandidate(AVA);
+    const id = await add('inbox', {
+      subject: 'Sent while the CRM was down',
+      from: person('Ava', AVA),
+      toRecipients: [person('Riley', RILEY)],
+    });
+    const crm = h.services.crm;
+    const record = crm.recordActivity.bind(crm);
+    crm.recordActivity = async (input) => {
+      if (input.messageId === id) throw new AppError('crm.unavailable', 'the CRM cannot be reached (503)');
+      return record(input);
+    };
+    const started = Date.now();
+    try {
+      assert.equal((await run()).status, 'paused');
+    } finally {
+      crm.recordActivity = record;
+    }
+    const pending = await h.services.ledger.get(h.riley.tenantId, h.riley.userId, id);
+    assert.equal(pending?.status, 'pending');
+    assert.equal(pending?.attempts, 0, 'an outage costs none of its three attempts');
+    assert.match(pending?.note ?? '', /^waiting to retry: the CRM cannot be reached/);
+    assert.ok(Date.parse(pending?.retryAt ?? '') >= started + 59_000, 'retryAt says when');
+    assert.equal((await h.services.ledger.counts(h.riley.tenantId, h.riley.userId)).pending, 1);
+    const inView = await h.services.ledger.emails(h.riley.tenantId, h.riley.userId, { status: 'pending' });
+    assert.deepEqual(
+      inView.items.map((i) => i.value.messageId),
+      [id],
+    );
+
+    assert.equal((await run()).status, 'completed');
+    const synced = await h.services.ledger.get(h.riley.tenantId, h.riley.userId, id);
+    assert.equal(synced?.status, 'synced');
+    assert.equal(synced?.retryAt, undefined);
+    assert.equal((await h.services.ledger.counts(h.riley.tenantId, h.riley.userId)).pending, 0);
+  });
+
   it('scans back the number of days the user asks for', async () => {
     await h.enable(h.riley, { enabledAt: new Date().toISOString(), daysBack: 30 });
     const summary = await run();
@@ -299,13 +427,43 @@ describe('mail sync against the Microsoft 365 sandbox', function () {
     assert.equal(h.sandbox.requestCounts.get('attachments') ?? 0, before);
   });
 
-  it('stores no attachments when they are off, and only metadata when visibility says so', async () => {
-    await h.enable(h.riley, { folders: ['inbox'], visibility: 'metadata' });
+  it('stores no attachments when they are off, with full visibility: the body and subject still come', async () => {
+    await h.enable(h.riley, { folders: ['inbox'], includeSubfolders: false, attachments: false });
+    await addCandidate(AVA);
+    const id = await add('inbox', {
+      subject: 'My CV, attached',
+      from: person('Ava', AVA),
+      toRecipients: [person('Riley', RILEY)],
+      body: { contentType: 'text', content: 'please find my CV' },
+      attachments: [
+        {
+          name: 'cv.pdf',
+          contentType: 'application/pdf',
+          isInline: false,
+          contentBytes: Buffer.from('%PDF-1.4 cv').toString('base64'),
+        },
+      ],
+    });
+    await run();
+    const entry = await h.services.ledger.get(h.riley.tenantId, h.riley.userId, id);
+    const activity = await h.services.crm.activity(h.tenantId, String(entry?.activityId));
+    assert.equal(activity?.subject, 'My CV, attached');
+    assert.match(JSON.stringify(activity?.body), /please find my CV/);
+    assert.deepEqual(activity?.attachments, []);
+  });
+
+  it('stores only metadata when visibility says so: no subject, body or attachments', async () => {
+    await h.enable(h.riley, { folders: ['inbox'], visibility: 'metadata', attachments: true });
     await run();
     const activities = await h.activities();
     assert.ok(activities.length > 0);
     assert.ok(
       activities.every((a) => a.attachments.length === 0 && a.body === undefined && a.subject === undefined),
+    );
+    const entries = await h.services.ledger.all(h.riley.tenantId, h.riley.userId);
+    assert.ok(
+      entries.every((e) => e.subject === ''),
+      'the ledger keeps no subject either',
     );
   });
 
@@ -581,13 +739,27 @@ describe('mail sync against the Microsoft 365 sandbox', function () {
     assert.equal(paused.length, 1);
     assert.ok(calls > 1, 'the client retried before giving up');
     assert.equal((await h.services.state.mailbox(h.riley.tenantId, h.riley.userId))?.status, 'paused');
+    // Still down at the next try: still paused, and no second "paused" for the same outage.
+    assert.equal((await run()).status, 'paused');
+    assert.equal(paused.length, 1, 'one outage, one paused notice');
+    assert.equal(resumed.length, 0);
 
     h.sandbox.handle = original;
+    const deltaReads = new Set<string>();
+    h.sandbox.handle = async (request, inBatch) => {
+      const path = decodeURIComponent(request.path);
+      const folder = /mailFolders\/([^/]+)\/messages\/delta/.exec(path)?.[1];
+      if (folder) deltaReads.add(folder);
+      return original(request, inBatch);
+    };
     const second = await run();
+    h.sandbox.handle = original;
     assert.equal(second.status, 'completed');
     assert.equal(resumed.length, 1);
     assert.ok(second.synced > 0, 'Sent Items came through');
-    assert.ok(second.processed < first.processed + second.processed, 'finished folders were not read again');
+    assert.deepEqual([...deltaReads], [folders.body.id], 'only the folder it stopped in is read again');
+    const sent = (await h.services.mailSync.folderTree(h.riley.userId)).find((f) => f.id === folders.body.id);
+    assert.equal(second.processed, sent?.totalItemCount, 'Sent Items whole, and nothing else');
     const third = await run();
     assert.equal(third.processed, 0);
     assertOneActivityPerEmail(await h.activities());
@@ -602,8 +774,8 @@ describe('mail sync against the Microsoft 365 sandbox', function () {
     const sam = await h.services.mailSync.run(h.sam, { mode: 'all', trigger: 'manual' });
     const rileyEntries = await h.services.ledger.all(h.riley.tenantId, h.riley.userId);
     const samEntries = await h.services.ledger.all(h.sam.tenantId, h.sam.userId);
-    assert.equal(samEntries.length, sam.synced + sam.noMatch);
-    assert.equal(rileyEntries.length, riley.synced + riley.noMatch);
+    assert.equal(samEntries.length, sam.synced + sam.noMatch + sam.keptOut);
+    assert.equal(rileyEntries.length, riley.synced + riley.noMatch + riley.keptOut);
     const rileyIds = new Set(rileyEntries.map((e) => e.messageId));
     assert.ok(samEntries.every((e) => !rileyIds.has(e.messageId)));
   });

@@ -38,7 +38,10 @@ describe('matching', () => {
       appUrl: 'http://x',
     });
     await crm.importDirectory(tenant, {
-      companies: [{ id: 'co-1', name: 'Contoso' }],
+      companies: [
+        { id: 'co-1', name: 'Contoso', domain: 'contoso.com' },
+        { id: 'co-webmail', name: 'Typed gmail as its domain', domain: 'gmail.com' },
+      ],
       candidates: [
         { id: 'cand-ava', firstName: 'Ava', lastName: 'Kim', emails: ['Ava.Kim@Outlook.com'] },
         {
@@ -159,7 +162,7 @@ describe('matching', () => {
     {
       name: 'internal-only threads are skipped by default',
       msg: message('jamie.fox@northwindstaffing.com', [ME]),
-      expect: 'no_match:internal',
+      expect: 'skipped:internal',
     },
     {
       name: 'internal-only threads match when the rule is off',
@@ -172,19 +175,19 @@ describe('matching', () => {
       name: 'a blocklisted address is skipped',
       msg: message('ava.kim@outlook.com', [ME]),
       ctx: { blocklist: ['ava.kim@outlook.com'] },
-      expect: 'no_match:blocked',
+      expect: 'skipped:blocked',
     },
     {
       name: 'a blocklisted @domain is skipped',
       msg: message('ceo@blocked.com', [ME]),
       ctx: { blocklist: ['@blocked.com'] },
-      expect: 'no_match:blocked',
+      expect: 'skipped:blocked',
     },
     {
       name: 'a blocklisted @domain covers its subdomains',
       msg: message('sub@eu.blocked.com', [ME]),
       ctx: { blocklist: ['@blocked.com'] },
-      expect: 'no_match:blocked',
+      expect: 'skipped:blocked',
     },
     {
       name: 'a blocklisted @domain does not cover look-alike domains',
@@ -194,11 +197,61 @@ describe('matching', () => {
       ids: ['cand-ava'],
     },
     {
-      name: 'sent mail: blocked recipients are dropped, the rest still match',
+      name: 'sent mail with a blocked recipient is kept out whole, whoever else is on it',
       msg: message(ME, ['ceo@blocked.com', 'jordan.lee@contoso.com']),
       ctx: { direction: 'sent', blocklist: ['@blocked.com'] },
+      expect: 'skipped:blocked: ceo@blocked.com \\(@blocked.com\\) is on your blocklist',
+    },
+    {
+      name: 'a candidate’s email with a blocked address in Cc is kept out whole',
+      msg: message('ava.kim@outlook.com', [ME], ['hr@blocked.com']),
+      ctx: { blocklist: ['@blocked.com'] },
+      expect: 'skipped:blocked: hr@blocked.com',
+    },
+    {
+      name: 'a blocked address in Bcc keeps the email out too',
+      msg: { ...message(ME, ['ava.kim@outlook.com']), bcc: [{ name: 'x', address: 'spy@eu.blocked.com' }] },
+      ctx: { direction: 'sent', blocklist: ['@blocked.com'] },
+      expect: 'skipped:blocked: spy@eu.blocked.com',
+    },
+    {
+      name: 'the user’s own address is never blocked, even when listed',
+      msg: message('ava.kim@outlook.com', [ME]),
+      ctx: { blocklist: [ME] },
+      expect: 'Cand',
+      ids: ['cand-ava'],
+    },
+    {
+      name: 'a new person at a client’s domain links to the client when asked',
+      msg: message('new.hire@contoso.com', [ME]),
+      ctx: { linkCompanies: true },
+      expect: 'company',
+      ids: ['co-1'],
+    },
+    {
+      name: 'a subdomain of a client’s domain links to it too',
+      msg: message('someone@uk.contoso.com', [ME]),
+      ctx: { linkCompanies: true },
+      expect: 'company',
+      ids: ['co-1'],
+    },
+    {
+      name: 'a contact at a client’s domain links to both when asked',
+      msg: message('jordan.lee@contoso.com', [ME]),
+      ctx: { linkCompanies: true },
       expect: 'Con',
-      ids: ['con-lee'],
+      ids: ['co-1', 'con-lee'],
+    },
+    {
+      name: 'no company by domain unless the user asked for it',
+      msg: message('new.hire@contoso.com', [ME]),
+      expect: 'no_match',
+    },
+    {
+      name: 'a generic mail domain never links to a company, whatever the CRM says',
+      msg: message('stranger@gmail.com', [ME]),
+      ctx: { linkCompanies: true },
+      expect: 'no_match',
     },
     {
       name: 'no record has the address',
@@ -210,17 +263,20 @@ describe('matching', () => {
   for (const c of cases) {
     it(c.name, () => {
       const result = matchMessage(c.msg, context(c.ctx));
-      if (c.expect.startsWith('no_match')) {
-        assert.equal(result.kind, 'no_match');
-        const reason = c.expect.split(':')[1];
-        if (reason && result.kind === 'no_match') assert.match(result.reason, new RegExp(`^${reason}`));
+      if (c.expect.startsWith('no_match') || c.expect.startsWith('skipped')) {
+        const [kind, ...rest] = c.expect.split(':');
+        assert.equal(result.kind, kind);
+        const reason = rest.join(':');
+        if (reason && result.kind !== 'matched') assert.match(result.reason, new RegExp(`^${reason}`));
         return;
       }
       assert.equal(result.kind, 'matched');
       if (result.kind !== 'matched') return;
-      assert.equal(result.linkType, c.expect);
+      assert.equal(result.linkType, c.expect === 'company' ? undefined : c.expect);
       assert.deepEqual(
-        [...result.candidates, ...result.contacts].map((m) => m.record.id).sort(),
+        [...result.candidates, ...result.contacts, ...(result.companies ?? [])]
+          .map((m) => m.record.id)
+          .sort(),
         [...(c.ids ?? [])].sort(),
       );
     });

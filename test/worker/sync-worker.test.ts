@@ -123,7 +123,7 @@ describe('sync worker', function () {
       poisoned?.reason ?? '',
       new RegExp(`^failed ${MAX_FAILURES} times: Microsoft Graph answered 400`),
     );
-    assert.equal(told.length, 1);
+    assert.equal(told.length, 1, JSON.stringify(told));
     // The errors card reads the same poison queue through the sync service.
     const aside = await h.services.syncService.setAside(h.riley);
     assert.equal(aside.length, 1);
