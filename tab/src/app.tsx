@@ -13,6 +13,7 @@ import { useEffect, useState } from 'react';
 import { api } from './api.ts';
 import type { Host, ThemeName } from './host.ts';
 import { AdminPage } from './pages/admin-page.tsx';
+import { EmailsPage } from './pages/emails-page.tsx';
 import { NotificationCenterPage } from './pages/notification-center-page.tsx';
 import { RecordPage } from './pages/record-page.tsx';
 import { StatusPage } from './pages/status-page.tsx';
@@ -36,6 +37,7 @@ const useStyles = makeStyles({
 
 const SECTIONS = [
   ['status', 'Status'],
+  ['emails', 'Emails'],
   ['email', 'Email'],
   ['contacts', 'Contacts'],
   ['tasks', 'Tasks'],
@@ -61,6 +63,8 @@ function pageOf(path: string): string[] {
 function Content({ page, me, navigate }: { page: string[]; me: Me; navigate(path: string): void }) {
   if (page[0] === 'records') return <RecordPage type={page[1]!} id={page[2]!} />;
   switch (page[1]) {
+    case 'emails':
+      return <EmailsPage />;
     case 'email':
       return <EmailSection />;
     case 'contacts':
