@@ -292,6 +292,10 @@ export async function createServices(
           config.workerLeaseSeconds * 1000,
           work,
         ),
+      queueRun: async (user, mode) => {
+        await queue.send({ kind: 'mailbox', ...user, trigger: 'manual', mode });
+        worker.wake();
+      },
       setAside: async (user) =>
         (await queue.poisoned(100)).filter(
           (p) => p.body.tenantId === user.tenantId && p.body.userId === user.userId,

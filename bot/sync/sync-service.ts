@@ -45,6 +45,11 @@ export interface SyncServiceHooks {
   /** Runs `work` holding the user's mailbox lease; undefined when someone else holds it. */
   /** Runs `work` holding the user's mailbox (one run per mailbox); undefined when another holds it. */
   readonly exclusive?: <T>(user: UserRef, work: (lease: LeaseHold) => Promise<T>) => Promise<T | undefined>;
+  /**
+   * Queues a run of the user's mailbox for the worker (Resend All): it can take long, and whoever
+   * asked (a Teams invoke, the tab) gets an answer at once.
+   */
+  readonly queueRun?: (user: UserRef, mode: 'resend_all') => Promise<void>;
   /** The user's sync jobs that kept failing and were set aside (the poison queue). */
   readonly setAside?: (user: UserRef) => Promise<Array<{ reason: string; poisonedAt: string }>>;
 }
@@ -159,6 +164,16 @@ export class SyncService {
       status: 'busy',
       note: 'Your mailbox is being synced right now (a change or a schedule started it); new mail will be in shortly.',
     };
+  }
+
+  /**
+   * The seeds' Resend All: every email of the selected folders since the cutoff goes to the CRM
+   * again (those already there get their links refreshed, never a second activity). Queued for the
+   * worker; callers ask the user to confirm first and check `access`.
+   */
+  async queueResendAll(user: UserRef): Promise<void> {
+    if (!this.hooks.queueRun) throw new Error('there is no worker queue to run Resend All');
+    await this.hooks.queueRun(user, 'resend_all');
   }
 
   /**

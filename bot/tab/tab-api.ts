@@ -169,6 +169,15 @@ export function tabApi(deps: TabApiDeps): express.Router {
       await handler(req, res, me);
     };
   const user = (me: TabIdentity) => ({ tenantId: me.tenantId, userId: me.userId });
+  /** A sync of the whole mailbox needs the organization's switch and the user's email sync on: else 409. */
+  const refusedSync = async (res: Response, me: TabIdentity): Promise<boolean> => {
+    const access = await deps.sync.access(user(me));
+    if (access.allowed) return false;
+    const message =
+      access.reason === 'tenant_disabled' ? TENANT_DISABLED_MESSAGE : 'Turn email sync on first.';
+    res.status(409).json({ error: { code: access.reason, message } });
+    return true;
+  };
 
   router.get(
     '/me',
@@ -274,13 +283,7 @@ export function tabApi(deps: TabApiDeps): express.Router {
     '/sync',
     costly,
     route(async (_req, res, me) => {
-      const access = await deps.sync.access(user(me));
-      if (!access.allowed) {
-        const message =
-          access.reason === 'tenant_disabled' ? TENANT_DISABLED_MESSAGE : 'Turn email sync on first.';
-        res.status(409).json({ error: { code: access.reason, message } });
-        return;
-      }
+      if (await refusedSync(res, me)) return;
       if (deps.progress.of(user(me))) {
         res
           .status(409)
@@ -295,6 +298,17 @@ export function tabApi(deps: TabApiDeps): express.Router {
         )
         .finally(() => deps.progress.ended(user(me)));
       res.status(202).json({ started: true });
+    }),
+  );
+
+  /** Resend All, which the tab asks the user to confirm first: queued for the worker. */
+  router.post(
+    '/sync/resend-all',
+    costly,
+    route(async (_req, res, me) => {
+      if (await refusedSync(res, me)) return;
+      await deps.sync.queueResendAll(user(me));
+      res.status(202).json({ queued: true });
     }),
   );
 
