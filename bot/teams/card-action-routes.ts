@@ -67,8 +67,15 @@ export function registerCardActionRoutes(app: App, rc: RouteContext): void {
           ),
         );
       }
-      const access = await sync.access(user);
-      if (!access.allowed) return cardResponse(accessCard({ reason: access.reason, settingsUrl }));
+      if (verb === 'retry' || verb === 'retryAll') {
+        // Retry is Sync Selected for an Error email (the seeds' Sync Selected works whatever the
+        // email sync switch says): only the organization's switch refuses it.
+        if (!(await sync.tenantEnabled(user.tenantId)))
+          return cardResponse(accessCard({ reason: 'tenant_disabled', settingsUrl }));
+      } else {
+        const access = await sync.access(user);
+        if (!access.allowed) return cardResponse(accessCard({ reason: access.reason, settingsUrl }));
+      }
       switch (verb) {
         case 'syncNow':
           if (activity.replyToId)
