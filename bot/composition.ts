@@ -26,7 +26,7 @@ import { SqliteStore } from './store/sqlite-store.ts';
 import type { Store } from './store/store.port.ts';
 import { LedgerRepository } from './sync/ledger.ts';
 import { TenantSwitch } from './sync/tenant-switch.ts';
-import { MailSync, RESUME_AFTER_SECONDS, type UserRef } from './sync/mail-sync.ts';
+import { MailSync, type UserRef } from './sync/mail-sync.ts';
 import { SyncEvents } from './sync/sync-events.ts';
 import { SyncService } from './sync/sync-service.ts';
 import { type SyncJob, SYNC_QUEUE } from './worker/jobs.ts';
@@ -292,13 +292,14 @@ export async function createServices(
           config.workerLeaseSeconds * 1000,
           work,
         ),
-      resumeLater: async (user, what) => {
+      queue: async (user, what, delaySeconds) => {
         await queue.send(
           'messageId' in what
             ? { kind: 'message', ...user, messageId: what.messageId }
             : { kind: 'mailbox', ...user, mode: what.mode, trigger: 'manual' },
-          { delaySeconds: RESUME_AFTER_SECONDS },
+          delaySeconds ? { delaySeconds } : {},
         );
+        if (!delaySeconds) worker.wake();
       },
       setAside: async (user) =>
         (await queue.poisoned(100)).filter(

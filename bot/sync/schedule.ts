@@ -8,24 +8,33 @@ import { z } from 'zod';
 
 export const INTERVAL_MINUTES = [5, 15, 30, 45, 60] as const;
 
+/** A time of day in an IANA time zone: a daily schedule's, and the daily Sync All's (sync-settings.ts). */
+export const dailyTimeSchema = z.object({
+  at: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour)'),
+  timeZone: z.string().refine((tz) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'must be an IANA time zone such as Europe/London'),
+});
+
+export type DailyTime = z.infer<typeof dailyTimeSchema>;
+
 export const scheduleSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('none') }),
   z.object({ kind: z.literal('interval'), minutes: z.union(INTERVAL_MINUTES.map((m) => z.literal(m))) }),
-  z.object({
-    kind: z.literal('daily'),
-    at: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour)'),
-    timeZone: z.string().refine((tz) => {
-      try {
-        new Intl.DateTimeFormat('en-US', { timeZone: tz });
-        return true;
-      } catch {
-        return false;
-      }
-    }, 'must be an IANA time zone such as Europe/London'),
-  }),
+  dailyTimeSchema.extend({ kind: z.literal('daily') }),
 ]);
 
 export type Schedule = z.infer<typeof scheduleSchema>;
+
+/** Every day at `time`: the schedule whose slots a daily time has. */
+export function dailyAt(time: DailyTime): Schedule {
+  return { kind: 'daily', at: time.at, timeZone: time.timeZone };
+}
 
 const MINUTE = 60_000;
 
@@ -45,7 +54,11 @@ function offsetMinutes(instant: number, timeZone: string): number {
   return Math.round((asUtc - Math.floor(instant / MINUTE) * MINUTE) / MINUTE);
 }
 
-/** The UTC instant of a local wall-clock time; a time skipped by a DST jump runs at the jump. */
+/**
+ * The UTC instant of a local wall-clock time. A time that happens twice (clocks going back) is its
+ * first; a time skipped by a DST jump runs as long after the jump as it was after the skipped hour's
+ * start (02:30 on a spring-forward night runs at 03:30), never before the jump.
+ */
 function zonedInstant(
   year: number,
   month: number,
@@ -55,9 +68,11 @@ function zonedInstant(
   timeZone: string,
 ): number {
   const wall = Date.UTC(year, month, day, hour, minute);
-  let instant = wall - offsetMinutes(wall, timeZone) * MINUTE;
-  instant = wall - offsetMinutes(instant, timeZone) * MINUTE;
-  return instant;
+  const first = wall - offsetMinutes(wall, timeZone) * MINUTE;
+  const instant = wall - offsetMinutes(first, timeZone) * MINUTE;
+  if (instant + offsetMinutes(instant, timeZone) * MINUTE === wall) return instant;
+  // No instant shows this wall time: the later guess is the one after the jump.
+  return Math.max(first, instant);
 }
 
 function localDate(instant: number, timeZone: string): { year: number; month: number; day: number } {

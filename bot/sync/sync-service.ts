@@ -3,7 +3,7 @@ import { TENANT_DISABLED_MESSAGE, TenantSwitch } from './tenant-switch.ts';
 import type { Page, Store } from '../store/store.port.ts';
 import type { CrmConnector, CrmRecord } from '../crm/crm.port.ts';
 import type { EmailFilter, LedgerCounts, LedgerEntry, LedgerRepository } from './ledger.ts';
-import type { LeaseHold, MailSync, UserRef } from './mail-sync.ts';
+import { type LeaseHold, type MailSync, RESUME_AFTER_SECONDS, type UserRef } from './mail-sync.ts';
 import type { SyncEvents } from './sync-events.ts';
 import {
   type SyncSettings,
@@ -47,10 +47,15 @@ export interface SyncServiceHooks {
   /** Runs `work` holding the user's mailbox (one run per mailbox); undefined when another holds it. */
   readonly exclusive?: <T>(user: UserRef, work: (lease: LeaseHold) => Promise<T>) => Promise<T | undefined>;
   /**
-   * A sync the user started here paused on an outage: the worker tries it again a little later, so
-   * it finishes without the user starting it over (a run of the mailbox, or one email).
+   * Hands work to the worker: a run of the mailbox (Resend All, which can take long, so whoever
+   * asked, a Teams invoke or the tab, is answered at once), or a sync the user started here that
+   * paused on an outage (`delaySeconds` later, so it finishes without being started over).
    */
-  readonly resumeLater?: (user: UserRef, what: { mode: 'all' } | { messageId: string }) => Promise<void>;
+  readonly queue?: (
+    user: UserRef,
+    what: { mode: 'all' | 'resend_all' } | { messageId: string },
+    delaySeconds?: number,
+  ) => Promise<void>;
   /** The user's sync jobs that kept failing and were set aside (the poison queue). */
   readonly setAside?: (user: UserRef) => Promise<Array<{ reason: string; poisonedAt: string }>>;
 }
@@ -162,13 +167,23 @@ export class SyncService {
           this.deps.mailSync.run(user, { mode: 'all', trigger: 'manual', lease }),
         )
       : await this.deps.mailSync.run(user, { mode: 'all', trigger: 'manual' });
-    if (summary?.status === 'paused') await this.hooks.resumeLater?.(user, { mode: 'all' });
+    if (summary?.status === 'paused') await this.hooks.queue?.(user, { mode: 'all' }, RESUME_AFTER_SECONDS);
     if (summary) return summary;
     return {
       ...emptySummary('busy', 'all', 'manual', new Date()),
       status: 'busy',
       note: 'Your mailbox is being synced right now (a change or a schedule started it); new mail will be in shortly.',
     };
+  }
+
+  /**
+   * The seeds' Resend All: every email of the selected folders since the cutoff goes to the CRM
+   * again (those already there get their links refreshed, never a second activity). Queued for the
+   * worker; callers ask the user to confirm first and check `access`.
+   */
+  async queueResendAll(user: UserRef): Promise<void> {
+    if (!this.hooks.queue) throw new Error('there is no worker queue to run Resend All');
+    await this.hooks.queue(user, { mode: 'resend_all' });
   }
 
   /**
@@ -243,7 +258,7 @@ export class SyncService {
   /** Sync selected for an Error item: three fresh attempts. */
   async retry(user: UserRef, messageId: string): Promise<LedgerEntry | undefined> {
     const { summary, entry } = await this.deps.mailSync.syncSelected(user, messageId, 'retry');
-    if (summary.status === 'paused') await this.hooks.resumeLater?.(user, { messageId });
+    if (summary.status === 'paused') await this.hooks.queue?.(user, { messageId }, RESUME_AFTER_SECONDS);
     return entry;
   }
 

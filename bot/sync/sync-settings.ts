@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AppError } from '../errors/app-error.ts';
-import { nextSlot, scheduleSchema } from './schedule.ts';
+import { dailyAt, dailyTimeSchema, nextSlot, scheduleSchema } from './schedule.ts';
 import { CONTAINERS } from '../store/containers.ts';
 import { type Collection, type Doc, queryAll, type Store, userPartition } from '../store/store.port.ts';
 
@@ -71,6 +71,12 @@ export const syncSettingsSchema = z.object({
   /** When automatic sync runs besides change notifications: the safety net. */
   schedule: scheduleSchema.default({ kind: 'interval', minutes: 15 }),
   /**
+   * The seeds' "Schedule Sync at": a sync all of the selected folders every day at this time in the
+   * user's time zone, besides the automatic schedule (after the day's work, say). It is the user's
+   * own request, so pausing automatic sync does not stop it; turning email sync off does.
+   */
+  syncAllAt: dailyTimeSchema.optional(),
+  /**
    * Contacts, tasks and calendar items: the engine syncs email only for now; these options are kept
    * so users set them once. Contact sync is off by default (duplicates, overwrites: the seeds' reasons)
    * and turning it on needs the user's explicit confirmation.
@@ -114,13 +120,42 @@ export const SCHEDULE_INDEX = 'schedule-index';
 export interface ScheduleIndexDoc extends Doc {
   tenantId: string;
   userId: string;
-  /** Milliseconds; null when nothing runs on a schedule (off, paused, or no schedule). */
+  /** Milliseconds: the earlier of `next`'s two; null when nothing runs on a schedule. */
   nextRunAt: number | null;
+  /**
+   * Each kind's next slot, claimed separately so that both run, each once. Absent in entries
+   * written before the daily Sync All existed: their nextRunAt is the automatic schedule's.
+   */
+  next?: ScheduledSlots;
 }
 
+/** The next slot of each kind of scheduled run, in milliseconds; null when that kind does not run. */
+export interface ScheduledSlots {
+  /** The automatic schedule's (mode `automatic`): while email sync is on and not paused. */
+  automatic: number | null;
+  /** The daily Sync All's (mode `all`): while email sync is on, paused or not. */
+  syncAll: number | null;
+}
+
+export function scheduledSlots(settings: SyncSettings, now: Date): ScheduledSlots {
+  if (!settings.emailSync) return { automatic: null, syncAll: null };
+  return {
+    automatic: settings.active ? (nextSlot(settings.schedule, now)?.getTime() ?? null) : null,
+    syncAll: settings.syncAllAt ? (nextSlot(dailyAt(settings.syncAllAt), now)?.getTime() ?? null) : null,
+  };
+}
+
+/** The next scheduled run of any kind: the earlier of the automatic schedule's and the daily Sync All's. */
 export function scheduledNext(settings: SyncSettings, now: Date): number | null {
-  if (!settings.emailSync || !settings.active) return null;
-  return nextSlot(settings.schedule, now)?.getTime() ?? null;
+  const { automatic, syncAll } = scheduledSlots(settings, now);
+  if (automatic === null) return syncAll;
+  if (syncAll === null) return automatic;
+  return Math.min(automatic, syncAll);
+}
+
+/** What the schedule index keeps of a user's settings: when each kind of run is next due. */
+export function indexTimes(settings: SyncSettings, now: Date): Pick<ScheduleIndexDoc, 'nextRunAt' | 'next'> {
+  return { nextRunAt: scheduledNext(settings, now), next: scheduledSlots(settings, now) };
 }
 
 export class SyncSettingsRepository {
@@ -182,7 +217,7 @@ export class SyncSettingsRepository {
       pk: SCHEDULE_INDEX,
       tenantId,
       userId,
-      nextRunAt: scheduledNext(parsed.data, this.now()),
+      ...indexTimes(parsed.data, this.now()),
     });
     return { settings: parsed.data, etag: written.etag };
   }

@@ -10,7 +10,7 @@ import { NEVER_AUTOMATIC } from '../sync/folder-selection.ts';
 import type { MailSync } from '../sync/mail-sync.ts';
 import type { RunProgress } from '../sync/run-progress.ts';
 import type { SyncService } from '../sync/sync-service.ts';
-import { syncSettingsSchema } from '../sync/sync-settings.ts';
+import { scheduledSlots, type SyncSettings, syncSettingsSchema } from '../sync/sync-settings.ts';
 import { TENANT_DISABLED_MESSAGE } from '../sync/tenant-switch.ts';
 import { KeyedRateLimiter, type RateLimit, tooManyRequests } from '../http/rate-limit.ts';
 import type { TabAuthenticator, TabIdentity } from './tab-identity.ts';
@@ -170,6 +170,15 @@ export function tabApi(deps: TabApiDeps): express.Router {
       await handler(req, res, me);
     };
   const user = (me: TabIdentity) => ({ tenantId: me.tenantId, userId: me.userId });
+  /** A sync of the whole mailbox needs the organization's switch and the user's email sync on: else 409. */
+  const refusedSync = async (res: Response, me: TabIdentity): Promise<boolean> => {
+    const access = await deps.sync.access(user(me));
+    if (access.allowed) return false;
+    const message =
+      access.reason === 'tenant_disabled' ? TENANT_DISABLED_MESSAGE : 'Turn email sync on first.';
+    res.status(409).json({ error: { code: access.reason, message } });
+    return true;
+  };
 
   router.get(
     '/me',
@@ -187,14 +196,12 @@ export function tabApi(deps: TabApiDeps): express.Router {
     route(async (_req, res, me) => {
       const stored = await deps.sync.settingsOf(user(me));
       if (stored) {
-        res
-          .set('ETag', stored.etag)
-          .json({ settings: stored.settings, etag: stored.etag } satisfies SettingsAnswer);
+        res.set('ETag', stored.etag).json(settingsAnswer(stored.settings, stored.etag));
         return;
       }
       // Never saved: the seeds' defaults, with sync off until the user turns it on.
       const defaults = syncSettingsSchema.parse({ enabledAt: new Date().toISOString(), emailSync: false });
-      res.json({ settings: defaults, etag: null } satisfies SettingsAnswer);
+      res.json(settingsAnswer(defaults, null));
     }),
   );
 
@@ -203,7 +210,7 @@ export function tabApi(deps: TabApiDeps): express.Router {
     route(async (req, res, me) => {
       const ifMatch = req.get('if-match') ?? undefined;
       const saved = await deps.sync.saveSettings(user(me), req.body ?? {}, ifMatch);
-      res.set('ETag', saved.etag).json(saved);
+      res.set('ETag', saved.etag).json(settingsAnswer(saved.settings, saved.etag));
     }),
   );
 
@@ -275,13 +282,7 @@ export function tabApi(deps: TabApiDeps): express.Router {
     '/sync',
     costly,
     route(async (_req, res, me) => {
-      const access = await deps.sync.access(user(me));
-      if (!access.allowed) {
-        const message =
-          access.reason === 'tenant_disabled' ? TENANT_DISABLED_MESSAGE : 'Turn email sync on first.';
-        res.status(409).json({ error: { code: access.reason, message } });
-        return;
-      }
+      if (await refusedSync(res, me)) return;
       if (deps.progress.of(user(me))) {
         res
           .status(409)
@@ -296,6 +297,17 @@ export function tabApi(deps: TabApiDeps): express.Router {
         )
         .finally(() => deps.progress.ended(user(me)));
       res.status(202).json({ started: true });
+    }),
+  );
+
+  /** Resend All, which the tab asks the user to confirm first: queued for the worker. */
+  router.post(
+    '/sync/resend-all',
+    costly,
+    route(async (_req, res, me) => {
+      if (await refusedSync(res, me)) return;
+      await deps.sync.queueResendAll(user(me));
+      res.status(202).json({ queued: true });
     }),
   );
 
@@ -466,6 +478,11 @@ export function tabApi(deps: TabApiDeps): express.Router {
     res.status(404).json({ error: { code: 'not_found', message: 'No such tab API route.' } });
   });
   return router;
+}
+
+function settingsAnswer(settings: SyncSettings, etag: string | null): SettingsAnswer {
+  const next = scheduledSlots(settings, new Date()).syncAll;
+  return { settings, etag, nextSyncAll: next === null ? null : new Date(next).toISOString() };
 }
 
 /** A short plain-text preview of an activity's body for the timeline. */

@@ -16,6 +16,8 @@ export type { Schedule } from '../sync/schedule.ts';
 export interface SettingsAnswer {
   settings: StoredSettings;
   etag: string | null;
+  /** When the daily Sync All (settings.syncAllAt) next runs; null when it does not. */
+  nextSyncAll: string | null;
 }
 
 export interface Me {

@@ -3,6 +3,7 @@ import type { App, IActivityContext } from '@microsoft/teams.apps';
 import type { AdaptiveCard } from '@microsoft/teams.cards';
 import { helpCard } from '../cards/help-card.ts';
 import { accessCard, noticeCard, notificationsCard } from '../cards/notice-cards.ts';
+import { RESEND_ALL_VERBS, resendAllCancelledCard, resendAllQueuedCard } from '../cards/resend-cards.ts';
 import { errorsCard, progressCard, retryResultCard, statusCard } from '../cards/sync-cards.ts';
 import { AppError } from '../errors/app-error.ts';
 import { COMMANDS } from './commands.ts';
@@ -66,8 +67,15 @@ export function registerCardActionRoutes(app: App, rc: RouteContext): void {
           ),
         );
       }
-      const access = await sync.access(user);
-      if (!access.allowed) return cardResponse(accessCard({ reason: access.reason, settingsUrl }));
+      if (verb === 'retry' || verb === 'retryAll') {
+        // Retry is Sync Selected for an Error email (the seeds' Sync Selected works whatever the
+        // email sync switch says): only the organization's switch refuses it.
+        if (!(await sync.tenantEnabled(user.tenantId)))
+          return cardResponse(accessCard({ reason: 'tenant_disabled', settingsUrl }));
+      } else {
+        const access = await sync.access(user);
+        if (!access.allowed) return cardResponse(accessCard({ reason: access.reason, settingsUrl }));
+      }
       switch (verb) {
         case 'syncNow':
           if (activity.replyToId)
@@ -86,6 +94,12 @@ export function registerCardActionRoutes(app: App, rc: RouteContext): void {
               counts: { synced: 0, no_match: 0, error: 0 },
             }),
           );
+        case RESEND_ALL_VERBS.confirm:
+          // A queued job: the worker runs it, this invoke only answers.
+          await sync.queueResendAll(user);
+          return cardResponse(resendAllQueuedCard());
+        case RESEND_ALL_VERBS.cancel:
+          return cardResponse(resendAllCancelledCard());
         case 'pause':
         case 'resume':
           await sync.setActive(user, verb === 'resume');

@@ -2,6 +2,7 @@ import type { Activity } from '@microsoft/teams.api';
 import type { App, IActivityContext } from '@microsoft/teams.apps';
 import { helpCard, utc } from '../cards/help-card.ts';
 import { accessCard, noticeCard, notificationsCard } from '../cards/notice-cards.ts';
+import { resendAllConfirmCard } from '../cards/resend-cards.ts';
 import { errorsCard, progressCard, settingsCard, statusCard } from '../cards/sync-cards.ts';
 import type { UserRef } from '../sync/mail-sync.ts';
 import type { SyncService } from '../sync/sync-service.ts';
@@ -77,6 +78,17 @@ export function registerCommandRoutes(app: App, rc: RouteContext): void {
         startSyncWithProgress(rc, ctx, user, sync, sent.id);
         return;
       }
+      case 'resend all':
+        // Only the card's Confirm queues it (card-action-routes.ts).
+        await send(
+          cardMessage(
+            resendAllConfirmCard({
+              folders: settings.folders,
+              cutoff: utc(effectiveCutoff(settings, new Date()).toISOString()),
+            }),
+          ),
+        );
+        return;
       case 'pause':
         await sync.setActive(user, false);
         await send(

@@ -8,6 +8,10 @@ export const COMMANDS = [
   { command: 'help', description: 'Show what I can do.' },
   { command: 'sync status', description: 'Is sync on, the last run, counts by status, folders.' },
   { command: 'sync now', description: 'Sync all your selected folders now, with live progress.' },
+  {
+    command: 'resend all',
+    description: 'Send every email of your selected folders to the CRM again (asks first; rarely needed).',
+  },
   { command: 'pause', description: 'Stop syncing automatically until you resume.' },
   { command: 'resume', description: 'Sync automatically again.' },
   { command: 'errors', description: 'Emails that could not be synced, with Retry.' },

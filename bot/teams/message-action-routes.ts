@@ -34,16 +34,19 @@ function dialog(title: string, card: AdaptiveCard) {
 
 export function registerMessageActionRoutes(app: App, rc: RouteContext): void {
   const { deps, settingsUrl, failed } = rc;
-  /** Who is asking and whether they may; a dialog with the access card when they may not. */
+  /**
+   * Who is asking and whether they may; a dialog with the access card when they may not. Sync to
+   * CRM and Associate are the seeds' Sync Selected: one message the user picked, whatever their own
+   * email sync switch says. Only the organization's switch refuses them.
+   */
   async function actionUser(activity: Activity) {
     const user = userOf(activity);
     if (!user || !deps.sync || !deps.linking)
       return {
         denied: dialog('CRM Sync', noticeCard('I could not tell who you are', undefined, 'Attention')),
       };
-    const access = await deps.sync.access(user);
-    if (!access.allowed)
-      return { denied: dialog('CRM Sync', accessCard({ reason: access.reason, settingsUrl })) };
+    if (!(await deps.sync.tenantEnabled(user.tenantId)))
+      return { denied: dialog('CRM Sync', accessCard({ reason: 'tenant_disabled', settingsUrl })) };
     return { user, linking: deps.linking };
   }
 

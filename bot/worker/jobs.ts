@@ -3,13 +3,16 @@ export type SyncJob =
   /** A change notification (or a missed one) for one folder: a delta sync of that folder. */
   (
     | { kind: 'folder'; tenantId: string; userId: string; folderId: string; trigger: 'notified' | 'missed' }
-    /** A schedule tick, a manual sync all, or a notification for a subscription not recorded yet: every selected folder. */
+    /**
+     * A schedule tick (automatic, or the daily Sync All), a Resend All the user confirmed, or a
+     * notification for a subscription not recorded yet: every selected folder.
+     */
     | {
         kind: 'mailbox';
         tenantId: string;
         userId: string;
         trigger: 'scheduled' | 'manual' | 'notified';
-        mode: 'automatic' | 'all';
+        mode: 'automatic' | 'all' | 'resend_all';
       }
     /**
      * Make the user's change-notification subscriptions match their settings (sync turned on,

@@ -3,20 +3,23 @@ import type { Logger } from '../logging/logger.ts';
 import type { JobQueue } from '../queue/queue.port.ts';
 import { CONTAINERS } from '../store/containers.ts';
 import { type Collection, type Doc, type Store, userPartition } from '../store/store.port.ts';
-import { latestSlot } from '../sync/schedule.ts';
+import { dailyAt, latestSlot } from '../sync/schedule.ts';
 import {
+  indexTimes,
   SCHEDULE_INDEX,
   type ScheduleIndexDoc,
+  type SyncSettings,
   type SyncSettingsRepository,
-  scheduledNext,
 } from '../sync/sync-settings.ts';
 import type { SyncJob } from './jobs.ts';
 import type { SubscriptionRegistry } from './subscription-registry.ts';
 
 /**
  * Runs each user's schedule: finds who is due in the schedule index, claims the slot (a create that
- * only one instance can win), queues an automatic sync, and moves the user's next run on. After
- * downtime a user is due once, for the latest slot, however many were missed. It also renews
+ * only one instance can win), queues the sync, and moves the user's next run on. Two kinds of slot,
+ * each claimed on its own: the automatic schedule's (an automatic sync) and the daily Sync All's
+ * (a sync all of the selected folders), so both run when both are due, each once. After downtime a
+ * user is due once per kind, for the latest slot, however many were missed. It also renews
  * change-notification subscriptions before they expire.
  */
 
@@ -24,6 +27,23 @@ interface TickClaim extends Doc {
   kind: 'tick';
   slot: string;
 }
+
+/** The kinds of scheduled run: each has its own slots, claims and job. */
+const KINDS = {
+  automatic: {
+    /** The claim ids that automatic slots have always had. */
+    claimPrefix: 'tick',
+    slot: (settings: SyncSettings, now: Date) =>
+      settings.emailSync && settings.active ? latestSlot(settings.schedule, now) : undefined,
+    mode: 'automatic',
+  },
+  syncAll: {
+    claimPrefix: 'sync-all',
+    slot: (settings: SyncSettings, now: Date) =>
+      settings.emailSync && settings.syncAllAt ? latestSlot(dailyAt(settings.syncAllAt), now) : undefined,
+    mode: 'all',
+  },
+} as const;
 
 /** A claimed slot is remembered for two days, then the store forgets it. */
 const CLAIM_TTL_SECONDS = 2 * 24 * 60 * 60;
@@ -79,21 +99,29 @@ export class Scheduler {
     });
     for (const { value: entry, etag } of due.items) {
       const stored = await this.options.settings.get(entry.tenantId, entry.userId);
-      const slot = stored ? latestSlot(stored.settings.schedule, now) : undefined;
-      if (stored && slot && (await this.claim(entry, slot))) {
+      // An entry from before the daily Sync All has only the automatic schedule's time.
+      const dueAt = entry.next ?? { automatic: entry.nextRunAt, syncAll: null };
+      for (const kind of ['automatic', 'syncAll'] as const) {
+        const at = dueAt[kind];
+        if (!stored || at === null || at > now.getTime()) continue;
+        const { claimPrefix, slot: slotOf, mode } = KINDS[kind];
+        const slot = slotOf(stored.settings, now);
+        if (!slot || !(await this.claim(entry, claimPrefix, slot))) continue;
         await this.options.queue.send({
           kind: 'mailbox',
           tenantId: entry.tenantId,
           userId: entry.userId,
           trigger: 'scheduled',
-          mode: 'automatic',
+          mode,
         });
         this.options.onQueued?.();
         queued++;
       }
-      const next = stored ? scheduledNext(stored.settings, now) : null;
+      const next = stored
+        ? indexTimes(stored.settings, now)
+        : { nextRunAt: null, next: { automatic: null, syncAll: null } };
       try {
-        await this.index.replace({ ...entry, nextRunAt: next }, { ifMatch: etag });
+        await this.index.replace({ ...entry, ...next }, { ifMatch: etag });
       } catch (error) {
         // Another instance moved it on, or the user changed their settings: either way it is current.
         if (!AppError.is(error, 'store.precondition_failed') && !AppError.is(error, 'store.not_found'))
@@ -104,10 +132,10 @@ export class Scheduler {
     return queued;
   }
 
-  private async claim(entry: ScheduleIndexDoc, slot: Date): Promise<boolean> {
+  private async claim(entry: ScheduleIndexDoc, prefix: string, slot: Date): Promise<boolean> {
     try {
       await this.claims.create({
-        id: `tick-${slot.toISOString()}`,
+        id: `${prefix}-${slot.toISOString()}`,
         pk: userPartition(entry.tenantId, entry.userId),
         kind: 'tick',
         slot: slot.toISOString(),

@@ -19,6 +19,11 @@ import {
   settingsCard,
   statusCard,
 } from '../../bot/cards/sync-cards.ts';
+import {
+  resendAllCancelledCard,
+  resendAllConfirmCard,
+  resendAllQueuedCard,
+} from '../../bot/cards/resend-cards.ts';
 import type { LedgerEntry } from '../../bot/sync/ledger.ts';
 import type { RunSummary } from '../../bot/sync/sync-state.ts';
 import { COMMANDS } from '../../bot/teams/commands.ts';
@@ -91,6 +96,12 @@ const cards: Record<string, unknown> = {
   'access: sync off': accessCard({ reason: 'sync_off', settingsUrl: 'https://app.example/tab' }),
   notice: noticeCard('Sync paused', 'text', 'Good'),
   failure: failureCard('7f2c'),
+  'resend all: confirm': resendAllConfirmCard({
+    folders: ['inbox', 'sentitems'],
+    cutoff: '2026-11-01 00:00 UTC',
+  }),
+  'resend all: queued': resendAllQueuedCard(),
+  'resend all: cancelled': resendAllCancelledCard(),
   status: statusCard({
     active: true,
     emailSync: true,

@@ -31,6 +31,19 @@ describe('sync schedule', () => {
     assert.equal(nextSlot(nightly, at('2026-03-08T04:00:00Z'))?.toISOString(), '2026-03-09T02:30:00.000Z');
   });
 
+  it('runs a time that a spring-forward jump skips after the jump, and a doubled time once', () => {
+    // 8 March 2026 in New York: 02:00 EST jumps to 03:00 EDT, so 02:30 never shows on the clock.
+    const skipped: Schedule = { kind: 'daily', at: '02:30', timeZone: 'America/New_York' };
+    const slot = nextSlot(skipped, at('2026-03-07T12:00:00Z'));
+    assert.equal(slot?.toISOString(), '2026-03-08T07:30:00.000Z', '03:30 EDT, after the jump at 07:00Z');
+    assert.equal(latestSlot(skipped, at('2026-03-08T07:29:00Z'))?.toISOString(), '2026-03-07T07:30:00.000Z');
+    assert.equal(nextSlot(skipped, slot!)?.toISOString(), '2026-03-09T06:30:00.000Z', '02:30 EDT');
+    // 1 November 2026: 01:30 happens twice (EDT, then EST); it runs at the first only.
+    const doubled: Schedule = { kind: 'daily', at: '01:30', timeZone: 'America/New_York' };
+    assert.equal(nextSlot(doubled, at('2026-11-01T04:00:00Z'))?.toISOString(), '2026-11-01T05:30:00.000Z');
+    assert.equal(nextSlot(doubled, at('2026-11-01T05:30:00Z'))?.toISOString(), '2026-11-02T06:30:00.000Z');
+  });
+
   it('catches up once after downtime, not once per missed slot', () => {
     const every5: Schedule = { kind: 'interval', minutes: 5 };
     const lastRun = at('2026-11-23T08:00:00Z');

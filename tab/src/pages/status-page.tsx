@@ -21,6 +21,7 @@ import { api } from '../api.ts';
 import { when } from '../format.ts';
 import type { Status } from '../types.ts';
 import { Loading, Notice, OutcomeBar, useOutcome } from '../feedback.tsx';
+import { ResendAllButton } from '../resend-all.tsx';
 
 const useStyles = makeStyles({
   page: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalL },
@@ -102,6 +103,11 @@ export function StatusPage({ navigate }: { navigate(path: string): void }) {
         >
           Sync now
         </Button>
+        <ResendAllButton
+          disabled={busy || !!run || !status.emailSync || !status.tenantEnabled}
+          folders={status.folders}
+          act={act}
+        />
       </div>
       {run && (
         <div aria-live="polite">

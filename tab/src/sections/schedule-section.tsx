@@ -1,11 +1,14 @@
-import { Field, Input, Radio, RadioGroup, Select, Text } from '@fluentui/react-components';
+import { Field, Input, Radio, RadioGroup, Select, Switch, Text } from '@fluentui/react-components';
+import { when } from '../format.ts';
 import { SectionForm } from '../section-form.tsx';
+import { useSettings } from '../settings-store.tsx';
 import type { Schedule } from '../types.ts';
 
 const INTERVALS = [5, 15, 30, 45, 60] as const;
 const localTimeZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone;
 
 export function ScheduleSection() {
+  const { settings, nextSyncAll } = useSettings();
   return (
     <SectionForm
       id="schedule"
@@ -75,6 +78,38 @@ export function ScheduleSection() {
                   </Text>
                 )}
               </>
+            )}
+            <Field
+              label="Sync all at a time"
+              hint="Every day at this time, all new email in your chosen folders is synced: after your working day, for example. It runs even while automatic sync is paused, but not while email sync is off."
+            >
+              <Switch
+                label="Also sync all my folders every day"
+                checked={draft.syncAllAt !== undefined}
+                onChange={(_, d) =>
+                  update({ syncAllAt: d.checked ? { at: '18:00', timeZone: localTimeZone() } : undefined })
+                }
+              />
+            </Field>
+            {draft.syncAllAt && (
+              <Field
+                label={`Sync all at (${draft.syncAllAt.timeZone})`}
+                validationState={invalid.some((f) => f.startsWith('syncAllAt')) ? 'error' : 'none'}
+                validationMessage={
+                  invalid.some((f) => f.startsWith('syncAllAt')) ? 'Enter a time as HH:MM.' : undefined
+                }
+              >
+                <Input
+                  type="time"
+                  value={draft.syncAllAt.at}
+                  onChange={(_, d) => update({ syncAllAt: { at: d.value, timeZone: localTimeZone() } })}
+                />
+              </Field>
+            )}
+            {settings?.syncAllAt && (
+              <Text data-next-sync-all={nextSyncAll ?? ''}>
+                Next Sync All: {nextSyncAll ? when(nextSyncAll) : 'not while email sync is off'}
+              </Text>
             )}
           </>
         );
