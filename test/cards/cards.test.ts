@@ -23,6 +23,8 @@ import type { LedgerEntry } from '../../bot/sync/ledger.ts';
 import type { RunSummary } from '../../bot/sync/sync-state.ts';
 import { COMMANDS } from '../../bot/teams/commands.ts';
 import { escapeMarkdown, plainTextCard } from '../../bot/cards/plain-text.ts';
+import { formatText } from 'adaptivecards/lib/text-formatters.js';
+import { cardDate, cardDateTime } from '../../bot/cards/card-time.ts';
 import { cardProblems } from '../support/adaptive-cards.ts';
 
 const summary: RunSummary = {
@@ -79,6 +81,7 @@ const summary1 = summarize({
   subject: 'FW: Offer',
   body: { contentType: 'html', content: '<p>from ava.kim@outlook.com</p>' },
   from: { user: { displayName: 'Sam' } },
+  createdDateTime: '2026-11-19T08:00:00.000Z',
 });
 
 const cards: Record<string, unknown> = {
@@ -176,7 +179,7 @@ const cards: Record<string, unknown> = {
     includeSubfolders: true,
     attachments: true,
     attachmentMaxMb: 25,
-    cutoff: '2026-11-01 00:00 UTC',
+    cutoff: '2026-11-01T00:00:00.000Z',
     visibility: 'full',
     matchAllParticipants: false,
     skipInternalOnly: true,
@@ -220,6 +223,72 @@ describe('Adaptive Cards the bot sends', () => {
       }),
       [],
     );
+  });
+});
+
+/** Every TextBlock text and Fact title and value of a card, as Teams would get it. */
+function texts(card: unknown): string[] {
+  const found: string[] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (!node || typeof node !== 'object') return;
+    const n = node as Record<string, unknown>;
+    if (n.type === 'TextBlock' && typeof n.text === 'string') found.push(n.text);
+    if (n.type === 'FactSet' && Array.isArray(n.facts))
+      for (const f of n.facts as Array<{ title: string; value: string }>) found.push(f.title, f.value);
+    Object.values(n).forEach(walk);
+  };
+  walk(JSON.parse(JSON.stringify(plainTextCard(card as never))));
+  return found;
+}
+
+describe('times in cards are shown in the viewer’s own time zone', () => {
+  it('are Adaptive Cards DATE() and TIME() functions of an RFC 3339 UTC time with whole seconds', () => {
+    assert.equal(
+      cardDateTime('2026-11-20T10:01:00.123Z'),
+      '{{DATE(2026-11-20T10:01:00Z, SHORT)}} {{TIME(2026-11-20T10:01:00Z)}}',
+    );
+    assert.equal(cardDate('2026-11-20T10:01:00.000Z'), '{{DATE(2026-11-20T10:01:00Z, SHORT)}}');
+    assert.equal(cardDateTime(undefined), 'never');
+    assert.equal(cardDateTime('not a time', 'unknown'), 'unknown');
+  });
+
+  it('every card that shows a time uses the functions, in text blocks, and no card says UTC', () => {
+    const timed = {
+      status: /Last run: \{\{DATE\(2026-11-20T10:01:00Z, SHORT\)\}\} \{\{TIME\(2026-11-20T10:01:00Z\)\}\}/,
+      errors:
+        /ava@outlook\.com · \{\{DATE\(2026-11-19T09:00:00Z, SHORT\)\}\} \{\{TIME\(2026-11-19T09:00:00Z\)\}\}/,
+      'errors with jobs set aside':
+        /\{\{DATE\(2026-11-20T10:00:00Z, SHORT\)\}\} \{\{TIME\(2026-11-20T10:00:00Z\)\}\}: failed 5 times/,
+      'contact card': /Last activity: \{\{DATE\(2026-11-19T10:00:00Z, SHORT\)\}\}/,
+      notifications:
+        /^\{\{DATE\(2026-11-20T10:00:00Z, SHORT\)\}\} \{\{TIME\(2026-11-20T10:00:00Z\)\}\} · 12 synced/,
+      settings: /Emails before \{\{DATE\(2026-11-01T00:00:00Z, SHORT\)\}\} are not synced/,
+      'sync dialog with matches': /From Sam · \{\{DATE\(/,
+    } as const;
+    for (const [name, pattern] of Object.entries(timed)) {
+      const blocks = texts(cards[name]);
+      assert.ok(
+        blocks.some((t) => pattern.test(t)),
+        `${name}: no text block matches ${pattern}: ${blocks.join(' | ')}`,
+      );
+    }
+    for (const [name, card] of Object.entries(cards)) {
+      const all = JSON.stringify(card);
+      assert.doesNotMatch(all, /UTC/, name);
+      // An ISO time left as text would be read as UTC: every one is inside DATE() or TIME().
+      assert.doesNotMatch(all.replace(/\{\{(DATE|TIME)\([^)]*\)\}\}/g, ''), /\d{4}-\d{2}-\d{2}T\d{2}:/, name);
+    }
+  });
+
+  it('the official renderer fills every one in, so none is shown raw (times only in text blocks, not facts)', () => {
+    for (const [name, card] of Object.entries(cards)) {
+      for (const text of texts(card)) {
+        assert.doesNotMatch(formatText('en-US', text) ?? '', /\{\{/, `${name}: ${text}`);
+      }
+      const facts = JSON.stringify((JSON.stringify(card).match(/"facts":\[[^\]]*\]/g) ?? []).join(''));
+      assert.doesNotMatch(facts, /\{\{(DATE|TIME)/, `${name}: a time in a fact`);
+    }
   });
 });
 
