@@ -4,6 +4,7 @@ import { associateDialogCard, linkedCard, recordCard, syncDialogCard } from '../
 import type { CrmRecord } from '../../bot/crm/crm.port.ts';
 import { summarize } from '../../bot/crm/message-linking.ts';
 import { notificationCard } from '../../bot/notifications/notification-events.ts';
+import { tabLinks } from '../../bot/tab/tab-links.ts';
 import {
   accessCard,
   failureCard,
@@ -140,6 +141,39 @@ const cards: Record<string, unknown> = {
     sendAfter: 0,
     createdAt: '2026-11-20T10:00:00.000Z',
   }),
+  'digest naming records and emails': notificationCard(
+    {
+      id: 'd2',
+      pk: 'outbox',
+      kind: 'outbox',
+      tenantId: 't',
+      userId: 'u',
+      title: '1 email could not be synced',
+      text: '9 synced, 0 with no match, 1 errors',
+      severity: 'error',
+      counts: { synced: 9, noMatch: 0, errors: 1, runs: 1 },
+      contents: {
+        emails: [
+          {
+            subject: '[Click](https://phish.example)',
+            receivedAt: '2026-11-20T09:00:00.000Z',
+            linkType: 'CandCon',
+          },
+        ],
+        records: ['1', '2', '3', '4', '5'].map((n) => ({
+          type: 'candidate' as const,
+          id: `c${n}`,
+          name: `Cand ${n}`,
+        })),
+        more: false,
+      },
+      state: 'pending',
+      attempts: 0,
+      sendAfter: 0,
+      createdAt: '2026-11-20T10:00:00.000Z',
+    },
+    tabLinks('https://app.example'),
+  ),
   'retry result': retryResultCard('Offer', { ...entry, status: 'synced' }),
   'candidate card': recordCard(candidate, 'https://app.example/tab/records/candidate/candidate-1'),
   'contact card': recordCard(contact, 'https://app.example/tab/records/contact/contact-1'),
@@ -208,6 +242,30 @@ describe('Adaptive Cards the bot sends', () => {
     assert.match(text([candidate]), /Link type: Cand"/);
     assert.match(text([contact]), /Link type: Con"/);
     assert.match(text([candidate, contact]), /Link type: CandCon"/);
+  });
+
+  it('a digest keeps to five actions: Show errors, three Show buttons and the Emails view for the others', () => {
+    const card = cards['digest naming records and emails'] as {
+      actions: Array<{ title: string; url?: string }>;
+    };
+    assert.deepEqual(
+      card.actions.map((a) => a.title),
+      [
+        'Show errors and retry',
+        'Show Candidate: Cand 1',
+        'Show Candidate: Cand 2',
+        'Show Candidate: Cand 3',
+        'Open the Emails view',
+      ],
+    );
+    assert.equal(card.actions[1]?.url, 'https://app.example/tab/records/candidate/c1');
+    assert.equal(card.actions[4]?.url, 'https://app.example/tab/settings/emails');
+    // The subject comes from mail: it reaches Teams as plain text.
+    assert.ok(
+      JSON.stringify(plainTextCard(card as never)).includes(
+        String.raw`\\[Click\\](https://phish.example) · {{DATE(2026-11-20T09:00:00Z, SHORT)}}`,
+      ),
+    );
   });
 
   it('the checker itself catches an element Teams cannot render at 1.5', () => {
