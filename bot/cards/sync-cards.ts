@@ -205,11 +205,14 @@ export function errorsCard(
     ...entries.map((entry) =>
       new Container(
         new TextBlock(entry.subject || '(no subject)', { weight: 'Bolder', wrap: true }),
-        new TextBlock(`${entry.from ?? ''} · ${cardDateTime(entry.receivedAt)}`, {
-          isSubtle: true,
-          wrap: true,
-          spacing: 'None',
-        }),
+        new TextBlock(
+          [entry.from, cardDateTime(entry.receivedAt), entry.linkType].filter(Boolean).join(' · '),
+          {
+            isSubtle: true,
+            wrap: true,
+            spacing: 'None',
+          },
+        ),
         new TextBlock(entry.note ?? 'failed', { wrap: true, color: 'Attention', spacing: 'Small' }),
         new ActionSet(
           new ExecuteAction({
@@ -236,6 +239,9 @@ export function retryResultCard(subject: string, entry: LedgerEntry | undefined)
         color: ok ? 'Good' : 'Attention',
       },
     ),
+    ...(ok && entry?.linkType
+      ? [new TextBlock(`Link type: ${entry.linkType}`, { wrap: true, isSubtle: true, spacing: 'Small' })]
+      : []),
     ...(entry?.note ? [new TextBlock(entry.note, { wrap: true, isSubtle: true })] : []),
   ).withFallbackText(ok ? 'Synced' : 'Still failing');
 }

@@ -244,6 +244,25 @@ describe('Adaptive Cards the bot sends', () => {
     assert.match(text([candidate, contact]), /Link type: CandCon"/);
   });
 
+  it('the errors card and the retry result name each email’s link type, Cand, Con or CandCon', () => {
+    const errors = texts(
+      errorsCard([
+        { ...entry, linkType: 'CandCon' },
+        { ...entry, messageId: 'AAk2', linkType: 'Con' },
+      ]),
+    );
+    assert.ok(
+      errors.some((t) => /^ava@outlook\.com · \{\{DATE\(.*\)\}\} \{\{TIME\(.*\)\}\} · CandCon$/.test(t)),
+      errors.join(' | '),
+    );
+    assert.ok(
+      errors.some((t) => / · Con$/.test(t)),
+      errors.join(' | '),
+    );
+    const retried = texts(retryResultCard('Offer', { ...entry, status: 'synced', linkType: 'Cand' }));
+    assert.ok(retried.includes('Link type: Cand'), retried.join(' | '));
+  });
+
   it('a digest keeps to five actions: Show errors, three Show buttons and the Emails view for the others', () => {
     const card = cards['digest naming records and emails'] as {
       actions: Array<{ title: string; url?: string }>;
