@@ -35,6 +35,7 @@ import { SubscriptionRegistry } from './worker/subscription-registry.ts';
 import { Scheduler } from './worker/scheduler.ts';
 import { NotificationCenter } from './notifications/notification-center.ts';
 import { connectNotifications, notificationCard } from './notifications/notification-events.ts';
+import { runContentsReader } from './notifications/run-contents.ts';
 import { Notifier } from './notifications/notifier.ts';
 import { ConversationRepository } from './teams/conversation-store.ts';
 import { SyncWorker } from './worker/sync-worker.ts';
@@ -323,7 +324,8 @@ export async function createServices(
     center: notifications,
     conversations: new ConversationRepository(store),
     settings,
-    render: notificationCard,
+    render: (doc) => notificationCard(doc, links),
+    contentsOf: runContentsReader(ledger, crm),
     logger: logger.child({ component: 'notifier' }),
   });
   connectNotifications(events, notifier, logger);

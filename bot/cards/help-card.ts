@@ -14,11 +14,6 @@ export interface HelpCardView {
 /** Adaptive Cards 1.5 is the highest version Teams renders. */
 export const CARD_VERSION = '1.5';
 
-/** A time as people read it in a card: plain UTC (Teams' DATE()/TIME() work only in text blocks, not facts). */
-export function utc(iso: string | undefined, missing = 'never'): string {
-  return iso ? `${iso.slice(0, 16).replace('T', ' ')} UTC` : missing;
-}
-
 /** Text colours for a notification's severity. */
 export const SEVERITY_COLOR = {
   info: 'Default',

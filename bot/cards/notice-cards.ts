@@ -1,5 +1,6 @@
 import { AdaptiveCard, ExecuteAction, TextBlock } from '@microsoft/teams.cards';
-import { CARD_VERSION, SEVERITY_COLOR, settingsButton, utc } from './help-card.ts';
+import { cardDateTime } from './card-time.ts';
+import { CARD_VERSION, SEVERITY_COLOR, settingsButton } from './help-card.ts';
 
 /** Short cards: welcome, access restricted, plain notices, and the friendly error. */
 
@@ -104,7 +105,7 @@ export function notificationsCard(items: readonly NotificationView[], unread: nu
         color: SEVERITY_COLOR[n.severity],
         separator: true,
       }),
-      new TextBlock(`${utc(n.createdAt)} · ${n.text}`, {
+      new TextBlock(`${cardDateTime(n.createdAt)} · ${n.text}`, {
         wrap: true,
         isSubtle: true,
         spacing: 'None',

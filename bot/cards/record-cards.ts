@@ -12,7 +12,8 @@ import {
 import type { CrmRecord } from '../crm/crm.port.ts';
 import type { MessageSummary } from '../crm/message-linking.ts';
 import { linkTypeOf } from '../sync/matching.ts';
-import { CARD_VERSION, utc } from './help-card.ts';
+import { cardDate, cardDateTime } from './card-time.ts';
+import { CARD_VERSION } from './help-card.ts';
 
 /** Cards for CRM records and the message-action dialogs that link a message to them. */
 
@@ -35,8 +36,12 @@ export function recordContainer(record: CrmRecord): Container {
     new FactSet(
       new Fact('Email', record.emails.join(', ') || '—'),
       ...(record.phone ? [new Fact('Phone', record.phone)] : []),
-      new Fact('Last activity', utc(record.lastActivityAt, 'none yet')),
     ),
+    new TextBlock(`Last activity: ${cardDateTime(record.lastActivityAt, 'none yet')}`, {
+      isSubtle: true,
+      wrap: true,
+      spacing: 'Small',
+    }),
   ).withSeparator(true);
 }
 
@@ -50,7 +55,7 @@ export function recordCard(record: CrmRecord, url: string): AdaptiveCard {
 function summaryBlock(summary: MessageSummary): Container {
   return new Container(
     new TextBlock(summary.subject, { weight: 'Bolder', wrap: true, maxLines: 2 }),
-    new TextBlock(`From ${summary.from}${summary.sentAt ? ` · ${summary.sentAt.slice(0, 10)}` : ''}`, {
+    new TextBlock(`From ${summary.from}${summary.sentAt ? ` · ${cardDate(summary.sentAt)}` : ''}`, {
       isSubtle: true,
       wrap: true,
       spacing: 'None',

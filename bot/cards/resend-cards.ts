@@ -1,3 +1,4 @@
+import { cardDateTime } from './card-time.ts';
 import { AdaptiveCard, ExecuteAction, TextBlock } from '@microsoft/teams.cards';
 import { CARD_VERSION } from './help-card.ts';
 import { noticeCard } from './notice-cards.ts';
@@ -9,11 +10,12 @@ import { noticeCard } from './notice-cards.ts';
 
 export const RESEND_ALL_VERBS = { confirm: 'resendAllConfirm', cancel: 'resendAllCancel' } as const;
 
+/** `cutoff`: ISO; Teams shows it in the viewer's time zone. */
 export function resendAllConfirmCard(view: { folders: string[]; cutoff: string }): AdaptiveCard {
   return new AdaptiveCard(
     new TextBlock('Resend all your email to the CRM?', { size: 'Medium', weight: 'Bolder', wrap: true }),
     new TextBlock(
-      `Every email in your selected folders (${view.folders.join(', ') || 'none'}) since ${view.cutoff} is sent to the CRM again.`,
+      `Every email in your selected folders (${view.folders.join(', ') || 'none'}) since ${cardDateTime(view.cutoff)} is sent to the CRM again.`,
       { wrap: true },
     ),
     new TextBlock(

@@ -13,7 +13,8 @@ import {
 import type { LedgerCounts, LedgerEntry } from '../sync/ledger.ts';
 import type { RunSummary } from '../sync/sync-state.ts';
 import type { Schedule } from '../sync/schedule.ts';
-import { CARD_VERSION, settingsButton, utc } from './help-card.ts';
+import { cardDate, cardDateTime } from './card-time.ts';
+import { CARD_VERSION, settingsButton } from './help-card.ts';
 
 /** Cards about the sync: status, progress, errors, results. Pure functions of what they show. */
 
@@ -52,7 +53,7 @@ export interface StatusView {
 export function statusCard(view: StatusView): AdaptiveCard {
   const state = !view.emailSync ? 'Off' : view.active ? 'Active' : 'Paused';
   const lastRun = view.lastRun
-    ? `${utc(view.lastRun.finishedAt)}: ${view.lastRun.status}, ${view.lastRun.synced} synced, ${view.lastRun.noMatch} no match, ${view.lastRun.errors} errors`
+    ? `${cardDateTime(view.lastRun.finishedAt)}: ${view.lastRun.status}, ${view.lastRun.synced} synced, ${view.lastRun.noMatch} no match, ${view.lastRun.errors} errors`
     : 'no run yet';
   return (
     card(
@@ -60,11 +61,15 @@ export function statusCard(view: StatusView): AdaptiveCard {
       new FactSet(
         new Fact('Sync', state),
         new Fact('Mailbox', STATUS_WORDS[view.mailboxStatus ?? 'ok'] ?? view.mailboxStatus ?? 'OK'),
-        new Fact('Last run', lastRun),
-        new Fact('Next scheduled run', view.nextRun ? utc(view.nextRun) : 'none scheduled'),
         new Fact('Folders', view.folders.join(', ') || 'none'),
         ...countsFacts(view.counts),
       ),
+      // Times are text blocks, not facts: Teams shows them in the viewer's time zone there.
+      new TextBlock(`Last run: ${lastRun}`, { wrap: true }),
+      new TextBlock(`Next scheduled run: ${cardDateTime(view.nextRun, 'none scheduled')}`, {
+        wrap: true,
+        spacing: 'None',
+      }),
       ...(view.mailboxNote && view.mailboxStatus !== 'ok'
         ? [new TextBlock(view.mailboxNote, { wrap: true, color: 'Attention' })]
         : []),
@@ -176,7 +181,7 @@ export function errorsCard(
         ),
         ...setAside.slice(0, 5).map(
           (job) =>
-            new TextBlock(`${utc(job.poisonedAt)}: ${job.reason}`, {
+            new TextBlock(`${cardDateTime(job.poisonedAt)}: ${job.reason}`, {
               wrap: true,
               isSubtle: true,
               spacing: 'None',
@@ -201,11 +206,14 @@ export function errorsCard(
     ...entries.map((entry) =>
       new Container(
         new TextBlock(entry.subject || '(no subject)', { weight: 'Bolder', wrap: true }),
-        new TextBlock(`${entry.from ?? ''} · ${utc(entry.receivedAt)}`, {
-          isSubtle: true,
-          wrap: true,
-          spacing: 'None',
-        }),
+        new TextBlock(
+          [entry.from, cardDateTime(entry.receivedAt), entry.linkType].filter(Boolean).join(' · '),
+          {
+            isSubtle: true,
+            wrap: true,
+            spacing: 'None',
+          },
+        ),
         new TextBlock(entry.note ?? 'failed', { wrap: true, color: 'Attention', spacing: 'Small' }),
         new ActionSet(
           new ExecuteAction({
@@ -232,6 +240,9 @@ export function retryResultCard(subject: string, entry: LedgerEntry | undefined)
         color: ok ? 'Good' : 'Attention',
       },
     ),
+    ...(ok && entry?.linkType
+      ? [new TextBlock(`Link type: ${entry.linkType}`, { wrap: true, isSubtle: true, spacing: 'Small' })]
+      : []),
     ...(entry?.note ? [new TextBlock(entry.note, { wrap: true, isSubtle: true })] : []),
   ).withFallbackText(ok ? 'Synced' : 'Still failing');
 }
@@ -243,6 +254,7 @@ export interface SettingsView {
   includeSubfolders: boolean;
   attachments: boolean;
   attachmentMaxMb: number;
+  /** An ISO time: emails received before it are not synced. */
   cutoff: string;
   visibility: string;
   matchAllParticipants: boolean;
@@ -269,7 +281,6 @@ export function settingsCard(view: SettingsView): AdaptiveCard {
         `${view.folders.join(', ') || 'none'}${view.includeSubfolders ? ' (with subfolders)' : ''}`,
       ),
       new Fact('Schedule', scheduleWords(view.schedule)),
-      new Fact('Emails before', view.cutoff),
       new Fact('Attachments', view.attachments ? `Yes, up to ${view.attachmentMaxMb} MB per email` : 'No'),
       new Fact(
         'What reaches the CRM',
@@ -284,6 +295,7 @@ export function settingsCard(view: SettingsView): AdaptiveCard {
       new Fact('Internal-only threads', view.skipInternalOnly ? 'Skipped' : 'Synced'),
       new Fact('Blocklist', view.blocklist.join(', ') || 'empty'),
     ),
+    new TextBlock(`Emails before ${cardDate(view.cutoff)} are not synced.`, { wrap: true }),
     ...(view.settingsUrl
       ? []
       : [new TextBlock('You change these in the CRM Sync tab.', { wrap: true, isSubtle: true })]),

@@ -1,8 +1,10 @@
-import { AdaptiveCard, ExecuteAction, TextBlock } from '@microsoft/teams.cards';
+import { AdaptiveCard, ExecuteAction, OpenUrlAction, TextBlock } from '@microsoft/teams.cards';
+import { cardDateTime } from '../cards/card-time.ts';
 import { CARD_VERSION, SEVERITY_COLOR } from '../cards/help-card.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { SyncEvents } from '../sync/sync-events.ts';
-import type { Notifier, OutboxDoc } from './notifier.ts';
+import type { TabLinks } from '../tab/tab-links.ts';
+import { MAX_RECORDS, type Notifier, type OutboxDoc, type RunContents, type RunRecord } from './notifier.ts';
 
 /**
  * Which sync events become notifications: automatic runs (gathered per quiet period), needs consent
@@ -67,7 +69,53 @@ export function connectNotifications(events: SyncEvents, notifier: Notifier, log
   });
 }
 
-export function notificationCard(doc: OutboxDoc): AdaptiveCard {
+/** Actions a card may have: the Adaptive Cards host default (`actions.maxActions`), beyond which renderers drop them. */
+const MAX_ACTIONS = 5;
+const TYPE_WORD = { candidate: 'Candidate', contact: 'Contact' } as const;
+
+/** "Show Candidate: Ava Kim", short enough for a button. */
+function showTitle(record: RunRecord): string {
+  const name = record.name.length > 40 ? `${record.name.slice(0, 39)}…` : record.name;
+  return `Show ${TYPE_WORD[record.type]}: ${name}`;
+}
+
+/** The emails a digest lists: subject, when it arrived, and its link type (Cand, Con, CandCon). */
+function emailBlocks(contents: RunContents): TextBlock[] {
+  if (contents.emails.length === 0) return [];
+  return [
+    new TextBlock(contents.more ? 'Newest synced emails' : 'Synced emails', {
+      weight: 'Bolder',
+      wrap: true,
+      spacing: 'Medium',
+    }),
+    ...contents.emails.map(
+      (email) =>
+        new TextBlock(
+          [email.subject || '(no subject)', cardDateTime(email.receivedAt), email.linkType]
+            .filter(Boolean)
+            .join(' · '),
+          { wrap: true, spacing: 'None', maxLines: 2 },
+        ),
+    ),
+  ];
+}
+
+/**
+ * A notification as its card. An automatic-sync digest names what it synced: its newest emails, a
+ * Show button for each record they are on (candidates first, a few at most), and the Emails view
+ * when there is more than fits. Without `links` (no tab to open) it has no buttons into the tab.
+ */
+export function notificationCard(doc: OutboxDoc, links?: Pick<TabLinks, 'record' | 'emails'>): AdaptiveCard {
+  const contents = doc.contents;
+  const errorsAction =
+    doc.counts && doc.counts.errors > 0
+      ? [new ExecuteAction({ title: 'Show errors and retry', verb: 'errors', data: { verb: 'errors' } })]
+      : [];
+  let room = MAX_ACTIONS - errorsAction.length;
+  const records = links && contents ? contents.records.slice(0, MAX_RECORDS) : [];
+  const more = Boolean(links && contents && (contents.more || records.length > room));
+  if (more) room -= 1;
+  const shown = records.slice(0, room);
   return new AdaptiveCard(
     new TextBlock(doc.title, {
       size: 'Medium',
@@ -76,15 +124,18 @@ export function notificationCard(doc: OutboxDoc): AdaptiveCard {
       color: SEVERITY_COLOR[doc.severity],
     }),
     new TextBlock(doc.text, { wrap: true }),
+    ...(contents ? emailBlocks(contents) : []),
     ...(doc.counts && doc.counts.runs > 1
       ? [new TextBlock(`From ${doc.counts.runs} automatic syncs.`, { wrap: true, isSubtle: true })]
       : []),
   )
     .withVersion(CARD_VERSION)
     .withActions(
-      ...(doc.counts && doc.counts.errors > 0
-        ? [new ExecuteAction({ title: 'Show errors and retry', verb: 'errors', data: { verb: 'errors' } })]
-        : []),
+      ...errorsAction,
+      ...shown.map(
+        (record) => new OpenUrlAction(links!.record(record.type, record.id), { title: showTitle(record) }),
+      ),
+      ...(more && links ? [new OpenUrlAction(links.emails(), { title: 'Open the Emails view' })] : []),
     )
     .withFallbackText(doc.title);
 }

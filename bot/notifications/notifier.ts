@@ -22,6 +22,33 @@ export interface ProactiveSender {
   send(ref: ConversationRef, card: AdaptiveCard): Promise<void>;
 }
 
+/** A CRM record an automatic run put email on: the card offers a Show button for it. */
+export interface RunRecord {
+  type: 'candidate' | 'contact';
+  id: string;
+  name: string;
+}
+
+/** An email an automatic run synced, as its card lists it. */
+export interface RunEmail {
+  subject: string;
+  receivedAt: string;
+  /** Cand, Con or CandCon: what kind of records the email is on. */
+  linkType?: string;
+}
+
+/** What an automatic run synced, as far as its card names it (a few; `more` when there were others). */
+export interface RunContents {
+  emails: RunEmail[];
+  records: RunRecord[];
+  more: boolean;
+}
+
+/** Records named on one card at most: Show buttons beyond a handful crowd the card out. */
+export const MAX_RECORDS = 5;
+/** Emails listed on one card at most. */
+export const MAX_EMAILS = 5;
+
 export interface OutboxDoc extends Doc {
   kind: 'outbox';
   tenantId: string;
@@ -30,6 +57,8 @@ export interface OutboxDoc extends Doc {
   text: string;
   severity: 'info' | 'success' | 'warning' | 'error';
   counts?: { synced: number; noMatch: number; errors: number; runs: number };
+  /** A digest's newest synced emails and the records they are on (candidates first). */
+  contents?: RunContents;
   state: 'pending' | 'sending' | 'sent' | 'failed';
   attempts: number;
   sendAfter: number;
@@ -65,6 +94,27 @@ export interface NotifierOptions {
   logger: Logger;
   now?: () => number;
   limiter?: ConversationRateLimiter;
+  /** What an automatic run synced, for its card's list and Show buttons; without it the card has counts only. */
+  contentsOf?: (user: { tenantId: string; userId: string }, summary: RunSummary) => Promise<RunContents>;
+}
+
+/** Two digests' contents as one: newest emails first, candidates before contacts, each record once. */
+export function mergeContents(older: RunContents | undefined, newer: RunContents): RunContents {
+  const emails = [...newer.emails, ...(older?.emails ?? [])];
+  const seen = new Set<string>();
+  const records: RunRecord[] = [];
+  for (const record of [...newer.records, ...(older?.records ?? [])]) {
+    const key = `${record.type}:${record.id}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    records.push(record);
+  }
+  records.sort((a, b) => (a.type === b.type ? 0 : a.type === 'candidate' ? -1 : 1));
+  return {
+    emails: emails.slice(0, MAX_EMAILS),
+    records: records.slice(0, MAX_RECORDS),
+    more: newer.more || Boolean(older?.more) || emails.length > MAX_EMAILS || records.length > MAX_RECORDS,
+  };
 }
 
 export class Notifier {
@@ -120,6 +170,17 @@ export class Notifier {
     const stored = await this.options.settings.get(user.tenantId, user.userId);
     const prefs = stored?.settings.notifications ?? { level: 'all', everyMinutes: 60 };
     if (prefs.level === 'off' || (prefs.level === 'errors' && summary.errors === 0)) return;
+    const contents =
+      summary.synced > 0 && this.options.contentsOf
+        ? await this.options.contentsOf(user, summary).catch((error: unknown) => {
+            // The card still goes out with its counts; only its list and buttons are missing.
+            this.options.logger.warn(
+              { err: { message: (error as Error).message } },
+              'could not read what the run synced',
+            );
+            return undefined;
+          })
+        : undefined;
     const pk = userPartition(user.tenantId, user.userId);
     const period = prefs.everyMinutes * 60_000;
     const digestId = (sendAfter: number) => `${user.tenantId}|${user.userId}|digest-${sendAfter}`;
@@ -142,6 +203,9 @@ export class Notifier {
         errors: counts.errors + summary.errors,
         runs: counts.runs + 1,
       };
+      const mergedContents = contents
+        ? mergeContents(current?.value.contents, contents)
+        : current?.value.contents;
       const doc: OutboxDoc = {
         id: digestId(sendAfter),
         pk: OUTBOX,
@@ -155,6 +219,7 @@ export class Notifier {
         text: `${merged.synced} synced, ${merged.noMatch} with no match, ${merged.errors} errors`,
         severity: merged.errors > 0 ? 'error' : 'success',
         counts: merged,
+        ...(mergedContents ? { contents: mergedContents } : {}),
         state: 'pending',
         attempts: 0,
         sendAfter,

@@ -1,4 +1,5 @@
 import type { CrmRecordType } from '../crm/crm.port.ts';
+import type { LedgerStatus } from '../sync/ledger.ts';
 
 /**
  * Where cards and notifications send people in the tab. Inside Teams a link opens our static tab
@@ -11,6 +12,8 @@ export interface TabLinks {
   settings(section?: string): string;
   /** A candidate's, contact's or company's page in the built-in CRM. */
   record(type: CrmRecordType, id: string): string;
+  /** The Emails view (the settings tab's `emails` page), optionally showing only one ledger status. */
+  emails(status?: LedgerStatus): string;
 }
 
 /** Our static tab's entityId in appPackage/manifest.json. */
@@ -27,5 +30,8 @@ export function tabLinks(appUrl: string, teamsAppId?: string): TabLinks {
   return {
     settings: (section) => page(section ? `settings/${section}` : 'settings'),
     record: (type, id) => page(`records/${type}/${encodeURIComponent(id)}`),
+    // A page like the others; the filter rides as a query, which the tab reads beside the page.
+    emails: (status) =>
+      page(status ? `settings/emails?status=${encodeURIComponent(status)}` : 'settings/emails'),
   };
 }

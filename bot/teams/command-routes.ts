@@ -1,6 +1,6 @@
 import type { Activity } from '@microsoft/teams.api';
 import type { App, IActivityContext } from '@microsoft/teams.apps';
-import { helpCard, utc } from '../cards/help-card.ts';
+import { helpCard } from '../cards/help-card.ts';
 import { accessCard, noticeCard, notificationsCard } from '../cards/notice-cards.ts';
 import { resendAllConfirmCard } from '../cards/resend-cards.ts';
 import { errorsCard, progressCard, settingsCard, statusCard } from '../cards/sync-cards.ts';
@@ -84,7 +84,7 @@ export function registerCommandRoutes(app: App, rc: RouteContext): void {
           cardMessage(
             resendAllConfirmCard({
               folders: settings.folders,
-              cutoff: utc(effectiveCutoff(settings, new Date()).toISOString()),
+              cutoff: effectiveCutoff(settings, new Date()).toISOString(),
             }),
           ),
         );
@@ -128,7 +128,7 @@ export function registerCommandRoutes(app: App, rc: RouteContext): void {
           cardMessage(
             settingsCard({
               ...settings,
-              cutoff: utc(effectiveCutoff(settings, new Date()).toISOString()),
+              cutoff: effectiveCutoff(settings, new Date()).toISOString(),
               settingsUrl,
             }),
           ),

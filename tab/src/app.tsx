@@ -52,6 +52,7 @@ const SECTIONS = [
 /** The page from the path under /tab (or a Teams deep link's subEntityId): settings/<section>, notifications, records/<type>/<id>. */
 function pageOf(path: string): string[] {
   const parts = path
+    .split('?')[0]!
     .replace(/^\/?(tab\/?)?/, '')
     .split('/')
     .filter(Boolean);
@@ -60,11 +61,22 @@ function pageOf(path: string): string[] {
   return ['settings', parts[1] ?? 'status'];
 }
 
-function Content({ page, me, navigate }: { page: string[]; me: Me; navigate(path: string): void }) {
+function Content({
+  page,
+  me,
+  navigate,
+  search,
+}: {
+  page: string[];
+  me: Me;
+  navigate(path: string): void;
+  /** The page's query: from the address, or from a Teams deep link's subEntityId. */
+  search: string;
+}) {
   if (page[0] === 'records') return <RecordPage type={page[1]!} id={page[2]!} />;
   switch (page[1]) {
     case 'emails':
-      return <EmailsPage />;
+      return <EmailsPage search={search} />;
     case 'email':
       return <EmailSection />;
     case 'contacts':
@@ -98,6 +110,9 @@ export function App({ host }: { host: Host }) {
   const styles = useStyles();
   const [theme, setTheme] = useState<ThemeName>(host.theme);
   const [page, setPage] = useState(() => pageOf(host.subPage ?? location.pathname));
+  const [search] = useState(() =>
+    host.subPage?.includes('?') ? host.subPage.slice(host.subPage.indexOf('?')) : location.search,
+  );
   const [me, setMe] = useState<Me>();
   const [error, setError] = useState<string>();
 
@@ -141,7 +156,7 @@ export function App({ host }: { host: Host }) {
                 </TabList>
               </nav>
               <div className={styles.content}>
-                <Content page={page} me={me} navigate={navigate} />
+                <Content page={page} me={me} navigate={navigate} search={search} />
               </div>
             </div>
           </SettingsProvider>

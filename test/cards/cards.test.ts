@@ -4,6 +4,7 @@ import { associateDialogCard, linkedCard, recordCard, syncDialogCard } from '../
 import type { CrmRecord } from '../../bot/crm/crm.port.ts';
 import { summarize } from '../../bot/crm/message-linking.ts';
 import { notificationCard } from '../../bot/notifications/notification-events.ts';
+import { tabLinks } from '../../bot/tab/tab-links.ts';
 import {
   accessCard,
   failureCard,
@@ -28,6 +29,8 @@ import type { LedgerEntry } from '../../bot/sync/ledger.ts';
 import type { RunSummary } from '../../bot/sync/sync-state.ts';
 import { COMMANDS } from '../../bot/teams/commands.ts';
 import { escapeMarkdown, plainTextCard } from '../../bot/cards/plain-text.ts';
+import { formatText } from 'adaptivecards/lib/text-formatters.js';
+import { cardDate, cardDateTime } from '../../bot/cards/card-time.ts';
 import { cardProblems } from '../support/adaptive-cards.ts';
 
 const summary: RunSummary = {
@@ -85,6 +88,7 @@ const summary1 = summarize({
   subject: 'FW: Offer',
   body: { contentType: 'html', content: '<p>from ava.kim@outlook.com</p>' },
   from: { user: { displayName: 'Sam' } },
+  createdDateTime: '2026-11-19T08:00:00.000Z',
 });
 
 const cards: Record<string, unknown> = {
@@ -149,6 +153,39 @@ const cards: Record<string, unknown> = {
     sendAfter: 0,
     createdAt: '2026-11-20T10:00:00.000Z',
   }),
+  'digest naming records and emails': notificationCard(
+    {
+      id: 'd2',
+      pk: 'outbox',
+      kind: 'outbox',
+      tenantId: 't',
+      userId: 'u',
+      title: '1 email could not be synced',
+      text: '9 synced, 0 with no match, 1 errors',
+      severity: 'error',
+      counts: { synced: 9, noMatch: 0, errors: 1, runs: 1 },
+      contents: {
+        emails: [
+          {
+            subject: '[Click](https://phish.example)',
+            receivedAt: '2026-11-20T09:00:00.000Z',
+            linkType: 'CandCon',
+          },
+        ],
+        records: ['1', '2', '3', '4', '5'].map((n) => ({
+          type: 'candidate' as const,
+          id: `c${n}`,
+          name: `Cand ${n}`,
+        })),
+        more: false,
+      },
+      state: 'pending',
+      attempts: 0,
+      sendAfter: 0,
+      createdAt: '2026-11-20T10:00:00.000Z',
+    },
+    tabLinks('https://app.example'),
+  ),
   'retry result': retryResultCard('Offer', { ...entry, status: 'synced' }),
   'candidate card': recordCard(candidate, 'https://app.example/tab/records/candidate/candidate-1'),
   'contact card': recordCard(contact, 'https://app.example/tab/records/contact/contact-1'),
@@ -188,7 +225,7 @@ const cards: Record<string, unknown> = {
     includeSubfolders: true,
     attachments: true,
     attachmentMaxMb: 25,
-    cutoff: '2026-11-01 00:00 UTC',
+    cutoff: '2026-11-01T00:00:00.000Z',
     visibility: 'full',
     matchAllParticipants: false,
     skipInternalOnly: true,
@@ -219,6 +256,49 @@ describe('Adaptive Cards the bot sends', () => {
     assert.match(text([candidate, contact]), /Link type: CandCon"/);
   });
 
+  it('the errors card and the retry result name each email’s link type, Cand, Con or CandCon', () => {
+    const errors = texts(
+      errorsCard([
+        { ...entry, linkType: 'CandCon' },
+        { ...entry, messageId: 'AAk2', linkType: 'Con' },
+      ]),
+    );
+    assert.ok(
+      errors.some((t) => /^ava@outlook\.com · \{\{DATE\(.*\)\}\} \{\{TIME\(.*\)\}\} · CandCon$/.test(t)),
+      errors.join(' | '),
+    );
+    assert.ok(
+      errors.some((t) => / · Con$/.test(t)),
+      errors.join(' | '),
+    );
+    const retried = texts(retryResultCard('Offer', { ...entry, status: 'synced', linkType: 'Cand' }));
+    assert.ok(retried.includes('Link type: Cand'), retried.join(' | '));
+  });
+
+  it('a digest keeps to five actions: Show errors, three Show buttons and the Emails view for the others', () => {
+    const card = cards['digest naming records and emails'] as {
+      actions: Array<{ title: string; url?: string }>;
+    };
+    assert.deepEqual(
+      card.actions.map((a) => a.title),
+      [
+        'Show errors and retry',
+        'Show Candidate: Cand 1',
+        'Show Candidate: Cand 2',
+        'Show Candidate: Cand 3',
+        'Open the Emails view',
+      ],
+    );
+    assert.equal(card.actions[1]?.url, 'https://app.example/tab/records/candidate/c1');
+    assert.equal(card.actions[4]?.url, 'https://app.example/tab/settings/emails');
+    // The subject comes from mail: it reaches Teams as plain text.
+    assert.ok(
+      JSON.stringify(plainTextCard(card as never)).includes(
+        String.raw`\\[Click\\](https://phish.example) · {{DATE(2026-11-20T09:00:00Z, SHORT)}}`,
+      ),
+    );
+  });
+
   it('the checker itself catches an element Teams cannot render at 1.5', () => {
     assert.notDeepEqual(
       cardProblems({ type: 'AdaptiveCard', version: '1.5', body: [{ type: 'ProgressBar', value: 1 }] }),
@@ -232,6 +312,72 @@ describe('Adaptive Cards the bot sends', () => {
       }),
       [],
     );
+  });
+});
+
+/** Every TextBlock text and Fact title and value of a card, as Teams would get it. */
+function texts(card: unknown): string[] {
+  const found: string[] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (!node || typeof node !== 'object') return;
+    const n = node as Record<string, unknown>;
+    if (n.type === 'TextBlock' && typeof n.text === 'string') found.push(n.text);
+    if (n.type === 'FactSet' && Array.isArray(n.facts))
+      for (const f of n.facts as Array<{ title: string; value: string }>) found.push(f.title, f.value);
+    Object.values(n).forEach(walk);
+  };
+  walk(JSON.parse(JSON.stringify(plainTextCard(card as never))));
+  return found;
+}
+
+describe('times in cards are shown in the viewer’s own time zone', () => {
+  it('are Adaptive Cards DATE() and TIME() functions of an RFC 3339 UTC time with whole seconds', () => {
+    assert.equal(
+      cardDateTime('2026-11-20T10:01:00.123Z'),
+      '{{DATE(2026-11-20T10:01:00Z, SHORT)}} {{TIME(2026-11-20T10:01:00Z)}}',
+    );
+    assert.equal(cardDate('2026-11-20T10:01:00.000Z'), '{{DATE(2026-11-20T10:01:00Z, SHORT)}}');
+    assert.equal(cardDateTime(undefined), 'never');
+    assert.equal(cardDateTime('not a time', 'unknown'), 'unknown');
+  });
+
+  it('every card that shows a time uses the functions, in text blocks, and no card says UTC', () => {
+    const timed = {
+      status: /Last run: \{\{DATE\(2026-11-20T10:01:00Z, SHORT\)\}\} \{\{TIME\(2026-11-20T10:01:00Z\)\}\}/,
+      errors:
+        /ava@outlook\.com · \{\{DATE\(2026-11-19T09:00:00Z, SHORT\)\}\} \{\{TIME\(2026-11-19T09:00:00Z\)\}\}/,
+      'errors with jobs set aside':
+        /\{\{DATE\(2026-11-20T10:00:00Z, SHORT\)\}\} \{\{TIME\(2026-11-20T10:00:00Z\)\}\}: failed 5 times/,
+      'contact card': /Last activity: \{\{DATE\(2026-11-19T10:00:00Z, SHORT\)\}\}/,
+      notifications:
+        /^\{\{DATE\(2026-11-20T10:00:00Z, SHORT\)\}\} \{\{TIME\(2026-11-20T10:00:00Z\)\}\} · 12 synced/,
+      settings: /Emails before \{\{DATE\(2026-11-01T00:00:00Z, SHORT\)\}\} are not synced/,
+      'sync dialog with matches': /From Sam · \{\{DATE\(/,
+    } as const;
+    for (const [name, pattern] of Object.entries(timed)) {
+      const blocks = texts(cards[name]);
+      assert.ok(
+        blocks.some((t) => pattern.test(t)),
+        `${name}: no text block matches ${pattern}: ${blocks.join(' | ')}`,
+      );
+    }
+    for (const [name, card] of Object.entries(cards)) {
+      const all = JSON.stringify(card);
+      assert.doesNotMatch(all, /UTC/, name);
+      // An ISO time left as text would be read as UTC: every one is inside DATE() or TIME().
+      assert.doesNotMatch(all.replace(/\{\{(DATE|TIME)\([^)]*\)\}\}/g, ''), /\d{4}-\d{2}-\d{2}T\d{2}:/, name);
+    }
+  });
+
+  it('the official renderer fills every one in, so none is shown raw (times only in text blocks, not facts)', () => {
+    for (const [name, card] of Object.entries(cards)) {
+      for (const text of texts(card)) {
+        assert.doesNotMatch(formatText('en-US', text) ?? '', /\{\{/, `${name}: ${text}`);
+      }
+      const facts = JSON.stringify((JSON.stringify(card).match(/"facts":\[[^\]]*\]/g) ?? []).join(''));
+      assert.doesNotMatch(facts, /\{\{(DATE|TIME)/, `${name}: a time in a fact`);
+    }
   });
 });
 

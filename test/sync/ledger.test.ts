@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import {
   ATTEMPT_DETAILS,
+  MAX_ATTEMPTS,
   type MessageFacts,
   queryTerms,
   searchTerms,
@@ -91,6 +92,27 @@ describe('ledger transitions', () => {
     ]);
     const hostile = searchTerms('a'.repeat(100_000) + ' b'.repeat(50_000), []);
     assert.ok(hostile.length <= 48, 'bounded whatever the subject');
+  });
+
+  // The engine records a failure only after all three attempts (ATTEMPT_DETAILS), so these are the
+  // failures it records: a first one, an Error item retried in vain, and a synced email sent again.
+  it('an Error item retried in vain stays Error, counting every attempt, with the newest error as its note', () => {
+    const first = transitions.failed('pk', facts, undefined, MAX_ATTEMPTS, 'CRM rejected the activity', T0);
+    const again = transitions.failed('pk', facts, first, MAX_ATTEMPTS, 'CRM still rejects it', T1);
+    assert.equal(again.status, 'error');
+    assert.equal(again.attempts, 2 * MAX_ATTEMPTS);
+    assert.equal(again.note, 'CRM still rejects it');
+    assert.equal(again.createdAt, T0);
+    assert.equal(again.updatedAt, T1);
+  });
+
+  it('a synced email sent again that fails becomes Error but keeps its CRM activity', () => {
+    const synced = transitions.synced('pk', facts, undefined, success(), T0);
+    const failed = transitions.failed('pk', facts, synced, MAX_ATTEMPTS, 'Graph answered 400', T1);
+    assert.equal(failed.status, 'error');
+    assert.equal(failed.activityId, 'act-1', 'the activity already in the CRM is not forgotten');
+    assert.equal(failed.attempts, 1 + MAX_ATTEMPTS);
+    assert.equal(failed.createdAt, T0);
   });
 
   it('keeps counting attempts and its creation time across a retry of an Error item', () => {

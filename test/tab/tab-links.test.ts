@@ -13,6 +13,8 @@ describe('links into the tab', () => {
     assert.equal(links.settings(), 'http://127.0.0.1:3978/tab/settings');
     assert.equal(links.settings('folders'), 'http://127.0.0.1:3978/tab/settings/folders');
     assert.equal(links.record('candidate', 'a b/c'), 'http://127.0.0.1:3978/tab/records/candidate/a%20b%2Fc');
+    assert.equal(links.emails(), 'http://127.0.0.1:3978/tab/settings/emails');
+    assert.equal(links.emails('error'), 'http://127.0.0.1:3978/tab/settings/emails?status=error');
   });
 
   it('are Teams deep links into the static tab with the page as subEntityId when the app id is known', () => {
@@ -23,6 +25,14 @@ describe('links into the tab', () => {
       subEntityId: 'records/contact/contact-005',
     });
     assert.equal(url.searchParams.get('webUrl'), 'https://crm.example.com/tab/records/contact/contact-005');
+    const emails = new URL(tabLinks('https://crm.example.com', appId).emails('synced'));
+    assert.deepEqual(JSON.parse(emails.searchParams.get('context')!), {
+      subEntityId: 'settings/emails?status=synced',
+    });
+    assert.equal(
+      emails.searchParams.get('webUrl'),
+      'https://crm.example.com/tab/settings/emails?status=synced',
+    );
   });
 });
 

@@ -12,6 +12,7 @@ import { RILEY } from '../support/sandbox.ts';
 
 const SECTIONS = [
   ['status', 'Sync status'],
+  ['emails', 'Emails'],
   ['email', 'Email'],
   ['contacts', 'Contacts'],
   ['tasks', 'Tasks'],
@@ -50,6 +51,36 @@ describe('settings tab in the browser', function () {
   after(async () => {
     await browser?.close();
     await h?.stop();
+  });
+
+  it('lines the navigation items up on one left edge', async () => {
+    await open('settings/notifications');
+    await section('Notifications');
+    const tabs = page.getByRole('navigation', { name: 'Settings sections' }).getByRole('tab');
+    const lefts: number[] = [];
+    for (const tab of await tabs.all()) lefts.push((await tab.boundingBox())!.x);
+    assert.equal(lefts.length, SECTIONS.length);
+    for (const x of lefts) assert.ok(Math.abs(x - lefts[0]!) <= 0.5, `left edges ${lefts.join(', ')}`);
+    // Their labels too: the text starts at one x however long the label is.
+    const labelLefts = await tabs.evaluateAll((items) =>
+      items.map((item) => {
+        // Runs in the page: the DOM's types are not in this project's lib.
+        type Rect = { left: number; width: number };
+        const doc = (
+          globalThis as unknown as {
+            document: {
+              createRange(): { selectNodeContents(n: unknown): void; getClientRects(): Iterable<Rect> };
+            };
+          }
+        ).document;
+        const range = doc.createRange();
+        range.selectNodeContents(item);
+        const rects = [...range.getClientRects()].filter((r) => r.width > 0);
+        return Math.min(...rects.map((r) => r.left));
+      }),
+    );
+    for (const x of labelLefts)
+      assert.ok(Math.abs(x - labelLefts[0]!) <= 0.5, `label left edges ${labelLefts.join(', ')}`);
   });
 
   it('turns sync on from the status page', async () => {

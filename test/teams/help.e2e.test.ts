@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../bot/config/config.ts';
 import { createLogger } from '../../bot/logging/logger.ts';
 import { type RunningApp, startApp } from '../../bot/main.ts';
+import { riley, RILEY_ID } from '../support/app-harness.ts';
 import { freePort } from '../support/free-port.ts';
 import { Playground, type PlaygroundMessage } from '../support/playground.ts';
 
@@ -45,15 +46,29 @@ describe('bot through the Microsoft 365 Agents Playground (sandbox mode)', funct
 
   it('talks to the sandbox recruiter in the sandbox tenant', async () => {
     const config = await playground.config();
-    assert.equal(config.currentUser.aadObjectId, '4f2b8c1e-9d3a-4b5c-8e7f-1a2b3c4d5e6f');
+    assert.equal(config.currentUser.aadObjectId, RILEY_ID);
     assert.equal(config.currentUser.name, 'Riley Morgan');
+    // The bot takes the chat's user for Riley of the sandbox tenant: with Riley's sync on, `sync
+    // status` is Riley's status card (anyone else, or another tenant, gets the access card).
+    await app.services.syncService.turnOn(riley);
+    const since = playground.eventCount;
+    await playground.say('sync status');
+    const reply = await playground.nextBotMessage(since);
+    assert.match(cardText(reply), /"text":"CRM Sync status"/);
+    assert.match(cardText(reply), /"title":"Sync","value":"Active"/);
   });
 
-  it('is forgiving about case and spacing', async () => {
-    const since = playground.eventCount;
-    await playground.say('   HeLp   ');
-    const reply = await playground.nextBotMessage(since);
-    assert.doesNotMatch(cardText(reply), /didn't recognise/);
+  it('is forgiving about case and spacing: the same command card as `help`', async () => {
+    const help = async (words: string) => {
+      const since = playground.eventCount;
+      await playground.say(words);
+      return (await playground.nextBotMessage(since)).attachments?.[0]?.content;
+    };
+    const exact = await help('help');
+    const sloppy = await help('   HeLp   ');
+    assert.match(JSON.stringify(sloppy), /"title":"help"/);
+    assert.doesNotMatch(JSON.stringify(sloppy), /didn't recognise/);
+    assert.deepEqual(sloppy, exact);
   });
 
   it('answers anything else with help rather than silence, saying what it did not understand', async () => {

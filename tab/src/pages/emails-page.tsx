@@ -80,16 +80,16 @@ function queryOf(filters: Filters, continuation?: string): string {
   return text ? `?${text}` : '';
 }
 
-/** Initial filters from the page's address (`?status=no_match` from a card's link). */
-function initialFilters(): Filters {
-  const params = new URLSearchParams(location.search);
+/** Initial filters from the page's query (`?status=no_match` from a card's link). */
+function initialFilters(search: string): Filters {
+  const params = new URLSearchParams(search);
   const status = params.get('status') ?? '';
   return { ...EMPTY, status: STATUS_LABELS.some(([s]) => s === status) ? status : '' };
 }
 
-export function EmailsPage() {
+export function EmailsPage({ search }: { search: string }) {
   const styles = useStyles();
-  const [filters, setFilters] = useState<Filters>(initialFilters);
+  const [filters, setFilters] = useState<Filters>(() => initialFilters(search));
   const [draft, setDraft] = useState<Filters>(filters);
   const [page, setPage] = useState<{ emails: EmailRow[]; continuation: string | null }>();
   const [counts, setCounts] = useState<LedgerCounts | null>(null);

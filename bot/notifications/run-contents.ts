@@ -1,0 +1,43 @@
+import type { CrmConnector } from '../crm/crm.port.ts';
+import type { LedgerRepository } from '../sync/ledger.ts';
+import type { RunSummary } from '../sync/sync-state.ts';
+import { MAX_EMAILS, MAX_RECORDS, type RunContents, type RunRecord } from './notifier.ts';
+
+/** How many of the newest synced entries are looked at for one run's card. */
+const SCAN = 50;
+
+/**
+ * What an automatic run synced, for its card: the newest emails it synced and the records they are
+ * on, candidates before contacts. A mailbox has one run at a time (its lease), so the run's emails
+ * are the synced entries written between its start and its end.
+ */
+export function runContentsReader(
+  ledger: LedgerRepository,
+  crm: Pick<CrmConnector, 'record'>,
+): (user: { tenantId: string; userId: string }, summary: RunSummary) => Promise<RunContents> {
+  return async (user, summary) => {
+    const recent = await ledger.recentlySynced(user.tenantId, user.userId, SCAN);
+    const inRun = recent.filter((e) => e.updatedAt >= summary.startedAt && e.updatedAt <= summary.finishedAt);
+    const ids: Array<Omit<RunRecord, 'name'>> = [];
+    const add = (type: RunRecord['type'], id: string) => {
+      if (!ids.some((r) => r.type === type && r.id === id)) ids.push({ type, id });
+    };
+    for (const e of inRun) for (const id of e.matched?.candidates ?? []) add('candidate', id);
+    for (const e of inRun) for (const id of e.matched?.contacts ?? []) add('contact', id);
+    const named = await Promise.all(
+      ids.slice(0, MAX_RECORDS).map(async (r) => {
+        const record = await crm.record(user.tenantId, r.id);
+        return record ? { ...r, name: record.name } : undefined;
+      }),
+    );
+    return {
+      emails: inRun.slice(0, MAX_EMAILS).map((e) => ({
+        subject: e.subject,
+        receivedAt: e.receivedAt,
+        ...(e.linkType ? { linkType: e.linkType } : {}),
+      })),
+      records: named.filter((r) => r !== undefined),
+      more: summary.synced > inRun.length || inRun.length > MAX_EMAILS || ids.length > MAX_RECORDS,
+    };
+  };
+}
