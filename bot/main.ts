@@ -179,6 +179,7 @@ export async function createHttpApp(options: {
           linking: new MessageLinking(services.crm),
           notifications: services.notifications,
           settingsUrl: services.links.settings(),
+          emailsUrl: services.links.emails,
           senderAddress: async (aadObjectId: string) =>
             (await services.mailSource.mailbox(aadObjectId)).addresses[0],
         }

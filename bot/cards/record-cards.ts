@@ -66,7 +66,8 @@ function summaryBlock(summary: MessageSummary): Container {
   ).withStyle('emphasis');
 }
 
-function pickList(records: readonly CrmRecord[], checked: boolean) {
+/** A toggle per record, `record:<id>`: what the user ticks comes back as `record:<id>: "true"`. */
+export function pickList(records: readonly CrmRecord[], checked: boolean) {
   return records.map(
     (record) =>
       new ToggleInput(

@@ -291,6 +291,26 @@ export class SyncService {
     return entry;
   }
 
+  /** One email's ledger entry, if the sync has seen it. */
+  async entry(user: UserRef, messageId: string): Promise<LedgerEntry | undefined> {
+    return this.deps.ledger.get(user.tenantId, user.userId, messageId);
+  }
+
+  /** Candidates, contacts and companies by name or address, for Associate. */
+  async findRecords(user: UserRef, query: string, limit = 10): Promise<CrmRecord[]> {
+    return this.deps.crm.search(user.tenantId, query.slice(0, 200), limit);
+  }
+
+  /** The records an email's entry is linked to, each with where "Show" goes. */
+  async linkedRecords(user: UserRef, entry: LedgerEntry): Promise<Array<{ record: CrmRecord; url: string }>> {
+    const directory = await this.deps.crm.directory(user.tenantId);
+    const ids = Object.values(entry.matched ?? {}).flat();
+    return ids.flatMap((id) => {
+      const record = directory.get(id);
+      return record ? [{ record, url: this.deps.crm.deepLink(record) }] : [];
+    });
+  }
+
   /**
    * "Create and link": a candidate or contact made from a no-match email's sender (its first
    * recipient, for sent mail), then associated with it.

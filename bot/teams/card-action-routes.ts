@@ -16,6 +16,7 @@ import {
   withinBudget,
 } from './route-helpers.ts';
 import { sendToUserChat } from './teams-sender.ts';
+import { isUnmatchedVerb, unmatchedAction } from './unmatched-routes.ts';
 import { startSyncWithProgress, statusView } from './sync-progress.ts';
 
 /** Card buttons (Action.Execute): each answers with the card that replaces the one pressed. */
@@ -65,6 +66,24 @@ export function registerCardActionRoutes(app: App, rc: RouteContext): void {
             'New email in your Inbox and Sent Items will sync from now on. Type "sync status" to check on it.',
             'Good',
           ),
+        );
+      }
+      if (isUnmatchedVerb(verb)) {
+        // Associate works whatever the email sync switch says (the seeds' Sync Selected); only the
+        // organization's switch refuses it. Linking reads Graph and writes the CRM: within budget.
+        if (!(await sync.tenantEnabled(user.tenantId)))
+          return cardResponse(accessCard({ reason: 'tenant_disabled', settingsUrl }));
+        return await answerInTime(
+          activity,
+          user,
+          unmatchedAction(
+            rc,
+            user,
+            sync,
+            verb!,
+            (activity.value?.action?.data ?? {}) as Record<string, unknown>,
+          ),
+          'Linking the email',
         );
       }
       if (verb === 'retry' || verb === 'retryAll') {

@@ -7,6 +7,7 @@ import { errorsCard, progressCard, settingsCard, statusCard } from '../cards/syn
 import type { UserRef } from '../sync/mail-sync.ts';
 import type { SyncService } from '../sync/sync-service.ts';
 import { effectiveCutoff, type SyncSettings } from '../sync/sync-settings.ts';
+import { unmatchedListCard } from './unmatched-routes.ts';
 import { COMMANDS, type CommandName, parseCommand } from './commands.ts';
 import { cardMessage, isPersonal, PERSONAL_ONLY, type RouteContext, userOf } from './route-helpers.ts';
 import { startSyncWithProgress, statusView } from './sync-progress.ts';
@@ -114,6 +115,9 @@ export function registerCommandRoutes(app: App, rc: RouteContext): void {
         return;
       case 'errors':
         await send(cardMessage(errorsCard(await sync.errors(user), await sync.setAside(user))));
+        return;
+      case 'unmatched':
+        await send(cardMessage(await unmatchedListCard(rc, user, sync)));
         return;
       case 'notifications': {
         const items = deps.notifications ? await deps.notifications.latest(user.tenantId, user.userId) : [];

@@ -15,6 +15,10 @@ export const COMMANDS = [
   { command: 'pause', description: 'Stop syncing automatically until you resume.' },
   { command: 'resume', description: 'Sync automatically again.' },
   { command: 'errors', description: 'Emails that could not be synced, with Retry.' },
+  {
+    command: 'unmatched',
+    description: 'Emails with no candidate or contact: associate them or add the sender.',
+  },
   { command: 'notifications', description: 'Your latest CRM Sync notifications.' },
   { command: 'settings', description: 'Open your sync settings.' },
 ] as const satisfies readonly CommandHelp[];

@@ -1,3 +1,4 @@
+import type { LedgerStatus } from '../sync/ledger.ts';
 import { randomUUID } from 'node:crypto';
 import { type Activity, type CloudEnvironment, PUBLIC } from '@microsoft/teams.api';
 import { App, ExpressAdapter } from '@microsoft/teams.apps';
@@ -33,6 +34,8 @@ export interface TeamsAppDeps {
   conversations?: ConversationRepository;
   /** The settings tab, once it is served; cards leave the button out until then. */
   settingsUrl?: string;
+  /** The tab's Emails view, optionally filtered by status (cards' "Open the Emails view"). */
+  emailsUrl?: (status?: LedgerStatus) => string;
   linking?: MessageLinking;
   notifications?: NotificationCenter;
   /** The mail address of a Microsoft 365 user, for matching the sender of a Teams message. */

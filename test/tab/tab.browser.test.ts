@@ -110,7 +110,7 @@ describe('settings tab in the browser', function () {
     assert.equal(schedule.kind, 'daily');
     assert.equal(schedule.kind === 'daily' && schedule.at, '06:30');
 
-    await page.getByRole('tab', { name: 'Email' }).click();
+    await page.getByRole('tab', { name: 'Email', exact: true }).click();
     await section('Email');
     await page.getByRole('radio', { name: 'The last number of days' }).check();
     await page.getByLabel('Days back').fill('3650');
