@@ -268,6 +268,7 @@ export function tabApi(deps: TabApiDeps): express.Router {
           subject: e.subject,
           from: e.from,
           receivedAt: e.receivedAt,
+          syncedAt: e.updatedAt,
           direction: e.direction,
           records: [...(e.matched?.candidates ?? []), ...(e.matched?.contacts ?? [])]
             .map(linkOf)

@@ -85,6 +85,8 @@ export interface Status {
     subject: string;
     from?: string;
     receivedAt: string;
+    /** When it went to the CRM: the list's order. */
+    syncedAt: string;
     direction: 'received' | 'sent';
     records: RecordLink[];
   }>;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { NotificationCenter } from '../../bot/notifications/notification-center.ts';
-import { RILEY_ID, TENANT, startAppHarness, type AppHarness } from '../support/app-harness.ts';
+import { riley, RILEY_ID, TENANT, startAppHarness, type AppHarness } from '../support/app-harness.ts';
 import { launchBrowser, screenshot, seriousViolations } from '../support/browser.ts';
 import { RILEY } from '../support/sandbox.ts';
 
@@ -155,7 +155,13 @@ describe('settings tab in the browser', function () {
 
   it('opens a record page from a recently synced email', async () => {
     await open('settings/status');
-    const link = page.getByRole('table', { name: 'Recently synced emails' }).getByRole('link').first();
+    const table = page.getByRole('table', { name: 'Recently synced emails' });
+    // Labelled with when each was synced, the list's order, so it never reads as unsorted.
+    await table.getByRole('columnheader', { name: 'Synced' }).waitFor();
+    const recent = await h.app.services.syncService.recentlySynced(riley, 10);
+    const synced = recent.map((e) => e.updatedAt);
+    assert.deepEqual(synced, [...synced].sort().reverse(), 'newest synced first');
+    const link = table.getByRole('link').first();
     const name = (await link.textContent())!;
     await link.click();
     await page.getByRole('heading', { level: 2, name }).waitFor();

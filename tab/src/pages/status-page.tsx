@@ -225,6 +225,18 @@ export function StatusPage({ navigate }: { navigate(path: string): void }) {
       )}
 
       <Subtitle2 as="h3">Recently synced</Subtitle2>
+      <Text>
+        Newest first, by when they were synced.{' '}
+        <Link
+          href="/tab/settings/emails"
+          onClick={(ev) => {
+            ev.preventDefault();
+            navigate('settings/emails');
+          }}
+        >
+          See every email, with its status
+        </Link>
+      </Text>
       {status.recent.length === 0 ? (
         <Text>Nothing synced yet.</Text>
       ) : (
@@ -232,7 +244,7 @@ export function StatusPage({ navigate }: { navigate(path: string): void }) {
           <TableHeader>
             <TableRow>
               <TableHeaderCell>Email</TableHeaderCell>
-              <TableHeaderCell>Date</TableHeaderCell>
+              <TableHeaderCell>Synced</TableHeaderCell>
               <TableHeaderCell>In the CRM on</TableHeaderCell>
             </TableRow>
           </TableHeader>
@@ -245,7 +257,12 @@ export function StatusPage({ navigate }: { navigate(path: string): void }) {
                   </Badge>{' '}
                   {r.subject || '(no subject)'}
                 </TableCell>
-                <TableCell>{when(r.receivedAt)}</TableCell>
+                <TableCell>
+                  {when(r.syncedAt)}
+                  <Text size={200} block>
+                    {r.direction === 'sent' ? 'sent' : 'received'} {when(r.receivedAt)}
+                  </Text>
+                </TableCell>
                 <TableCell>
                   {r.records.map((rec, i) => (
                     <span key={rec.id}>
