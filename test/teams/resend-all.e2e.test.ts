@@ -70,7 +70,10 @@ describe('Resend All from the chat', function () {
     await withWorkerStopped(async () => {
       const card = await confirmationCard();
       const shown = text(card);
-      assert.match(shown, /Every email in your selected folders \(inbox, sentitems\) since \{\{DATE\(\d{4}-\d\d-\d\d/);
+      assert.match(
+        shown,
+        /Every email in your selected folders \(inbox, sentitems\) since \{\{DATE\(\d{4}-\d\d-\d\d/,
+      );
       assert.match(shown, /not duplicated: their links to candidates and contacts are refreshed/);
       assert.match(shown, /can take a long time/);
       assert.match(shown, /not usually needed/);
