@@ -182,8 +182,10 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
       const after = decodeToken(options.continuation);
       // Keyset paging: items written between pages neither repeat nor shift the rest.
       if (sortExpr) {
-        where.push(`(${sortExpr}, id) ${desc ? '<' : '>'} (?, ?)`);
-        params.push(after[0] as SQLInputValue, after[1] as SQLInputValue);
+        // The first bound alone lets SQLite seek the sort field's index to the page instead of
+        // walking it from the top past every earlier page; the pair then drops the ties already seen.
+        where.push(`${sortExpr} ${desc ? '<=' : '>='} ?`, `(${sortExpr}, id) ${desc ? '<' : '>'} (?, ?)`);
+        params.push(after[0] as SQLInputValue, after[0] as SQLInputValue, after[1] as SQLInputValue);
       } else {
         where.push('id > ?');
         params.push(after[0] as SQLInputValue);
@@ -226,8 +228,23 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
   }
 
   private where(pk: string, filters: readonly Filter[] = []): { where: string[]; params: SQLInputValue[] } {
-    const where = ['pk = ?', '(expires_at IS NULL OR expires_at > ?)'];
-    const params: SQLInputValue[] = [pk, this.now()];
+    // Items of a container without TTL never expire: no liveness test, so that a count or a filter
+    // answers from its index alone instead of reading every item's row for `expires_at`.
+    if (this.definition.defaultTtlSeconds === undefined) return this.filtersOf(pk, ['pk = ?'], [pk], filters);
+    return this.filtersOf(
+      pk,
+      ['pk = ?', '(expires_at IS NULL OR expires_at > ?)'],
+      [pk, this.now()],
+      filters,
+    );
+  }
+
+  private filtersOf(
+    pk: string,
+    where: string[],
+    params: SQLInputValue[],
+    filters: readonly Filter[],
+  ): { where: string[]; params: SQLInputValue[] } {
     for (const filter of filters) {
       // `id` is a column (the key), so filtering on it uses the primary key index.
       const expr = filter.field === 'id' ? 'id' : `json_extract(doc, ${jsonPath(filter.field)})`;
