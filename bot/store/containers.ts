@@ -22,6 +22,7 @@ export const CONTAINERS = {
     compositeIndexes: [
       ['status', 'receivedAt'],
       ['folderId', 'receivedAt'],
+      ['status', 'folderId', 'receivedAt'],
       ['status', 'updatedAt'],
     ],
     // Its search: whole words of the subject and the participants (see searchTerms).

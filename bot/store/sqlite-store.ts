@@ -19,6 +19,12 @@ import {
 } from './store.port.ts';
 
 /**
+ * A query through an array index reads and sorts its items in memory up to this many matches;
+ * beyond, it walks the sort field's index instead (a page is found after a few hundred rows).
+ */
+const SORT_IN_MEMORY_UP_TO = 1_000;
+
+/**
  * Embedded store for one machine: one SQLite file (WAL), a table per container, documents as JSON.
  * Expired items are invisible at once and purged in the background, as Cosmos does with `ttl`.
  */
@@ -191,12 +197,30 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
         params.push(after[0] as SQLInputValue);
       }
     }
-    // Looked up through the array index, the matching items are few: read them and sort them, rather
-    // than walk the sort field's index over the whole partition (`+` keeps SQLite from using it).
-    const byElements = (options.filters ?? []).some(
-      (f) => f.op === 'contains' && this.definition.arrayQueryFields?.includes(f.field),
+    // Filtered through the array index: when the element is rare, read its few items and sort them
+    // (`+` keeps SQLite from walking the sort field's index over the whole partition); when it is
+    // common (a frequent word), walk the sort field's index and stop at the page, which comes long
+    // before the end. One count of the rarest element's entries, from the index, decides.
+    const elements = (options.filters ?? []).filter(
+      (f): f is Extract<Filter, { op: 'contains' }> =>
+        f.op === 'contains' && this.definition.arrayQueryFields?.includes(f.field) === true,
     );
-    const unindexed = byElements ? '+' : '';
+    const fewest =
+      elements.length > 0 && sortExpr
+        ? Math.min(
+            ...elements.map(
+              (f) =>
+                (
+                  this.db
+                    .prepare(
+                      `SELECT COUNT(*) AS n FROM ${elementsTable(this.definition.name)} WHERE pk = ? AND field = ? AND value = ?`,
+                    )
+                    .get(pk, f.field, bind(f.value)) as { n: number }
+                ).n,
+            ),
+          )
+        : 0;
+    const unindexed = elements.length > 0 && fewest <= SORT_IN_MEMORY_UP_TO ? '+' : '';
     const orderSql = sortExpr
       ? `${unindexed}${sortExpr} ${desc ? 'DESC' : 'ASC'}, ${unindexed}id ${desc ? 'DESC' : 'ASC'}`
       : 'id ASC';
@@ -341,11 +365,10 @@ export class SqliteStore implements Store {
           `CREATE INDEX IF NOT EXISTS "${name}" ON ${t} (pk, json_extract(doc, ${jsonPath(field)}), id)`,
         );
       }
-      for (const [first, second] of definition.compositeIndexes ?? []) {
-        const name = `ix_${definition.name}_${first}_${second}`.replaceAll('.', '_');
-        this.db.exec(
-          `CREATE INDEX IF NOT EXISTS "${name}" ON ${t} (pk, json_extract(doc, ${jsonPath(first)}), json_extract(doc, ${jsonPath(second)}), id)`,
-        );
+      for (const fields of definition.compositeIndexes ?? []) {
+        const name = `ix_${definition.name}_${fields.join('_')}`.replaceAll('.', '_');
+        const columns = fields.map((f) => `json_extract(doc, ${jsonPath(f)})`).join(', ');
+        this.db.exec(`CREATE INDEX IF NOT EXISTS "${name}" ON ${t} (pk, ${columns}, id)`);
       }
       this.indexArrays(definition);
       this.definitions.set(definition.name, definition);

@@ -80,12 +80,12 @@ export interface ContainerDefinition {
   /** Fields filtered or ordered on; SQLite gets an index per field, Cosmos indexes all but excluded. */
   queryFields?: readonly string[];
   /**
-   * Field pairs filtered on together, the first by equality and the second ordered on: one index
+   * Fields filtered on together, all but the last by equality and the last ordered on: one index
    * each, so a page reads only its own items. SQLite: a multi-column index. Cosmos DB answers the
    * same queries from the range indexes it keeps on every path; composite indexes there would cut
    * their request units, and are left for the production-shape work (issue #18).
    */
-  compositeIndexes?: ReadonlyArray<readonly [string, string]>;
+  compositeIndexes?: ReadonlyArray<readonly [string, string, ...string[]]>;
   /**
    * Array fields filtered on with `contains`. Cosmos indexes array elements itself; SQLite keeps an
    * index table of the elements, so a lookup reads the matching items instead of scanning them all.

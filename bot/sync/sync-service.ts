@@ -262,6 +262,11 @@ export class SyncService {
     return entry;
   }
 
+  /** The counts by status for the Emails view's filters: shared, at most 15 s old (recentCounts). */
+  async emailCounts(user: UserRef): Promise<LedgerCounts> {
+    return this.deps.ledger.recentCounts(user.tenantId, user.userId);
+  }
+
   /** The Emails view: every email the sync has seen, newest first, filtered, a page at a time. */
   async emails(
     user: UserRef,

@@ -127,7 +127,7 @@ export function mountEmailRoutes(
           page.items.map((i) => i.value),
         ),
         continuation: page.continuation ?? null,
-        counts: query.continuation ? null : (await deps.sync.status(user(me))).counts,
+        counts: query.continuation ? null : await deps.sync.emailCounts(user(me)),
       };
       res.json(answer);
     }),

@@ -234,6 +234,43 @@ for (const adapter of adapters) {
       assert.deepEqual(await linked('nobody'), []);
     });
 
+    it('pages an array-index filter in order whether its element is rare or on most items', async function () {
+      this.timeout(120_000);
+      const items = h.store.collection<Entry & { terms: string[]; receivedAt: string }>(ledger);
+      assert.ok(CONTAINERS.ledger.arrayQueryFields?.includes('terms'));
+      const pk = userPartition('tenant-terms', randomUUID());
+      // More items share "common" than a store may sort in memory; a few carry "rare".
+      const docs = Array.from({ length: 1_100 }, (_, i) => ({
+        ...entry(pk, `m${String(i).padStart(4, '0')}`),
+        receivedAt: new Date(Date.UTC(2026, 0, 1) + ((i * 7919) % 1_100) * 60_000).toISOString(),
+        terms: i % 100 === 0 ? ['common', 'rare'] : ['common'],
+      }));
+      await items.upsertMany(docs);
+      const expected = (term: string) =>
+        docs
+          .filter((d) => d.terms.includes(term))
+          .sort((a, b) => b.receivedAt.localeCompare(a.receivedAt) || b.id.localeCompare(a.id))
+          .map((d) => d.id);
+      const paged = async (term: string, pages: number) => {
+        const ids: string[] = [];
+        let continuation: string | undefined;
+        for (let n = 0; n < pages; n++) {
+          const page = await items.query(pk, {
+            filters: [{ field: 'terms', op: 'contains', value: term }],
+            orderBy: { field: 'receivedAt', direction: 'desc' },
+            limit: 40,
+            ...(continuation ? { continuation } : {}),
+          });
+          ids.push(...page.items.map((i) => i.value.id));
+          continuation = page.continuation;
+          if (!continuation) break;
+        }
+        return ids;
+      };
+      assert.deepEqual(await paged('common', 3), expected('common').slice(0, 120));
+      assert.deepEqual(await paged('rare', 3), expected('rare'));
+    });
+
     it('refuses field names that are not plain identifiers', async () => {
       const items = h.store.collection<Entry>(ledger);
       await assert.rejects(

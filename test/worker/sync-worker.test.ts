@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { AppError } from '../../bot/errors/app-error.ts';
 import { StoreQueue } from '../../bot/queue/store-queue.ts';
 import type { SyncJob } from '../../bot/worker/jobs.ts';
 import { MailboxLeases } from '../../bot/worker/mailbox-lease.ts';
@@ -102,6 +103,41 @@ describe('sync worker', function () {
     const done = await h.services.syncService.syncNow(h.riley);
     assert.equal(done.status, 'completed');
     assert.ok(done.synced > 0);
+  });
+
+  it('resumes a manual Sync now that an outage paused, by itself, with one paused and one resumed notice', async () => {
+    await h.enable(h.riley, { folders: ['inbox'], includeSubfolders: false });
+    const notices: string[] = [];
+    h.services.events.on('paused', () => notices.push('paused'));
+    h.services.events.on('resumed', () => notices.push('resumed'));
+    const crm = h.services.crm;
+    const record = crm.recordActivity.bind(crm);
+    crm.recordActivity = async () => {
+      throw new AppError('crm.unavailable', 'the CRM cannot be reached (503)');
+    };
+    const paused = await h.services.syncService.syncNow(h.riley);
+    crm.recordActivity = record;
+    assert.equal(paused.status, 'paused');
+    const counts = () => h.services.ledger.counts(h.riley.tenantId, h.riley.userId);
+    const pending = (await counts()).pending;
+    assert.ok(
+      pending >= 1 && pending <= 8,
+      `the emails in hand (8 at a time) wait for their next try: ${pending}`,
+    );
+    // Queued for the worker a minute on, not at once: the outage may last.
+    assert.deepEqual(await queue.receive({ max: 5, visibilitySeconds: 0 }), []);
+    now += 61_000;
+    worker.start();
+    const deadline = Date.now() + 15_000;
+    while ((await h.services.state.mailbox(h.riley.tenantId, h.riley.userId))?.status !== 'ok') {
+      if (Date.now() > deadline) throw new Error('the paused Sync now was never resumed');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const mailbox = await h.services.state.mailbox(h.riley.tenantId, h.riley.userId);
+    assert.equal(mailbox?.lastRun?.mode, 'all', 'the same Sync all the user started');
+    assert.equal((await counts()).pending, 0);
+    assert.ok((await counts()).synced > 10);
+    assert.deepEqual(notices, ['paused', 'resumed']);
   });
 
   it('sets aside a job that keeps failing, tells the user, and shows it with the errors', async () => {
