@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
+import type { SyncSettingsInput } from '../../bot/sync/sync-settings.ts';
 import { NotificationCenter } from '../../bot/notifications/notification-center.ts';
 import { riley, RILEY_ID, TENANT, startAppHarness, type AppHarness } from '../support/app-harness.ts';
 import { launchBrowser, screenshot, seriousViolations } from '../support/browser.ts';
@@ -42,6 +43,20 @@ describe('settings tab in the browser', function () {
     await target.getByText('Your next sync uses these settings.').waitFor();
   };
   const settings = async () => (await h.app.services.settings.get(TENANT, RILEY_ID))!.settings;
+  /**
+   * Each test sets up the settings and data it needs, so none relies on the ones before it.
+   * Sync on, with these settings over the defaults.
+   */
+  const syncOn = async (over: Partial<SyncSettingsInput> = {}) => {
+    const on = await h.app.services.syncService.turnOn(riley);
+    await h.app.services.settings.save(TENANT, RILEY_ID, { ...on, ...over });
+  };
+  /** Riley's Inbox and Archive synced, ten years back (what the folder and cutoff test chooses). */
+  const mailboxSynced = async () => {
+    await syncOn({ folders: ['inbox', 'archive'], daysBack: 3650 });
+    if ((await h.app.services.ledger.counts(TENANT, RILEY_ID)).synced === 0)
+      await h.app.services.mailSync.run(riley, { mode: 'all', trigger: 'manual' });
+  };
 
   before(async () => {
     h = await startAppHarness();
@@ -84,6 +99,9 @@ describe('settings tab in the browser', function () {
   });
 
   it('turns sync on from the status page', async () => {
+    const stored = await h.app.services.settings.get(TENANT, RILEY_ID);
+    if (stored)
+      await h.app.services.settings.save(TENANT, RILEY_ID, { ...stored.settings, emailSync: false });
     await open('settings/status');
     await section('Sync status');
     await page.getByRole('switch', { name: 'Sync is off' }).click();
@@ -92,6 +110,7 @@ describe('settings tab in the browser', function () {
   });
 
   it('changes the folders, the schedule and the cutoff, each with a clear confirmation', async () => {
+    await syncOn({ folders: ['inbox', 'sentitems'], schedule: { kind: 'interval', minutes: 15 } });
     await open('settings/folders');
     await section('Folders');
     await page.getByRole('checkbox', { name: /^Sent Items/ }).uncheck();
@@ -120,6 +139,7 @@ describe('settings tab in the browser', function () {
   });
 
   it('runs a sync from the status page: counts, an error with Retry, the chosen folders only', async () => {
+    await syncOn({ folders: ['inbox', 'archive'], daysBack: 3650 });
     await h.graph.adminCall('POST', `/users/${RILEY}/messages`, {
       folder: 'inbox',
       message: {
@@ -154,6 +174,7 @@ describe('settings tab in the browser', function () {
   });
 
   it('opens a record page from a recently synced email', async () => {
+    await mailboxSynced();
     await open('settings/status');
     const table = page.getByRole('table', { name: 'Recently synced emails' });
     // Labelled with when each was synced, the list's order, so it never reads as unsorted.
@@ -173,6 +194,7 @@ describe('settings tab in the browser', function () {
   });
 
   it('refuses invalid blocklist entries and says "changed elsewhere" instead of overwriting', async () => {
+    await syncOn({ attachments: false, skipInternalOnly: true, blocklist: [] });
     await open('settings/privacy');
     await section('Privacy');
     await page.getByLabel('Blocked addresses and domains').fill('@competitor.example\nnot an address');
@@ -199,6 +221,7 @@ describe('settings tab in the browser', function () {
   });
 
   it('asks for confirmation before turning contact sync on', async () => {
+    await syncOn({ contacts: { enabled: false } });
     await open('settings/contacts');
     await page.getByText(/Contact sync is coming in a later release/).waitFor();
     await page.getByRole('switch', { name: 'Sync my Outlook contacts' }).click();
@@ -227,6 +250,7 @@ describe('settings tab in the browser', function () {
   });
 
   it('lets the admin see users and preview a CSV import with row errors', async () => {
+    await syncOn();
     await open('settings/admin');
     await section('Admin');
     await page

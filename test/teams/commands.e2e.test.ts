@@ -22,6 +22,41 @@ describe('chat commands and card buttons through the Agents Playground', functio
   });
   after(() => h?.stop());
 
+  /**
+   * Each test sets up the state it needs (sync off or on, an Error email), so none relies on the
+   * ones before it having run.
+   */
+  async function syncOff(): Promise<void> {
+    const stored = await app.services.settings.get(TENANT, RILEY_ID);
+    if (stored) await app.services.settings.save(TENANT, RILEY_ID, { ...stored.settings, emailSync: false });
+  }
+  async function syncOn(): Promise<void> {
+    await app.services.syncService.turnOn(riley);
+    const stored = await app.services.settings.get(TENANT, RILEY_ID);
+    await app.services.settings.save(TENANT, RILEY_ID, { ...stored!.settings, active: true, daysBack: 3650 });
+  }
+  /** An email that fails all three attempts (30,000 recipients), synced: an Error item. */
+  async function anErrorEmail(): Promise<void> {
+    await syncOn();
+    if ((await app.services.ledger.counts(TENANT, RILEY_ID)).error > 0) return;
+    const recipients = Array.from({ length: 30_000 }, (_, i) => ({
+      emailAddress: {
+        name: `R${i}`,
+        address: `recipient-number-${i}@a-rather-long-mass-mailing-domain.example`,
+      },
+    }));
+    recipients.push({ emailAddress: { name: 'Victor', address: 'victor.dubois@fabrikam.com' } });
+    await graph.adminCall('POST', `/users/${RILEY}/messages`, {
+      folder: 'sentitems',
+      message: {
+        subject: 'Mass mailing',
+        from: { emailAddress: { name: 'Riley', address: RILEY } },
+        toRecipients: recipients,
+      },
+    });
+    await app.services.syncService.syncNow(riley);
+  }
+
   async function say(words: string): Promise<PlaygroundMessage> {
     const since = playground.eventCount;
     await playground.say(words);
@@ -48,6 +83,7 @@ describe('chat commands and card buttons through the Agents Playground', functio
   });
 
   it('answers commands with the access-restricted card until the user turns sync on, then turns it on from the card', async () => {
+    await syncOff();
     const restricted = await say('sync status');
     assert.match(text(restricted), /Email sync is off for you/);
     // Graph takes 6 s over a subscription (its validation call): the button still answers within
@@ -76,6 +112,7 @@ describe('chat commands and card buttons through the Agents Playground', functio
   });
 
   it('syncs now with one progress card updated in place until the result', async () => {
+    await syncOn();
     const stored = await app.services.settings.get(TENANT, RILEY_ID);
     await app.services.settings.save(TENANT, RILEY_ID, { ...stored!.settings, daysBack: 3650 });
     const since = playground.eventCount;
@@ -99,6 +136,7 @@ describe('chat commands and card buttons through the Agents Playground', functio
   });
 
   it('pauses and resumes, and the status card follows', async () => {
+    await syncOn();
     assert.match(text(await say('pause')), /Sync paused/);
     assert.match(text(await say('sync status')), /"value":"Paused"/);
     assert.match(text(await say('resume')), /Sync resumed/);
@@ -111,22 +149,7 @@ describe('chat commands and card buttons through the Agents Playground', functio
   });
 
   it('lists Error emails with Retry, and Retry answers with the outcome', async () => {
-    const recipients = Array.from({ length: 30_000 }, (_, i) => ({
-      emailAddress: {
-        name: `R${i}`,
-        address: `recipient-number-${i}@a-rather-long-mass-mailing-domain.example`,
-      },
-    }));
-    recipients.push({ emailAddress: { name: 'Victor', address: 'victor.dubois@fabrikam.com' } });
-    await graph.adminCall('POST', `/users/${RILEY}/messages`, {
-      folder: 'sentitems',
-      message: {
-        subject: 'Mass mailing',
-        from: { emailAddress: { name: 'Riley', address: RILEY } },
-        toRecipients: recipients,
-      },
-    });
-    await app.services.syncService.syncNow(riley);
+    await anErrorEmail();
     const errors = await say('errors');
     assert.match(text(errors), /Mass mailing/);
     assert.match(text(errors), /"verb":"retry"/);
@@ -140,6 +163,7 @@ describe('chat commands and card buttons through the Agents Playground', functio
   });
 
   it('says so when a retried email is gone, and turns a failure into a friendly card with a reference', async () => {
+    await anErrorEmail();
     const errors = await say('errors');
     const gone = await playground.cardAction(errors.messageId, 'retry', {
       messageId: 'AAkALgAAno-such-message=',
@@ -181,6 +205,7 @@ describe('chat commands and card buttons through the Agents Playground', functio
   });
 
   it('shows the user’s settings, and anything unknown gets help', async () => {
+    await syncOn();
     const settings = text(await say('settings'));
     assert.match(settings, /Your sync settings/);
     assert.match(settings, /inbox, sentitems \(with subfolders\)/);
@@ -189,6 +214,7 @@ describe('chat commands and card buttons through the Agents Playground', functio
   });
 
   it('refreshes the status card through Action.Execute when Teams asks', async () => {
+    await syncOn();
     const status = await say('sync status');
     assert.match(
       text(status),
