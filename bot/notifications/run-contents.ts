@@ -17,7 +17,11 @@ export function runContentsReader(
 ): (user: { tenantId: string; userId: string }, summary: RunSummary) => Promise<RunContents> {
   return async (user, summary) => {
     const recent = await ledger.recentlySynced(user.tenantId, user.userId, SCAN);
-    const inRun = recent.filter((e) => e.updatedAt >= summary.startedAt && e.updatedAt <= summary.finishedAt);
+    // Newest email first: a page's emails are written side by side, so the order they were synced
+    // in says nothing and changes from run to run.
+    const inRun = recent
+      .filter((e) => e.updatedAt >= summary.startedAt && e.updatedAt <= summary.finishedAt)
+      .sort((a, b) => b.receivedAt.localeCompare(a.receivedAt) || a.messageId.localeCompare(b.messageId));
     const ids: Array<Omit<RunRecord, 'name'>> = [];
     const add = (type: RunRecord['type'], id: string) => {
       if (!ids.some((r) => r.type === type && r.id === id)) ids.push({ type, id });

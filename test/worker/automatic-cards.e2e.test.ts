@@ -129,8 +129,14 @@ describe('automatic sync cards through the Agents Playground', function () {
   describe('Show buttons for the records a run synced email to', () => {
     it('one per record, candidates before contacts, each opening the record page, and the emails with their link types', async () => {
       const cards = await cardsFrom(async () => {
-        await receive('Interview follow-up', VICTOR_CANDCON);
-        await receive('Budget for Q3 hires', LIAM_CON);
+        // Distinct times, so that "newest first" has one answer.
+        const at = Date.now();
+        await receive('Interview follow-up', VICTOR_CANDCON, {
+          receivedDateTime: new Date(at).toISOString(),
+        });
+        await receive('Budget for Q3 hires', LIAM_CON, {
+          receivedDateTime: new Date(at + 1_000).toISOString(),
+        });
         const summary = await automatic();
         assert.equal(summary.synced, 2);
       });
@@ -144,8 +150,9 @@ describe('automatic sync cards through the Agents Playground', function () {
             'Show Candidate: Victor Dubois',
             `${app.url}/tab/records/candidate/candidate-081`,
           ],
-          ['Action.OpenUrl', 'Show Contact: Victor Dubois', `${app.url}/tab/records/contact/contact-005`],
+          // Contacts by their emails, newest first: Liam's came after Victor's.
           ['Action.OpenUrl', 'Show Contact: Liam Novak', `${app.url}/tab/records/contact/contact-001`],
+          ['Action.OpenUrl', 'Show Contact: Victor Dubois', `${app.url}/tab/records/contact/contact-005`],
         ],
       );
       const lines = texts(cards[0]!);
