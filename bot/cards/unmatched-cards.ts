@@ -8,7 +8,7 @@ import {
   TextInput,
 } from '@microsoft/teams.cards';
 import type { CrmRecord } from '../crm/crm.port.ts';
-import type { LedgerEntry } from '../sync/ledger.ts';
+import { counterpartOf, type LedgerEntry } from '../sync/ledger.ts';
 import { cardDateTime } from './card-time.ts';
 import { CARD_VERSION } from './help-card.ts';
 import { pickList, recordContainer, showButton } from './record-cards.ts';
@@ -31,7 +31,9 @@ export const UNMATCHED_VERBS = {
 export const UNMATCHED_SHOWN = 8;
 
 const who = (entry: LedgerEntry) =>
-  entry.direction === 'sent' ? `to ${entry.to?.[0] ?? 'no recipient'}` : (entry.from ?? 'no sender');
+  entry.direction === 'sent'
+    ? `to ${counterpartOf(entry) ?? 'no recipient'}`
+    : (counterpartOf(entry) ?? 'no sender');
 
 function emailHeader(entry: LedgerEntry): TextBlock[] {
   return [
@@ -96,7 +98,7 @@ export function unmatchedAssociateCard(
   results: readonly CrmRecord[] | undefined,
 ): AdaptiveCard {
   const data = { messageId: entry.messageId };
-  const address = entry.direction === 'sent' ? entry.to?.[0] : entry.from;
+  const address = counterpartOf(entry);
   const card = new AdaptiveCard(
     ...emailHeader(entry),
     new TextInput({

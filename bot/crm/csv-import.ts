@@ -1,4 +1,3 @@
-import { companyDomain } from './mail-domains.ts';
 import { createHash } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
@@ -167,9 +166,7 @@ export function importFixture(
       if (!companyId) {
         companyId = stableId('company', name);
         companies.set(name, companyId);
-        // A company new to the CRM is known by its first contact's domain, unless that is webmail.
-        const domain = companyDomain(row.emails[0]?.split('@')[1] ?? '');
-        fixture.companies.push({ id: companyId, name: row.company, ...(domain ? { domain } : {}) });
+        fixture.companies.push({ id: companyId, name: row.company });
       }
     }
     // An update adds the file's addresses to the record's; it never drops one the CRM has.

@@ -105,7 +105,7 @@ export function outlookApi(deps: OutlookApiDeps): express.Router {
         updatedAt: entry?.updatedAt ?? null,
       },
       matches: matches.filter((m): m is RecordView & { address: string } => m !== undefined),
-      noMatchReason: match.kind === 'no_match' ? match.reason : null,
+      noMatchReason: match.kind !== 'matched' ? match.reason : null,
     };
   };
 

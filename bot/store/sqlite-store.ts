@@ -69,8 +69,15 @@ function encodeToken(values: unknown[]): string {
 
 function decodeToken(token: string): unknown[] {
   try {
-    const values = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    if (Array.isArray(values)) return values;
+    const values: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    // What encodeToken writes: one or two plain values (the sort key, the id), nothing else.
+    if (
+      Array.isArray(values) &&
+      values.length >= 1 &&
+      values.length <= 2 &&
+      values.every((v) => v === null || typeof v === 'string' || typeof v === 'number')
+    )
+      return values;
   } catch {
     // fall through to the error below: a token we did not issue
   }

@@ -101,9 +101,12 @@ export function searchTerms(
   const add = (term: string) => {
     if (terms.size < MAX_TERMS && term.length >= 2 && term.length <= MAX_TERM_LENGTH) terms.add(term);
   };
+  // The subject first: a message to many people still keeps its own words.
+  for (const word of words(subject)) add(word);
   for (const person of people.slice(0, 20)) {
     const address = person.address.trim().toLowerCase();
-    add(address);
+    // As long as a query's term may be (queryTerms cuts an address to the same length).
+    add(address.slice(0, MAX_TERM_LENGTH));
     const at = address.lastIndexOf('@');
     if (at > 0) {
       add(address.slice(at + 1));
@@ -111,7 +114,6 @@ export function searchTerms(
     }
     for (const word of words(person.name ?? '', 128)) add(word);
   }
-  for (const word of words(subject)) add(word);
   return [...terms];
 }
 
@@ -241,6 +243,11 @@ export const transitions = {
 
 export type LedgerCounts = Record<LedgerStatus, number>;
 
+/** Who an email is with: its sender, or for sent mail its first recipient. */
+export function counterpartOf(entry: Pick<LedgerEntry, 'direction' | 'from' | 'to'>): string | undefined {
+  return entry.direction === 'sent' ? entry.to?.[0] : entry.from;
+}
+
 /** The seeds' Exported column: Yes, No, Error, or blank while the email waits for its next try. */
 export type Exported = 'Yes' | 'No' | 'Error' | '';
 export const EXPORTED: Readonly<Record<LedgerStatus, Exported>> = {
@@ -324,7 +331,9 @@ export class LedgerRepository {
     const counts = this.counts(tenantId, userId);
     this.countCache.delete(pk);
     this.countCache.set(pk, { at: Date.now(), counts });
-    counts.catch(() => this.countCache.delete(pk));
+    counts.catch(() => {
+      if (this.countCache.get(pk)?.counts === counts) this.countCache.delete(pk);
+    });
     if (this.countCache.size > COUNTS_CACHED) this.countCache.delete(this.countCache.keys().next().value!);
     return counts;
   }

@@ -130,20 +130,12 @@ interface RunContext {
   byStatus: Record<LedgerStatus, number>;
   /** When the mailbox was paused, if it was when this run started: the run announces it resumed. */
   pausedAt?: string;
+  /** An outage's emails wait as pending: something tries them again (a run, a queued retry). */
+  retried: boolean;
 }
 
 /** `excluded`: a rule of the user's (blocklist, internal only) keeps it out, recorded as skipped. */
 type ItemOutcome = 'synced' | 'noMatch' | 'errors' | 'skipped' | 'excluded' | 'alreadySynced';
-
-/** Errors that stop the run (and keep its place) rather than count against an email. */
-function stopsRun(error: unknown): boolean {
-  if (!(error instanceof AppError)) return false;
-  if (error.code === 'mail.needs_consent' || error.code === 'mail.throttled') return true;
-  if (error.code === 'mail.unavailable') return error.context.network === true;
-  return (
-    error.code === 'crm.unavailable' || error.code === 'store.unavailable' || error.code === 'store.throttled'
-  );
-}
 
 /**
  * Whether a failed attempt says something about the email itself, and so may cost one of its three
@@ -171,6 +163,19 @@ function aboutThePayload(error: unknown): boolean {
     }
   }
   return !isNetworkError(error);
+}
+
+/**
+ * An outage: not the email's fault, and not one the user must act on (consent) or another run's
+ * (a lost lease). The run pauses and is tried again; the emails in hand wait as pending. One rule
+ * for both, so an email is never marked as waiting for a try that the run will not make.
+ */
+function isOutage(error: unknown): boolean {
+  return (
+    !aboutThePayload(error) &&
+    !AppError.is(error, 'mail.needs_consent') &&
+    !AppError.is(error, 'sync.lease_lost')
+  );
 }
 
 /**
@@ -296,7 +301,6 @@ export class MailSync {
         await this.processItem(ctx, message, previous, true, (entry) => this.deps.ledger.put(entry)),
       );
       summary.status = 'completed';
-      await this.announceResumed(ctx);
     } catch (error) {
       await this.stopped(user, summary, error);
     }
@@ -430,6 +434,8 @@ export class MailSync {
       summary,
       total: 0,
       byStatus: emptyCounts(),
+      // Runs are resumed by the worker; one email only when it is a retry (queued likewise).
+      retried: summary.mode !== 'selected' || summary.trigger === 'retry',
       ...(previous?.status === 'paused' ? { pausedAt: previous.pausedAt ?? previous.updatedAt } : {}),
     };
   }
@@ -605,6 +611,9 @@ export class MailSync {
     if (found.kind === 'skipped' && found.blockedBy && ctx.pick)
       throw new AppError('input.invalid', `This email is kept out of the CRM: ${found.reason}.`);
     const match = found.kind === 'skipped' && found.blockedBy ? found : this.picked(ctx, found, previous);
+    // Already in the CRM: a rule or a match that changed since (resend all, sync selected) takes
+    // nothing out of it, so its entry stays synced, with its activity, rather than read "No".
+    if (match.kind !== 'matched' && previous?.status === 'synced') return 'alreadySynced';
     if (match.kind === 'skipped') {
       await record(transitions.skipped(ctx.pk, facts, previous, match.reason, now()));
       return 'excluded';
@@ -648,7 +657,11 @@ export class MailSync {
         return 'synced';
       } catch (error) {
         if (!aboutThePayload(error)) {
-          // An outage, not the email: it waits for the run's next try, and the run stops here.
+          // Not the email's fault: the run stops here. In an outage the email waits for the run's
+          // next try, when something will make it: a run (the worker resumes it), or a retry
+          // (queued likewise). A hand-picked sync (Associate, Outlook) tells the user instead,
+          // and its email keeps the status it had.
+          if (!isOutage(error) || !ctx.retried) throw error;
           const retryAt = new Date(this.now().getTime() + RESUME_AFTER_SECONDS * 1000).toISOString();
           const entry = transitions.pending(
             ctx.pk,
@@ -768,9 +781,12 @@ export class MailSync {
       this.deps.events.emit('needsConsent', { ...user, note: summary.note });
       return;
     }
-    if (stopsRun(error)) {
+    if (isOutage(error)) {
       summary.status = 'paused';
       summary.note = `paused: ${note}`;
+      // One hand-picked email (Associate, Outlook) is answered with the outage itself; the mailbox's
+      // own runs say whether the mailbox is paused.
+      if (summary.mode === 'selected' && summary.trigger !== 'retry') return;
       // The user hears of a pause once, not at every retry while the outage lasts.
       const before = await this.deps.state.mailbox(user.tenantId, user.userId).catch(() => undefined);
       const pausedAt =

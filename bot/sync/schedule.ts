@@ -68,11 +68,15 @@ function zonedInstant(
   timeZone: string,
 ): number {
   const wall = Date.UTC(year, month, day, hour, minute);
-  const first = wall - offsetMinutes(wall, timeZone) * MINUTE;
-  const instant = wall - offsetMinutes(first, timeZone) * MINUTE;
-  if (instant + offsetMinutes(instant, timeZone) * MINUTE === wall) return instant;
-  // No instant shows this wall time: the later guess is the one after the jump.
-  return Math.max(first, instant);
+  // The zone's offsets half a day either side: on a day with a change, one is before it and one after.
+  const guesses = [wall - 12 * 60 * MINUTE, wall + 12 * 60 * MINUTE].map(
+    (around) => wall - offsetMinutes(around, timeZone) * MINUTE,
+  );
+  const shown = guesses.filter((t) => t + offsetMinutes(t, timeZone) * MINUTE === wall);
+  // Twice (clocks going back), east or west of Greenwich alike: the first.
+  if (shown.length > 0) return Math.min(...shown);
+  // Never (skipped by a jump): the later guess, the one after the jump.
+  return Math.max(...guesses);
 }
 
 function localDate(instant: number, timeZone: string): { year: number; month: number; day: number } {

@@ -2,7 +2,13 @@ import { AppError } from '../errors/app-error.ts';
 import { TENANT_DISABLED_MESSAGE, TenantSwitch } from './tenant-switch.ts';
 import type { Page, Store } from '../store/store.port.ts';
 import type { CrmConnector, CrmRecord } from '../crm/crm.port.ts';
-import type { EmailFilter, LedgerCounts, LedgerEntry, LedgerRepository } from './ledger.ts';
+import {
+  counterpartOf,
+  type EmailFilter,
+  type LedgerCounts,
+  type LedgerEntry,
+  type LedgerRepository,
+} from './ledger.ts';
 import { type LeaseHold, type MailSync, RESUME_AFTER_SECONDS, type UserRef } from './mail-sync.ts';
 import type { SyncEvents } from './sync-events.ts';
 import {
@@ -327,7 +333,14 @@ export class SyncService {
   ): Promise<{ record: CrmRecord; entry: LedgerEntry }> {
     const seen = await this.deps.ledger.get(user.tenantId, user.userId, messageId);
     if (!seen) throw new AppError('store.not_found', 'That email is not in your sync history.');
-    const email = seen.direction === 'received' ? seen.from : seen.to?.[0];
+    // Only mail that matched nobody: a kept-out email (a blocked address, colleagues only) never
+    // becomes a record in the organization's CRM, whoever asks.
+    if (seen.status !== 'no_match')
+      throw new AppError(
+        'input.invalid',
+        'Only an email with no candidate or contact can make a new record.',
+      );
+    const email = counterpartOf(seen);
     if (!email) throw new AppError('input.invalid', 'This email has no address to make a record from.');
     const record = await this.deps.crm.createRecord(user.tenantId, {
       type: input.type,
@@ -342,10 +355,16 @@ export class SyncService {
     const result = { retried: 0, synced: 0, stillFailing: 0 };
     const ids = (await this.deps.ledger.allErrors(user.tenantId, user.userId)).map((e) => e.messageId);
     for (const id of ids) {
-      const entry = await this.retry(user, id);
+      const { summary, entry } = await this.deps.mailSync.syncSelected(user, id, 'retry');
       result.retried++;
       if (entry?.status === 'synced') result.synced++;
       else if (entry?.status === 'error') result.stillFailing++;
+      if (summary.status === 'paused') {
+        // An outage: the rest would pause the same way. This one is queued; the others stay Error,
+        // for the user's next Retry all.
+        await this.hooks.queue?.(user, { messageId: id }, RESUME_AFTER_SECONDS);
+        break;
+      }
     }
     return result;
   }

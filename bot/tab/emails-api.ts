@@ -2,7 +2,7 @@ import type express from 'express';
 import { z } from 'zod';
 import { AppError } from '../errors/app-error.ts';
 import type { CrmConnector, Directory } from '../crm/crm.port.ts';
-import { EXPORTED, LEDGER_STATUSES, type LedgerEntry } from '../sync/ledger.ts';
+import { counterpartOf, EXPORTED, LEDGER_STATUSES, type LedgerEntry } from '../sync/ledger.ts';
 import type { MailSync, UserRef } from '../sync/mail-sync.ts';
 import type { SyncService } from '../sync/sync-service.ts';
 import { type Handler, parse } from './tab-api.ts';
@@ -61,6 +61,7 @@ export function emailRow(
     subject: entry.subject,
     from: entry.from ?? null,
     to: entry.to ?? [],
+    counterpart: counterpartOf(entry) ?? null,
     direction: entry.direction,
     receivedAt: entry.receivedAt,
     folderId: entry.folderId,

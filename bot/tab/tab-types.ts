@@ -122,6 +122,8 @@ export interface EmailRow {
   subject: string;
   from: string | null;
   to: string[];
+  /** Who it is with: the sender, or for sent mail the first recipient (a new record's address). */
+  counterpart: string | null;
   direction: 'received' | 'sent';
   receivedAt: string;
   folderId: string;

@@ -41,6 +41,15 @@ export function registerCommandRoutes(app: App, rc: RouteContext): void {
         );
         return;
       }
+      if (command.name === 'unmatched') {
+        // Associate works whatever the email sync switch says (the seeds' Sync Selected); only the
+        // organization's switch stops it.
+        const card = (await deps.sync.tenantEnabled(user.tenantId))
+          ? await unmatchedListCard(rc, user, deps.sync)
+          : accessCard({ reason: 'tenant_disabled', settingsUrl });
+        await send(cardMessage(card));
+        return;
+      }
       const access = await deps.sync.access(user);
       if (!access.allowed) {
         await send(cardMessage(accessCard({ reason: access.reason, settingsUrl })));

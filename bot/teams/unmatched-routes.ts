@@ -22,14 +22,14 @@ export async function unmatchedListCard(
   user: UserRef,
   sync: SyncService,
 ): Promise<AdaptiveCard> {
-  const [page, status] = await Promise.all([
+  const [page, counts] = await Promise.all([
     sync.emails(user, { status: 'no_match' }, { limit: UNMATCHED_SHOWN }),
-    sync.status(user),
+    sync.emailCounts(user),
   ]);
   const emailsUrl = rc.deps.emailsUrl?.('no_match') ?? rc.settingsUrl;
   return unmatchedCard(
     page.items.map((i) => i.value),
-    status.counts.no_match,
+    counts.no_match,
     emailsUrl,
   );
 }

@@ -174,6 +174,58 @@ describe('mail sync against the Microsoft 365 sandbox', function () {
     assert.ok(!(await h.activities()).some((a) => a.messageId === id));
   });
 
+  it('keeps a synced email synced, with its activity, when a rule made since would keep it out', async () => {
+    await h.enable(h.riley, { folders: ['inbox'], includeSubfolders: false });
+    await addCandidate(AVA);
+    const id = await add('inbox', {
+      subject: 'Synced before the blocklist',
+      from: person('Ava', AVA),
+      toRecipients: [person('Riley', RILEY)],
+      ccRecipients: [person('HR', 'hr@later-blocked.example')],
+    });
+    await run();
+    const synced = await h.services.ledger.get(h.riley.tenantId, h.riley.userId, id);
+    assert.equal(synced?.status, 'synced');
+    await h.enable(h.riley, {
+      folders: ['inbox'],
+      includeSubfolders: false,
+      blocklist: ['@later-blocked.example'],
+    });
+    await run('resend_all');
+    await h.services.mailSync.syncSelected(h.riley, id);
+    const after = await h.services.ledger.get(h.riley.tenantId, h.riley.userId, id);
+    assert.equal(after?.status, 'synced', 'the email is in the CRM: its entry says so');
+    assert.equal(after?.activityId, synced?.activityId);
+  });
+
+  it('answers an Associate during an outage with the outage, leaving the email as it was', async () => {
+    await h.enable(h.riley, { folders: ['inbox'], includeSubfolders: false });
+    const id = await add('inbox', {
+      subject: 'Nobody knows me yet',
+      from: person('Stranger', 'stranger@nowhere.example'),
+      toRecipients: [person('Riley', RILEY)],
+    });
+    await run();
+    assert.equal((await h.services.ledger.get(h.riley.tenantId, h.riley.userId, id))?.status, 'no_match');
+    const crm = h.services.crm;
+    const record = crm.recordActivity.bind(crm);
+    crm.recordActivity = async () => {
+      throw new AppError('crm.unavailable', 'the CRM cannot be reached (503)');
+    };
+    try {
+      await addCandidate(AVA);
+      await assert.rejects(
+        h.services.syncService.associate(h.riley, id, [`cand-${AVA}`]),
+        /paused: the CRM cannot be reached \(503\); try again shortly/,
+      );
+    } finally {
+      crm.recordActivity = record;
+    }
+    const entry = await h.services.ledger.get(h.riley.tenantId, h.riley.userId, id);
+    assert.equal(entry?.status, 'no_match', 'still in the no-match list, with its Associate');
+    assert.equal((await h.services.state.mailbox(h.riley.tenantId, h.riley.userId))?.status, 'ok');
+  });
+
   it('links mail from a new person at a client’s domain to the client when asked', async () => {
     await h.services.crm.importDirectory(h.tenantId, {
       companies: [{ id: 'company-newco', name: 'Newco', domain: 'newco.example' }],

@@ -42,6 +42,12 @@ describe('sync schedule', () => {
     const doubled: Schedule = { kind: 'daily', at: '01:30', timeZone: 'America/New_York' };
     assert.equal(nextSlot(doubled, at('2026-11-01T04:00:00Z'))?.toISOString(), '2026-11-01T05:30:00.000Z');
     assert.equal(nextSlot(doubled, at('2026-11-01T05:30:00Z'))?.toISOString(), '2026-11-02T06:30:00.000Z');
+    // East of Greenwich the same: 25 October 2026 in London, 01:30 is BST (00:30Z), then GMT (01:30Z).
+    const london: Schedule = { kind: 'daily', at: '01:30', timeZone: 'Europe/London' };
+    assert.equal(nextSlot(london, at('2026-10-24T12:00:00Z'))?.toISOString(), '2026-10-25T00:30:00.000Z');
+    assert.equal(nextSlot(london, at('2026-10-25T00:30:00Z'))?.toISOString(), '2026-10-26T01:30:00.000Z');
+    const berlin: Schedule = { kind: 'daily', at: '02:30', timeZone: 'Europe/Berlin' };
+    assert.equal(nextSlot(berlin, at('2026-10-24T12:00:00Z'))?.toISOString(), '2026-10-25T00:30:00.000Z');
   });
 
   it('catches up once after downtime, not once per missed slot', () => {

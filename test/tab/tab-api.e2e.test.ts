@@ -361,6 +361,83 @@ describe('tab API (Teams SSO)', function () {
     });
   });
 
+  describe('the Emails view', () => {
+    before(async () => {
+      const on = await h.app.services.syncService.turnOn(riley);
+      await h.app.services.settings.save(TENANT, RILEY_ID, { ...on, daysBack: 3650 });
+      await h.app.services.syncService.syncNow(riley);
+    });
+
+    it('answers each user with their own emails only', async () => {
+      const rileys = await call('/emails?status=synced', { token: rileyToken });
+      assert.equal(rileys.status, 200);
+      assert.ok(rileys.json.emails.length > 0);
+      assert.ok(rileys.json.emails.every((e: { status: string }) => e.status === 'synced'));
+      assert.ok(rileys.json.counts.synced > 0);
+      const sams = await call('/emails', { token: samToken });
+      assert.equal(sams.status, 200);
+      assert.deepEqual(sams.json.emails, []);
+      assert.equal(sams.json.counts.synced, 0);
+    });
+
+    it('refuses filters it cannot take with a 400 naming them, and a continuation it did not issue', async () => {
+      for (const [query, field] of [
+        ['status=everything', 'status'],
+        ['since=yesterday', 'since'],
+        ['limit=5000', 'limit'],
+        [`q=${'x'.repeat(201)}`, 'q'],
+      ] as const) {
+        const answer = await call(`/emails?${query}`, { token: rileyToken });
+        assert.equal(answer.status, 400, query);
+        assert.equal(answer.json.error.code, 'invalid_input');
+        assert.deepEqual(answer.json.error.fields, [field]);
+      }
+      const backwards = await call('/emails?since=2026-02-01&before=2026-01-01', { token: rileyToken });
+      assert.equal(backwards.status, 400);
+      for (const token of ['W10', Buffer.from('[{"a":1},"x"]').toString('base64url'), 'not-a-token']) {
+        const answer = await call(`/emails?continuation=${token}`, { token: rileyToken });
+        assert.equal(answer.status, 400, token);
+        assert.match(answer.json.error.message, /^continuation: not a page of this list/);
+      }
+    });
+
+    it('makes a record only from a no-match email, never from a kept-out one or twice', async () => {
+      const keptOut = (await h.app.services.ledger.all(TENANT, RILEY_ID)).find((e) => e.status === 'skipped');
+      assert.ok(keptOut, 'the seeded mailbox has internal-only mail');
+      const refused = await call('/emails/create-record', {
+        token: rileyToken,
+        method: 'POST',
+        body: { messageId: keptOut.messageId, type: 'contact' },
+      });
+      assert.equal(refused.status, 400);
+      assert.match(refused.json.error.message, /Only an email with no candidate or contact/);
+      const noMatch = (await h.app.services.ledger.all(TENANT, RILEY_ID)).find(
+        (e) => e.status === 'no_match' && e.direction === 'received' && e.from,
+      )!;
+      const made = await call('/emails/create-record', {
+        token: rileyToken,
+        method: 'POST',
+        body: { messageId: noMatch.messageId, type: 'candidate' },
+      });
+      assert.equal(made.status, 200);
+      assert.equal(made.json.email.status, 'synced');
+      assert.equal(made.json.email.linkType, 'Cand');
+      const again = await call('/emails/create-record', {
+        token: rileyToken,
+        method: 'POST',
+        body: { messageId: noMatch.messageId, type: 'candidate' },
+      });
+      assert.equal(again.status, 400, 'a second click makes no second record');
+      // Sam cannot use Riley's email to make records: it is not in Sam's ledger.
+      const sams = await call('/emails/create-record', {
+        token: samToken,
+        method: 'POST',
+        body: { messageId: noMatch.messageId, type: 'contact' },
+      });
+      assert.equal(sams.status, 404);
+    });
+  });
+
   describe('admin', () => {
     it('refuses non-admins with 403 on every admin route', async () => {
       for (const [method, path, body] of [

@@ -267,7 +267,7 @@ function EmailTableRow({
   run: ReturnType<typeof useOutcome>['run'];
 }) {
   const styles = useStyles();
-  const who = email.direction === 'sent' ? `To ${email.to[0] ?? '—'}` : (email.from ?? '—');
+  const who = `${email.direction === 'sent' ? 'To ' : ''}${email.counterpart ?? '—'}`;
   const resolvable = email.status === 'no_match' || email.status === 'synced';
   return (
     <>
@@ -343,7 +343,7 @@ function AssociatePanel({
   const [query, setQuery] = useState('');
   const [found, setFound] = useState<Array<CrmRecord & { link: string }>>();
   const [chosen, setChosen] = useState<string[]>([]);
-  const address = email.direction === 'sent' ? email.to[0] : email.from;
+  const address = email.counterpart;
 
   const search = async (event: FormEvent) => {
     event.preventDefault();
