@@ -25,8 +25,9 @@ export const CONTAINERS = {
       ['status', 'folderId', 'receivedAt'],
       ['status', 'updatedAt'],
     ],
-    // Its search: whole words of the subject and the participants (see searchTerms).
+    // Its search: whole words of the subject and the participants (see searchTerms), newest first.
     arrayQueryFields: ['terms'],
+    arraySortField: 'receivedAt',
   },
   /** Delta links per folder, subscriptions, mailbox leases and run state. */
   syncState: {

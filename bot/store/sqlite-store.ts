@@ -19,12 +19,6 @@ import {
 } from './store.port.ts';
 
 /**
- * A query through an array index reads and sorts its items in memory up to this many matches;
- * beyond, it walks the sort field's index instead (a page is found after a few hundred rows).
- */
-const SORT_IN_MEMORY_UP_TO = 1_000;
-
-/**
  * Embedded store for one machine: one SQLite file (WAL), a table per container, documents as JSON.
  * Expired items are invisible at once and purged in the background, as Cosmos does with `ttl`.
  */
@@ -52,6 +46,11 @@ function table(name: string): string {
 /** The index table of a container's array elements (ContainerDefinition.arrayQueryFields). */
 function elementsTable(name: string): string {
   return `"e_${name}"`;
+}
+
+/** Array elements with the container's sort field (ContainerDefinition.arraySortField), in order. */
+function sortedElementsTable(name: string): string {
+  return `"o_${name}"`;
 }
 
 function jsonPath(field: string): string {
@@ -186,6 +185,14 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
 
   async query(pk: string, options: QueryOptions = {}): Promise<Page<T>> {
     const limit = pageSize(options.limit);
+    const sortedBy =
+      options.orderBy && options.orderBy.field === this.definition.arraySortField
+        ? (options.filters ?? []).find(
+            (f): f is Extract<Filter, { op: 'contains' }> =>
+              f.op === 'contains' && this.definition.arrayQueryFields?.includes(f.field) === true,
+          )
+        : undefined;
+    if (sortedBy) return this.querySorted(pk, options, sortedBy, limit);
     const { where, params } = this.where(pk, options.filters);
     const order = options.orderBy;
     const sortExpr = order ? `json_extract(doc, ${jsonPath(order.field)})` : undefined;
@@ -204,30 +211,13 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
         params.push(after[0] as SQLInputValue);
       }
     }
-    // Filtered through the array index: when the element is rare, read its few items and sort them
-    // (`+` keeps SQLite from walking the sort field's index over the whole partition); when it is
-    // common (a frequent word), walk the sort field's index and stop at the page, which comes long
-    // before the end. One count of the rarest element's entries, from the index, decides.
-    const elements = (options.filters ?? []).filter(
-      (f): f is Extract<Filter, { op: 'contains' }> =>
-        f.op === 'contains' && this.definition.arrayQueryFields?.includes(f.field) === true,
+    // Filtered through the array index: its matching items are read and sorted (`+` keeps SQLite
+    // from walking the sort field's index over the whole partition). Ordered by the container's
+    // arraySortField, the sorted elements' index gives the page itself (querySorted).
+    const byElements = (options.filters ?? []).some(
+      (f) => f.op === 'contains' && this.definition.arrayQueryFields?.includes(f.field),
     );
-    const fewest =
-      elements.length > 0 && sortExpr
-        ? Math.min(
-            ...elements.map(
-              (f) =>
-                (
-                  this.db
-                    .prepare(
-                      `SELECT COUNT(*) AS n FROM ${elementsTable(this.definition.name)} WHERE pk = ? AND field = ? AND value = ?`,
-                    )
-                    .get(pk, f.field, bind(f.value)) as { n: number }
-                ).n,
-            ),
-          )
-        : 0;
-    const unindexed = elements.length > 0 && fewest <= SORT_IN_MEMORY_UP_TO ? '+' : '';
+    const unindexed = byElements ? '+' : '';
     const orderSql = sortExpr
       ? `${unindexed}${sortExpr} ${desc ? 'DESC' : 'ASC'}, ${unindexed}id ${desc ? 'DESC' : 'ASC'}`
       : 'id ASC';
@@ -245,6 +235,50 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
       items: pageRows.map((r) => ({ value: JSON.parse(r.doc) as T, etag: r.etag })),
     };
     if (more && last) page.continuation = encodeToken(sortExpr ? [last.sort_key, last.id] : [last.id]);
+    return page;
+  }
+
+  /**
+   * A page of the items holding an array element, in the order of the container's arraySortField:
+   * read from the sorted elements' index from the page's start, each item joined as it comes, the
+   * other filters checked on it, until the page is full. The order and the continuation tokens are
+   * the ones the other path gives (the sort field's value, then the id).
+   */
+  private querySorted(
+    pk: string,
+    options: QueryOptions,
+    by: Extract<Filter, { op: 'contains' }>,
+    limit: number,
+  ): Page<T> {
+    const desc = options.orderBy?.direction === 'desc';
+    const rest = (options.filters ?? []).filter((f) => f !== by);
+    const { where, params } = this.where(pk, rest);
+    const inner = [`o.pk = ?`, `o.field = ?`, `o.value = ?`];
+    const innerParams: SQLInputValue[] = [pk, by.field, bind(by.value)];
+    if (options.continuation) {
+      const after = decodeToken(options.continuation);
+      inner.push(`(o.sort, o.id) ${desc ? '<' : '>'} (?, ?)`);
+      innerParams.push(after[0] as SQLInputValue, (after[1] ?? '') as SQLInputValue);
+    }
+    const direction = desc ? 'DESC' : 'ASC';
+    const rows = this.db
+      .prepare(
+        `SELECT doc, etag, id, sort_key FROM (
+           SELECT t.doc AS doc, t.etag AS etag, o.id AS id, o.sort AS sort_key, t.pk AS pk, t.expires_at AS expires_at
+           FROM ${sortedElementsTable(this.definition.name)} AS o JOIN ${this.table} AS t ON t.pk = o.pk AND t.id = o.id
+           WHERE ${inner.join(' AND ')}
+         ) WHERE ${where.join(' AND ')} ORDER BY sort_key ${direction}, id ${direction} LIMIT ?`,
+      )
+      .all(...innerParams, ...params, limit + 1) as unknown as Array<
+      Row & { id: string; sort_key: SQLInputValue }
+    >;
+    const more = rows.length > limit;
+    const pageRows = more ? rows.slice(0, limit) : rows;
+    const last = pageRows.at(-1);
+    const page: Page<T> = {
+      items: pageRows.map((r) => ({ value: JSON.parse(r.doc) as T, etag: r.etag })),
+    };
+    if (more && last) page.continuation = encodeToken([last.sort_key, last.id]);
     return page;
   }
 
@@ -406,10 +440,44 @@ export class SqliteStore implements Store {
     this.db.exec('BEGIN IMMEDIATE');
     try {
       this.indexArrayFields(t, e, definition.name, fields);
+      this.indexSortedArrayFields(t, definition);
       this.db.exec('COMMIT');
     } catch (error) {
       this.db.exec('ROLLBACK');
       throw error;
+    }
+  }
+
+  /** The sorted elements (ContainerDefinition.arraySortField), kept like the elements by triggers. */
+  private indexSortedArrayFields(t: string, definition: ContainerDefinition): void {
+    const sortField = definition.arraySortField;
+    if (!sortField) return;
+    const o = sortedElementsTable(definition.name);
+    const sortPath = jsonPath(sortField);
+    this.db.exec(
+      `CREATE TABLE IF NOT EXISTS ${o} (pk TEXT NOT NULL, field TEXT NOT NULL, value NOT NULL, sort NOT NULL,
+         id TEXT NOT NULL, PRIMARY KEY (pk, field, value, sort, id)) WITHOUT ROWID`,
+    );
+    for (const field of definition.arrayQueryFields ?? []) {
+      const path = jsonPath(field);
+      const quoted = `'${field.replaceAll("'", "''")}'`;
+      const name = `to_${definition.name}_${field.replaceAll('.', '_')}`;
+      const known = this.db
+        .prepare(`SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?`)
+        .get(`${name}_ins`);
+      const add = `INSERT OR IGNORE INTO ${o} SELECT NEW.pk, ${quoted}, value, json_extract(NEW.doc, ${sortPath}), NEW.id FROM json_each(NEW.doc, ${path}) WHERE value IS NOT NULL AND json_extract(NEW.doc, ${sortPath}) IS NOT NULL;`;
+      // By the whole key, the old sort value included: one seek per element, however common.
+      const remove = `DELETE FROM ${o} WHERE pk = OLD.pk AND field = ${quoted} AND sort = json_extract(OLD.doc, ${sortPath}) AND id = OLD.id AND value IN (SELECT value FROM json_each(OLD.doc, ${path}));`;
+      this.db.exec(
+        `CREATE TRIGGER IF NOT EXISTS "${name}_ins" AFTER INSERT ON ${t} BEGIN ${add} END;
+         CREATE TRIGGER IF NOT EXISTS "${name}_upd" AFTER UPDATE OF doc ON ${t} BEGIN ${remove} ${add} END;
+         CREATE TRIGGER IF NOT EXISTS "${name}_del" AFTER DELETE ON ${t} BEGIN ${remove} END;`,
+      );
+      if (!known) {
+        this.db.exec(
+          `INSERT OR IGNORE INTO ${o} SELECT t.pk, ${quoted}, j.value, json_extract(t.doc, ${sortPath}), t.id FROM ${t} AS t, json_each(t.doc, ${path}) AS j WHERE j.value IS NOT NULL AND json_extract(t.doc, ${sortPath}) IS NOT NULL`,
+        );
+      }
     }
   }
 

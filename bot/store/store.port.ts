@@ -91,6 +91,12 @@ export interface ContainerDefinition {
    * index table of the elements, so a lookup reads the matching items instead of scanning them all.
    */
   arrayQueryFields?: readonly string[];
+  /**
+   * The field that queries through `arrayQueryFields` are ordered by, if one mostly is: SQLite then
+   * keeps each element with it, so a page of an element's items is read in order and stops at the
+   * page, whether the element is on ten items or ten thousand. (Cosmos DB needs nothing for it.)
+   */
+  arraySortField?: string;
 }
 
 export interface Store {

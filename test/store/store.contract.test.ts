@@ -377,4 +377,51 @@ describe('embedded store: an array index added to an existing database', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('fills the sorted elements of a sort field new to the definition, and keeps them as items change', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'crm-sync-sqlite-'));
+    const path = join(dir, 'store.db');
+    const { arraySortField: _, ...before } = CONTAINERS.ledger;
+    type Item = Doc & { terms: string[]; receivedAt: string };
+    const item = (id: string, receivedAt: string, terms: string[]): Item => ({
+      id,
+      pk: 't',
+      terms,
+      receivedAt,
+    });
+    try {
+      const old = new SqliteStore({ path, purgeIntervalMs: 0 });
+      await old.init([before]);
+      await old
+        .collection<Item>(before)
+        .upsertMany([item('a', '2026-01-01', ['x']), item('b', '2026-03-01', ['x'])]);
+      await old.close();
+
+      const store = new SqliteStore({ path, purgeIntervalMs: 0 });
+      await store.init([CONTAINERS.ledger]);
+      const items = store.collection<Item>(CONTAINERS.ledger);
+      const newest = async (term: string) =>
+        (
+          await items.query('t', {
+            filters: [{ field: 'terms', op: 'contains', value: term }],
+            orderBy: { field: 'receivedAt', direction: 'desc' },
+          })
+        ).items.map((i) => i.value.id);
+      assert.deepEqual(await newest('x'), ['b', 'a'], 'filled from the items already there');
+      // A new item, a date changed, a word dropped, an item deleted: the order follows each.
+      await items.upsert(item('c', '2026-02-01', ['x', 'y']));
+      await items.upsert(item('a', '2026-04-01', ['x']));
+      await items.upsert(item('b', '2026-03-01', ['y']));
+      assert.deepEqual(await newest('x'), ['a', 'c']);
+      assert.deepEqual(await newest('y'), ['b', 'c']);
+      await items.delete('t', 'c');
+      assert.deepEqual(await newest('y'), ['b']);
+      await store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
