@@ -28,6 +28,8 @@ export const CONTAINERS = {
     // Its search: whole words of the subject and the participants (see searchTerms), newest first.
     arrayQueryFields: ['terms'],
     arraySortField: 'receivedAt',
+    // Counts by status for the status page and the Emails view's filters, at any ledger size.
+    countedFields: ['status'],
   },
   /** Delta links per folder, subscriptions, mailbox leases and run state. */
   syncState: {

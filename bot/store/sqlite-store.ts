@@ -48,6 +48,11 @@ function elementsTable(name: string): string {
   return `"e_${name}"`;
 }
 
+/** Items per value of each counted field (ContainerDefinition.countedFields). */
+function countsTable(name: string): string {
+  return `"k_${name}"`;
+}
+
 /** Array elements with the container's sort field (ContainerDefinition.arraySortField), in order. */
 function sortedElementsTable(name: string): string {
   return `"o_${name}"`;
@@ -283,6 +288,20 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
   }
 
   async count(pk: string, filters?: readonly Filter[]): Promise<number> {
+    const only = filters?.length === 1 ? filters[0] : undefined;
+    if (
+      only?.op === '=' &&
+      only.value !== null &&
+      this.definition.defaultTtlSeconds === undefined &&
+      this.definition.countedFields?.includes(only.field)
+    ) {
+      const row = this.db
+        .prepare(
+          `SELECT n FROM ${countsTable(this.definition.name)} WHERE pk = ? AND field = ? AND value = ?`,
+        )
+        .get(pk, only.field, bind(only.value)) as { n: number } | undefined;
+      return row?.n ?? 0;
+    }
     const { where, params } = this.where(pk, filters);
     const row = this.db
       .prepare(`SELECT COUNT(*) AS n FROM ${this.table} WHERE ${where.join(' AND ')}`)
@@ -412,6 +431,15 @@ export class SqliteStore implements Store {
         this.db.exec(`CREATE INDEX IF NOT EXISTS "${name}" ON ${t} (pk, ${columns}, id)`);
       }
       this.indexArrays(definition);
+      // The triggers and the first count go in together or not at all.
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        this.countFields(t, definition);
+        this.db.exec('COMMIT');
+      } catch (error) {
+        this.db.exec('ROLLBACK');
+        throw error;
+      }
       this.definitions.set(definition.name, definition);
     }
     const interval = this.options.purgeIntervalMs ?? 60_000;
@@ -445,6 +473,41 @@ export class SqliteStore implements Store {
     } catch (error) {
       this.db.exec('ROLLBACK');
       throw error;
+    }
+  }
+
+  /**
+   * The counts of each counted field's values, kept by triggers in the write's own transaction, so
+   * they are always exact; a field new to the definition is counted from the items there are.
+   */
+  private countFields(t: string, definition: ContainerDefinition): void {
+    const fields = definition.countedFields ?? [];
+    if (fields.length === 0 || definition.defaultTtlSeconds !== undefined) return;
+    const k = countsTable(definition.name);
+    this.db.exec(
+      `CREATE TABLE IF NOT EXISTS ${k} (pk TEXT NOT NULL, field TEXT NOT NULL, value NOT NULL, n INTEGER NOT NULL,
+         PRIMARY KEY (pk, field, value)) WITHOUT ROWID`,
+    );
+    for (const field of fields) {
+      const path = jsonPath(field);
+      const quoted = `'${field.replaceAll("'", "''")}'`;
+      const name = `tk_${definition.name}_${field.replaceAll('.', '_')}`;
+      const known = this.db
+        .prepare(`SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?`)
+        .get(`${name}_ins`);
+      const value = (row: 'NEW' | 'OLD') => `json_extract(${row}.doc, ${path})`;
+      const up = `INSERT INTO ${k} (pk, field, value, n) SELECT NEW.pk, ${quoted}, ${value('NEW')}, 1 WHERE ${value('NEW')} IS NOT NULL ON CONFLICT (pk, field, value) DO UPDATE SET n = n + 1;`;
+      const down = `UPDATE ${k} SET n = n - 1 WHERE pk = OLD.pk AND field = ${quoted} AND value = ${value('OLD')};`;
+      this.db.exec(
+        `CREATE TRIGGER IF NOT EXISTS "${name}_ins" AFTER INSERT ON ${t} BEGIN ${up} END;
+         CREATE TRIGGER IF NOT EXISTS "${name}_upd" AFTER UPDATE OF doc ON ${t} WHEN ${value('OLD')} IS NOT ${value('NEW')} BEGIN ${down} ${up} END;
+         CREATE TRIGGER IF NOT EXISTS "${name}_del" AFTER DELETE ON ${t} BEGIN ${down} END;`,
+      );
+      if (!known) {
+        this.db.exec(
+          `INSERT OR REPLACE INTO ${k} (pk, field, value, n) SELECT pk, ${quoted}, json_extract(doc, ${path}) AS v, COUNT(*) FROM ${t} WHERE v IS NOT NULL GROUP BY pk, v`,
+        );
+      }
     }
   }
 

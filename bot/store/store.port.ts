@@ -97,6 +97,12 @@ export interface ContainerDefinition {
    * page, whether the element is on ten items or ten thousand. (Cosmos DB needs nothing for it.)
    */
   arraySortField?: string;
+  /**
+   * Fields whose items are counted per value (a status): SQLite keeps the counts as items are
+   * written, so counting one value costs a read whatever the partition's size. Only for containers
+   * without TTL, whose items never expire unseen.
+   */
+  countedFields?: readonly string[];
 }
 
 export interface Store {

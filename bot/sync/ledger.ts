@@ -274,13 +274,8 @@ export interface EmailFilter {
   search?: string;
 }
 
-/** How many users' recent counts are kept (the oldest go first). */
-const COUNTS_CACHED = 10_000;
-
 export class LedgerRepository {
   private readonly items: Collection<LedgerEntry>;
-  /** Counts per partition, shared by the requests that ask meanwhile; see `recentCounts`. */
-  private readonly countCache = new Map<string, { at: number; counts: Promise<LedgerCounts> }>();
 
   constructor(store: Store) {
     this.items = store.collection<LedgerEntry>(CONTAINERS.ledger);
@@ -310,32 +305,11 @@ export class LedgerRepository {
 
   async put(entry: LedgerEntry): Promise<void> {
     await this.items.upsert(entry);
-    this.countCache.delete(entry.pk);
   }
 
   /** A page's entries at once, so the embedded store writes them in one transaction. */
   async putMany(entries: readonly LedgerEntry[]): Promise<void> {
     await this.items.upsertMany(entries);
-    for (const entry of entries) this.countCache.delete(entry.pk);
-  }
-
-  /**
-   * The counts, at most `maxAgeMs` old: counting a large ledger reads every entry's index row, so
-   * a list's filter chips share one count (requests that ask at once wait for the same one). A
-   * write through this repository forgets its partition's; another process's shows within maxAgeMs.
-   */
-  recentCounts(tenantId: string, userId: string, maxAgeMs = 15_000): Promise<LedgerCounts> {
-    const pk = userPartition(tenantId, userId);
-    const cached = this.countCache.get(pk);
-    if (cached && Date.now() - cached.at < maxAgeMs) return cached.counts;
-    const counts = this.counts(tenantId, userId);
-    this.countCache.delete(pk);
-    this.countCache.set(pk, { at: Date.now(), counts });
-    counts.catch(() => {
-      if (this.countCache.get(pk)?.counts === counts) this.countCache.delete(pk);
-    });
-    if (this.countCache.size > COUNTS_CACHED) this.countCache.delete(this.countCache.keys().next().value!);
-    return counts;
   }
 
   async counts(tenantId: string, userId: string): Promise<LedgerCounts> {

@@ -268,9 +268,9 @@ export class SyncService {
     return entry;
   }
 
-  /** The counts by status for the Emails view's filters: shared, at most 15 s old (recentCounts). */
+  /** The counts by status, for the Emails view's filters (kept by the store as entries change). */
   async emailCounts(user: UserRef): Promise<LedgerCounts> {
-    return this.deps.ledger.recentCounts(user.tenantId, user.userId);
+    return this.deps.ledger.counts(user.tenantId, user.userId);
   }
 
   /** The Emails view: every email the sync has seen, newest first, filtered, a page at a time. */

@@ -145,6 +145,6 @@ export interface EmailsAnswer {
   emails: EmailRow[];
   /** Pass back as `continuation` for the next page; null on the last. */
   continuation: string | null;
-  /** The whole mailbox's count per status (first page only; at most 15 s old). */
+  /** The whole mailbox's count per status (first page only). */
   counts: LedgerCounts | null;
 }

@@ -271,6 +271,30 @@ for (const adapter of adapters) {
       assert.deepEqual(await paged('rare', 3), expected('rare'));
     });
 
+    it('counts a counted field’s values exactly through creates, changes, upserts and deletes', async () => {
+      assert.ok(CONTAINERS.ledger.countedFields?.includes('status'));
+      const items = h.store.collection<Entry>(ledger);
+      const pk = userPartition('tenant-counts', randomUUID());
+      const count = (status: string) => items.count(pk, [{ field: 'status', op: '=', value: status }]);
+      await items.create(entry(pk, 'c1', { status: 'synced' }));
+      await items.upsertMany([entry(pk, 'c2', { status: 'error' }), entry(pk, 'c3', { status: 'error' })]);
+      await items.upsert(entry(pk, 'c2', { status: 'synced' }));
+      const c3 = (await items.read(pk, 'c3'))!;
+      await items.replace({ ...c3.value, status: 'pending' }, { ifMatch: c3.etag });
+      await items.upsert(entry(pk, 'c1', { status: 'synced' }));
+      assert.deepEqual([await count('synced'), await count('error'), await count('pending')], [2, 0, 1]);
+      await items.delete(pk, 'c1');
+      assert.deepEqual([await count('synced'), await count('error'), await count('pending')], [1, 0, 1]);
+      assert.equal(await count('no_match'), 0);
+      // Another partition's are its own.
+      assert.equal(
+        await items.count(userPartition('tenant-counts', 'nobody'), [
+          { field: 'status', op: '=', value: 'synced' },
+        ]),
+        0,
+      );
+    });
+
     it('refuses field names that are not plain identifiers', async () => {
       const items = h.store.collection<Entry>(ledger);
       await assert.rejects(
@@ -372,6 +396,35 @@ describe('embedded store: an array index added to an existing database', () => {
         found.items.map((i) => i.value.id),
         ['a1'],
       );
+      await store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('counts the items already there when a counted field is new to the definition', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'crm-sync-sqlite-'));
+    const path = join(dir, 'store.db');
+    const { countedFields: _, ...before } = CONTAINERS.ledger;
+    try {
+      const old = new SqliteStore({ path, purgeIntervalMs: 0 });
+      await old.init([before]);
+      await old.collection<Doc & { status: string }>(before).upsertMany([
+        { id: 'a', pk: 't', status: 'synced' },
+        { id: 'b', pk: 't', status: 'synced' },
+        { id: 'c', pk: 't', status: 'error' },
+      ]);
+      await old.close();
+      const store = new SqliteStore({ path, purgeIntervalMs: 0 });
+      await store.init([CONTAINERS.ledger]);
+      const items = store.collection<Doc & { status: string }>(CONTAINERS.ledger);
+      assert.equal(await items.count('t', [{ field: 'status', op: '=', value: 'synced' }]), 2);
+      await items.upsert({ id: 'c', pk: 't', status: 'synced' });
+      assert.equal(await items.count('t', [{ field: 'status', op: '=', value: 'synced' }]), 3);
+      assert.equal(await items.count('t', [{ field: 'status', op: '=', value: 'error' }]), 0);
       await store.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
