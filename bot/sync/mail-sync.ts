@@ -85,7 +85,6 @@ const MAX_RESETS_PER_FOLDER = 3;
 const MAILBOX_VIEW_TTL_MS = 5 * 60_000;
 
 interface MailboxView {
-  at: number;
   mailbox: MailboxInfo;
   folders: MailFolderInfo[];
 }
@@ -203,7 +202,7 @@ async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Pr
 export class MailSync {
   private readonly deps: MailSyncDeps;
   private readonly now: () => Date;
-  private readonly views = new Map<string, MailboxView>();
+  private readonly views = new Map<string, { at: number; view: Promise<MailboxView> }>();
 
   constructor(deps: MailSyncDeps) {
     this.deps = deps;
@@ -385,15 +384,20 @@ export class MailSync {
   }
 
   /** The user's own addresses and folder tree, read at most every MAILBOX_VIEW_TTL_MS. */
-  private async mailboxView(userId: string): Promise<MailboxView> {
+  private mailboxView(userId: string): Promise<MailboxView> {
     const cached = this.views.get(userId);
-    if (cached && this.now().getTime() - cached.at < MAILBOX_VIEW_TTL_MS) return cached;
-    const [mailbox, folders] = await Promise.all([
+    if (cached && this.now().getTime() - cached.at < MAILBOX_VIEW_TTL_MS) return cached.view;
+    // Callers that ask meanwhile share the one read: fifty tabs opening at once are one Graph call.
+    const at = this.now().getTime();
+    const view = Promise.all([
       this.deps.mailSource.mailbox(userId),
       this.deps.mailSource.folders(userId),
-    ]);
-    const view = { at: this.now().getTime(), mailbox, folders };
-    this.views.set(userId, view);
+    ]).then(([mailbox, folders]) => ({ mailbox, folders }));
+    const entry = { at, view };
+    this.views.set(userId, entry);
+    view.catch(() => {
+      if (this.views.get(userId) === entry) this.views.delete(userId);
+    });
     return view;
   }
 

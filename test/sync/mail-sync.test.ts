@@ -928,6 +928,19 @@ describe('mail sync against the Microsoft 365 sandbox', function () {
     assert.equal(h.sandbox.requestCounts.get('folders') ?? 0, before.folders);
   });
 
+  it('reads the folder tree once for many callers asking at the same moment', async () => {
+    const before = h.sandbox.requestCounts.get('users') ?? 0;
+    const trees = await Promise.all(
+      Array.from({ length: 20 }, () => h.services.mailSync.folderTree(h.riley.userId)),
+    );
+    assert.ok(trees.every((t) => t.length > 5 && t === trees[0]));
+    assert.equal(
+      (h.sandbox.requestCounts.get('users') ?? 0) - before,
+      1,
+      'one read of the mailbox for twenty callers',
+    );
+  });
+
   it('skips a folder that was deleted since the folder tree was read, and syncs the rest', async () => {
     await h.enable(h.riley, { folders: ['inbox', 'sentitems'], includeSubfolders: false });
     h.sandbox.faults.add({ route: 'delta', status: 404, times: 1 });
