@@ -67,6 +67,16 @@ function bind(value: Scalar): SQLInputValue {
   return value;
 }
 
+/** A document's value at a dotted field path, as the query's json_extract would find it. */
+function valueAt(doc: unknown, field: string): unknown {
+  let value: unknown = doc;
+  for (const part of fieldPath(field)) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
+}
+
 function encodeToken(values: unknown[]): string {
   return Buffer.from(JSON.stringify(values)).toString('base64url');
 }
@@ -86,6 +96,23 @@ function decodeToken(token: string): unknown[] {
     // fall through to the error below: a token we did not issue
   }
   throw new AppError('store.invalid_query', 'continuation token is not valid');
+}
+
+/** Queries' statements per database, by their text: preparing one costs more than running it. */
+const statements = new WeakMap<DatabaseSync, Map<string, StatementSync>>();
+/** Query texts vary with the filters' shape only (values are bound), so a few hundred cover them. */
+const STATEMENTS_KEPT = 500;
+
+function statement(db: DatabaseSync, sql: string): StatementSync {
+  let cache = statements.get(db);
+  if (!cache) statements.set(db, (cache = new Map()));
+  let prepared = cache.get(sql);
+  if (!prepared) {
+    prepared = db.prepare(sql);
+    if (cache.size >= STATEMENTS_KEPT) cache.delete(cache.keys().next().value!);
+    cache.set(sql, prepared);
+  }
+  return prepared;
 }
 
 class SqliteCollection<T extends Doc> implements Collection<T> {
@@ -226,20 +253,25 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
     const orderSql = sortExpr
       ? `${unindexed}${sortExpr} ${desc ? 'DESC' : 'ASC'}, ${unindexed}id ${desc ? 'DESC' : 'ASC'}`
       : 'id ASC';
-    const select = sortExpr ? `doc, etag, id, ${sortExpr} AS sort_key` : 'doc, etag, id';
-    const rows = this.db
-      .prepare(
-        `SELECT ${select} FROM ${this.table} WHERE ${where.join(' AND ')} ORDER BY ${orderSql} LIMIT ?`,
-      )
-      .all(...params, limit + 1) as unknown as Array<Row & { id: string; sort_key?: SQLInputValue }>;
+    const rows = statement(
+      this.db,
+      `SELECT doc, etag, id FROM ${this.table} WHERE ${where.join(' AND ')} ORDER BY ${orderSql} LIMIT ?`,
+    ).all(...params, limit + 1) as unknown as Array<Row & { id: string }>;
 
     const more = rows.length > limit;
     const pageRows = more ? rows.slice(0, limit) : rows;
-    const last = pageRows.at(-1);
     const page: Page<T> = {
       items: pageRows.map((r) => ({ value: JSON.parse(r.doc) as T, etag: r.etag })),
     };
-    if (more && last) page.continuation = encodeToken(sortExpr ? [last.sort_key, last.id] : [last.id]);
+    const last = page.items.at(-1);
+    if (more && last) {
+      // The sort key from the parsed item, as SQLite compares it (booleans are 1 and 0 there):
+      // extracting it in SQL would parse every row's document once more.
+      const key = order ? valueAt(last.value, order.field) : undefined;
+      page.continuation = encodeToken(
+        order ? [typeof key === 'boolean' ? Number(key) : (key ?? null), last.value.id] : [last.value.id],
+      );
+    }
     return page;
   }
 
@@ -266,15 +298,14 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
       innerParams.push(after[0] as SQLInputValue, (after[1] ?? '') as SQLInputValue);
     }
     const direction = desc ? 'DESC' : 'ASC';
-    const rows = this.db
-      .prepare(
-        `SELECT doc, etag, id, sort_key FROM (
+    const rows = statement(
+      this.db,
+      `SELECT doc, etag, id, sort_key FROM (
            SELECT t.doc AS doc, t.etag AS etag, o.id AS id, o.sort AS sort_key, t.pk AS pk, t.expires_at AS expires_at
            FROM ${sortedElementsTable(this.definition.name)} AS o JOIN ${this.table} AS t ON t.pk = o.pk AND t.id = o.id
            WHERE ${inner.join(' AND ')}
          ) WHERE ${where.join(' AND ')} ORDER BY sort_key ${direction}, id ${direction} LIMIT ?`,
-      )
-      .all(...innerParams, ...params, limit + 1) as unknown as Array<
+    ).all(...innerParams, ...params, limit + 1) as unknown as Array<
       Row & { id: string; sort_key: SQLInputValue }
     >;
     const more = rows.length > limit;
@@ -295,17 +326,17 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
       this.definition.defaultTtlSeconds === undefined &&
       this.definition.countedFields?.includes(only.field)
     ) {
-      const row = this.db
-        .prepare(
-          `SELECT n FROM ${countsTable(this.definition.name)} WHERE pk = ? AND field = ? AND value = ?`,
-        )
-        .get(pk, only.field, bind(only.value)) as { n: number } | undefined;
+      const row = statement(
+        this.db,
+        `SELECT n FROM ${countsTable(this.definition.name)} WHERE pk = ? AND field = ? AND value = ?`,
+      ).get(pk, only.field, bind(only.value)) as { n: number } | undefined;
       return row?.n ?? 0;
     }
     const { where, params } = this.where(pk, filters);
-    const row = this.db
-      .prepare(`SELECT COUNT(*) AS n FROM ${this.table} WHERE ${where.join(' AND ')}`)
-      .get(...params) as {
+    const row = statement(
+      this.db,
+      `SELECT COUNT(*) AS n FROM ${this.table} WHERE ${where.join(' AND ')}`,
+    ).get(...params) as {
       n: number;
     };
     return row.n;
