@@ -170,7 +170,6 @@ function ledgerEntries(
           : pick(r, strangers);
     const folderId = weighted(r, folders);
     const direction = folderId === sent ? 'sent' : 'received';
-    const cc = r() < 0.2 ? [pick(r, colleagues)] : [];
     const from = direction === 'sent' ? self : person;
     const to = direction === 'sent' ? [person] : [self];
     let x = r() * SUBJECT_WEIGHT;
@@ -187,7 +186,7 @@ function ledgerEntries(
       receivedAt,
       direction,
       trigger: r() < 0.8 ? 'notified' : 'scheduled',
-      terms: searchTerms(subject, [from, ...to, ...cc]),
+      terms: searchTerms(subject, direction === 'sent' ? to[0] : from),
     };
     const at = new Date(Date.parse(receivedAt) + 60_000).toISOString();
     const entry =

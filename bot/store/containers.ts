@@ -17,7 +17,8 @@ export const CONTAINERS = {
   ledger: {
     name: 'ledger',
     partitionKeyPath: '/pk',
-    queryFields: ['status', 'updatedAt', 'folderId', 'receivedAt'],
+    // Status and folder are the first fields of the composite indexes, which serve them alone too.
+    queryFields: ['receivedAt'],
     // The Emails view: newest first within a status or a folder, read a page at a time.
     compositeIndexes: [
       ['status', 'receivedAt'],

@@ -366,7 +366,7 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
       if (filter.op === 'contains') {
         if (this.definition.arrayQueryFields?.includes(filter.field)) {
           where.push(
-            `id IN (SELECT id FROM ${elementsTable(this.definition.name)} WHERE pk = ? AND field = ? AND value = ?)`,
+            `id IN (SELECT id FROM ${this.definition.arraySortField ? sortedElementsTable(this.definition.name) : elementsTable(this.definition.name)} WHERE pk = ? AND field = ? AND value = ?)`,
           );
           params.push(pk, filter.field, bind(filter.value));
         } else {
@@ -489,6 +489,26 @@ export class SqliteStore implements Store {
     if (fields.length === 0) return;
     const t = table(definition.name);
     const e = elementsTable(definition.name);
+    if (definition.arraySortField) {
+      // The sorted elements serve every query through the array (their key starts with the
+      // element): one table to keep, not two, as every write of an item writes each of its elements.
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        for (const field of fields) {
+          const name = `tr_${definition.name}_${field.replaceAll('.', '_')}`;
+          this.db.exec(
+            `DROP TRIGGER IF EXISTS "${name}_ins"; DROP TRIGGER IF EXISTS "${name}_upd"; DROP TRIGGER IF EXISTS "${name}_del";`,
+          );
+        }
+        this.db.exec(`DROP TABLE IF EXISTS ${e}`);
+        this.indexSortedArrayFields(t, definition);
+        this.db.exec('COMMIT');
+      } catch (error) {
+        this.db.exec('ROLLBACK');
+        throw error;
+      }
+      return;
+    }
     this.db.exec(
       // One b-tree only: an item's rows are found again from its own document (OLD.doc) by key.
       `CREATE TABLE IF NOT EXISTS ${e} (pk TEXT NOT NULL, field TEXT NOT NULL, value NOT NULL, id TEXT NOT NULL,
@@ -499,7 +519,6 @@ export class SqliteStore implements Store {
     this.db.exec('BEGIN IMMEDIATE');
     try {
       this.indexArrayFields(t, e, definition.name, fields);
-      this.indexSortedArrayFields(t, definition);
       this.db.exec('COMMIT');
     } catch (error) {
       this.db.exec('ROLLBACK');

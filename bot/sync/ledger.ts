@@ -72,7 +72,9 @@ export interface MessageFacts {
 
 /** Recipients kept per entry: enough to say who sent mail went to. */
 export const MAX_LEDGER_RECIPIENTS = 10;
-const MAX_TERMS = 48;
+const MAX_TERMS = 16;
+/** The subject's share of them: the rest are for the person the email is with. */
+const MAX_SUBJECT_TERMS = 10;
 const MAX_TERM_LENGTH = 64;
 const MAX_SEARCH_WORDS = 4;
 
@@ -89,22 +91,23 @@ function words(text: string, limit = 255): string[] {
 }
 
 /**
- * What an entry can be found by: each address whole, its domain and the words of its local part,
- * the senders' name words and the subject's words; at most MAX_TERMS of them. Matching whole words
- * keeps the search an index lookup at any mailbox size.
+ * What an entry can be found by: the subject's words, and the person the email is with (its
+ * sender, or for sent mail its first recipient): their address whole, its domain, the words of its
+ * local part and of their name; at most MAX_TERMS. Matching whole words keeps the search an index
+ * lookup at any mailbox size, and few words keep each email's write cheap: every word is a row of
+ * the index, written with the email.
  */
 export function searchTerms(
   subject: string,
-  people: ReadonlyArray<{ address: string; name?: string }>,
+  counterpart: { address: string; name?: string } | undefined,
 ): string[] {
   const terms = new Set<string>();
   const add = (term: string) => {
     if (terms.size < MAX_TERMS && term.length >= 2 && term.length <= MAX_TERM_LENGTH) terms.add(term);
   };
-  // The subject first: a message to many people still keeps its own words.
-  for (const word of words(subject)) add(word);
-  for (const person of people.slice(0, 20)) {
-    const address = person.address.trim().toLowerCase();
+  for (const word of words(subject).slice(0, MAX_SUBJECT_TERMS)) add(word);
+  if (counterpart) {
+    const address = counterpart.address.trim().toLowerCase();
     // As long as a query's term may be (queryTerms cuts an address to the same length).
     add(address.slice(0, MAX_TERM_LENGTH));
     const at = address.lastIndexOf('@');
@@ -112,7 +115,7 @@ export function searchTerms(
       add(address.slice(at + 1));
       for (const word of words(address.slice(0, at))) add(word);
     }
-    for (const word of words(person.name ?? '', 128)) add(word);
+    for (const word of words(counterpart.name ?? '', 128)) add(word);
   }
   return [...terms];
 }

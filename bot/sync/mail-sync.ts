@@ -604,11 +604,7 @@ export class MailSync {
       direction,
       trigger: ctx.trigger,
     };
-    facts.terms = searchTerms(facts.subject, [
-      ...(message.from ? [message.from] : []),
-      ...message.to,
-      ...message.cc,
-    ]);
+    facts.terms = searchTerms(facts.subject, direction === 'sent' ? message.to[0] : message.from);
     const now = () => this.now().toISOString();
     const found = this.match(ctx, message, direction);
     // A blocked address keeps the email out of the CRM even when the user picks records by hand.
