@@ -541,23 +541,13 @@ export class SqliteStore implements Store {
     for (const field of fields) {
       const path = jsonPath(field);
       const quoted = `'${field.replaceAll("'", "''")}'`;
-      const name = `tk_${definition.name}_${field.replaceAll('.', '_')}`;
-      const known = this.db
-        .prepare(`SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?`)
-        .get(`${name}_ins`);
       const value = (row: 'NEW' | 'OLD') => `json_extract(${row}.doc, ${path})`;
-      const up = `INSERT INTO ${k} (pk, field, value, n) SELECT NEW.pk, ${quoted}, ${value('NEW')}, 1 WHERE ${value('NEW')} IS NOT NULL ON CONFLICT (pk, field, value) DO UPDATE SET n = n + 1;`;
-      const down = `UPDATE ${k} SET n = n - 1 WHERE pk = OLD.pk AND field = ${quoted} AND value = ${value('OLD')};`;
-      this.db.exec(
-        `CREATE TRIGGER IF NOT EXISTS "${name}_ins" AFTER INSERT ON ${t} BEGIN ${up} END;
-         CREATE TRIGGER IF NOT EXISTS "${name}_upd" AFTER UPDATE OF doc ON ${t} WHEN ${value('OLD')} IS NOT ${value('NEW')} BEGIN ${down} ${up} END;
-         CREATE TRIGGER IF NOT EXISTS "${name}_del" AFTER DELETE ON ${t} BEGIN ${down} END;`,
-      );
-      if (!known) {
-        this.db.exec(
-          `INSERT OR REPLACE INTO ${k} (pk, field, value, n) SELECT pk, ${quoted}, json_extract(doc, ${path}) AS v, COUNT(*) FROM ${t} WHERE v IS NOT NULL GROUP BY pk, v`,
-        );
-      }
+      this.sideTable(t, `tk_${definition.name}_${field.replaceAll('.', '_')}`, {
+        add: `INSERT INTO ${k} (pk, field, value, n) SELECT NEW.pk, ${quoted}, ${value('NEW')}, 1 WHERE ${value('NEW')} IS NOT NULL ON CONFLICT (pk, field, value) DO UPDATE SET n = n + 1;`,
+        remove: `UPDATE ${k} SET n = n - 1 WHERE pk = OLD.pk AND field = ${quoted} AND value = ${value('OLD')};`,
+        changedWhen: `${value('OLD')} IS NOT ${value('NEW')}`,
+        fill: `INSERT OR REPLACE INTO ${k} (pk, field, value, n) SELECT pk, ${quoted}, json_extract(doc, ${path}) AS v, COUNT(*) FROM ${t} WHERE v IS NOT NULL GROUP BY pk, v`,
+      });
     }
   }
 
@@ -574,47 +564,47 @@ export class SqliteStore implements Store {
     for (const field of definition.arrayQueryFields ?? []) {
       const path = jsonPath(field);
       const quoted = `'${field.replaceAll("'", "''")}'`;
-      const name = `to_${definition.name}_${field.replaceAll('.', '_')}`;
-      const known = this.db
-        .prepare(`SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?`)
-        .get(`${name}_ins`);
-      const add = `INSERT OR IGNORE INTO ${o} SELECT NEW.pk, ${quoted}, value, json_extract(NEW.doc, ${sortPath}), NEW.id FROM json_each(NEW.doc, ${path}) WHERE value IS NOT NULL AND json_extract(NEW.doc, ${sortPath}) IS NOT NULL;`;
-      // By the whole key, the old sort value included: one seek per element, however common.
-      const remove = `DELETE FROM ${o} WHERE pk = OLD.pk AND field = ${quoted} AND sort = json_extract(OLD.doc, ${sortPath}) AND id = OLD.id AND value IN (SELECT value FROM json_each(OLD.doc, ${path}));`;
-      this.db.exec(
-        `CREATE TRIGGER IF NOT EXISTS "${name}_ins" AFTER INSERT ON ${t} BEGIN ${add} END;
-         CREATE TRIGGER IF NOT EXISTS "${name}_upd" AFTER UPDATE OF doc ON ${t} BEGIN ${remove} ${add} END;
-         CREATE TRIGGER IF NOT EXISTS "${name}_del" AFTER DELETE ON ${t} BEGIN ${remove} END;`,
-      );
-      if (!known) {
-        this.db.exec(
-          `INSERT OR IGNORE INTO ${o} SELECT t.pk, ${quoted}, j.value, json_extract(t.doc, ${sortPath}), t.id FROM ${t} AS t, json_each(t.doc, ${path}) AS j WHERE j.value IS NOT NULL AND json_extract(t.doc, ${sortPath}) IS NOT NULL`,
-        );
-      }
+      this.sideTable(t, `to_${definition.name}_${field.replaceAll('.', '_')}`, {
+        add: `INSERT OR IGNORE INTO ${o} SELECT NEW.pk, ${quoted}, value, json_extract(NEW.doc, ${sortPath}), NEW.id FROM json_each(NEW.doc, ${path}) WHERE value IS NOT NULL AND json_extract(NEW.doc, ${sortPath}) IS NOT NULL;`,
+        // By the whole key, the old sort value included: one seek per element, however common.
+        remove: `DELETE FROM ${o} WHERE pk = OLD.pk AND field = ${quoted} AND sort = json_extract(OLD.doc, ${sortPath}) AND id = OLD.id AND value IN (SELECT value FROM json_each(OLD.doc, ${path}));`,
+        fill: `INSERT OR IGNORE INTO ${o} SELECT t.pk, ${quoted}, j.value, json_extract(t.doc, ${sortPath}), t.id FROM ${t} AS t, json_each(t.doc, ${path}) AS j WHERE j.value IS NOT NULL AND json_extract(t.doc, ${sortPath}) IS NOT NULL`,
+      });
     }
+  }
+
+  /**
+   * Keeps a side table of `t` by triggers on every write path (insert, update of the document,
+   * delete, expiry purge), and fills it from the rows there are when its triggers are new: the
+   * elements of an array field, the sorted elements, the counts. `add` and `remove` are statements
+   * over NEW and OLD; `fill` the first filling.
+   */
+  private sideTable(
+    t: string,
+    name: string,
+    rows: { add: string; remove: string; changedWhen?: string; fill: string },
+  ): void {
+    const known = this.db
+      .prepare(`SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?`)
+      .get(`${name}_ins`);
+    const when = rows.changedWhen ? ` WHEN ${rows.changedWhen}` : '';
+    this.db.exec(
+      `CREATE TRIGGER IF NOT EXISTS "${name}_ins" AFTER INSERT ON ${t} BEGIN ${rows.add} END;
+       CREATE TRIGGER IF NOT EXISTS "${name}_upd" AFTER UPDATE OF doc ON ${t}${when} BEGIN ${rows.remove} ${rows.add} END;
+       CREATE TRIGGER IF NOT EXISTS "${name}_del" AFTER DELETE ON ${t} BEGIN ${rows.remove} END;`,
+    );
+    if (!known) this.db.exec(rows.fill);
   }
 
   private indexArrayFields(t: string, e: string, container: string, fields: readonly string[]): void {
     for (const field of fields) {
       const path = jsonPath(field);
       const quoted = `'${field.replaceAll("'", "''")}'`;
-      const name = `tr_${container}_${field.replaceAll('.', '_')}`;
-      const known = this.db
-        .prepare(`SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?`)
-        .get(`${name}_ins`);
-      const add = (row: 'NEW') =>
-        `INSERT OR IGNORE INTO ${e} SELECT ${row}.pk, ${quoted}, value, ${row}.id FROM json_each(${row}.doc, ${path}) WHERE value IS NOT NULL;`;
-      const remove = `DELETE FROM ${e} WHERE pk = OLD.pk AND field = ${quoted} AND id = OLD.id AND value IN (SELECT value FROM json_each(OLD.doc, ${path}));`;
-      this.db.exec(
-        `CREATE TRIGGER IF NOT EXISTS "${name}_ins" AFTER INSERT ON ${t} BEGIN ${add('NEW')} END;
-         CREATE TRIGGER IF NOT EXISTS "${name}_upd" AFTER UPDATE OF doc ON ${t} BEGIN ${remove} ${add('NEW')} END;
-         CREATE TRIGGER IF NOT EXISTS "${name}_del" AFTER DELETE ON ${t} BEGIN ${remove} END;`,
-      );
-      if (!known) {
-        this.db.exec(
-          `INSERT OR IGNORE INTO ${e} SELECT t.pk, ${quoted}, j.value, t.id FROM ${t} AS t, json_each(t.doc, ${path}) AS j WHERE j.value IS NOT NULL`,
-        );
-      }
+      this.sideTable(t, `tr_${container}_${field.replaceAll('.', '_')}`, {
+        add: `INSERT OR IGNORE INTO ${e} SELECT NEW.pk, ${quoted}, value, NEW.id FROM json_each(NEW.doc, ${path}) WHERE value IS NOT NULL;`,
+        remove: `DELETE FROM ${e} WHERE pk = OLD.pk AND field = ${quoted} AND id = OLD.id AND value IN (SELECT value FROM json_each(OLD.doc, ${path}));`,
+        fill: `INSERT OR IGNORE INTO ${e} SELECT t.pk, ${quoted}, j.value, t.id FROM ${t} AS t, json_each(t.doc, ${path}) AS j WHERE j.value IS NOT NULL`,
+      });
     }
   }
 
