@@ -289,7 +289,8 @@ export class MailSync {
     const summary = this.newSummary('selected', trigger);
     let id = messageId;
     try {
-      const ctx = await this.context(user, await this.settingsOf(user), summary);
+      // One email announces nothing about the mailbox, so its state is not read (Outlook waits).
+      const ctx = await this.context(user, await this.settingsOf(user), summary, { lookOnly: true });
       if (pick) ctx.pick = pick;
       const message = await this.deps.mailSource.message(user.userId, messageId, 'full');
       // Graph answers with the immutable id, whatever form of id it was asked with.
@@ -407,8 +408,8 @@ export class MailSync {
     summary: RunSummary,
     options: { lookOnly?: boolean } = {},
   ): Promise<RunContext> {
-    // The mailbox's state is read only to announce a resumed run; a look that writes nothing (the
-    // Outlook pane's first look) announces nothing, so it does not read it.
+    // The mailbox's state is read only to announce a resumed run; one email (a look, a selected
+    // sync) announces nothing, so it does not read it.
     const [{ mailbox, folders }, directory, previous] = await Promise.all([
       this.mailboxView(user.userId),
       this.deps.crm.directory(user.tenantId),
