@@ -67,7 +67,7 @@ function summaryBlock(summary: MessageSummary): Container {
 }
 
 /** A toggle per record, `record:<id>`: what the user ticks comes back as `record:<id>: "true"`. */
-export function pickList(records: readonly CrmRecord[], checked: boolean) {
+function pickList(records: readonly CrmRecord[], checked: boolean) {
   return records.map(
     (record) =>
       new ToggleInput(
@@ -109,34 +109,48 @@ export function syncDialogCard(summary: MessageSummary, matches: readonly CrmRec
     .withFallbackText('Sync to CRM');
 }
 
+/**
+ * Associate's search, wherever it is offered: the search box, then what the search found to tick
+ * (or that it found nothing). `found` says whether there is anything to associate with.
+ */
+export function associateSearch(
+  query: string,
+  results: readonly CrmRecord[] | undefined,
+): { body: Array<TextInput | TextBlock | ToggleInput>; found: boolean } {
+  const body: Array<TextInput | TextBlock | ToggleInput> = [
+    new TextInput({
+      id: 'query',
+      label: 'Find candidates, contacts or companies',
+      placeholder: 'Name or email address',
+      value: query,
+      maxLength: 200,
+    }),
+  ];
+  if (results === undefined) return { body, found: false };
+  if (results.length === 0) {
+    body.push(new TextBlock(`Nothing found for "${query}".`, { wrap: true, color: 'Attention' }));
+    return { body, found: false };
+  }
+  body.push(
+    new TextBlock('Pick the records to link:', { weight: 'Bolder', wrap: true }),
+    ...pickList(results, false),
+  );
+  return { body, found: true };
+}
+
 /** "Associate": search records by name or address and pick one or more. */
 export function associateDialogCard(
   summary: MessageSummary,
   query: string,
   results: readonly CrmRecord[] | undefined,
 ): AdaptiveCard {
-  const card = new AdaptiveCard(
-    summaryBlock(summary),
-    new TextInput({
-      id: 'query',
-      label: 'Find candidates, contacts or companies',
-      placeholder: 'Name or email address',
-      value: query,
-    }),
-  ).withVersion(CARD_VERSION);
+  const search = associateSearch(query, results);
   const actions = [new SubmitAction({ title: 'Search', data: { action: 'search' } })];
-  if (results !== undefined) {
-    if (results.length === 0)
-      card.body.push(new TextBlock(`Nothing found for "${query}".`, { wrap: true, color: 'Attention' }));
-    else {
-      card.body.push(
-        new TextBlock('Pick the records to link:', { weight: 'Bolder', wrap: true }),
-        ...pickList(results, false),
-      );
-      actions.push(new SubmitAction({ title: 'Associate', data: { action: 'associate' } }));
-    }
-  }
-  return card.withActions(...actions).withFallbackText('Associate');
+  if (search.found) actions.push(new SubmitAction({ title: 'Associate', data: { action: 'associate' } }));
+  return new AdaptiveCard(summaryBlock(summary), ...search.body)
+    .withVersion(CARD_VERSION)
+    .withActions(...actions)
+    .withFallbackText('Associate');
 }
 
 /** The seeds' link type (Cand / Con / CandCon) of what the message is now on. */

@@ -5,13 +5,12 @@ import {
   ExecuteAction,
   OpenUrlAction,
   TextBlock,
-  TextInput,
 } from '@microsoft/teams.cards';
 import type { CrmRecord } from '../crm/crm.port.ts';
 import { counterpartOf, type LedgerEntry } from '../sync/ledger.ts';
 import { cardDateTime } from './card-time.ts';
 import { CARD_VERSION } from './help-card.ts';
-import { pickList, recordContainer, showButton } from './record-cards.ts';
+import { associateSearch, recordContainer, showButton } from './record-cards.ts';
 
 /**
  * `unmatched`: the emails no candidate or contact matched, and what to do about one: Associate it
@@ -99,16 +98,8 @@ export function unmatchedAssociateCard(
 ): AdaptiveCard {
   const data = { messageId: entry.messageId };
   const address = counterpartOf(entry);
-  const card = new AdaptiveCard(
-    ...emailHeader(entry),
-    new TextInput({
-      id: 'query',
-      label: 'Find candidates, contacts or companies',
-      placeholder: 'Name or email address',
-      value: query,
-      maxLength: 200,
-    }),
-  ).withVersion(CARD_VERSION);
+  const search = associateSearch(query, results);
+  const card = new AdaptiveCard(...emailHeader(entry), ...search.body).withVersion(CARD_VERSION);
   const actions = [
     new ExecuteAction({
       title: 'Search',
@@ -116,23 +107,14 @@ export function unmatchedAssociateCard(
       data: { verb: UNMATCHED_VERBS.search, ...data },
     }),
   ];
-  if (results !== undefined) {
-    if (results.length === 0)
-      card.body.push(new TextBlock(`Nothing found for "${query}".`, { wrap: true, color: 'Attention' }));
-    else {
-      card.body.push(
-        new TextBlock('Pick the records to link:', { weight: 'Bolder', wrap: true }),
-        ...pickList(results, false),
-      );
-      actions.push(
-        new ExecuteAction({
-          title: 'Associate',
-          verb: UNMATCHED_VERBS.link,
-          data: { verb: UNMATCHED_VERBS.link, ...data },
-        }),
-      );
-    }
-  }
+  if (search.found)
+    actions.push(
+      new ExecuteAction({
+        title: 'Associate',
+        verb: UNMATCHED_VERBS.link,
+        data: { verb: UNMATCHED_VERBS.link, ...data },
+      }),
+    );
   if (address) {
     for (const type of ['candidate', 'contact'] as const)
       actions.push(
