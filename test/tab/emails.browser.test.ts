@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { riley, RILEY_ID, TENANT, startAppHarness, type AppHarness } from '../support/app-harness.ts';
-import { launchBrowser, seriousViolations } from '../support/browser.ts';
+import { launchBrowser, screenshot, seriousViolations } from '../support/browser.ts';
 import { RILEY } from '../support/sandbox.ts';
 
 /**
@@ -104,6 +104,7 @@ describe('Emails view in the browser', function () {
     assert.equal(await synced.getByTestId('exported').textContent(), 'Yes');
     assert.match((await synced.textContent()) ?? '', /Cand|Con/);
     assert.ok((await synced.getByRole('link', { name: /^Show (candidate|contact)/ }).count()) > 0);
+    await screenshot(page, 'emails-view');
     await page.getByRole('button', { name: 'Load more' }).click();
     await settled((r) => r.length > 50);
     assert.deepEqual(await seriousViolations(page), []);
@@ -175,6 +176,7 @@ describe('Emails view in the browser', function () {
     await panel.getByRole('searchbox').fill('Victor');
     await panel.getByRole('button', { name: 'Search' }).click();
     await panel.getByRole('checkbox', { name: /^Victor Dubois \(candidate/ }).check();
+    await screenshot(page, 'emails-associate');
     await panel.getByRole('button', { name: 'Link to 1 record' }).click();
     await page.getByText(/^Linked to Victor Dubois/).waitFor();
     await row.getByTestId('exported').getByText('Yes').waitFor();

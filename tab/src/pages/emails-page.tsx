@@ -42,6 +42,9 @@ const useStyles = makeStyles({
     borderRadius: tokens.borderRadiusMedium,
   },
   row: { display: 'flex', gap: tokens.spacingHorizontalS, flexWrap: 'wrap', alignItems: 'flex-end' },
+  // Addresses and subjects from mail have no spaces to break at: they wrap anywhere rather than
+  // run into the next column.
+  wrap: { overflowWrap: 'anywhere' },
 });
 
 const STATUS_LABELS: Array<[keyof LedgerCounts | '', string]> = [
@@ -273,7 +276,7 @@ function EmailTableRow({
     <>
       <TableRow data-message-id={email.messageId} data-status={email.status}>
         <TableCell>{when(email.receivedAt)}</TableCell>
-        <TableCell>
+        <TableCell className={styles.wrap}>
           {who}
           {email.folder && (
             <Text size={200} block>
@@ -281,7 +284,9 @@ function EmailTableRow({
             </Text>
           )}
         </TableCell>
-        <TableCell>{email.subject || <Text italic>(subject not kept)</Text>}</TableCell>
+        <TableCell className={styles.wrap}>
+          {email.subject || <Text italic>(subject not kept)</Text>}
+        </TableCell>
         <TableCell>
           <span data-testid="exported">{email.exported || 'Pending'}</span>
           {email.linkType && (
@@ -308,7 +313,7 @@ function EmailTableRow({
             </Button>
           )}
         </TableCell>
-        <TableCell>
+        <TableCell className={styles.wrap}>
           {email.note ?? ''}
           {email.retryAt && (
             <Text size={200} block>
