@@ -142,8 +142,11 @@ export function App({ host }: { host: Host }) {
           <SettingsProvider>
             <div className={styles.layout}>
               <nav aria-label="Settings sections">
+                {/* No reserved space for the bold selected label: a tab centres its label in that
+                    wider box, so longer labels started further right. */}
                 <TabList
                   vertical
+                  reserveSelectedTabSpace={false}
                   selectedValue={selected ?? null}
                   onTabSelect={(_, d) => navigate(`settings/${String(d.value)}`)}
                 >
