@@ -207,18 +207,20 @@ function ledgerEntries(
             at,
           )
         : status === 'no_match'
-          ? transitions.noMatch(
+          ? transitions.notSynced(
               pk,
               facts,
               undefined,
+              'no_match',
               `no candidate or contact has the address of ${person.address}`,
               at,
             )
           : status === 'skipped'
-            ? transitions.skipped(
+            ? transitions.notSynced(
                 pk,
                 facts,
                 undefined,
+                'skipped',
                 'internal only: every participant is inside your organization',
                 at,
               )

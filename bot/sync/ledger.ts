@@ -183,25 +183,20 @@ export const transitions = {
     return entry;
   },
 
-  noMatch(
+  /**
+   * Not for the CRM, with the reason as its note: `no_match` (nobody on it is a candidate or
+   * contact) or `skipped` (a rule of the user's keeps it out: the blocklist, naming the entry, or
+   * internal-only mail).
+   */
+  notSynced(
     pk: string,
     facts: MessageFacts,
     previous: LedgerEntry | undefined,
+    status: 'no_match' | 'skipped',
     reason: string,
     now: string,
   ): LedgerEntry {
-    return { ...base(pk, facts, previous, now), status: 'no_match', note: reason };
-  },
-
-  /** A rule of the user's keeps the email out: the blocklist (naming the entry) or internal-only mail. */
-  skipped(
-    pk: string,
-    facts: MessageFacts,
-    previous: LedgerEntry | undefined,
-    reason: string,
-    now: string,
-  ): LedgerEntry {
-    return { ...base(pk, facts, previous, now), status: 'skipped', note: reason };
+    return { ...base(pk, facts, previous, now), status, note: reason };
   },
 
   /**

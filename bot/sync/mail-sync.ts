@@ -594,18 +594,20 @@ export class MailSync {
         return 'alreadySynced';
     }
     const direction = directionOf(message, ctx.ownAddresses, ctx.sentFolderIds);
+    // Metadata only: the subject is kept nowhere, not even as search words.
+    const subject = ctx.settings.visibility === 'metadata' ? '' : message.subject;
     const facts: MessageFacts = {
       messageId: message.id,
       ...(message.internetMessageId ? { internetMessageId: message.internetMessageId } : {}),
       folderId: message.folderId,
-      subject: ctx.settings.visibility === 'metadata' ? '' : message.subject,
+      subject,
       ...(message.from ? { from: message.from.address } : {}),
       to: message.to.slice(0, MAX_LEDGER_RECIPIENTS).map((a) => a.address),
       receivedAt: message.receivedAt,
       direction,
       trigger: ctx.trigger,
+      terms: searchTerms(subject, direction === 'sent' ? message.to[0] : message.from),
     };
-    facts.terms = searchTerms(facts.subject, direction === 'sent' ? message.to[0] : message.from);
     const now = () => this.now().toISOString();
     const found = this.match(ctx, message, direction);
     // A blocked address keeps the email out of the CRM even when the user picks records by hand.
@@ -615,13 +617,10 @@ export class MailSync {
     // Already in the CRM: a rule or a match that changed since (resend all, sync selected) takes
     // nothing out of it, so its entry stays synced, with its activity, rather than read "No".
     if (match.kind !== 'matched' && previous?.status === 'synced') return 'alreadySynced';
-    if (match.kind === 'skipped') {
-      await record(transitions.skipped(ctx.pk, facts, previous, match.reason, now()));
-      return 'excluded';
-    }
-    if (match.kind === 'no_match') {
-      await record(transitions.noMatch(ctx.pk, facts, previous, match.reason, now()));
-      return 'noMatch';
+    if (match.kind !== 'matched') {
+      const status = match.kind === 'skipped' ? 'skipped' : 'no_match';
+      await record(transitions.notSynced(ctx.pk, facts, previous, status, match.reason, now()));
+      return status === 'skipped' ? 'excluded' : 'noMatch';
     }
     const failures: string[] = [];
     for (const [index, detail] of ATTEMPT_DETAILS.entries()) {

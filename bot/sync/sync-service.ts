@@ -28,6 +28,13 @@ import { emptySummary, type MailboxState, type RunSummary, type SyncStateReposit
 export type Access =
   { allowed: true; settings: SyncSettings } | { allowed: false; reason: 'tenant_disabled' | 'sync_off' };
 
+/**
+ * What an action needs: most need the user's email sync on; the seeds' Sync Selected kind (one
+ * email the user picked: retry, associate, unmatched, turning sync on) needs only the
+ * organization's switch.
+ */
+export type AccessNeeds = 'email_sync' | 'organization';
+
 export interface SyncStatus {
   active: boolean;
   emailSync: boolean;
@@ -128,11 +135,16 @@ export class SyncService {
       throw new AppError('auth.forbidden', TENANT_DISABLED_MESSAGE);
   }
 
-  async access(user: UserRef): Promise<Access> {
+  async access(user: UserRef, needs: AccessNeeds = 'email_sync'): Promise<Access> {
     if (!(await this.tenantEnabled(user.tenantId))) return { allowed: false, reason: 'tenant_disabled' };
     const stored = await this.deps.settings.get(user.tenantId, user.userId);
-    if (!stored?.settings.emailSync) return { allowed: false, reason: 'sync_off' };
-    return { allowed: true, settings: stored.settings };
+    if (needs === 'email_sync' && !stored?.settings.emailSync) return { allowed: false, reason: 'sync_off' };
+    return {
+      allowed: true,
+      settings:
+        stored?.settings ??
+        syncSettingsSchema.parse({ enabledAt: new Date().toISOString(), emailSync: false }),
+    };
   }
 
   /** Turns email sync on with the seeds' defaults; the cutoff is now, unless it was on before. */
@@ -263,9 +275,15 @@ export class SyncService {
 
   /** Sync selected for an Error item: three fresh attempts. */
   async retry(user: UserRef, messageId: string): Promise<LedgerEntry | undefined> {
-    const { summary, entry } = await this.deps.mailSync.syncSelected(user, messageId, 'retry');
-    if (summary.status === 'paused') await this.hooks.queue?.(user, { messageId }, RESUME_AFTER_SECONDS);
-    return entry;
+    return (await this.retried(user, messageId)).entry;
+  }
+
+  /** Sync selected as a retry; one an outage paused is queued for the worker to try again. */
+  private async retried(user: UserRef, messageId: string) {
+    const result = await this.deps.mailSync.syncSelected(user, messageId, 'retry');
+    if (result.summary.status === 'paused')
+      await this.hooks.queue?.(user, { messageId }, RESUME_AFTER_SECONDS);
+    return result;
   }
 
   /** The counts by status, for the Emails view's filters (kept by the store as entries change). */
@@ -355,16 +373,13 @@ export class SyncService {
     const result = { retried: 0, synced: 0, stillFailing: 0 };
     const ids = (await this.deps.ledger.allErrors(user.tenantId, user.userId)).map((e) => e.messageId);
     for (const id of ids) {
-      const { summary, entry } = await this.deps.mailSync.syncSelected(user, id, 'retry');
+      const { summary, entry } = await this.retried(user, id);
       result.retried++;
       if (entry?.status === 'synced') result.synced++;
       else if (entry?.status === 'error') result.stillFailing++;
-      if (summary.status === 'paused') {
-        // An outage: the rest would pause the same way. This one is queued; the others stay Error,
-        // for the user's next Retry all.
-        await this.hooks.queue?.(user, { messageId: id }, RESUME_AFTER_SECONDS);
-        break;
-      }
+      // An outage: the rest would pause the same way. This one is queued; the others stay Error,
+      // for the user's next Retry all.
+      if (summary.status === 'paused') break;
     }
     return result;
   }

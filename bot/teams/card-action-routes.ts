@@ -56,9 +56,16 @@ export function registerCardActionRoutes(app: App, rc: RouteContext): void {
       if (!user || !deps.sync)
         return cardResponse(noticeCard('I could not tell who you are', undefined, 'Attention'));
       const sync = deps.sync;
+      // Turning sync on, and the seeds' Sync Selected kind (retry, associate), need only the
+      // organization's switch; the rest need the user's email sync on too.
+      const access = await sync.access(
+        user,
+        verb === 'turnOn' || verb === 'retry' || verb === 'retryAll' || isUnmatchedVerb(verb)
+          ? 'organization'
+          : 'email_sync',
+      );
+      if (!access.allowed) return cardResponse(accessCard({ reason: access.reason, settingsUrl }));
       if (verb === 'turnOn') {
-        if (!(await sync.tenantEnabled(user.tenantId)))
-          return cardResponse(accessCard({ reason: 'tenant_disabled', settingsUrl }));
         await sync.turnOn(user);
         return cardResponse(
           noticeCard(
@@ -69,10 +76,7 @@ export function registerCardActionRoutes(app: App, rc: RouteContext): void {
         );
       }
       if (isUnmatchedVerb(verb)) {
-        // Associate works whatever the email sync switch says (the seeds' Sync Selected); only the
-        // organization's switch refuses it. Linking reads Graph and writes the CRM: within budget.
-        if (!(await sync.tenantEnabled(user.tenantId)))
-          return cardResponse(accessCard({ reason: 'tenant_disabled', settingsUrl }));
+        // Linking reads Graph and writes the CRM: within Teams' budget, or the result follows.
         return await answerInTime(
           activity,
           user,
@@ -85,15 +89,6 @@ export function registerCardActionRoutes(app: App, rc: RouteContext): void {
           ),
           'Linking the email',
         );
-      }
-      if (verb === 'retry' || verb === 'retryAll') {
-        // Retry is Sync Selected for an Error email (the seeds' Sync Selected works whatever the
-        // email sync switch says): only the organization's switch refuses it.
-        if (!(await sync.tenantEnabled(user.tenantId)))
-          return cardResponse(accessCard({ reason: 'tenant_disabled', settingsUrl }));
-      } else {
-        const access = await sync.access(user);
-        if (!access.allowed) return cardResponse(accessCard({ reason: access.reason, settingsUrl }));
       }
       switch (verb) {
         case 'syncNow':

@@ -13,6 +13,9 @@ import { cardMessage, isPersonal, PERSONAL_ONLY, type RouteContext, userOf } fro
 import { startSyncWithProgress, statusView } from './sync-progress.ts';
 
 /** Chat commands in the personal chat: help for anything unknown, an access card when not allowed. */
+/** Commands of the seeds' Sync Selected kind: they work whatever the user's email sync switch says. */
+const ORGANIZATION_ONLY: ReadonlySet<CommandName> = new Set(['unmatched']);
+
 export function registerCommandRoutes(app: App, rc: RouteContext): void {
   const { deps, settingsUrl, failed } = rc;
   app.on('message', async (ctx) => {
@@ -41,16 +44,10 @@ export function registerCommandRoutes(app: App, rc: RouteContext): void {
         );
         return;
       }
-      if (command.name === 'unmatched') {
-        // Associate works whatever the email sync switch says (the seeds' Sync Selected); only the
-        // organization's switch stops it.
-        const card = (await deps.sync.tenantEnabled(user.tenantId))
-          ? await unmatchedListCard(rc, user, deps.sync)
-          : accessCard({ reason: 'tenant_disabled', settingsUrl });
-        await send(cardMessage(card));
-        return;
-      }
-      const access = await deps.sync.access(user);
+      const access = await deps.sync.access(
+        user,
+        ORGANIZATION_ONLY.has(command.name) ? 'organization' : 'email_sync',
+      );
       if (!access.allowed) {
         await send(cardMessage(accessCard({ reason: access.reason, settingsUrl })));
         return;

@@ -45,8 +45,9 @@ export function registerMessageActionRoutes(app: App, rc: RouteContext): void {
       return {
         denied: dialog('CRM Sync', noticeCard('I could not tell who you are', undefined, 'Attention')),
       };
-    if (!(await deps.sync.tenantEnabled(user.tenantId)))
-      return { denied: dialog('CRM Sync', accessCard({ reason: 'tenant_disabled', settingsUrl })) };
+    const access = await deps.sync.access(user, 'organization');
+    if (!access.allowed)
+      return { denied: dialog('CRM Sync', accessCard({ reason: access.reason, settingsUrl })) };
     return { user, linking: deps.linking };
   }
 

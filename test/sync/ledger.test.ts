@@ -131,10 +131,11 @@ describe('ledger transitions', () => {
 
   it('records no match with the reason as the note, keeping an earlier activity id', () => {
     const synced = transitions.synced('pk', facts, undefined, success(), T0);
-    const entry = transitions.noMatch(
+    const entry = transitions.notSynced(
       'pk',
       facts,
       synced,
+      'no_match',
       'blocked: every address to match is on your blocklist',
       T1,
     );
