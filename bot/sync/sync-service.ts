@@ -332,12 +332,12 @@ export class SyncService {
 
   /** The records an email's entry is linked to, each with where "Show" goes. */
   async linkedRecords(user: UserRef, entry: LedgerEntry): Promise<Array<{ record: CrmRecord; url: string }>> {
-    const directory = await this.deps.crm.directory(user.tenantId);
-    const ids = Object.values(entry.matched ?? {}).flat();
-    return ids.flatMap((id) => {
-      const record = directory.get(id);
-      return record ? [{ record, url: this.deps.crm.deepLink(record) }] : [];
-    });
+    // Each record read whole (a few), so a card says when it last had an activity: this one.
+    const ids = Object.values(entry.matched ?? {})
+      .flat()
+      .slice(0, 10);
+    const records = await Promise.all(ids.map((id) => this.deps.crm.record(user.tenantId, id)));
+    return records.flatMap((record) => (record ? [{ record, url: this.deps.crm.deepLink(record) }] : []));
   }
 
   /**

@@ -108,6 +108,7 @@ describe('unmatched emails in the chat', function () {
     assert.match(done, /Associated/);
     assert.match(done, /Link type: Cand/);
     assert.match(done, /Show Candidate/);
+    assert.doesNotMatch(done, /Last activity: none yet/, 'the record has this email as its activity now');
     const entry = await h.app.services.ledger.get(TENANT, RILEY_ID, noMatchId);
     assert.equal(entry?.status, 'synced');
     assert.deepEqual(entry?.matched?.candidates, [victor.id]);
