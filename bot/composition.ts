@@ -24,6 +24,7 @@ import { ALL_CONTAINERS, AZURE_CONTAINERS } from './store/containers.ts';
 import { CosmosStore } from './store/cosmos-store.ts';
 import { SqliteStore } from './store/sqlite-store.ts';
 import type { Store } from './store/store.port.ts';
+import { ItemLedgerRepository } from './sync/item-ledger.ts';
 import { LedgerRepository } from './sync/ledger.ts';
 import { TenantSwitch } from './sync/tenant-switch.ts';
 import { MailSync, type UserRef } from './sync/mail-sync.ts';
@@ -194,6 +195,7 @@ export async function createServices(
     ...(store instanceof SqliteStore ? { activityBuckets: 1 } : {}),
   });
   const ledger = new LedgerRepository(store);
+  const itemLedger = new ItemLedgerRepository(store);
   const settings = new SyncSettingsRepository(store);
   const state = new SyncStateRepository(store);
   const events = new SyncEvents();
@@ -263,7 +265,7 @@ export async function createServices(
   await subscriptions.init();
   const syncService = new SyncService(
     store,
-    { mailSync, crm, ledger, settings, state, events },
+    { mailSync, crm, ledger, itemLedger, settings, state, events },
     {
       // A user whose sync becomes active, or who changes folders, gets change notifications for
       // exactly their automatic folders: queued for the worker, as Graph's validation of each new

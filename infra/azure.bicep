@@ -48,6 +48,7 @@ var tenantId = subscription().tenantId
 var containers = [
   { name: 'settings', defaultTtl: null, excludedPaths: [] }
   { name: 'ledger', defaultTtl: null, excludedPaths: [] }
+  { name: 'itemLedger', defaultTtl: null, excludedPaths: [] }
   { name: 'syncState', defaultTtl: -1, excludedPaths: [] }
   { name: 'conversations', defaultTtl: null, excludedPaths: [] }
   { name: 'notifications', defaultTtl: -1, excludedPaths: [] }

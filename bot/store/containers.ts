@@ -32,6 +32,21 @@ export const CONTAINERS = {
     // Counts by status for the status page and the Emails view's filters, at any ledger size.
     countedFields: ['status'],
   },
+  /**
+   * The ledger of Outlook's other items: one entry per (user, contact / task / event), with the
+   * same statuses as the email ledger. `kindStatus` (`contact:synced`) is counted, so each kind's
+   * counts cost a read at any size; each kind's view reads newest first through its composite.
+   */
+  itemLedger: {
+    name: 'itemLedger',
+    partitionKeyPath: '/pk',
+    queryFields: ['at'],
+    compositeIndexes: [
+      ['kind', 'at'],
+      ['kindStatus', 'at'],
+    ],
+    countedFields: ['kindStatus'],
+  },
   /** Delta links per folder, subscriptions, mailbox leases and run state. */
   syncState: {
     name: 'syncState',

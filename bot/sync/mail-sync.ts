@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { ActivityInput, CrmConnector, CrmRecord, Directory } from '../crm/crm.port.ts';
 import { AppError } from '../errors/app-error.ts';
 import { aboutThePayload, isOutage, pool } from './sync-faults.ts';
+import { ItemSync } from './item-sync.ts';
+import type { ItemEntry } from './item-ledger.ts';
+import { ITEM_KINDS, type ItemKind } from '../mail-source/item-source.port.ts';
 import type { Logger } from '../logging/logger.ts';
 import type {
   MailboxInfo,
@@ -92,6 +95,8 @@ interface MailboxView {
 
 export interface MailSyncDeps {
   mailSource: MailSource;
+  /** Contacts, tasks and events; absent where only email is synced (some tests, older set-ups). */
+  items?: ItemSync;
   crm: CrmConnector;
   ledger: LedgerRepository;
   settings: SyncSettingsRepository;
@@ -101,6 +106,28 @@ export interface MailSyncDeps {
   events: SyncEvents;
   logger: Logger;
   now?: () => Date;
+}
+
+/** What one run can cover: email, and Outlook's other items. */
+export type SyncKind = 'email' | ItemKind;
+export const SYNC_KINDS: readonly SyncKind[] = ['email', ...ITEM_KINDS];
+
+/** The kinds the user turned on. */
+export function kindsOn(settings: SyncSettings): SyncKind[] {
+  return SYNC_KINDS.filter((k) => (k === 'email' ? settings.emailSync : ItemSync.enabled(settings, k)));
+}
+
+const KIND_WORDS: Record<SyncKind, string> = {
+  email: 'email',
+  contact: 'contact',
+  task: 'task',
+  event: 'calendar',
+};
+
+/** "email", "contact and task": for notes. */
+export function kindWords(kinds: readonly SyncKind[]): string {
+  const words = kinds.map((k) => KIND_WORDS[k]);
+  return words.length <= 1 ? (words[0] ?? 'email') : `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`;
 }
 
 /** The mailbox's lease, as far as a run needs it: whether this run still holds the mailbox. */
@@ -159,6 +186,11 @@ export class MailSync {
       onlyFolderIds?: string[];
       /** The mailbox's lease: once it is lost, the run stops before writing another bookmark. */
       lease?: LeaseHold;
+      /**
+       * Only these kinds, of the ones the user turned on (a change notification for contacts runs
+       * contacts). Every kind turned on otherwise; a folder's notification (`onlyFolderIds`) is email's.
+       */
+      kinds?: readonly SyncKind[];
     },
   ): Promise<RunSummary> {
     const summary = this.newSummary(options.mode, options.trigger);
@@ -171,26 +203,35 @@ export class MailSync {
       summary.note = 'CRM Sync is turned off for your organization';
       return this.finish(user, summary);
     }
-    if (!stored || !stored.settings.emailSync || (options.mode === 'automatic' && !stored.settings.active)) {
+    const wanted = options.kinds ?? (options.onlyFolderIds ? ['email'] : SYNC_KINDS);
+    const kinds = stored ? kindsOn(stored.settings).filter((k) => wanted.includes(k)) : [];
+    if (!stored || kinds.length === 0 || (options.mode === 'automatic' && !stored.settings.active)) {
       summary.status = 'disabled';
-      summary.note = !stored || !stored.settings.emailSync ? 'email sync is turned off' : 'sync is paused';
+      summary.note =
+        !stored || kinds.length === 0
+          ? `${kindWords(wanted.length === SYNC_KINDS.length ? ['email'] : wanted)} sync is turned off`
+          : 'sync is paused';
       return this.finish(user, summary);
     }
     try {
       const ctx = await this.context(user, stored.settings, summary);
       if (options.lease) ctx.lease = options.lease;
-      const selected = selectFolders(ctx.folders, {
-        refs: options.folders ?? stored.settings.folders,
-        includeSubfolders: stored.settings.includeSubfolders,
-        automatic: options.mode === 'automatic',
-      });
-      // A change notification's folder narrows the selection and never widens it: a folder the
-      // user no longer selects is not synced, whoever still notifies for it.
-      const only = options.onlyFolderIds;
-      const folders = only ? selected.filter((f) => only.includes(f.id)) : selected;
-      ctx.total = folders.reduce((sum, f) => sum + f.totalItemCount, 0);
-      summary.folders = folders.length;
-      for (const folder of folders) await this.syncFolder(ctx, folder);
+      if (kinds.includes('email')) {
+        const selected = selectFolders(ctx.folders, {
+          refs: options.folders ?? stored.settings.folders,
+          includeSubfolders: stored.settings.includeSubfolders,
+          automatic: options.mode === 'automatic',
+        });
+        // A change notification's folder narrows the selection and never widens it: a folder the
+        // user no longer selects is not synced, whoever still notifies for it.
+        const only = options.onlyFolderIds;
+        const folders = only ? selected.filter((f) => only.includes(f.id)) : selected;
+        ctx.total = folders.reduce((sum, f) => sum + f.totalItemCount, 0);
+        summary.folders = folders.length;
+        for (const folder of folders) await this.syncFolder(ctx, folder);
+      }
+      // Contacts, tasks and events after the mail, in the same run: one lease, one summary.
+      for (const kind of kinds) if (kind !== 'email') await this.items(kind).syncKind(ctx, kind);
       summary.status = 'completed';
       await this.announceResumed(ctx);
     } catch (error) {
@@ -256,6 +297,36 @@ export class MailSync {
     const direction = directionOf(message, ctx.ownAddresses, ctx.sentFolderIds);
     const entry = await this.deps.ledger.get(user.tenantId, user.userId, message.id);
     return { message, direction, match: this.match(ctx, message, direction), ...(entry ? { entry } : {}) };
+  }
+
+  private items(kind: ItemKind): ItemSync {
+    if (!this.deps.items) throw new AppError('internal', `${KIND_WORDS[kind]} sync is not set up here`);
+    return this.deps.items;
+  }
+
+  /**
+   * The seeds' Sync Selected for one contact, task or event: synced whatever its kind's switch
+   * says; an Error item gets three fresh attempts.
+   */
+  async syncItem(
+    user: UserRef,
+    kind: ItemKind,
+    itemId: string,
+    trigger: SyncTrigger = 'manual',
+  ): Promise<{ summary: RunSummary; entry?: ItemEntry }> {
+    if (!(await this.deps.tenants.enabled(user.tenantId))) {
+      throw new AppError('auth.forbidden', TENANT_DISABLED_MESSAGE);
+    }
+    const summary = this.newSummary('selected', trigger);
+    let entry: ItemEntry | undefined;
+    try {
+      const ctx = await this.context(user, await this.settingsOf(user), summary, { lookOnly: true });
+      entry = await this.items(kind).syncOne(ctx, kind, itemId);
+      summary.status = 'completed';
+    } catch (error) {
+      await this.stopped(user, summary, error);
+    }
+    return { summary: await this.finish(user, summary), ...(entry ? { entry } : {}) };
   }
 
   private async settingsOf(user: UserRef): Promise<SyncSettings> {

@@ -1,5 +1,6 @@
 import type { LedgerStatus } from './ledger.ts';
-import type { RunSummary, SyncMode } from './sync-state.ts';
+import type { ItemKind } from '../mail-source/item-source.port.ts';
+import type { ItemRunCounts, RunSummary, SyncMode } from './sync-state.ts';
 
 /** What the sync tells the notifier (and the CLI's progress line). */
 export interface SyncEventMap {
@@ -12,6 +13,9 @@ export interface SyncEventMap {
     processed: number;
     total: number;
     byStatus: Record<LedgerStatus, number>;
+    /** A contact folder, task list or the calendar: which kind, and its counts so far. */
+    kind?: ItemKind;
+    items?: ItemRunCounts;
   };
   itemError: {
     tenantId: string;
@@ -20,6 +24,8 @@ export interface SyncEventMap {
     messageId: string;
     subject: string;
     note: string;
+    /** A contact, task or event (its id is `messageId`); an email otherwise. */
+    kind?: ItemKind;
   };
   runSummary: { tenantId: string; userId: string; summary: RunSummary };
   needsConsent: { tenantId: string; userId: string; note: string };

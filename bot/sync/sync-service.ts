@@ -11,10 +11,14 @@ import {
 } from './ledger.ts';
 import { type LeaseHold, type MailSync, RESUME_AFTER_SECONDS, type UserRef } from './mail-sync.ts';
 import type { SyncEvents } from './sync-events.ts';
+import type { ItemLedgerRepository } from './item-ledger.ts';
+import { ItemSync } from './item-sync.ts';
+import type { ItemKind } from '../mail-source/item-source.port.ts';
 import {
   type SyncSettings,
   type SyncSettingsInput,
   type SyncSettingsRepository,
+  anySyncOn,
   scheduledNext,
   syncSettingsSchema,
 } from './sync-settings.ts';
@@ -40,6 +44,8 @@ export interface SyncStatus {
   emailSync: boolean;
   mailbox?: MailboxState;
   counts: LedgerCounts;
+  /** Contacts, tasks and calendar: whether each is on, and its ledger's counts. */
+  items: Record<ItemKind, { enabled: boolean; counts: LedgerCounts }>;
   folders: string[];
   /** Filled in by the scheduler once it exists; until then nothing runs on a timer. */
   nextRun?: string;
@@ -79,6 +85,7 @@ export class SyncService {
     mailSync: MailSync;
     crm: CrmConnector;
     ledger: LedgerRepository;
+    itemLedger: ItemLedgerRepository;
     settings: SyncSettingsRepository;
     state: SyncStateRepository;
     events: SyncEvents;
@@ -91,6 +98,7 @@ export class SyncService {
       mailSync: MailSync;
       crm: CrmConnector;
       ledger: LedgerRepository;
+      itemLedger: ItemLedgerRepository;
       settings: SyncSettingsRepository;
       state: SyncStateRepository;
       events: SyncEvents;
@@ -163,16 +171,23 @@ export class SyncService {
   }
 
   async status(user: UserRef): Promise<SyncStatus> {
-    const [stored, mailbox, counts] = await Promise.all([
+    const [stored, mailbox, counts, itemCounts] = await Promise.all([
       this.deps.settings.get(user.tenantId, user.userId),
       this.deps.state.mailbox(user.tenantId, user.userId),
       this.deps.ledger.counts(user.tenantId, user.userId),
+      this.deps.itemLedger.counts(user.tenantId, user.userId),
     ]);
+    const on = (kind: ItemKind) => (stored ? ItemSync.enabled(stored.settings, kind) : false);
     return {
       active: stored?.settings.active ?? false,
       emailSync: stored?.settings.emailSync ?? false,
       ...(mailbox ? { mailbox } : {}),
       counts,
+      items: {
+        contact: { enabled: on('contact'), counts: itemCounts.contact },
+        task: { enabled: on('task'), counts: itemCounts.task },
+        event: { enabled: on('event'), counts: itemCounts.event },
+      },
       folders: stored?.settings.folders ?? [],
       ...(stored ? nextRunOf(stored.settings) : {}),
     };
@@ -218,7 +233,7 @@ export class SyncService {
     if (stored && !ifMatch)
       throw new AppError('store.precondition_failed', 'settings exist already; read them before saving');
     const before = stored?.settings;
-    const on = (s: SyncSettings | undefined) => s?.emailSync === true && s.active;
+    const on = (s: SyncSettings | undefined) => s !== undefined && anySyncOn(s) && s.active;
     // Turning sync on (from off or paused) needs the organization's switch on.
     const parsed = syncSettingsSchema.safeParse({
       ...input,

@@ -77,9 +77,9 @@ export const syncSettingsSchema = z.object({
    */
   syncAllAt: dailyTimeSchema.optional(),
   /**
-   * Contacts, tasks and calendar items: the engine syncs email only for now; these options are kept
-   * so users set them once. Contact sync is off by default (duplicates, overwrites: the seeds' reasons)
-   * and turning it on needs the user's explicit confirmation.
+   * Contacts, tasks and calendar items (bot/sync/item-sync.ts). Contact sync is off by default
+   * (duplicates, overwrites: the seeds' reasons) and turning it on needs the user's explicit
+   * confirmation. "Sync Deleted Items": an item deleted in Outlook is deleted in the CRM too.
    */
   contacts: z
     .object({ enabled: z.boolean(), confirmedAt: z.iso.datetime().optional() })
@@ -131,14 +131,21 @@ export interface ScheduleIndexDoc extends Doc {
 
 /** The next slot of each kind of scheduled run, in milliseconds; null when that kind does not run. */
 export interface ScheduledSlots {
-  /** The automatic schedule's (mode `automatic`): while email sync is on and not paused. */
+  /** The automatic schedule's (mode `automatic`): while any kind's sync is on and not paused. */
   automatic: number | null;
-  /** The daily Sync All's (mode `all`): while email sync is on, paused or not. */
+  /** The daily Sync All's (mode `all`): while any kind's sync is on, paused or not. */
   syncAll: number | null;
 }
 
+/** Whether any kind of item syncs: email, contacts, tasks or calendar. */
+export function anySyncOn(settings: SyncSettings): boolean {
+  return (
+    settings.emailSync || settings.contacts.enabled || settings.tasks.enabled || settings.calendar.enabled
+  );
+}
+
 export function scheduledSlots(settings: SyncSettings, now: Date): ScheduledSlots {
-  if (!settings.emailSync) return { automatic: null, syncAll: null };
+  if (!anySyncOn(settings)) return { automatic: null, syncAll: null };
   return {
     automatic: settings.active ? (nextSlot(settings.schedule, now)?.getTime() ?? null) : null,
     syncAll: settings.syncAllAt ? (nextSlot(dailyAt(settings.syncAllAt), now)?.getTime() ?? null) : null,

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { ItemKind } from '../mail-source/item-source.port.ts';
 import { CONTAINERS } from '../store/containers.ts';
 import { type Collection, type Doc, type Store, userPartition } from '../store/store.port.ts';
 
@@ -16,6 +17,8 @@ export interface FolderCursor extends Doc {
   forced: boolean;
   /** The cutoff the folder's round was read with: an earlier one since means reading it again. */
   from?: string;
+  /** A calendar view's round: the window its delta link covers (recurring series expanded inside it). */
+  window?: { start: string; end: string };
   updatedAt: string;
 }
 
@@ -40,7 +43,27 @@ export interface RunSummary {
   keptOut: number;
   alreadySynced: number;
   activitiesCreated: number;
+  /** Contacts, tasks and events: each kind the run covered (the counts above are email's). */
+  items?: Partial<Record<ItemKind, ItemRunCounts>>;
   note?: string;
+}
+
+/** What a run did with one kind of item besides email. */
+export interface ItemRunCounts {
+  processed: number;
+  /** Written to the CRM: new, or changed in Outlook since. */
+  synced: number;
+  /** Unchanged since they were synced: nothing to write. */
+  unchanged: number;
+  /** Deleted or cancelled in Outlook since they were synced. */
+  removed: number;
+  /** Kept out: private events, colleagues' contacts, the blocklist. */
+  skipped: number;
+  errors: number;
+}
+
+export function emptyItemCounts(): ItemRunCounts {
+  return { processed: 0, synced: 0, unchanged: 0, removed: 0, skipped: 0, errors: 0 };
 }
 
 export type SyncMode = 'selected' | 'all' | 'automatic' | 'resend_all';
@@ -78,7 +101,7 @@ export class SyncStateRepository {
     userId: string,
     folderId: string,
     link: string,
-    round: { forced: boolean; from?: string },
+    round: { forced: boolean; from?: string; window?: { start: string; end: string } },
   ): Promise<void> {
     await this.items.upsert({
       id: cursorId(folderId),
@@ -88,6 +111,7 @@ export class SyncStateRepository {
       link,
       forced: round.forced,
       ...(round.from ? { from: round.from } : {}),
+      ...(round.window ? { window: round.window } : {}),
       updatedAt: new Date().toISOString(),
     });
   }

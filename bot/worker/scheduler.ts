@@ -5,6 +5,7 @@ import { CONTAINERS } from '../store/containers.ts';
 import { type Collection, type Doc, type Store, userPartition } from '../store/store.port.ts';
 import { dailyAt, latestSlot } from '../sync/schedule.ts';
 import {
+  anySyncOn,
   indexTimes,
   SCHEDULE_INDEX,
   type ScheduleIndexDoc,
@@ -34,13 +35,13 @@ const KINDS = {
     /** The claim ids that automatic slots have always had. */
     claimPrefix: 'tick',
     slot: (settings: SyncSettings, now: Date) =>
-      settings.emailSync && settings.active ? latestSlot(settings.schedule, now) : undefined,
+      anySyncOn(settings) && settings.active ? latestSlot(settings.schedule, now) : undefined,
     mode: 'automatic',
   },
   syncAll: {
     claimPrefix: 'sync-all',
     slot: (settings: SyncSettings, now: Date) =>
-      settings.emailSync && settings.syncAllAt ? latestSlot(dailyAt(settings.syncAllAt), now) : undefined,
+      anySyncOn(settings) && settings.syncAllAt ? latestSlot(dailyAt(settings.syncAllAt), now) : undefined,
     mode: 'all',
   },
 } as const;

@@ -362,7 +362,7 @@ describe('Cosmos DB containers created at start-up', () => {
       const store = new CosmosStore({ client: server.client, database, manageContainers: false });
       await assert.rejects(store.init(AZURE_CONTAINERS), (error: unknown) => {
         assert.ok(AppError.is(error, 'store.unavailable'));
-        assert.match(error.message, /ledger, syncState, conversations, notifications, crm/);
+        assert.match(error.message, /ledger, itemLedger, syncState, conversations, notifications, crm/);
         return true;
       });
     } finally {
