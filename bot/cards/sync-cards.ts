@@ -10,8 +10,9 @@ import {
   ColumnSet,
   TextBlock,
 } from '@microsoft/teams.cards';
+import { ITEM_KINDS, type ItemKind } from '../mail-source/item-source.port.ts';
 import type { LedgerCounts, LedgerEntry } from '../sync/ledger.ts';
-import type { RunSummary } from '../sync/sync-state.ts';
+import type { ItemRunCounts, RunSummary } from '../sync/sync-state.ts';
 import type { Schedule } from '../sync/schedule.ts';
 import { cardDate, cardDateTime } from './card-time.ts';
 import { CARD_VERSION, settingsButton } from './help-card.ts';
@@ -45,9 +46,37 @@ export interface StatusView {
   mailboxNote?: string;
   lastRun?: RunSummary;
   counts: LedgerCounts;
+  /** Contacts, tasks and calendar: each one's switch and counts. */
+  items?: Record<ItemKind, { enabled: boolean; counts: LedgerCounts }>;
   folders: string[];
   nextRun?: string;
   settingsUrl: string;
+}
+
+export const ITEM_KIND_LABELS: Record<ItemKind, string> = {
+  contact: 'Contacts',
+  task: 'Tasks',
+  event: 'Calendar',
+};
+
+/** "On: 12 synced, 1 error, 2 kept out" or "Off". */
+export function itemKindLine(kind: { enabled: boolean; counts: LedgerCounts }): string {
+  const { synced, error, skipped, pending } = kind.counts;
+  const parts = [`${synced} synced`, `${error} error${error === 1 ? '' : 's'}`];
+  if (skipped > 0) parts.push(`${skipped} kept out`);
+  if (pending > 0) parts.push(`${pending} pending`);
+  const seen = synced + error + skipped + pending > 0;
+  if (!kind.enabled) return seen ? `Off (before: ${parts.join(', ')})` : 'Off';
+  return `On: ${parts.join(', ')}`;
+}
+
+/** What a run did with one kind: "3 synced, 10 unchanged, 1 removed, 0 errors". */
+export function itemRunLine(counts: ItemRunCounts): string {
+  const parts = [`${counts.synced} synced`, `${counts.unchanged} unchanged`];
+  if (counts.removed > 0) parts.push(`${counts.removed} removed in Outlook`);
+  if (counts.skipped > 0) parts.push(`${counts.skipped} kept out`);
+  parts.push(`${counts.errors} error${counts.errors === 1 ? '' : 's'}`);
+  return parts.join(', ');
 }
 
 export function statusCard(view: StatusView): AdaptiveCard {
@@ -63,6 +92,9 @@ export function statusCard(view: StatusView): AdaptiveCard {
         new Fact('Mailbox', STATUS_WORDS[view.mailboxStatus ?? 'ok'] ?? view.mailboxStatus ?? 'OK'),
         new Fact('Folders', view.folders.join(', ') || 'none'),
         ...countsFacts(view.counts),
+        ...(view.items
+          ? ITEM_KINDS.map((kind) => new Fact(ITEM_KIND_LABELS[kind], itemKindLine(view.items![kind])))
+          : []),
       ),
       // Times are text blocks, not facts: Teams shows them in the viewer's time zone there.
       new TextBlock(`Last run: ${lastRun}`, { wrap: true }),
@@ -153,6 +185,10 @@ export function runResultCard(summary: RunSummary, settingsUrl: string): Adaptiv
       new Fact('Errors', String(summary.errors)),
       new Fact('Already synced', String(summary.alreadySynced)),
       new Fact('Skipped', String(summary.skipped)),
+      ...ITEM_KINDS.flatMap((kind) => {
+        const counts = summary.items?.[kind];
+        return counts ? [new Fact(ITEM_KIND_LABELS[kind], itemRunLine(counts))] : [];
+      }),
     ),
     ...(summary.note ? [new TextBlock(summary.note, { wrap: true, isSubtle: true })] : []),
   )

@@ -8,10 +8,11 @@ import {
   type LedgerCounts,
   type LedgerEntry,
   type LedgerRepository,
+  type LedgerStatus,
 } from './ledger.ts';
 import { type LeaseHold, type MailSync, RESUME_AFTER_SECONDS, type UserRef } from './mail-sync.ts';
 import type { SyncEvents } from './sync-events.ts';
-import type { ItemLedgerRepository } from './item-ledger.ts';
+import type { ItemCounts, ItemEntry, ItemLedgerRepository } from './item-ledger.ts';
 import { ItemSync } from './item-sync.ts';
 import type { ItemKind } from '../mail-source/item-source.port.ts';
 import {
@@ -33,11 +34,11 @@ export type Access =
   { allowed: true; settings: SyncSettings } | { allowed: false; reason: 'tenant_disabled' | 'sync_off' };
 
 /**
- * What an action needs: most need the user's email sync on; the seeds' Sync Selected kind (one
- * email the user picked: retry, associate, unmatched, turning sync on) needs only the
- * organization's switch.
+ * What an action needs: most need the user's sync on (email, contacts, tasks or calendar); the
+ * seeds' Sync Selected kind (one item the user picked: retry, associate, unmatched, turning sync
+ * on) needs only the organization's switch.
  */
-export type AccessNeeds = 'email_sync' | 'organization';
+export type AccessNeeds = 'sync_on' | 'organization';
 
 export interface SyncStatus {
   active: boolean;
@@ -143,10 +144,11 @@ export class SyncService {
       throw new AppError('auth.forbidden', TENANT_DISABLED_MESSAGE);
   }
 
-  async access(user: UserRef, needs: AccessNeeds = 'email_sync'): Promise<Access> {
+  async access(user: UserRef, needs: AccessNeeds = 'sync_on'): Promise<Access> {
     if (!(await this.tenantEnabled(user.tenantId))) return { allowed: false, reason: 'tenant_disabled' };
     const stored = await this.deps.settings.get(user.tenantId, user.userId);
-    if (needs === 'email_sync' && !stored?.settings.emailSync) return { allowed: false, reason: 'sync_off' };
+    if (needs === 'sync_on' && !(stored && anySyncOn(stored.settings)))
+      return { allowed: false, reason: 'sync_off' };
     return {
       allowed: true,
       settings:
@@ -382,6 +384,37 @@ export class SyncService {
       ...(input.companyId ? { companyId: input.companyId } : {}),
     });
     return { record, entry: await this.associate(user, messageId, [record.id]) };
+  }
+
+  /** One kind's items the sync has seen (contacts, tasks, events), newest first, a page at a time. */
+  async items(
+    user: UserRef,
+    kind: ItemKind,
+    filter: { status?: LedgerStatus },
+    page: { limit?: number; continuation?: string } = {},
+  ): Promise<Page<ItemEntry>> {
+    return this.deps.itemLedger.list(user.tenantId, user.userId, kind, filter, page);
+  }
+
+  /** Each kind's counts by status. */
+  async itemCounts(user: UserRef): Promise<ItemCounts> {
+    return this.deps.itemLedger.counts(user.tenantId, user.userId);
+  }
+
+  /**
+   * Sync Selected for a contact, task or event (and Retry of an Error one): synced now, whatever
+   * its kind's switch says. An outage answers as one, and the item waits to be tried again.
+   */
+  async syncItem(user: UserRef, kind: ItemKind, itemId: string): Promise<ItemEntry> {
+    const { summary, entry } = await this.deps.mailSync.syncItem(user, kind, itemId, 'manual');
+    if (summary.status === 'needs_consent')
+      throw new AppError('mail.needs_consent', summary.note ?? 'CRM Sync needs access to your mailbox.');
+    if (summary.status !== 'completed' || !entry)
+      throw new AppError(
+        'sync.paused',
+        `${summary.note ?? 'It could not be synced just now'}; try again shortly.`,
+      );
+    return entry;
   }
 
   async retryAll(user: UserRef): Promise<{ retried: number; synced: number; stillFailing: number }> {

@@ -15,6 +15,7 @@ import { TENANT_DISABLED_MESSAGE } from '../sync/tenant-switch.ts';
 import { KeyedRateLimiter, type RateLimit, tooManyRequests } from '../http/rate-limit.ts';
 import type { TabAuthenticator, TabIdentity } from './tab-identity.ts';
 import { mountEmailRoutes } from './emails-api.ts';
+import { mountItemRoutes } from './items-api.ts';
 import type {
   Activity,
   CrmRecord as CrmRecordView,
@@ -175,7 +176,9 @@ export function tabApi(deps: TabApiDeps): express.Router {
     const access = await deps.sync.access(user(me));
     if (access.allowed) return false;
     const message =
-      access.reason === 'tenant_disabled' ? TENANT_DISABLED_MESSAGE : 'Turn email sync on first.';
+      access.reason === 'tenant_disabled'
+        ? TENANT_DISABLED_MESSAGE
+        : 'Turn sync on first: email, contacts, tasks or calendar.';
     res.status(409).json({ error: { code: access.reason, message } });
     return true;
   };
@@ -389,6 +392,7 @@ export function tabApi(deps: TabApiDeps): express.Router {
   );
 
   mountEmailRoutes(router, deps, route, costly);
+  mountItemRoutes(router, deps, route, costly);
 
   router.get(
     '/records',

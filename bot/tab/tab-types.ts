@@ -5,6 +5,7 @@
  * inferred types are used on both sides too. Types only, so the browser build can use it as it is.
  */
 import type { Exported, LedgerCounts, LedgerEntry } from '../sync/ledger.ts';
+import type { ItemRunCounts } from '../sync/sync-state.ts';
 
 export type { Exported, LedgerCounts };
 import type { SyncSettings as StoredSettings } from '../sync/sync-settings.ts';
@@ -62,9 +63,12 @@ export interface Status {
       noMatch: number;
       errors: number;
       note?: string;
+      items?: Partial<Record<'contact' | 'task' | 'event', ItemRunCounts>>;
     };
   };
   counts: LedgerCounts;
+  /** Contacts, tasks and calendar: whether each is on, and its counts by status. */
+  items: Record<'contact' | 'task' | 'event', { enabled: boolean; counts: LedgerCounts }>;
   folders: string[];
   nextRun?: string;
   running: { folder: string; processed: number; total: number; byStatus: LedgerCounts } | null;
@@ -146,5 +150,33 @@ export interface EmailsAnswer {
   /** Pass back as `continuation` for the next page; null on the last. */
   continuation: string | null;
   /** The whole mailbox's count per status (first page only). */
+  counts: LedgerCounts | null;
+}
+
+/** One row of a contacts, tasks or calendar view: what the sync did with one Outlook item. */
+export interface ItemRow {
+  kind: 'contact' | 'task' | 'event';
+  itemId: string;
+  /** A contact's name, a task's title, an event's subject ('' when it is kept private). */
+  title: string;
+  /** An event's start, a task's due date (else when it was made), a contact's last change. */
+  at: string;
+  status: LedgerEntry['status'];
+  exported: Exported;
+  note: string | null;
+  linkType: 'Cand' | 'Con' | 'CandCon' | null;
+  records: RecordLink[];
+  /** Deleted or cancelled in Outlook since it was synced. */
+  removed: 'deleted' | 'cancelled' | null;
+  attempts: number;
+  trigger: string | null;
+  updatedAt: string;
+  retryAt: string | null;
+}
+
+export interface ItemsAnswer {
+  items: ItemRow[];
+  continuation: string | null;
+  /** This kind's count per status (first page only). */
   counts: LedgerCounts | null;
 }

@@ -62,7 +62,7 @@ export function registerCardActionRoutes(app: App, rc: RouteContext): void {
         user,
         verb === 'turnOn' || verb === 'retry' || verb === 'retryAll' || isUnmatchedVerb(verb)
           ? 'organization'
-          : 'email_sync',
+          : 'sync_on',
       );
       if (!access.allowed) return cardResponse(accessCard({ reason: access.reason, settingsUrl }));
       if (verb === 'turnOn') {

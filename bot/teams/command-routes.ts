@@ -46,7 +46,7 @@ export function registerCommandRoutes(app: App, rc: RouteContext): void {
       }
       const access = await deps.sync.access(
         user,
-        ORGANIZATION_ONLY.has(command.name) ? 'organization' : 'email_sync',
+        ORGANIZATION_ONLY.has(command.name) ? 'organization' : 'sync_on',
       );
       if (!access.allowed) {
         await send(cardMessage(accessCard({ reason: access.reason, settingsUrl })));

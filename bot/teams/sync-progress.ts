@@ -21,6 +21,7 @@ export async function statusView(rc: RouteContext, user: UserRef, sync: SyncServ
     ...(status.mailbox?.note ? { mailboxNote: status.mailbox.note } : {}),
     ...(status.mailbox?.lastRun ? { lastRun: status.mailbox.lastRun } : {}),
     counts: status.counts,
+    items: status.items,
     folders: status.folders,
     ...(status.nextRun ? { nextRun: status.nextRun } : {}),
     settingsUrl,
