@@ -72,6 +72,8 @@ export interface Services {
   /** The Graph client under the mail source (its retries and per-mailbox limits), for the sandbox's Outlook page. */
   graph: GraphHttp;
   ledger: LedgerRepository;
+  /** Contacts, tasks and events the sync has seen. */
+  itemLedger: ItemLedgerRepository;
   settings: SyncSettingsRepository;
   state: SyncStateRepository;
   events: SyncEvents;
@@ -351,6 +353,7 @@ export async function createServices(
     mailSource,
     graph: http,
     ledger,
+    itemLedger,
     settings,
     state,
     events,
