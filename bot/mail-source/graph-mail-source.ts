@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { targetSubscription } from './subscription-targets.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { Attachment, MailFolder, Message, Recipient, User } from '@microsoft/microsoft-graph-types';
 import { failure, type GraphHttp, headerOf } from './graph-http.ts';
@@ -273,10 +274,9 @@ export class GraphMailSource implements MailSource, MailSubscriptions {
       '/subscriptions',
       {
         body: {
-          changeType: 'created,updated',
+          ...targetSubscription(request.userId, request.folderId),
           notificationUrl: request.notificationUrl,
           lifecycleNotificationUrl: request.lifecycleNotificationUrl,
-          resource: `/users/${request.userId}/mailFolders('${request.folderId}')/messages`,
           expirationDateTime: request.expiresAt.toISOString(),
           clientState: request.clientState,
         },

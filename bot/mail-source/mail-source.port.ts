@@ -110,6 +110,7 @@ export interface MailSource {
 
 export interface SubscriptionRequest {
   userId: string;
+  /** A mail folder's id, or an item collection's target (see subscription-targets.ts). */
   folderId: string;
   notificationUrl: string;
   lifecycleNotificationUrl: string;
@@ -117,7 +118,7 @@ export interface SubscriptionRequest {
   expiresAt: Date;
 }
 
-/** Change notifications for new and changed mail in a folder. */
+/** Change notifications for new and changed mail in a folder, or for contacts, events or a task list. */
 export interface MailSubscriptions {
   subscribe(request: SubscriptionRequest): Promise<{ id: string; expiresAt: string }>;
   renew(subscriptionId: string, userId: string, expiresAt: Date): Promise<{ expiresAt: string }>;

@@ -1,6 +1,9 @@
 /** What the worker is asked to do. Jobs carry ids, never mail: the worker reads the rest itself. */
 export type SyncJob =
-  /** A change notification (or a missed one) for one folder: a delta sync of that folder. */
+  /**
+   * A change notification (or a missed one) for one folder: a delta sync of that folder. `folderId`
+   * may name contacts, the calendar or a task list instead (see subscription-targets.ts).
+   */
   (
     | { kind: 'folder'; tenantId: string; userId: string; folderId: string; trigger: 'notified' | 'missed' }
     /**

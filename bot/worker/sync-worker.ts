@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { targetKind } from '../mail-source/subscription-targets.ts';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logging/logger.ts';
 import type { JobQueue, QueuedMessage } from '../queue/queue.port.ts';
@@ -178,7 +179,11 @@ export class SyncWorker {
           ? await this.options.mailSync.run(job, {
               mode: 'automatic',
               trigger: 'notified',
-              onlyFolderIds: [job.folderId],
+              // A mail folder's notification syncs that folder; one for contacts, the calendar or
+              // a task list syncs that kind.
+              ...(targetKind(job.folderId) === 'email'
+                ? { onlyFolderIds: [job.folderId] }
+                : { kinds: [targetKind(job.folderId)] }),
               lease: hold,
             })
           : job.kind === 'message'
