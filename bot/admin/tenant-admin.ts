@@ -3,7 +3,7 @@ import { importFixture, type ImportPreview, previewImport } from '../crm/csv-imp
 import type { MailSource } from '../mail-source/mail-source.port.ts';
 import type { LedgerRepository } from '../sync/ledger.ts';
 import type { SyncService } from '../sync/sync-service.ts';
-import type { SyncSettingsRepository } from '../sync/sync-settings.ts';
+import { anySyncOn, type SyncSettingsRepository } from '../sync/sync-settings.ts';
 import type { SyncStateRepository } from '../sync/sync-state.ts';
 
 /**
@@ -78,7 +78,7 @@ export class TenantAdmin {
         () => userId, // a mailbox Graph no longer serves still shows, by id
       ),
     ]);
-    const on = stored?.settings.emailSync === true;
+    const on = stored !== undefined && anySyncOn(stored.settings);
     let state: UserHealth['state'] = on ? (stored.settings.active ? 'active' : 'paused') : 'off';
     if (on && mailbox?.status === 'needs_consent') state = 'needs_consent';
     else if (on && mailbox?.status === 'paused') state = 'paused';
