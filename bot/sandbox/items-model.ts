@@ -188,6 +188,11 @@ const ID_PREFIX: Record<ItemKind, string> = {
   event: 'AAkALgAAAAAAHYQDEapmEc2byACqAC-EWg0AEvent',
 };
 
+/** The immutable id of the item added with `key` (deterministic, so seeds and tests can name items). */
+export function itemIdOf(userId: string, kind: ItemKind, key: string): string {
+  return opaqueId(ID_PREFIX[kind], userId, kind, key);
+}
+
 export class ItemsModel {
   readonly collections = new Map<string, SandboxCollection>();
   private readonly items = new Map<string, SandboxItem>();
@@ -325,7 +330,7 @@ export class ItemsModel {
     createdAt?: string,
   ): SandboxItem<K> {
     const collection = this.mustCollection(userId, COLLECTION_OF[kind], collectionId);
-    const immutableId = opaqueId(ID_PREFIX[kind], userId, kind, key);
+    const immutableId = itemIdOf(userId, kind, key);
     if (this.items.has(immutableId)) throw new Error(`${kind} ${key} already exists`);
     const now = createdAt ?? new Date(this.clock()).toISOString();
     const item: SandboxItem<K> = {
