@@ -24,12 +24,23 @@ export const TASK_PROPERTIES = new Set([
   'recurrence', 'reminderDateTime', 'startDateTime', 'status', 'title',
 ]); // prettier-ignore
 
+/** Every property of an event in v1.0 (event resource); `$select` of anything else is a 400. */
+export const EVENT_PROPERTIES = new Set([
+  'id', 'allowNewTimeProposals', 'attendees', 'body', 'bodyPreview', 'categories', 'changeKey',
+  'createdDateTime', 'end', 'hasAttachments', 'hideAttendees', 'iCalUId', 'importance', 'isAllDay',
+  'isCancelled', 'isDraft', 'isOnlineMeeting', 'isOrganizer', 'isReminderOn', 'lastModifiedDateTime',
+  'location', 'locations', 'onlineMeeting', 'onlineMeetingProvider', 'onlineMeetingUrl', 'organizer',
+  'originalEndTimeZone', 'originalStart', 'originalStartTimeZone', 'recurrence',
+  'reminderMinutesBeforeStart', 'responseRequested', 'responseStatus', 'sensitivity', 'seriesMasterId',
+  'showAs', 'start', 'subject', 'transactionId', 'type', 'webLink',
+]); // prettier-ignore
+
 export interface ItemView {
   immutableIds: boolean;
   select?: readonly string[];
 }
 
-function pick(full: Record<string, unknown>, select: readonly string[] | undefined) {
+export function pick(full: Record<string, unknown>, select: readonly string[] | undefined) {
   if (!select) return full;
   const picked: Record<string, unknown> = { '@odata.etag': full['@odata.etag'], id: full.id };
   for (const field of select) if (field in full) picked[field] = full[field];

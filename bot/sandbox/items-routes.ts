@@ -6,9 +6,11 @@ import {
   CONTACT_PROPERTIES,
   contactFolderJson,
   contactJson,
+  EVENT_PROPERTIES,
   eventJson,
   type EventView,
   linkedResourcesJson,
+  pick,
   TASK_PROPERTIES,
   taskJson,
   taskListJson,
@@ -289,10 +291,12 @@ export class ItemsGraph {
       if (r.length !== 2) return undefined;
       const found = this.findEvent(user, calendar, rest[1]!);
       if (!found) return NOT_FOUND();
+      const select = this.select(request, EVENT_PROPERTIES, 'event');
+      if (select && !Array.isArray(select)) return select;
       return ok(
         {
           '@odata.context': this.context(request, user, 'events/$entity'),
-          ...eventJson(found.item, view, found.instance),
+          ...pick(eventJson(found.item, view, found.instance), select),
         },
         headers,
       );
