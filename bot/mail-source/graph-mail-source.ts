@@ -2,7 +2,8 @@ import type { Readable } from 'node:stream';
 import { targetSubscription } from './subscription-targets.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { Attachment, MailFolder, Message, Recipient, User } from '@microsoft/microsoft-graph-types';
-import { failure, type GraphHttp, headerOf } from './graph-http.ts';
+import { batchError, PREFER_IMMUTABLE, readDeltaPage, userPath } from './graph-delta.ts';
+import type { GraphHttp } from './graph-http.ts';
 
 /** A 404 about the mailbox itself (Exchange does not host it), not about the folder asked for. */
 function isMailboxError(body: unknown): boolean {
@@ -61,7 +62,6 @@ const SELECT: Record<MessageDetail, string> = {
   headers_body: [...HEADER_FIELDS, 'body'].join(','),
   headers: HEADER_FIELDS.join(','),
 };
-const PREFER_IMMUTABLE = 'IdType="ImmutableId"';
 
 function address(recipient: Recipient | null | undefined): EmailAddress | undefined {
   const email = recipient?.emailAddress;
@@ -110,7 +110,7 @@ export class GraphMailSource implements MailSource, MailSubscriptions {
   }
 
   private user(userId: string): string {
-    return `/users/${encodeURIComponent(userId)}`;
+    return userPath(userId);
   }
 
   async mailbox(userId: string): Promise<MailboxInfo> {
@@ -180,10 +180,7 @@ export class GraphMailSource implements MailSource, MailSubscriptions {
     const ids: Partial<Record<WellKnownFolderName, string>> = {};
     for (const [name, response] of answers) {
       if (response.status === 200 && response.body?.id) ids[name as WellKnownFolderName] = response.body.id;
-      else if (response.status !== 404 || isMailboxError(response.body)) {
-        const body = (response.body ?? {}) as { error?: { code?: string; message?: string } };
-        throw failure(response.status, body.error ?? {}, (h) => headerOf(response.headers, h)).error;
-      }
+      else if (response.status !== 404 || isMailboxError(response.body)) throw batchError(response);
     }
     return ids;
   }
@@ -192,25 +189,13 @@ export class GraphMailSource implements MailSource, MailSubscriptions {
     const url =
       link ??
       `${this.user(userId)}/mailFolders/${encodeURIComponent(folderId)}/messages/delta?$select=${SELECT.full}`;
-    const page = await this.http.request<{
-      value: Array<Message & { '@removed'?: unknown }>;
-      '@odata.nextLink'?: string;
-      '@odata.deltaLink'?: string;
-    }>(userId, 'GET', url, {
-      headers: { prefer: `odata.maxpagesize=${DELTA_PAGE_SIZE}, ${PREFER_IMMUTABLE}` },
-    });
-    const messages: MailMessage[] = [];
-    const removed: string[] = [];
-    for (const item of page.value) {
-      if (item['@removed']) removed.push(String(item.id));
-      else messages.push(toMailMessage(item, folderId));
-    }
-    return {
-      messages,
-      removed,
-      ...(page['@odata.nextLink'] ? { nextLink: page['@odata.nextLink'] } : {}),
-      ...(page['@odata.deltaLink'] ? { deltaLink: page['@odata.deltaLink'] } : {}),
-    };
+    const { items, ...page } = await readDeltaPage<Message>(
+      this.http,
+      userId,
+      url,
+      `odata.maxpagesize=${DELTA_PAGE_SIZE}, ${PREFER_IMMUTABLE}`,
+    );
+    return { messages: items.map((m) => toMailMessage(m, folderId)), ...page };
   }
 
   async message(userId: string, messageId: string, detail: MessageDetail): Promise<MailMessage> {

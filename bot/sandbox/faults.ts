@@ -12,6 +12,20 @@ export const FAULT_ROUTES = [
   'attachments',
   'batch',
   'subscriptions',
+  // Contacts, To Do and calendar (below /users/{id} or /me): folder and list listings, item
+  // listings, single items, and each kind's delta (contactFolders/{id}/contacts/delta,
+  // todo/lists/{id}/tasks/delta, calendarView/delta). `delta` stays mail's message delta.
+  'contact-folders',
+  'contacts',
+  'contact',
+  'contacts-delta',
+  'todo-lists',
+  'tasks',
+  'task',
+  'tasks-delta',
+  'events',
+  'event',
+  'events-delta',
 ] as const;
 export type FaultRoute = (typeof FAULT_ROUTES)[number];
 

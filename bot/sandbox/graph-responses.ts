@@ -246,3 +246,31 @@ export function attachmentJson(
   for (const field of select) if (field in full) picked[field] = full[field];
   return picked;
 }
+
+const LIST_DEFAULT_TOP = 10;
+const LIST_MAX_TOP = 1000;
+
+/** `$top` / `$skip` paging with `@odata.nextLink`, as Graph's list APIs do. */
+export function pageList(
+  request: { baseUrl: string; path: string; query: URLSearchParams },
+  items: unknown[],
+  context: string,
+): GraphResponse {
+  const top = Math.min(
+    Number(request.query.get('$top') ?? LIST_DEFAULT_TOP) || LIST_DEFAULT_TOP,
+    LIST_MAX_TOP,
+  );
+  const skip = Number(request.query.get('$skip') ?? 0) || 0;
+  const body: Record<string, unknown> = {
+    '@odata.context': `${request.baseUrl}/$metadata#${context}`,
+    value: items.slice(skip, skip + top),
+  };
+  if (skip + top < items.length) {
+    const next = new URL(`${request.baseUrl}${request.path}`);
+    for (const [k, v] of request.query) next.searchParams.set(k, v);
+    next.searchParams.set('$top', String(top));
+    next.searchParams.set('$skip', String(skip + top));
+    body['@odata.nextLink'] = next.toString();
+  }
+  return { status: 200, headers: {}, body };
+}

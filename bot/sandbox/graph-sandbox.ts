@@ -9,8 +9,11 @@ import {
   MESSAGE_PROPERTIES,
   messageId,
   messageJson,
+  pageList,
   userJson,
 } from './graph-responses.ts';
+import { ItemsModel } from './items-model.ts';
+import { ItemsGraph } from './items-routes.ts';
 import type { MailboxModel, SandboxFolder, SandboxMessage, SandboxUser } from './mailbox-model.ts';
 import { SandboxTokens, type TokenClaims } from './sandbox-tokens.ts';
 import { SubscriptionError, SubscriptionManager } from './subscriptions.ts';
@@ -50,8 +53,6 @@ export const BATCH_MAX_REQUESTS = 20;
 export const MAILBOX_CONCURRENCY = 4;
 export const MAILBOX_REQUESTS_PER_WINDOW = 10_000;
 const MAILBOX_WINDOW_MS = 10 * 60_000;
-const LIST_DEFAULT_TOP = 10;
-const LIST_MAX_TOP = 1000;
 
 interface DeltaState {
   /** folder id */
@@ -76,6 +77,8 @@ interface Prefer {
   maxPageSize?: number;
   immutableIds: boolean;
   textBody: boolean;
+  /** `Prefer: outlook.timezone="..."` for events. */
+  timeZone?: string;
 }
 
 function parsePrefer(header: string | undefined): Prefer {
@@ -87,6 +90,7 @@ function parsePrefer(header: string | undefined): Prefer {
     if (key === 'odata.maxpagesize' && value && /^\d+$/.test(value)) prefer.maxPageSize = Number(value);
     if (key === 'idtype' && value?.toLowerCase() === 'immutableid') prefer.immutableIds = true;
     if (key === 'outlook.body-content-type' && value?.toLowerCase() === 'text') prefer.textBody = true;
+    if (key === 'outlook.timezone' && value) prefer.timeZone = value.slice(0, 100);
   }
   return prefer;
 }
@@ -131,12 +135,53 @@ async function mapWithConcurrency<T, R>(
   return results;
 }
 
+/**
+ * Fault and count names of the item routes (below the user): contact folders, contacts, To Do
+ * lists and tasks, and the calendar, each with its own delta route.
+ */
+function itemRouteName(r: string[]): FaultRoute | undefined {
+  const last = r.at(-1);
+  if (r[0] === 'contactfolders' || r[0] === 'contacts') {
+    if (last === 'delta') return 'contacts-delta';
+    if (r[0] === 'contactfolders' && !r.includes('contacts')) return 'contact-folders';
+    return last === 'contacts' ? 'contacts' : 'contact';
+  }
+  if (r[0] === 'todo') {
+    if (last === 'delta') return 'tasks-delta';
+    if (!r.includes('tasks')) return 'todo-lists';
+    return last === 'tasks' ? 'tasks' : 'task';
+  }
+  if (r[0] === 'calendarview') return last === 'delta' ? 'events-delta' : 'events';
+  if (r[0] === 'events') return r.length === 1 ? 'events' : 'event';
+  return undefined;
+}
+
+function itemKindOf(route: FaultRoute): 'contact' | 'task' | 'event' | undefined {
+  if (route.startsWith('contact')) return 'contact';
+  if (route.startsWith('task') || route === 'todo-lists') return 'task';
+  if (route.startsWith('event')) return 'event';
+  return undefined;
+}
+
+/**
+ * Graph's permissions for reading each kind (Graph docs: contact-delta, event-delta, todotask-delta
+ * "Permissions"): an app token's roles, a user token's scopes.
+ */
+const ITEM_PERMISSIONS: Record<string, (claims: TokenClaims) => string[]> = {
+  contact: () => ['Contacts.Read', 'Contacts.ReadWrite'],
+  event: () => ['Calendars.Read', 'Calendars.ReadWrite'],
+  task: (claims) =>
+    claims.scp ? ['Tasks.Read', 'Tasks.ReadWrite'] : ['Tasks.Read.All', 'Tasks.ReadWrite.All'],
+};
+
 function ok(body: unknown, headers: Record<string, string> = {}): GraphResponse {
   return { status: 200, headers, body };
 }
 
 export interface GraphSandboxOptions {
   model: MailboxModel;
+  /** Contacts, To Do and calendar; every mailbox user gets the default folders, lists and calendar. */
+  items?: ItemsModel;
   tenantId: string;
   faults?: FaultInjector;
   now?: () => number;
@@ -144,6 +189,8 @@ export interface GraphSandboxOptions {
 
 export class GraphSandbox {
   readonly model: MailboxModel;
+  readonly items: ItemsModel;
+  private readonly itemsGraph: ItemsGraph;
   readonly faults: FaultInjector;
   readonly subscriptions: SubscriptionManager;
   /** The sandbox's Entra ID: the tokens its Graph accepts. */
@@ -171,11 +218,15 @@ export class GraphSandbox {
 
   constructor(options: GraphSandboxOptions) {
     this.model = options.model;
+    this.items = options.items ?? new ItemsModel();
+    for (const user of this.model.users.values()) this.items.addUser(user.id);
+    this.itemsGraph = new ItemsGraph(this.items, this.epoch);
     this.faults = options.faults ?? new FaultInjector();
     this.clock = options.now ?? Date.now;
     this.tokens = new SandboxTokens(options.tenantId, this.clock);
     this.subscriptions = new SubscriptionManager({
       model: options.model,
+      items: this.items,
       tenantId: options.tenantId,
       ...(options.now ? { now: options.now } : {}),
     });
@@ -240,7 +291,12 @@ export class GraphSandbox {
         ? claims.scp
           ? ['User.Read', 'User.Read.All']
           : ['User.Read.All']
-        : ['Mail.Read', 'Mail.ReadWrite'];
+        : route === 'subscriptions'
+          ? // Which one a new subscription needs depends on its resource (subscriptionRoute checks it).
+            Object.values(ITEM_PERMISSIONS)
+              .flatMap((p) => p(claims))
+              .concat('Mail.Read', 'Mail.ReadWrite')
+          : (ITEM_PERMISSIONS[itemKindOf(route) ?? 'mail']?.(claims) ?? ['Mail.Read', 'Mail.ReadWrite']);
     if (needs.some((p) => granted.includes(p))) return undefined;
     return graphError(403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
   }
@@ -329,6 +385,8 @@ export class GraphSandbox {
     const lower = parts.map((p) => p.toLowerCase());
     if (lower[0] === '$batch') return 'batch';
     if (lower[0] === 'subscriptions') return 'subscriptions';
+    const items = itemRouteName(lower.slice(lower[0] === 'me' ? 1 : 2));
+    if (items) return items;
     if (lower.includes('delta')) return 'delta';
     if (lower.includes('attachments')) return 'attachments';
     const messagesAt = lower.lastIndexOf('messages');
@@ -346,7 +404,7 @@ export class GraphSandbox {
   ) {
     const headers: Record<string, string> = {};
     if (retryAfter !== undefined) headers['Retry-After'] = String(retryAfter);
-    if (status === 410 && route === 'delta') {
+    if (status === 410 && route.endsWith('delta')) {
       // Graph's sync reset: the Location header is the initial delta query again.
       const initial = new URL(`${request.baseUrl}${request.path}`);
       return graphError(410, code ?? 'resyncRequired', 'The delta token is no longer valid; resynchronize.', {
@@ -397,6 +455,8 @@ export class GraphSandbox {
     }
 
     const prefer = parsePrefer(request.headers.prefer);
+    const items = this.itemsGraph.handle(request, user, rest, prefer);
+    if (items) return items;
     const r = rest.map((p) => p.toLowerCase());
     if (r.length === 0 && method === 'GET')
       return ok({ '@odata.context': `${request.baseUrl}/$metadata#users/$entity`, ...userJson(user) });
@@ -488,25 +548,8 @@ export class GraphSandbox {
     );
   }
 
-  /** `$top` / `$skip` paging with `@odata.nextLink`, as Graph's list APIs do. */
   private pageList(request: GraphRequest, items: unknown[], context: string): GraphResponse {
-    const top = Math.min(
-      Number(request.query.get('$top') ?? LIST_DEFAULT_TOP) || LIST_DEFAULT_TOP,
-      LIST_MAX_TOP,
-    );
-    const skip = Number(request.query.get('$skip') ?? 0) || 0;
-    const body: Record<string, unknown> = {
-      '@odata.context': `${request.baseUrl}/$metadata#${context}`,
-      value: items.slice(skip, skip + top),
-    };
-    if (skip + top < items.length) {
-      const next = new URL(`${request.baseUrl}${request.path}`);
-      for (const [k, v] of request.query) next.searchParams.set(k, v);
-      next.searchParams.set('$top', String(top));
-      next.searchParams.set('$skip', String(skip + top));
-      body['@odata.nextLink'] = next.toString();
-    }
-    return ok(body);
+    return pageList(request, items, context);
   }
 
   private delta(
@@ -743,6 +786,8 @@ export class GraphSandbox {
       const targetId = target ? this.model.findUser(target)?.id : me;
       const outside = targetId ? this.exchangeRefusal(targetId) : undefined;
       if (outside) return outside;
+      const denied = this.subscriptionPermission(request, String(body.resource ?? ''), me);
+      if (denied) return denied;
       return {
         status: 201,
         body: { '@odata.context': `${context}/$entity`, ...(await this.subscriptions.create(body, me)) },
@@ -762,6 +807,26 @@ export class GraphSandbox {
       return { status: 204 };
     }
     return graphError(405, 'ErrorInvalidRequest', 'The OData request is not supported.');
+  }
+
+  /** A new subscription needs the permission to read what it watches (subscription-post-subscriptions). */
+  private subscriptionPermission(request: GraphRequest, resource: string, me: string | undefined) {
+    const { kind } = this.subscriptions.parseResource(resource, me);
+    const check = this.tokens.check(request.headers.authorization);
+    if (!check.ok) return graphError(check.status, check.code, check.message);
+    const granted = check.claims.scp ? check.claims.scp.split(' ') : (check.claims.roles ?? []);
+    const needs =
+      kind === 'message'
+        ? ['Mail.Read', 'Mail.ReadWrite']
+        : kind === 'task'
+          ? ['Tasks.ReadWrite'] // delegated only: Graph has no application permission for todoTask subscriptions
+          : ITEM_PERMISSIONS[kind]!(check.claims);
+    if (needs.some((p) => granted.includes(p))) return undefined;
+    return graphError(
+      403,
+      'ExtensionError',
+      `Operation: Create; Exception: [Status Code: Forbidden; Reason: The permissions granted do not allow subscribing to '${resource}'.]`,
+    );
   }
 
   private async batch(request: GraphRequest): Promise<GraphResponse> {

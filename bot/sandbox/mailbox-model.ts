@@ -117,6 +117,11 @@ function opaqueId(prefix: string, ...parts: string[]): string {
   return `${prefix}${digest.slice(0, 38)}AAA=`;
 }
 
+/** The immutable id of the message added with `key` (seeds link to messages by key). */
+export function messageIdOf(userId: string, key: string): string {
+  return opaqueId('AAkALgAAAAAAHYQDEapmEc2byACqAC-EWg0A', userId, 'message', key);
+}
+
 function changeKey(seq: number, id: string): string {
   return createHash('sha1').update(`${id}:${seq}`).digest('base64').slice(0, 24);
 }
@@ -247,7 +252,7 @@ export class MailboxModel {
     const user = this.users.get(userId);
     const folder = this.folders.get(folderId);
     if (!user || folder?.userId !== userId) throw new Error(`no folder ${folderId} for user ${userId}`);
-    const immutableId = opaqueId('AAkALgAAAAAAHYQDEapmEc2byACqAC-EWg0A', userId, 'message', key);
+    const immutableId = messageIdOf(userId, key);
     if (this.messagesById.has(immutableId)) throw new Error(`message ${key} already exists`);
     const now = new Date().toISOString();
     const received = spec.receivedDateTime ?? now;

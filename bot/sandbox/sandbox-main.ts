@@ -5,9 +5,13 @@
 import { GraphSandbox } from './graph-sandbox.ts';
 import { startSandboxServer } from './sandbox-server.ts';
 import { DEFAULT_MAILBOX_FIXTURE, readMailboxFixture, seedMailboxes } from './seed.ts';
+import { readItemsFixture, seedItems } from './seed-items.ts';
 
 const fixture = readMailboxFixture(process.env.SANDBOX_FIXTURE || DEFAULT_MAILBOX_FIXTURE);
-const sandbox = new GraphSandbox({ model: seedMailboxes(fixture), tenantId: fixture.tenantId });
+const model = seedMailboxes(fixture);
+// Contacts, tasks and this week's calendar for the seeded users (skipped for another mailbox fixture).
+const items = process.env.SANDBOX_FIXTURE ? undefined : seedItems(readItemsFixture(), model);
+const sandbox = new GraphSandbox({ model, tenantId: fixture.tenantId, ...(items ? { items } : {}) });
 const server = await startSandboxServer(sandbox, { port: Number(process.env.SANDBOX_PORT || 3979) });
 console.log(
   JSON.stringify({

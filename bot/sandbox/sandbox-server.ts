@@ -3,11 +3,13 @@ import type { AddressInfo } from 'node:net';
 import type { FaultRule } from './faults.ts';
 import type { GraphSandbox } from './graph-sandbox.ts';
 import type { NewMessage } from './mailbox-model.ts';
+import { itemsAdmin } from './sandbox-items-admin.ts';
 import type { LifecycleEvent } from './subscriptions.ts';
 
 /**
  * The sandbox over HTTP: Graph v1.0 under `/v1.0`, and an admin API under `/_sandbox` for tests
- * and people to inject faults and add, move and delete mail while the app runs.
+ * and people to inject faults and add, move and delete mail while the app runs, and change
+ * contacts, tasks and events (sandbox-items-admin.ts).
  */
 
 /** Graph refuses request bodies over 4 MB. */
@@ -190,6 +192,7 @@ async function admin(
       return send(res, 200, {
         users: [...model.users.values()].map((u) => ({ id: u.id, mail: u.mail, displayName: u.displayName })),
         messages: model.messageCount(),
+        itemCollections: sandbox.items.collections.size,
         subscriptions: sandbox.subscriptions.list().length,
         faults: sandbox.faults.list(),
         requests: Object.fromEntries(sandbox.requestCounts),
@@ -222,6 +225,8 @@ async function admin(
         if (body.restEnabled === true) sandbox.restDisabled.delete(user.id);
         return send(res, 204);
       }
+      const items = itemsAdmin(sandbox.items, user.id, parts.slice(2), method, body);
+      if (items) return send(res, items.status, items.body);
       if (parts[2] === 'folders' && parts[3] && parts[4] === 'reset-delta' && method === 'POST') {
         const folder = model.resolveFolder(user.id, parts[3]);
         if (!folder) return send(res, 404, { error: { code: 'NotFound', message: `no folder ${parts[3]}` } });

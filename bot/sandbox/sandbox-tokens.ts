@@ -10,8 +10,12 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** Graph's audience, as Entra writes it in v1 and v2 app tokens. */
 export const GRAPH_AUDIENCES = ['https://graph.microsoft.com', '00000003-0000-0000-c000-000000000000'];
-/** The application permissions the Entra app is granted (infra/aad.manifest.json). */
-export const APP_ROLES = ['Mail.Read', 'User.Read.All'];
+/**
+ * The application permissions the Entra app is granted (infra/aad.manifest.json): mail, the
+ * directory, and for contacts, calendar and To Do sync Contacts.Read, Calendars.Read and
+ * Tasks.Read.All (Graph docs: contact-delta, event-delta, todotask-delta "Permissions").
+ */
+export const APP_ROLES = ['Mail.Read', 'User.Read.All', 'Contacts.Read', 'Calendars.Read', 'Tasks.Read.All'];
 const CLOCK_SKEW_SECONDS = 300;
 
 export interface TokenClaims {

@@ -1,13 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import type { Subscription } from '@microsoft/microsoft-graph-types';
+import type { ItemChange, ItemKind, ItemsModel } from './items-model.ts';
 import type { MailboxChange, MailboxModel } from './mailbox-model.ts';
 
 /**
- * Graph change notifications for messages: subscriptions with the validation handshake,
- * renewal, deletion, change notifications with clientState, and lifecycle events.
+ * Graph change notifications for messages, contacts, events and To Do tasks: subscriptions with
+ * the validation handshake, renewal, deletion, change notifications with clientState, and
+ * lifecycle events. Resources (Graph docs, change notifications "Supported resources"):
+ * `/users/{id}/messages`, `/users/{id}/mailFolders('{id}')/messages`, `/users/{id}/contacts`,
+ * `/users/{id}/events` (each also under `/me`), and `/me/todo/lists/{id}/tasks`, which Graph
+ * documents only for delegated permissions ("Not supported" for application permissions in
+ * subscription-post-subscriptions), so an app token cannot subscribe to To Do tasks.
  */
 
-/** Outlook message subscriptions live at most 4230 minutes (Graph subscription resource docs). */
+/**
+ * Outlook message, event and contact subscriptions, and todoTask ones, live at most 4230 minutes
+ * (Graph docs: change notifications, "Subscription lifetime").
+ */
 export const MAX_MESSAGE_SUBSCRIPTION_MINUTES = 4230;
 /** Graph waits this long for the validation token echo, then fails the create call with 400. */
 export const VALIDATION_TIMEOUT_MS = 10_000;
@@ -31,10 +40,14 @@ const CHANGE_TYPES = new Set(['created', 'updated', 'deleted']);
 
 export type LifecycleEvent = 'missed' | 'subscriptionRemoved' | 'reauthorizationRequired';
 
+export type SubscribedKind = 'message' | ItemKind;
+
 export interface SandboxSubscription {
   id: string;
   userId: string;
-  /** The folder watched, or undefined for every message of the mailbox. */
+  /** What it watches; messages when absent. */
+  kind?: SubscribedKind;
+  /** The mail folder or To Do list watched, or undefined for every message (contact, event) of the mailbox. */
   folderId?: string;
   resource: string;
   changeTypes: Set<string>;
@@ -71,6 +84,7 @@ export class SubscriptionError extends Error {
 
 export interface SubscriptionManagerOptions {
   model: MailboxModel;
+  items?: ItemsModel;
   tenantId: string;
   now?: () => number;
   /** Notifications to the same URL are retried this many times before they are dropped. */
@@ -94,16 +108,43 @@ export class SubscriptionManager {
   private readonly options: SubscriptionManagerOptions;
   private readonly now: () => number;
   private readonly pending = new Set<Promise<void>>();
-  private readonly unsubscribe: () => void;
+  private readonly unsubscribe: Array<() => void>;
 
   constructor(options: SubscriptionManagerOptions) {
     this.options = options;
     this.now = options.now ?? Date.now;
-    this.unsubscribe = options.model.onChange((change) => this.notify(change));
+    this.unsubscribe = [options.model.onChange((change) => this.notify(change))];
+    if (options.items) this.unsubscribe.push(options.items.onChange((change) => this.notifyItem(change)));
+  }
+
+  /** The resource's kind and what it watches: mail as below, or contacts, events and To Do tasks. */
+  parseResource(
+    resource: string,
+    meUserId?: string,
+  ): { userId: string; kind: SubscribedKind; folderId?: string } {
+    const item =
+      /^\/?(?:(me)|users\/([^/]+))\/(contacts|events)$/i.exec(resource) ??
+      /^\/?(me)\/todo\/lists\/([^/]+)\/(tasks)$/i.exec(resource);
+    if (item) return this.parseItemResource(resource, item, meUserId);
+    return { ...this.parseMailResource(resource, meUserId), kind: 'message' };
+  }
+
+  private parseItemResource(resource: string, match: RegExpExecArray, meUserId?: string) {
+    const user = match[1]
+      ? meUserId && this.options.model.users.get(meUserId)
+      : this.options.model.findUser(match[2] ?? '');
+    if (!user)
+      throw new SubscriptionError(404, 'ResourceNotFound', `User for resource '${resource}' was not found.`);
+    const what = match[3]!.toLowerCase();
+    if (what !== 'tasks')
+      return { userId: user.id, kind: (what === 'contacts' ? 'contact' : 'event') as ItemKind };
+    const list = this.options.items?.resolve(user.id, 'taskList', match[2] ?? '');
+    if (!list) throw new SubscriptionError(404, 'ResourceNotFound', `Task list '${match[2]}' was not found.`);
+    return { userId: user.id, kind: 'task' as const, folderId: list.id };
   }
 
   /** Parses `me/mailFolders('Inbox')/messages`, `users/{id}/mailFolders/{id}/messages`, `users/{id}/messages`. */
-  private parseResource(resource: string, meUserId?: string): { userId: string; folderId?: string } {
+  private parseMailResource(resource: string, meUserId?: string): { userId: string; folderId?: string } {
     const match = /^\/?(?:(me)|users\/([^/]+))(?:\/mailFolders(?:\('([^']+)'\)|\/([^/]+)))?\/messages$/i.exec(
       resource,
     );
@@ -170,6 +211,7 @@ export class SubscriptionManager {
     const subscription: SandboxSubscription = {
       id: randomUUID(),
       userId: target.userId,
+      kind: target.kind,
       ...(target.folderId ? { folderId: target.folderId } : {}),
       resource,
       changeTypes: new Set(changeTypes),
@@ -250,7 +292,7 @@ export class SubscriptionManager {
   }
 
   close(): void {
-    this.unsubscribe();
+    for (const stop of this.unsubscribe) stop();
     for (const batch of this.batches.values()) clearTimeout(batch.timer);
     this.batches.clear();
   }
@@ -258,7 +300,7 @@ export class SubscriptionManager {
   private notify(change: MailboxChange): void {
     const now = this.now();
     for (const subscription of this.subscriptions.values()) {
-      if (subscription.userId !== change.userId) continue;
+      if (subscription.userId !== change.userId || (subscription.kind ?? 'message') !== 'message') continue;
       if (subscription.folderId && subscription.folderId !== change.folderId) continue;
       if (!subscription.changeTypes.has(change.changeType)) continue;
       if (Date.parse(subscription.expirationDateTime) <= now) continue;
@@ -284,6 +326,41 @@ export class SubscriptionManager {
         ],
       };
       this.enqueue(subscription.notificationUrl, payload.value[0]);
+    }
+  }
+
+  private notifyItem(change: ItemChange): void {
+    const now = this.now();
+    const id = change.item.immutableId;
+    const resource =
+      change.kind === 'task'
+        ? `Users/${change.userId}/todo/lists/${change.collectionId}/tasks/${id}`
+        : `Users/${change.userId}/${change.kind === 'contact' ? 'Contacts' : 'Events'}/${id}`;
+    const odataType = {
+      contact: '#Microsoft.Graph.Contact',
+      event: '#Microsoft.Graph.Event',
+      task: '#Microsoft.Graph.todoTask',
+    };
+    for (const subscription of this.subscriptions.values()) {
+      if (subscription.userId !== change.userId || subscription.kind !== change.kind) continue;
+      if (subscription.folderId && subscription.folderId !== change.collectionId) continue;
+      if (!subscription.changeTypes.has(change.changeType)) continue;
+      if (Date.parse(subscription.expirationDateTime) <= now) continue;
+      this.enqueue(subscription.notificationUrl, {
+        id: randomUUID().slice(0, 13),
+        subscriptionId: subscription.id,
+        subscriptionExpirationDateTime: subscription.expirationDateTime,
+        clientState: subscription.clientState ?? null,
+        changeType: change.changeType,
+        resource,
+        tenantId: this.options.tenantId,
+        resourceData: {
+          '@odata.type': odataType[change.kind],
+          '@odata.id': resource,
+          '@odata.etag': `W/"${change.item.changeKey}"`,
+          id,
+        },
+      });
     }
   }
 

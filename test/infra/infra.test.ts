@@ -6,6 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { ATTACHMENTS_CONTAINER } from '../../bot/composition.ts';
 import { AZURE_MODE_SETTINGS, loadConfig } from '../../bot/config/config.ts';
 import { AZURE_CONTAINERS } from '../../bot/store/containers.ts';
+import { APP_ROLES } from '../../bot/sandbox/sandbox-tokens.ts';
 import { TRUSTED_CLIENT_IDS } from '../../bot/tab/tab-identity.ts';
 import { SYNC_QUEUE } from '../../bot/worker/jobs.ts';
 
@@ -152,6 +153,33 @@ describe('Azure deployment files', () => {
     );
     // The claims the API reads to refuse app-only tokens and guests.
     assert.deepEqual(manifest.optionalClaims.accessToken.map((c) => c.name).sort(), ['acct', 'idtyp']);
+  });
+
+  it('request from Graph exactly the application permissions the sandbox grants the app', () => {
+    // Microsoft Graph's app role ids (Graph permissions reference, "Application permission" ids).
+    const GRAPH_APP_ROLE_IDS: Record<string, string> = {
+      'Mail.Read': '810c84a8-4a9e-49e6-bf7d-12d183f40d01',
+      'User.Read.All': 'df021288-bdef-4463-88db-98f22de89214',
+      'Contacts.Read': '089fe4d0-434a-44c5-8827-41ba8a0b17f5',
+      'Calendars.Read': '798ee544-9d2d-430c-a058-570e29e34338',
+      'Tasks.Read.All': 'f10e1f91-74ed-437f-a6fd-d6ae88e26c1f',
+    };
+    const manifest = JSON.parse(read('infra/aad.manifest.json')) as {
+      requiredResourceAccess: Array<{
+        resourceAppId: string;
+        resourceAccess: Array<{ id: string; type: string }>;
+      }>;
+    };
+    const graph = manifest.requiredResourceAccess.find(
+      (r) => r.resourceAppId === '00000003-0000-0000-c000-000000000000',
+    );
+    assert.deepEqual(
+      graph?.resourceAccess
+        .filter((a) => a.type === 'Role')
+        .map((a) => a.id)
+        .sort(),
+      APP_ROLES.map((role) => GRAPH_APP_ROLE_IDS[role]).sort(),
+    );
   });
 
   it('fill every placeholder of the manifest, the parameters and the Entra manifest from the environment', () => {

@@ -2,18 +2,24 @@ import { clientCredentialsToken } from '../../bot/mail-source/client-credentials
 import { GraphSandbox } from '../../bot/sandbox/graph-sandbox.ts';
 import { type SandboxServer, startSandboxServer } from '../../bot/sandbox/sandbox-server.ts';
 import { readMailboxFixture, seedMailboxes } from '../../bot/sandbox/seed.ts';
+import { readItemsFixture, seedItems } from '../../bot/sandbox/seed-items.ts';
 
 export const RILEY = 'riley.morgan@northwindstaffing.com';
 export const SAM = 'sam.patel@northwindstaffing.com';
 
-/** The sandbox seeded with the checked-in mailbox, on 127.0.0.1, plus a small Graph client for tests. */
-export async function startSeededSandbox(): Promise<{
+/**
+ * The sandbox seeded with the checked-in mailbox and items (contacts, tasks, this week's calendar;
+ * `now` places the week), on 127.0.0.1, plus a small Graph client for tests.
+ */
+export async function startSeededSandbox(options: { now?: number } = {}): Promise<{
   sandbox: GraphSandbox;
   server: SandboxServer;
   graph: TestGraph;
 }> {
   const fixture = readMailboxFixture();
-  const sandbox = new GraphSandbox({ model: seedMailboxes(fixture), tenantId: fixture.tenantId });
+  const model = seedMailboxes(fixture);
+  const items = seedItems(readItemsFixture(), model, undefined, options.now);
+  const sandbox = new GraphSandbox({ model, items, tenantId: fixture.tenantId });
   const server = await startSandboxServer(sandbox);
   return { sandbox, server, graph: new TestGraph(server.graphBaseUrl, server.url, fixture.tenantId) };
 }
