@@ -66,6 +66,9 @@ export type CrmDoc = RecordDoc | ActivityDoc | VersionDoc | TaskDoc | Appointmen
 
 const VERSION_ID = 'directory-version';
 
+/** Record fields only Outlook's contacts write (builtin-crm-contacts.ts); an import keeps them. */
+const OUTLOOK_ONLY_FIELDS = ['mobile', 'department', 'address', 'website', 'notes', 'sources'] as const;
+
 export interface DirectoryFixture {
   companies: Array<{ id: string; name: string; domain?: string; phone?: string }>;
   contacts: Array<{
@@ -284,8 +287,28 @@ export class BuiltinCrm implements CrmConnector {
         updatedAt,
       })),
     ];
-    for (const doc of docs) await this.items.upsert(doc);
+    const known = await this.outlookOnlyFields(pk, docs);
+    for (const doc of docs) await this.items.upsert({ ...known.get(doc.id), ...doc });
     return this.bumpVersion(pk);
+  }
+
+  /**
+   * What Outlook's contacts added to records an import is about to write again: an import (a CSV,
+   * the seed) knows nothing of these fields, and writing a record anew must not drop them.
+   */
+  private async outlookOnlyFields(pk: string, docs: readonly RecordDoc[]) {
+    const kept = new Map<string, Partial<RecordDoc>>();
+    if (docs.length === 0 || !(await this.items.read(pk, VERSION_ID))) return kept;
+    const ids = new Set(docs.map((d) => d.id));
+    const stored = await queryAll(this.items, pk, {
+      filters: [{ field: 'type', op: 'in', value: ['candidate', 'contact', 'company'] }],
+    });
+    for (const doc of stored as RecordDoc[]) {
+      if (!ids.has(doc.id)) continue;
+      const fields = Object.fromEntries(OUTLOOK_ONLY_FIELDS.flatMap((f) => (doc[f] ? [[f, doc[f]]] : [])));
+      if (Object.keys(fields).length > 0) kept.set(doc.id, fields);
+    }
+    return kept;
   }
 
   async createRecord(tenantId: string, input: NewRecord): Promise<CrmRecord> {

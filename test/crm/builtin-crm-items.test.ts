@@ -195,6 +195,22 @@ describe('built-in CRM: Outlook contacts, tasks and appointments', () => {
       assert.deepEqual(await contactsWith('ava.private@stone.example'), ['con-ava']);
     });
 
+    it('keeps what Outlook added when an import writes the contact again', async () => {
+      await crm.upsertContact(
+        contact({ name: 'Ben Kraft', emails: ['ben@fabrikam.com'], mobile: '+1 555 0142' }),
+      );
+      await crm.importDirectory(tenant, {
+        companies: [],
+        contacts: [{ id: 'con-ben', firstName: 'Ben', lastName: 'Kraft', emails: ['ben@fabrikam.com'] }],
+        candidates: [],
+      });
+      assert.equal((await crm.record(tenant, 'con-ben'))?.mobile, '+1 555 0142');
+      const again = await crm.upsertContact(
+        contact({ name: 'Ben Kraft', emails: ['ben.kraft@home.example'] }),
+      );
+      assert.equal(again.record.id, 'con-ben', 'still found by the Outlook contact it came from');
+    });
+
     it('makes one CRM contact of two Outlook contacts that share an address', async () => {
       const first = await crm.upsertContact(
         contact({ sourceId: 'o-1', emails: ['dan@work.example', 'dan@shared.example'] }),
