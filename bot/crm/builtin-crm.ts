@@ -6,6 +6,17 @@ import { type Collection, type Doc, queryAll, type Store, tenantPartition } from
 import type { AttachmentStore } from './attachment-store.port.ts';
 import { attachmentKey } from './file-attachment-store.ts';
 import { tabLinks } from '../tab/tab-links.ts';
+import type { AppointmentDoc, TaskDoc } from './builtin-crm-items.ts';
+import { BuiltinCrmItems } from './builtin-crm-items.ts';
+import { type RecordDoc, recordId, sortNameOf, toRecord } from './builtin-crm-records.ts';
+import type {
+  AppointmentInput,
+  ContactInput,
+  ContactResult,
+  CrmAppointment,
+  CrmTask,
+  TaskInput,
+} from './crm-items.port.ts';
 import type {
   ActivityInput,
   ActivityResult,
@@ -21,8 +32,9 @@ import { companyDomain, domainAndParents } from './mail-domains.ts';
 /**
  * The built-in CRM: companies, candidates, contacts and email activities of a tenant, kept in the
  * store's `crm` container (partitions: the tenant for its directory, ACTIVITY_BUCKETS more for its
- * email). Matching reads an in-memory index of the
- * tenant's addresses, rebuilt when the directory's version changes.
+ * email, tasks and appointments). Matching reads an in-memory index of the
+ * tenant's addresses, rebuilt when the directory's version changes. Outlook's contacts, tasks and
+ * events are builtin-crm-items.ts's, on the same collection and partitions.
  */
 
 /**
@@ -37,19 +49,6 @@ export const ACTIVITY_BUCKETS = 16;
 /** Cosmos DB items are at most 2 MB; an activity stays well under it, bodies included. */
 export const MAX_ACTIVITY_BYTES = 1_500_000;
 
-interface RecordDoc extends Doc {
-  type: CrmRecordType;
-  name: string;
-  sortName: string;
-  emails: string[];
-  phone?: string;
-  role?: string;
-  companyId?: string;
-  /** Companies: the domains their people write from. */
-  domains?: string[];
-  updatedAt: string;
-}
-
 /** The activity as stored: the input less the tenant (it is the partition), attachments as references. */
 export interface ActivityDoc extends Doc, Omit<ActivityInput, 'tenantId' | 'attachments'> {
   type: 'activity';
@@ -63,9 +62,12 @@ interface VersionDoc extends Doc {
   version: number;
 }
 
-type CrmDoc = RecordDoc | ActivityDoc | VersionDoc;
+export type CrmDoc = RecordDoc | ActivityDoc | VersionDoc | TaskDoc | AppointmentDoc;
 
 const VERSION_ID = 'directory-version';
+
+/** Record fields only Outlook's contacts write (builtin-crm-contacts.ts); an import keeps them. */
+const OUTLOOK_ONLY_FIELDS = ['mobile', 'department', 'address', 'website', 'notes', 'sources'] as const;
 
 export interface DirectoryFixture {
   companies: Array<{ id: string; name: string; domain?: string; phone?: string }>;
@@ -172,6 +174,7 @@ export class BuiltinCrm implements CrmConnector {
   private readonly maxActivityBytes: number;
 
   private readonly buckets: number;
+  private readonly outlookItems: BuiltinCrmItems;
 
   constructor(options: BuiltinCrmOptions) {
     this.maxActivityBytes = options.maxActivityBytes ?? MAX_ACTIVITY_BYTES;
@@ -180,6 +183,44 @@ export class BuiltinCrm implements CrmConnector {
     this.attachments = options.attachments;
     this.recordUrl = options.recordUrl ?? tabLinks(options.appUrl).record;
     this.now = options.now ?? (() => new Date());
+    this.outlookItems = new BuiltinCrmItems({
+      items: this.items,
+      now: this.now,
+      maxItemBytes: this.maxActivityBytes,
+      directory: (tenantId) => this.directory(tenantId),
+      bumpVersion: (pk) => this.bumpVersion(pk),
+      bucketOf: (tenantId, id) => this.activityPartition(tenantId, id),
+      buckets: (tenantId) => this.activityBuckets(tenantId),
+      unavailable: (error) => this.unavailable(error),
+    });
+  }
+
+  upsertContact(input: ContactInput): Promise<ContactResult> {
+    return this.outlookItems.upsertContact(input);
+  }
+
+  upsertTask(input: TaskInput): Promise<{ taskId: string; created: boolean }> {
+    return this.outlookItems.upsertTask(input);
+  }
+
+  deleteTask(tenantId: string, userId: string, key: string): Promise<boolean> {
+    return this.outlookItems.deleteTask(tenantId, userId, key);
+  }
+
+  upsertAppointment(input: AppointmentInput): Promise<{ appointmentId: string; created: boolean }> {
+    return this.outlookItems.upsertAppointment(input);
+  }
+
+  deleteAppointment(tenantId: string, userId: string, key: string): Promise<boolean> {
+    return this.outlookItems.deleteAppointment(tenantId, userId, key);
+  }
+
+  tasksOf(tenantId: string, recordId: string, limit?: number): Promise<CrmTask[]> {
+    return this.outlookItems.tasksOf(tenantId, recordId, limit);
+  }
+
+  appointmentsOf(tenantId: string, recordId: string, limit?: number): Promise<CrmAppointment[]> {
+    return this.outlookItems.appointmentsOf(tenantId, recordId, limit);
   }
 
   async directory(tenantId: string): Promise<DirectoryIndex> {
@@ -190,7 +231,7 @@ export class BuiltinCrm implements CrmConnector {
     const docs = await queryAll(this.items, pk, {
       filters: [{ field: 'type', op: 'in', value: ['candidate', 'contact', 'company'] }],
     });
-    const records = docs.map((doc) => this.toRecord(doc as RecordDoc));
+    const records = docs.map((doc) => toRecord(doc as RecordDoc));
     const companies = new Map(records.filter((r) => r.type === 'company').map((r) => [r.id, r.name]));
     for (const record of records) {
       if (record.companyId) {
@@ -246,8 +287,28 @@ export class BuiltinCrm implements CrmConnector {
         updatedAt,
       })),
     ];
-    for (const doc of docs) await this.items.upsert(doc);
+    const known = await this.outlookOnlyFields(pk, docs);
+    for (const doc of docs) await this.items.upsert({ ...known.get(doc.id), ...doc });
     return this.bumpVersion(pk);
+  }
+
+  /**
+   * What Outlook's contacts added to records an import is about to write again: an import (a CSV,
+   * the seed) knows nothing of these fields, and writing a record anew must not drop them.
+   */
+  private async outlookOnlyFields(pk: string, docs: readonly RecordDoc[]) {
+    const kept = new Map<string, Partial<RecordDoc>>();
+    if (docs.length === 0 || !(await this.items.read(pk, VERSION_ID))) return kept;
+    const ids = new Set(docs.map((d) => d.id));
+    const stored = await queryAll(this.items, pk, {
+      filters: [{ field: 'type', op: 'in', value: ['candidate', 'contact', 'company'] }],
+    });
+    for (const doc of stored as RecordDoc[]) {
+      if (!ids.has(doc.id)) continue;
+      const fields = Object.fromEntries(OUTLOOK_ONLY_FIELDS.flatMap((f) => (doc[f] ? [[f, doc[f]]] : [])));
+      if (Object.keys(fields).length > 0) kept.set(doc.id, fields);
+    }
+    return kept;
   }
 
   async createRecord(tenantId: string, input: NewRecord): Promise<CrmRecord> {
@@ -268,14 +329,13 @@ export class BuiltinCrm implements CrmConnector {
       throw new AppError('input.invalid', 'That company is not in the CRM.');
     const pk = tenantPartition(tenantId);
     // The id comes from the type and the address: two clicks at once make one record, not two.
-    const id = `${input.type}-${createHash('sha256').update(`${input.type}|${email}`).digest('hex').slice(0, 16)}`;
-    const space = name.lastIndexOf(' ');
+    const id = recordId(input.type, email);
     const doc: RecordDoc = {
       id,
       pk,
       type: input.type,
       name,
-      sortName: (space > 0 ? `${name.slice(space + 1)} ${name.slice(0, space)}` : name).toLowerCase(),
+      sortName: sortNameOf(name),
       emails: [email],
       ...(input.companyId ? { companyId: input.companyId } : {}),
       updatedAt: this.now().toISOString(),
@@ -286,7 +346,7 @@ export class BuiltinCrm implements CrmConnector {
       if (!AppError.is(error, 'store.conflict')) throw error;
     }
     await this.bumpVersion(pk);
-    return this.toRecord(doc);
+    return toRecord(doc);
   }
 
   async hasDirectory(tenantId: string): Promise<boolean> {
@@ -549,8 +609,9 @@ export class BuiltinCrm implements CrmConnector {
   async record(tenantId: string, id: string): Promise<CrmRecord | undefined> {
     const found = await this.items.read(tenantPartition(tenantId), id);
     const value = found?.value;
-    if (!value || value.type === 'activity' || value.type === 'meta') return undefined;
-    const record = this.toRecord(value);
+    if (!value || !(value.type === 'candidate' || value.type === 'contact' || value.type === 'company'))
+      return undefined;
+    const record = toRecord(value);
     const lastActivityAt = await this.lastActivityAt(tenantId, id);
     if (lastActivityAt) record.lastActivityAt = lastActivityAt;
     if (record.companyId) {
@@ -562,18 +623,5 @@ export class BuiltinCrm implements CrmConnector {
 
   deepLink(record: Pick<CrmRecord, 'id' | 'type'>): string {
     return this.recordUrl(record.type, record.id);
-  }
-
-  private toRecord(doc: RecordDoc): CrmRecord {
-    return {
-      id: doc.id,
-      type: doc.type,
-      name: doc.name,
-      emails: doc.emails,
-      ...(doc.phone ? { phone: doc.phone } : {}),
-      ...(doc.role ? { role: doc.role } : {}),
-      ...(doc.companyId ? { companyId: doc.companyId } : {}),
-      ...(doc.domains?.length ? { domains: doc.domains } : {}),
-    };
   }
 }

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { CrmItems } from './crm-items.port.ts';
 /**
  * The CRM port: what the sync and the bot need from a recruiting CRM. The built-in CRM (records in
  * our store) is the first adapter; external CRMs (Bullhorn, Dataverse) come later behind the same one.
@@ -13,8 +14,14 @@ export interface CrmRecord {
   /** Every address the record has, as entered. */
   emails: string[];
   phone?: string;
+  mobile?: string;
   /** Candidate: the role they are after. Contact: their title. */
   role?: string;
+  department?: string;
+  /** A postal address, in readable lines. */
+  address?: string;
+  website?: string;
+  notes?: string;
   companyId?: string;
   companyName?: string;
   /** Company: the domains its people write from (never a generic mail domain). */
@@ -78,7 +85,8 @@ export interface ActivityResult {
   created: boolean;
 }
 
-export interface CrmConnector {
+/** Emails become activities here; Outlook's contacts, tasks and events go through CrmItems. */
+export interface CrmConnector extends CrmItems {
   /** The tenant's directory for matching; cheap to call per run, refreshed when records change. */
   directory(tenantId: string): Promise<Directory>;
   /** Idempotent per (tenant, user, messageKey): never a second activity for the same email. */

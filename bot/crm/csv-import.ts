@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import type { DirectoryFixture } from './builtin-crm.ts';
+import { companyRecordId } from './builtin-crm-records.ts';
 import type { CrmRecord, Directory } from './crm.port.ts';
 
 /**
@@ -164,7 +165,7 @@ export function importFixture(
       const name = row.company.toLowerCase();
       companyId = companies.get(name);
       if (!companyId) {
-        companyId = stableId('company', name);
+        companyId = companyRecordId(name);
         companies.set(name, companyId);
         fixture.companies.push({ id: companyId, name: row.company });
       }

@@ -2,6 +2,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { z } from 'zod';
 import type { TenantAdmin } from '../admin/tenant-admin.ts';
 import type { BuiltinCrm } from '../crm/builtin-crm.ts';
+import type { CrmAppointment, CrmTask } from '../crm/crm-items.port.ts';
 import { htmlToText } from '../crm/html-text.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -22,6 +23,9 @@ import type {
   Folder,
   Me,
   NotificationItem,
+  RecordAnswer,
+  RecordAppointment,
+  RecordTask,
   SettingsAnswer,
   Status,
 } from './tab-types.ts';
@@ -410,9 +414,15 @@ export function tabApi(deps: TabApiDeps): express.Router {
       const record = await deps.crm.record(me.tenantId, id);
       if (!record || record.type !== type)
         throw new AppError('store.not_found', `No ${type} with id ${id} in your CRM.`);
-      const activities = await deps.crm.activitiesOf(me.tenantId, id, 50);
+      const [activities, appointments, tasks] = await Promise.all([
+        deps.crm.activitiesOf(me.tenantId, id, 50),
+        deps.crm.appointmentsOf(me.tenantId, id, 50),
+        deps.crm.tasksOf(me.tenantId, id, 50),
+      ]);
       res.json({
         record: record satisfies CrmRecordView,
+        appointments: appointments.map(appointmentView),
+        tasks: tasks.map(taskView),
         activities: activities.map((a): Activity => ({
           id: a.id,
           subject: a.subject ?? null,
@@ -425,7 +435,7 @@ export function tabApi(deps: TabApiDeps): express.Router {
           attachments: a.attachments.map(({ name, size }) => ({ name, size })),
           webLink: a.webLink ?? null,
         })),
-      });
+      } satisfies RecordAnswer);
     }),
   );
 
@@ -491,6 +501,40 @@ function settingsAnswer(settings: SyncSettings, etag: string | null): SettingsAn
 }
 
 /** A short plain-text preview of an activity's body for the timeline. */
+function appointmentView(a: CrmAppointment): RecordAppointment {
+  return {
+    id: a.id,
+    subject: a.subject ?? null,
+    start: a.start,
+    end: a.end,
+    timeZone: a.timeZone ?? null,
+    isAllDay: a.isAllDay,
+    location: a.location ?? null,
+    onlineMeetingUrl: webUrl(a.onlineMeetingUrl),
+    organizer: a.organizer ?? null,
+    status: a.status,
+    webLink: webUrl(a.webLink),
+  };
+}
+
+function taskView(t: CrmTask): RecordTask {
+  return {
+    id: t.id,
+    title: t.title,
+    dueAt: t.dueAt ?? null,
+    status: t.status,
+    priority: t.priority,
+    webLink: webUrl(t.webLink),
+  };
+}
+
+/** A link the page may open: an event's join link comes from whoever sent the invitation. */
+function webUrl(raw: string | undefined): string | null {
+  if (!raw || !URL.canParse(raw)) return null;
+  const url = new URL(raw);
+  return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : null;
+}
+
 function preview(body: { contentType: 'text' | 'html'; content: string }): string {
   // Only the start is shown: no need to read a long body to the end.
   const start = body.content.slice(0, 64 * 1024);

@@ -105,7 +105,9 @@ export interface NotificationItem {
   createdAt: string;
 }
 
-export type { CrmRecord } from '../crm/crm.port.ts';
+import type { CrmRecord } from '../crm/crm.port.ts';
+
+export type { CrmRecord };
 
 export interface Activity {
   id: string;
@@ -118,6 +120,45 @@ export interface Activity {
   preview: string | null;
   attachments: Array<{ name: string; size: number }>;
   webLink: string | null;
+}
+
+/** An appointment on a record's page: a calendar event synced from someone's Outlook. */
+export interface RecordAppointment {
+  id: string;
+  subject: string | null;
+  /** UTC instants. */
+  start: string;
+  end: string;
+  /** The zone the organizer set it in (a Windows or IANA name). */
+  timeZone: string | null;
+  isAllDay: boolean;
+  location: string | null;
+  /** An http(s) link only; anything else is left out. */
+  onlineMeetingUrl: string | null;
+  organizer: string | null;
+  status: 'scheduled' | 'cancelled';
+  webLink: string | null;
+}
+
+/** A task on a record's page: a To Do task synced from its owner's Outlook. */
+export interface RecordTask {
+  id: string;
+  title: string;
+  /** A UTC date-time, or a day (`2026-12-04`). */
+  dueAt: string | null;
+  status: 'not_started' | 'in_progress' | 'completed' | 'waiting' | 'deferred';
+  priority: 'low' | 'normal' | 'high';
+  webLink: string | null;
+}
+
+/** GET /records/:type/:id: the record, its emails newest first, its appointments and tasks. */
+export interface RecordAnswer {
+  record: CrmRecord;
+  activities: Activity[];
+  /** Coming ones soonest first, then past ones latest first. */
+  appointments: RecordAppointment[];
+  /** Open ones by due date, then completed ones. */
+  tasks: RecordTask[];
 }
 
 /** One row of the Emails view. */

@@ -438,6 +438,111 @@ describe('tab API (Teams SSO)', function () {
     });
   });
 
+  describe('a record’s page', () => {
+    it('shows the record’s appointments and tasks beside its emails, in the order a recruiter reads them', async () => {
+      const crm = h.app.services.crm;
+      const links = [{ id: 'candidate-001', type: 'candidate' as const }];
+      const hour = 3_600_000;
+      const at = (hours: number) => new Date(Date.now() + hours * hour).toISOString();
+      const event = { tenantId: TENANT, userId: RILEY_ID, isAllDay: false, attendees: [], links };
+      await crm.upsertAppointment({
+        ...event,
+        key: 'ical-past',
+        eventId: 'e-past',
+        subject: 'First call',
+        start: at(-72),
+        end: at(-71),
+        status: 'scheduled',
+      });
+      await crm.upsertAppointment({
+        ...event,
+        key: 'ical-next',
+        eventId: 'e-next',
+        subject: 'Interview with the client',
+        start: at(48),
+        end: at(49),
+        timeZone: 'Pacific Standard Time',
+        location: 'Contoso, floor 3',
+        onlineMeetingUrl: 'https://teams.example/l/meetup-join/1',
+        status: 'scheduled',
+        webLink: 'https://outlook.office.com/calendar/item/1',
+      });
+      await crm.upsertAppointment({
+        ...event,
+        key: 'ical-cancelled',
+        eventId: 'e-cancelled',
+        subject: 'Coffee',
+        start: at(24),
+        end: at(25),
+        onlineMeetingUrl: 'javascript:alert(1)',
+        status: 'cancelled',
+      });
+      const task = { tenantId: TENANT, userId: RILEY_ID, links };
+      await crm.upsertTask({
+        ...task,
+        key: 'todo-done',
+        title: 'Send the CV',
+        status: 'completed',
+        priority: 'normal',
+      });
+      await crm.upsertTask({
+        ...task,
+        key: 'todo-open',
+        title: 'Chase references',
+        status: 'in_progress',
+        priority: 'high',
+        dueAt: '2026-12-04',
+      });
+
+      // The CRM is the tenant's: a colleague sees the same page.
+      const { status, json } = await call('/records/candidate/candidate-001', { token: samToken });
+      assert.equal(status, 200);
+      assert.equal(json.record.id, 'candidate-001');
+      assert.ok(Array.isArray(json.activities));
+      assert.deepEqual(
+        json.appointments.map((a: { subject: string; status: string }) => `${a.subject}:${a.status}`),
+        ['Coffee:cancelled', 'Interview with the client:scheduled', 'First call:scheduled'],
+      );
+      const next = json.appointments[1];
+      assert.deepEqual(
+        {
+          timeZone: next.timeZone,
+          location: next.location,
+          onlineMeetingUrl: next.onlineMeetingUrl,
+          webLink: next.webLink,
+          isAllDay: next.isAllDay,
+        },
+        {
+          timeZone: 'Pacific Standard Time',
+          location: 'Contoso, floor 3',
+          onlineMeetingUrl: 'https://teams.example/l/meetup-join/1',
+          webLink: 'https://outlook.office.com/calendar/item/1',
+          isAllDay: false,
+        },
+      );
+      assert.equal(json.appointments[0].onlineMeetingUrl, null, 'only web links reach the page');
+      assert.deepEqual(json.tasks, [
+        {
+          id: json.tasks[0].id,
+          title: 'Chase references',
+          dueAt: '2026-12-04',
+          status: 'in_progress',
+          priority: 'high',
+          webLink: null,
+        },
+        {
+          id: json.tasks[1].id,
+          title: 'Send the CV',
+          dueAt: null,
+          status: 'completed',
+          priority: 'normal',
+          webLink: null,
+        },
+      ]);
+      assert.equal((await call('/records/contact/candidate-001', { token: samToken })).status, 404);
+    });
+  });
+
   describe('admin', () => {
     it('refuses non-admins with 403 on every admin route', async () => {
       for (const [method, path, body] of [

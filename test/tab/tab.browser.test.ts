@@ -201,6 +201,59 @@ describe('settings tab in the browser', function () {
     await screenshot(page, 'record-page');
   });
 
+  it('shows a record’s appointments and tasks from Outlook beside its emails', async () => {
+    const crm = h.app.services.crm;
+    const links = [{ id: 'candidate-002', type: 'candidate' as const }];
+    const start = Date.now() + 48 * 3_600_000;
+    await crm.upsertAppointment({
+      tenantId: TENANT,
+      userId: RILEY_ID,
+      key: 'ical-browser',
+      eventId: 'e-browser',
+      subject: 'Second interview',
+      start: new Date(start).toISOString(),
+      end: new Date(start + 3_600_000).toISOString(),
+      timeZone: 'Pacific Standard Time',
+      isAllDay: false,
+      location: 'Contoso, floor 3',
+      onlineMeetingUrl: 'https://teams.example/l/meetup-join/2',
+      attendees: [],
+      status: 'scheduled',
+      links,
+    });
+    await crm.upsertTask({
+      tenantId: TENANT,
+      userId: RILEY_ID,
+      key: 'todo-browser',
+      title: 'Chase references',
+      status: 'in_progress',
+      priority: 'high',
+      dueAt: '2026-12-04',
+      links,
+    });
+    await open('records/candidate/candidate-002');
+    const appointments = page.getByRole('list', { name: 'Appointments' });
+    const meeting = appointments.getByRole('listitem').filter({ hasText: 'Second interview' });
+    await meeting.waitFor();
+    assert.match((await meeting.textContent())!, /Contoso, floor 3/);
+    assert.match((await meeting.textContent())!, /\(set in Pacific Standard Time\)/);
+    assert.equal(
+      await meeting.getByRole('link', { name: 'Join online' }).getAttribute('href'),
+      'https://teams.example/l/meetup-join/2',
+    );
+    const task = page
+      .getByRole('list', { name: 'Tasks' })
+      .getByRole('listitem')
+      .filter({ hasText: 'Chase references' });
+    await task.waitFor();
+    assert.match((await task.textContent())!, /In progress.*High priority.*Due Dec 4, 2026/);
+    assert.deepEqual(
+      (await seriousViolations(page)).map((v) => `${v.id} ${v.help}`),
+      [],
+    );
+    await screenshot(page, 'record-page-items');
+  });
+
   it('refuses invalid blocklist entries and says "changed elsewhere" instead of overwriting', async () => {
     await syncOn({ attachments: false, skipInternalOnly: true, blocklist: [] });
     await open('settings/privacy');

@@ -12,8 +12,9 @@ import {
 import { useEffect, useState } from 'react';
 import { api } from '../api.ts';
 import { when } from '../format.ts';
-import type { Activity, CrmRecord } from '../types.ts';
+import type { RecordAnswer } from '../types.ts';
 import { Loading } from '../feedback.tsx';
+import { AppointmentList, TaskList } from './record-items.tsx';
 
 const useStyles = makeStyles({
   page: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalL, maxWidth: '820px' },
@@ -31,17 +32,17 @@ const LABEL = { candidate: 'Candidate', contact: 'Contact', company: 'Company' }
 /** A candidate's or contact's page in the built-in CRM: where Show Candidate / Show Contact lead. */
 export function RecordPage({ type, id }: { type: string; id: string }) {
   const styles = useStyles();
-  const [data, setData] = useState<{ record: CrmRecord; activities: Activity[] }>();
+  const [data, setData] = useState<RecordAnswer>();
   const [error, setError] = useState<string>();
   useEffect(() => {
-    api<{ record: CrmRecord; activities: Activity[] }>(`/records/${type}/${id}`).then(
+    api<RecordAnswer>(`/records/${type}/${id}`).then(
       ({ data }) => setData(data),
       (e: Error) => setError(e.message),
     );
   }, [type, id]);
 
   if (!data) return <Loading error={error} label="Loading the record…" />;
-  const { record, activities } = data;
+  const { record, activities, appointments, tasks } = data;
   return (
     <article className={styles.page} aria-labelledby="record-title" data-section="record">
       <Persona
@@ -72,9 +73,25 @@ export function RecordPage({ type, id }: { type: string; id: string }) {
             <dd style={{ margin: 0 }}>{record.phone}</dd>
           </>
         )}
+        {record.mobile && (
+          <>
+            <dt>Mobile</dt>
+            <dd style={{ margin: 0 }}>{record.mobile}</dd>
+          </>
+        )}
+        {record.department && (
+          <>
+            <dt>Department</dt>
+            <dd style={{ margin: 0 }}>{record.department}</dd>
+          </>
+        )}
         <dt>Last activity</dt>
         <dd style={{ margin: 0 }}>{when(record.lastActivityAt)}</dd>
       </dl>
+      <Subtitle2 as="h3">Appointments</Subtitle2>
+      <AppointmentList appointments={appointments} name={record.name} />
+      <Subtitle2 as="h3">Tasks</Subtitle2>
+      <TaskList tasks={tasks} name={record.name} />
       <Subtitle2 as="h3">Activity</Subtitle2>
       {activities.length === 0 ? (
         <Text>No emails synced with {record.name} yet.</Text>
