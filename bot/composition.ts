@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { GraphItemSource } from './mail-source/graph-item-source.ts';
+import { targetKey } from './mail-source/subscription-targets.ts';
+import { ItemSync } from './sync/item-sync.ts';
 import { clientCredentialsToken } from './mail-source/client-credentials.ts';
 import { join } from 'node:path';
 import { CosmosClient } from '@azure/cosmos';
@@ -27,7 +30,7 @@ import type { Store } from './store/store.port.ts';
 import { ItemLedgerRepository } from './sync/item-ledger.ts';
 import { LedgerRepository } from './sync/ledger.ts';
 import { TenantSwitch } from './sync/tenant-switch.ts';
-import { MailSync, type UserRef } from './sync/mail-sync.ts';
+import { MailSync, RESUME_AFTER_SECONDS, type UserRef } from './sync/mail-sync.ts';
 import { SyncEvents } from './sync/sync-events.ts';
 import { SyncService } from './sync/sync-service.ts';
 import { type SyncJob, SYNC_QUEUE } from './worker/jobs.ts';
@@ -202,8 +205,22 @@ export async function createServices(
   const state = new SyncStateRepository(store);
   const events = new SyncEvents();
   const tenantSwitch = new TenantSwitch(store);
+  const itemSource = new GraphItemSource(http);
+  const items = new ItemSync({
+    source: itemSource,
+    crm,
+    ledger: itemLedger,
+    mailLedger: ledger,
+    mailSource,
+    state,
+    events,
+    logger: logger.child({ component: 'sync' }),
+    now: () => new Date(),
+    retryAfterSeconds: RESUME_AFTER_SECONDS,
+  });
   const mailSync = new MailSync({
     mailSource,
+    items,
     crm,
     ledger,
     settings,
@@ -229,17 +246,22 @@ export async function createServices(
   const leases = new MailboxLeases(store);
   const publicUrl = overrides.publicUrl ?? config.publicUrl;
   /**
-   * The folders a user's change notifications should cover: their automatic folders while their sync
-   * is on and active and their organization has CRM Sync on; none otherwise. The one rule renewal,
-   * the subscriptions job and the organization's switch all follow.
+   * What a user's change notifications should cover, while their sync is active and their
+   * organization has CRM Sync on: their automatic mail folders if email sync is on, their contacts
+   * and their calendar if those are (To Do has no application subscriptions: tasks follow the
+   * schedule); nothing otherwise. The one rule renewal, the subscriptions job and the
+   * organization's switch all follow.
    */
   const subscribedFolders = async (user: UserRef): Promise<string[]> => {
     const [stored, enabled] = await Promise.all([
       settings.get(user.tenantId, user.userId),
       tenantSwitch.enabled(user.tenantId),
     ]);
-    if (!enabled || !stored?.settings.emailSync || !stored.settings.active) return [];
-    return mailSync.automaticFolderIds(user);
+    if (!enabled || !stored || !stored.settings.active) return [];
+    const targets = stored.settings.emailSync ? await mailSync.automaticFolderIds(user) : [];
+    if (stored.settings.contacts.enabled) targets.push(targetKey({ kind: 'contact' }));
+    if (stored.settings.calendar.enabled) targets.push(targetKey({ kind: 'event' }));
+    return targets;
   };
   const subscriptionLog = logger.child({ component: 'subscriptions' });
   const subscriptions = new SubscriptionRegistry(

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '../errors/app-error.ts';
-import type { Collection, Doc, Filter, QueryOptions } from '../store/store.port.ts';
+import { type Collection, type Doc, type Filter, type QueryOptions, queryAll } from '../store/store.port.ts';
 import type { CrmDoc } from './builtin-crm.ts';
 import { BuiltinCrmContacts } from './builtin-crm-contacts.ts';
 import type {
@@ -168,6 +168,16 @@ export class BuiltinCrmItems implements CrmItems {
   }
 
   /** One page from each bucket, side by side; the caller merges them in the same order. */
+  /** Every task or appointment of the tenant, in id order; for audits, benchmarks and tests. */
+  async list<D extends ItemDoc>(tenantId: string, type: D['type']): Promise<D[]> {
+    const parts = await Promise.all(
+      this.crm
+        .buckets(tenantId)
+        .map((pk) => queryAll(this.crm.items, pk, { filters: [{ field: 'type', op: '=', value: type }] })),
+    );
+    return (parts.flat() as unknown as D[]).sort((a, b) => a.id.localeCompare(b.id));
+  }
+
   private async linked<D extends ItemDoc>(
     tenantId: string,
     recordId: string,

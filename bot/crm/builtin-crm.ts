@@ -549,6 +549,16 @@ export class BuiltinCrm implements CrmConnector {
     return found?.value.type === 'activity' ? (found.value as ActivityDoc) : undefined;
   }
 
+  /** Every task Outlook's To Do brought in, in id order; for audits, benchmarks and tests. */
+  listTasks(tenantId: string): Promise<TaskDoc[]> {
+    return this.outlookItems.list<TaskDoc>(tenantId, 'task');
+  }
+
+  /** Every appointment the calendars brought in, in id order; for audits, benchmarks and tests. */
+  listAppointments(tenantId: string): Promise<AppointmentDoc[]> {
+    return this.outlookItems.list<AppointmentDoc>(tenantId, 'appointment');
+  }
+
   /** Every activity of the tenant, in id order; for audits and tests. */
   async listActivities(tenantId: string): Promise<ActivityDoc[]> {
     const parts = await Promise.all(
