@@ -85,6 +85,8 @@ export interface Services {
   queue: JobQueue<SyncJob>;
   leases: MailboxLeases;
   subscriptions: SubscriptionRegistry;
+  /** What a user's change notifications should cover now: mail folders, contacts, the calendar. */
+  subscriptionTargets(user: UserRef): Promise<string[]>;
   worker: SyncWorker;
   scheduler: Scheduler;
   /** Queues notifications from every process; the app process also delivers them. */
@@ -384,6 +386,7 @@ export async function createServices(
     queue,
     leases,
     subscriptions,
+    subscriptionTargets: subscribedFolders,
     worker,
     scheduler,
     notifier,

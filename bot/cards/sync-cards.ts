@@ -80,7 +80,9 @@ export function itemRunLine(counts: ItemRunCounts): string {
 }
 
 export function statusCard(view: StatusView): AdaptiveCard {
-  const state = !view.emailSync ? 'Off' : view.active ? 'Active' : 'Paused';
+  const items = view.items;
+  const on = view.emailSync || (items ? ITEM_KINDS.some((kind) => items[kind].enabled) : false);
+  const state = !on ? 'Off' : view.active ? 'Active' : 'Paused';
   const lastRun = view.lastRun
     ? `${cardDateTime(view.lastRun.finishedAt)}: ${view.lastRun.status}, ${view.lastRun.synced} synced, ${view.lastRun.noMatch} no match, ${view.lastRun.errors} errors`
     : 'no run yet';
@@ -91,9 +93,10 @@ export function statusCard(view: StatusView): AdaptiveCard {
         new Fact('Sync', state),
         new Fact('Mailbox', STATUS_WORDS[view.mailboxStatus ?? 'ok'] ?? view.mailboxStatus ?? 'OK'),
         new Fact('Folders', view.folders.join(', ') || 'none'),
+        ...(items ? [new Fact('Email', view.emailSync ? 'On' : 'Off')] : []),
         ...countsFacts(view.counts),
-        ...(view.items
-          ? ITEM_KINDS.map((kind) => new Fact(ITEM_KIND_LABELS[kind], itemKindLine(view.items![kind])))
+        ...(items
+          ? ITEM_KINDS.map((kind) => new Fact(ITEM_KIND_LABELS[kind], itemKindLine(items[kind])))
           : []),
       ),
       // Times are text blocks, not facts: Teams shows them in the viewer's time zone there.
@@ -128,6 +131,8 @@ export interface ProgressView {
   processed: number;
   total: number;
   counts: Pick<LedgerCounts, 'synced' | 'no_match' | 'error'>;
+  /** Set while contacts, tasks or events are synced (after the mail): that kind's counts. */
+  items?: ItemRunCounts;
 }
 
 /** A bar drawn with two weighted columns: ProgressBar is not in Adaptive Cards 1.5, which Teams renders. */
@@ -146,6 +151,19 @@ function progressBar(percent: number): ColumnSet {
 }
 
 export function progressCard(view: ProgressView): AdaptiveCard {
+  if (view.items) {
+    // Contacts, tasks and events come after the mail and have no total to show a bar against.
+    return card(
+      new TextBlock('Syncing your Outlook items…', { size: 'Medium', weight: 'Bolder', wrap: true }),
+      new TextBlock(`Now: ${view.folder}`, { wrap: true }),
+      new FactSet(
+        new Fact('Emails synced', String(view.counts.synced)),
+        new Fact('Items synced', String(view.items.synced)),
+        new Fact('Unchanged', String(view.items.unchanged)),
+        new Fact('Errors', String(view.items.errors)),
+      ),
+    ).withFallbackText(`Syncing ${view.folder}`);
+  }
   const percent = view.total > 0 ? Math.min(100, Math.round((view.processed / view.total) * 100)) : 0;
   return card(
     new TextBlock('Syncing your mail…', { size: 'Medium', weight: 'Bolder', wrap: true }),

@@ -311,7 +311,14 @@ export class ItemSync {
         folder: `${handler.label}: ${collection.label}`,
         processed: ctx.summary.processed,
         total: ctx.summary.processed,
-        byStatus: { synced: 0, no_match: 0, error: 0, pending: 0, skipped: 0 },
+        // The run's email so far, as the mail's own progress gave it.
+        byStatus: {
+          synced: ctx.summary.synced + ctx.summary.alreadySynced,
+          no_match: ctx.summary.noMatch,
+          error: ctx.summary.errors,
+          pending: 0,
+          skipped: ctx.summary.keptOut,
+        },
         kind: handler.kind,
         items: { ...(ctx.summary.items?.[handler.kind] ?? emptyItemCounts()) },
       });

@@ -47,7 +47,13 @@ export function startSyncWithProgress(
     if (now - lastUpdate < PROGRESS_UPDATE_MS) return;
     lastUpdate = now;
     void update(
-      progressCard({ folder: p.folder, processed: p.processed, total: p.total, counts: p.byStatus }),
+      progressCard({
+        folder: p.folder,
+        processed: p.processed,
+        total: p.total,
+        counts: p.byStatus,
+        ...(p.items ? { items: p.items } : {}),
+      }),
     ).catch((error: unknown) =>
       logger.warn({ err: { message: (error as Error).message } }, 'progress card update failed'),
     );

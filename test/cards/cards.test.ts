@@ -123,6 +123,32 @@ const cards: Record<string, unknown> = {
     folders: [],
     settingsUrl: '',
   }),
+  'status with contacts, tasks and calendar': statusCard({
+    active: true,
+    emailSync: false,
+    counts,
+    items: {
+      contact: { enabled: true, counts: { ...counts, synced: 7, error: 1 } },
+      task: { enabled: false, counts: { synced: 0, no_match: 0, error: 0, pending: 0, skipped: 0 } },
+      event: { enabled: true, counts: { ...counts, synced: 30, skipped: 2 } },
+    },
+    folders: [],
+    settingsUrl: '',
+  }),
+  'progress of items': progressCard({
+    folder: 'Contacts: Clients',
+    processed: 10,
+    total: 10,
+    counts,
+    items: { processed: 5, synced: 4, unchanged: 1, removed: 0, skipped: 0, errors: 0 },
+  }),
+  'run result with items': runResultCard(
+    {
+      ...summary,
+      items: { contact: { processed: 5, synced: 4, unchanged: 1, removed: 0, skipped: 0, errors: 0 } },
+    },
+    '',
+  ),
   'progress at 0%': progressCard({ folder: 'starting', processed: 0, total: 0, counts }),
   'progress at 100%': progressCard({ folder: 'Inbox', processed: 50, total: 50, counts }),
   'run result': runResultCard(summary, 'https://app.example/tab'),
@@ -241,6 +267,21 @@ describe('Adaptive Cards the bot sends', () => {
       assert.deepEqual(cardProblems(JSON.parse(JSON.stringify(card))), []);
     });
   }
+
+  it('sync status gives each kind besides email: on or off, and its counts', () => {
+    const card = JSON.stringify(cards['status with contacts, tasks and calendar']);
+    assert.match(
+      card,
+      /"title":"Sync","value":"Active"}.*"title":"Email","value":"Off"}.*"title":"Contacts","value":"On: 7 synced, 1 error, 1 kept out"/,
+    );
+    assert.match(card, /"title":"Tasks","value":"Off"/);
+    assert.match(card, /"title":"Calendar","value":"On: 30 synced, 1 error, 2 kept out"/);
+    assert.match(
+      JSON.stringify(cards['run result with items']),
+      /"title":"Contacts","value":"4 synced, 1 unchanged, 0 errors"/,
+    );
+    assert.match(JSON.stringify(cards['progress of items']), /Now: Contacts: Clients/);
+  });
 
   it('the linked result names the link type, Cand, Con or CandCon, as the seeds do', () => {
     const text = (records: CrmRecord[]) =>

@@ -76,9 +76,7 @@ export async function startAppHarness(
     subscribed: async (user, timeoutMs = 20_000) => {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const stored = await app.services.settings.get(user.tenantId, user.userId);
-        const on = stored?.settings.emailSync && stored.settings.active;
-        const wanted = on ? (await app.services.mailSync.automaticFolderIds(user)).sort() : [];
+        const wanted = (await app.services.subscriptionTargets(user)).sort();
         const have = (await app.services.subscriptions.forUser(user.tenantId, user.userId))
           .map((s) => s.folderId)
           .sort();
