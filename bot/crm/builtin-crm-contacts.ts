@@ -12,8 +12,9 @@ import { companyDomain } from './mail-domains.ts';
  * leaves empty keeps the CRM's value, and addresses are a union. One CRM contact per address.
  */
 
-type Index = Directory & { records: CrmRecord[] };
-type Company = NonNullable<ContactResult['company']>;
+type Index = Directory & { records: CrmRecord[]; companyByName(name: string): CrmRecord | undefined };
+/** The contact's company; `doc` when it was made just now. */
+type Company = NonNullable<ContactResult['company']> & { doc?: RecordDoc };
 
 /** The record fields an Outlook contact fills in, by the CRM's name for each. */
 type ContactField = 'name' | 'phone' | 'mobile' | 'role' | 'department' | 'address' | 'website' | 'notes';
@@ -61,7 +62,11 @@ export class BuiltinCrmContacts {
     const written = existing
       ? await this.update(pk, existing, input, emails, source, company)
       : await this.create(pk, input, emails, source, company);
-    if (written.fieldsSet.length > 0 || company?.created) await this.crm.bumpVersion(pk);
+    const changed = [
+      ...(company?.doc ? [company.doc] : []),
+      ...(written.fieldsSet.length > 0 ? [written.doc] : []),
+    ];
+    if (changed.length > 0) await this.crm.recordsWritten(input.tenantId, changed);
     const record = toRecord(written.doc);
     const companyName = company?.name ?? (record.companyId ? index.get(record.companyId)?.name : undefined);
     if (record.companyId && companyName) record.companyName = companyName;
@@ -69,7 +74,7 @@ export class BuiltinCrmContacts {
       record,
       outcome: written.outcome,
       fieldsSet: written.fieldsSet,
-      ...(company ? { company } : {}),
+      ...(company ? { company: { id: company.id, name: company.name, created: company.created } } : {}),
       alsoMatched,
     };
   }
@@ -163,7 +168,7 @@ export class BuiltinCrmContacts {
     const name = input.companyName?.trim();
     if (!name) return undefined;
     const wanted = name.toLowerCase();
-    const byName = index.records.find((r) => r.type === 'company' && r.name.trim().toLowerCase() === wanted);
+    const byName = index.companyByName(wanted);
     if (byName) return { id: byName.id, name: byName.name, created: false };
     const domains = emails.flatMap((e) => companyDomain(e.slice(e.lastIndexOf('@') + 1)) ?? []);
     const byDomain = index.companiesByDomain(domains)[0]?.record;
@@ -180,7 +185,7 @@ export class BuiltinCrmContacts {
     };
     try {
       await this.crm.items.create(doc);
-      return { id: doc.id, name, created: true };
+      return { id: doc.id, name, created: true, doc };
     } catch (error) {
       if (!AppError.is(error, 'store.conflict')) throw error;
     }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { AppError } from '../errors/app-error.ts';
 import { type Collection, type Doc, type Filter, type QueryOptions, queryAll } from '../store/store.port.ts';
 import type { CrmDoc } from './builtin-crm.ts';
+import type { RecordDoc } from './builtin-crm-records.ts';
 import { BuiltinCrmContacts } from './builtin-crm-contacts.ts';
 import type {
   AppointmentInput,
@@ -26,8 +27,11 @@ export interface CrmItemsContext {
   now: () => Date;
   /** The largest item accepted (an activity's cap). */
   maxItemBytes: number;
-  directory(tenantId: string): Promise<Directory & { records: CrmRecord[] }>;
-  bumpVersion(pk: string): Promise<number>;
+  directory(
+    tenantId: string,
+  ): Promise<Directory & { records: CrmRecord[]; companyByName(name: string): CrmRecord | undefined }>;
+  /** Records just written: the directory's version moves on (and this process's index takes them). */
+  recordsWritten(tenantId: string, docs: readonly RecordDoc[]): Promise<void>;
   /** The activity bucket an item of this id lives in. */
   bucketOf(tenantId: string, id: string): string;
   /** Every activity bucket of the tenant. */

@@ -91,30 +91,79 @@ export interface DirectoryFixture {
 }
 
 class DirectoryIndex implements Directory {
-  readonly version: number;
+  version: number;
   readonly records: CrmRecord[];
   private readonly byAddress = new Map<string, CrmRecord[]>();
   private readonly byId = new Map<string, CrmRecord>();
   private readonly byDomain = new Map<string, CrmRecord>();
+  private readonly companiesByName = new Map<string, CrmRecord>();
+  private readonly positions = new Map<string, number>();
 
   constructor(version: number, records: CrmRecord[]) {
     this.version = version;
     this.records = records;
-    for (const record of records) {
-      this.byId.set(record.id, record);
-      if (record.type === 'company') {
-        // Two companies claiming one domain: the first keeps it, as an email can link to one.
-        for (const domain of record.domains ?? [])
-          if (!this.byDomain.has(domain)) this.byDomain.set(domain, record);
-        continue;
-      }
-      for (const email of record.emails) {
-        const key = email.trim().toLowerCase();
-        const list = this.byAddress.get(key);
-        if (list) list.push(record);
-        else this.byAddress.set(key, [record]);
-      }
+    for (const [at, record] of records.entries()) {
+      this.positions.set(record.id, at);
+      this.index(record);
     }
+  }
+
+  private index(record: CrmRecord): void {
+    this.byId.set(record.id, record);
+    if (record.type === 'company') {
+      // Two companies claiming one domain (or one name): the first keeps it, as an email links to one.
+      for (const domain of record.domains ?? [])
+        if (!this.byDomain.has(domain)) this.byDomain.set(domain, record);
+      const name = record.name.trim().toLowerCase();
+      if (!this.companiesByName.has(name)) this.companiesByName.set(name, record);
+      return;
+    }
+    for (const email of record.emails) {
+      const key = email.trim().toLowerCase();
+      const list = this.byAddress.get(key);
+      if (list) list.push(record);
+      else this.byAddress.set(key, [record]);
+    }
+  }
+
+  private unindex(record: CrmRecord): void {
+    this.byId.delete(record.id);
+    for (const [domain, holder] of this.byDomain) if (holder === record) this.byDomain.delete(domain);
+    const name = record.name.trim().toLowerCase();
+    if (this.companiesByName.get(name) === record) this.companiesByName.delete(name);
+    for (const email of record.emails) {
+      const key = email.trim().toLowerCase();
+      const list = this.byAddress.get(key)?.filter((r) => r !== record);
+      if (list?.length) this.byAddress.set(key, list);
+      else this.byAddress.delete(key);
+    }
+  }
+
+  /**
+   * Takes in records this process has just written, as of `version`: a contact sync writes
+   * thousands, and reading the whole directory again after each would cost each one every record.
+   */
+  apply(version: number, records: readonly CrmRecord[]): void {
+    for (const record of records) {
+      const old = this.byId.get(record.id);
+      if (old) this.unindex(old);
+      if (record.companyId) {
+        const companyName = this.byId.get(record.companyId)?.name;
+        if (companyName) record.companyName = companyName;
+      }
+      const at = this.positions.get(record.id);
+      if (at === undefined) {
+        this.positions.set(record.id, this.records.length);
+        this.records.push(record);
+      } else this.records[at] = record;
+      this.index(record);
+    }
+    this.version = version;
+  }
+
+  /** A company by its name, trimmed and in any case. */
+  companyByName(name: string): CrmRecord | undefined {
+    return this.companiesByName.get(name.trim().toLowerCase());
   }
 
   get(id: string): CrmRecord | undefined {
@@ -188,7 +237,7 @@ export class BuiltinCrm implements CrmConnector {
       now: this.now,
       maxItemBytes: this.maxActivityBytes,
       directory: (tenantId) => this.directory(tenantId),
-      bumpVersion: (pk) => this.bumpVersion(pk),
+      recordsWritten: (tenantId, docs) => this.recordsWritten(tenantId, docs),
       bucketOf: (tenantId, id) => this.activityPartition(tenantId, id),
       buckets: (tenantId) => this.activityBuckets(tenantId),
       unavailable: (error) => this.unavailable(error),
@@ -342,15 +391,28 @@ export class BuiltinCrm implements CrmConnector {
     };
     try {
       await this.items.create(doc);
+      await this.recordsWritten(tenantId, [doc]);
     } catch (error) {
       if (!AppError.is(error, 'store.conflict')) throw error;
+      // Made a moment ago (a double click): the next read of the directory takes it from the store.
+      await this.bumpVersion(pk);
     }
-    await this.bumpVersion(pk);
     return toRecord(doc);
   }
 
   async hasDirectory(tenantId: string): Promise<boolean> {
     return (await this.items.read(tenantPartition(tenantId), VERSION_ID)) !== undefined;
+  }
+
+  /**
+   * Records this process wrote: the directory's version moves on, and the index cached here takes
+   * them in place when nothing else changed the directory meanwhile (otherwise the next read
+   * rebuilds it from the store, as for any change made elsewhere).
+   */
+  private async recordsWritten(tenantId: string, docs: readonly RecordDoc[]): Promise<void> {
+    const version = await this.bumpVersion(tenantPartition(tenantId));
+    const cached = this.indexes.get(tenantId);
+    if (cached && cached.version === version - 1) cached.apply(version, docs.map(toRecord));
   }
 
   private async bumpVersion(pk: string): Promise<number> {
