@@ -20,7 +20,7 @@ const MESSAGES = Number(process.env.BENCH_MESSAGES || 50_000);
 const RECORDS = Number(process.env.BENCH_RECORDS || 20_000);
 
 /** Counts the writes the sync makes, leaving reads alone. */
-class CountingStore implements Store {
+export class CountingStore implements Store {
   writes = 0;
   private readonly inner: Store;
   constructor(inner: Store) {
@@ -59,9 +59,12 @@ class CountingStore implements Store {
   }
 }
 
-async function startSandbox(): Promise<{ child: ChildProcess; url: string }> {
+/** The sandbox in its own process, with the generated mailbox (and `env`'s extras, such as BENCH_ITEMS). */
+export async function startSandbox(
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [join(import.meta.dirname, 'bench-sandbox.ts')], {
-    env: { ...process.env, BENCH_MESSAGES: String(MESSAGES), BENCH_RECORDS: String(RECORDS) },
+    env: { ...process.env, BENCH_MESSAGES: String(MESSAGES), BENCH_RECORDS: String(RECORDS), ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {

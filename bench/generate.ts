@@ -163,3 +163,72 @@ export function recruiterMailboxes(
     }),
   };
 }
+
+/**
+ * The benchmark recruiter's Outlook items (the sandbox's items fixture): `contacts` contacts in
+ * five folders (40% already CRM contacts by address, some sharing an address with another),
+ * `events` single appointments spread from 300 days back to 150 ahead with one to three attendees
+ * (two in three of them CRM people), and `tasks` To Do tasks in three lists (half naming a
+ * candidate's address). Deterministic.
+ */
+export function items(counts: { contacts: number; events: number; tasks: number }, records: number) {
+  const random = rng(99);
+  const person = (r: number) => (r % 5 < 3 ? `cand${r}@mail.example` : `con${r}@company${r % 200}.example`);
+  const someone = () =>
+    random() < 2 / 3
+      ? person(Math.floor(random() * records))
+      : `guest${Math.floor(random() * 1e6)}@guests.example`;
+  const contactFolders = ['Clients', 'Candidates', 'Vendors', 'Old'].map((name) => ({
+    key: name,
+    displayName: name,
+  }));
+  const contacts = Array.from({ length: counts.contacts }, (_, i) => {
+    const r = Math.floor(random() * records);
+    const known = i % 5 < 2;
+    const address = known
+      ? `con${r - (r % 5) + 3}@company${(r - (r % 5) + 3) % 200}.example`
+      : `outlook${i}@people${i % 300}.example`;
+    return {
+      key: `bc${i}`,
+      folder: i % 5 === 0 ? 'contacts' : contactFolders[i % 4]!.key,
+      displayName: `Outlook Person ${i}`,
+      givenName: 'Outlook',
+      surname: `Person ${i}`,
+      emailAddresses: [{ name: `Outlook Person ${i}`, address }],
+      companyName: `Company ${i % 200}`,
+      jobTitle: i % 3 === 0 ? 'Hiring Manager' : 'Engineer',
+      businessPhones: [`+1 206 555 ${String(i % 10000).padStart(4, '0')}`],
+    };
+  });
+  const events = Array.from({ length: counts.events }, (_, i) => ({
+    key: `be${i}`,
+    day: -300 + Math.floor((i / counts.events) * 450),
+    time: `${String(8 + (i % 9)).padStart(2, '0')}:${i % 2 ? '30' : '00'}`,
+    minutes: 30 + (i % 3) * 15,
+    subject: `Interview ${i}`,
+    attendees: Array.from({ length: 1 + (i % 3) }, () => ({
+      type: 'required' as const,
+      emailAddress: { name: 'Attendee', address: someone() },
+    })),
+    body: {
+      contentType: 'html' as const,
+      content: `<p>Agenda for interview ${i}: ${'the role, the team, next steps. '.repeat(6)}</p>`,
+    },
+  }));
+  const taskLists = [
+    { key: 'Placements', displayName: 'Placements' },
+    { key: 'Sourcing', displayName: 'Sourcing' },
+  ];
+  const lists = ['defaultList', 'Placements', 'Sourcing'];
+  const tasks = Array.from({ length: counts.tasks }, (_, i) => ({
+    key: `bt${i}`,
+    list: lists[i % 3]!,
+    title: i % 2 === 0 ? `Call ${person(Math.floor(random() * records))} about the offer` : `Task ${i}`,
+    importance: (['low', 'normal', 'high'] as const)[i % 3],
+    due: { day: -30 + (i % 90) },
+    body: { contentType: 'text' as const, content: `Notes for task ${i}.` },
+  }));
+  return {
+    users: [{ user: BENCH_USER.id, contactFolders, contacts, taskLists, tasks, events }],
+  };
+}

@@ -82,8 +82,9 @@ export const CONTAINERS = {
     excludedPaths: ['/body/*', '/attachments/*'],
     queryFields: ['type', 'sortName'],
     // A record's activities (its timeline, its last activity) by the records they link; few per
-    // record, so they are sorted by date as read rather than through an index on the date.
-    arrayQueryFields: ['linkIds'],
+    // record, so they are sorted by date as read rather than through an index on the date. A CRM
+    // contact by the Outlook contacts it came from (a contact sync looks each new one up).
+    arrayQueryFields: ['linkIds', 'sources'],
   },
 } as const satisfies Record<string, ContainerDefinition>;
 

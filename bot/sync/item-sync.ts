@@ -748,14 +748,17 @@ export class ItemSync {
     };
   }
 
-  /** From the cutoff (at most a year back) to CALENDAR_AHEAD_DAYS ahead, whole days in UTC. */
   calendarWindow(ctx: Pick<ItemRunContext, 'cutoff'>): CalendarWindow {
-    const now = this.deps.now().getTime();
-    const earliest = now - CALENDAR_BACK_DAYS_MAX * DAY_MS;
-    const startMs = Math.floor(Math.max(ctx.cutoff.getTime(), earliest) / DAY_MS) * DAY_MS;
-    const endMs = Math.ceil((now + CALENDAR_AHEAD_DAYS * DAY_MS) / DAY_MS) * DAY_MS;
-    return { start: new Date(startMs).toISOString(), end: new Date(endMs).toISOString() };
+    return calendarWindow(ctx.cutoff, this.deps.now());
   }
+}
+
+/** From the cutoff (at most a year back) to CALENDAR_AHEAD_DAYS ahead, whole days in UTC. */
+export function calendarWindow(cutoff: Date, now: Date): CalendarWindow {
+  const earliest = now.getTime() - CALENDAR_BACK_DAYS_MAX * DAY_MS;
+  const startMs = Math.floor(Math.max(cutoff.getTime(), earliest) / DAY_MS) * DAY_MS;
+  const endMs = Math.ceil((now.getTime() + CALENDAR_AHEAD_DAYS * DAY_MS) / DAY_MS) * DAY_MS;
+  return { start: new Date(startMs).toISOString(), end: new Date(endMs).toISOString() };
 }
 
 const TASK_STATUS: Record<TaskItem['status'], TaskInput['status']> = {
