@@ -186,8 +186,12 @@ export class ItemSync {
     const { tenantId, userId } = ctx.user;
     const previous = await this.deps.ledger.get(tenantId, userId, kind, itemId);
     const collections = kind === 'task' ? await handler.collections(ctx) : [];
+    // Where the ledger last saw it first: a task is looked for list by list.
     const ordered = previous
-      ? [...collections].sort((a) => (a.id === previous.collectionId ? -1 : 0))
+      ? [
+          ...collections.filter((c) => c.id === previous.collectionId),
+          ...collections.filter((c) => c.id !== previous.collectionId),
+        ]
       : collections;
     const item = await handler.locate(ctx, itemId, ordered);
     if (item === undefined) {
