@@ -56,7 +56,14 @@ export interface OutboxDoc extends Doc {
   title: string;
   text: string;
   severity: 'info' | 'success' | 'warning' | 'error';
-  counts?: { synced: number; noMatch: number; errors: number; runs: number };
+  counts?: {
+    synced: number;
+    noMatch: number;
+    errors: number;
+    runs: number;
+    /** Contacts, tasks and appointments the runs wrote to the CRM, and the ones that failed. */
+    items?: { synced: number; errors: number };
+  };
   /** A digest's newest synced emails and the records they are on (candidates first). */
   contents?: RunContents;
   state: 'pending' | 'sending' | 'sent' | 'failed';
@@ -166,10 +173,15 @@ export class Notifier {
 
   /** An automatic run's result, gathered with the others of the user's quiet period into one card. */
   async automaticRun(user: { tenantId: string; userId: string }, summary: RunSummary): Promise<void> {
-    if (summary.synced + summary.errors === 0) return;
+    const itemRuns = Object.values(summary.items ?? {});
+    const items = {
+      synced: itemRuns.reduce((sum, k) => sum + k.synced, 0),
+      errors: itemRuns.reduce((sum, k) => sum + k.errors, 0),
+    };
+    if (summary.synced + summary.errors + items.synced + items.errors === 0) return;
     const stored = await this.options.settings.get(user.tenantId, user.userId);
     const prefs = stored?.settings.notifications ?? { level: 'all', everyMinutes: 60 };
-    if (prefs.level === 'off' || (prefs.level === 'errors' && summary.errors === 0)) return;
+    if (prefs.level === 'off' || (prefs.level === 'errors' && summary.errors + items.errors === 0)) return;
     const contents =
       summary.synced > 0 && this.options.contentsOf
         ? await this.options.contentsOf(user, summary).catch((error: unknown) => {
@@ -202,7 +214,15 @@ export class Notifier {
         noMatch: counts.noMatch + summary.noMatch,
         errors: counts.errors + summary.errors,
         runs: counts.runs + 1,
+        items: {
+          synced: (counts.items?.synced ?? 0) + items.synced,
+          errors: (counts.items?.errors ?? 0) + items.errors,
+        },
       };
+      const itemsText =
+        merged.items.synced + merged.items.errors > 0
+          ? `; contacts, tasks and appointments: ${merged.items.synced} synced, ${merged.items.errors} errors`
+          : '';
       const mergedContents = contents
         ? mergeContents(current?.value.contents, contents)
         : current?.value.contents;
@@ -215,9 +235,13 @@ export class Notifier {
         title:
           merged.errors > 0
             ? `${merged.errors} email${merged.errors === 1 ? '' : 's'} could not be synced`
-            : 'New email synced to your CRM',
-        text: `${merged.synced} synced, ${merged.noMatch} with no match, ${merged.errors} errors`,
-        severity: merged.errors > 0 ? 'error' : 'success',
+            : merged.items.errors > 0
+              ? `${merged.items.errors} Outlook item${merged.items.errors === 1 ? '' : 's'} could not be synced`
+              : merged.synced > 0
+                ? 'New email synced to your CRM'
+                : 'Outlook items synced to your CRM',
+        text: `${merged.synced} synced, ${merged.noMatch} with no match, ${merged.errors} errors${itemsText}`,
+        severity: merged.errors + merged.items.errors > 0 ? 'error' : 'success',
         counts: merged,
         ...(mergedContents ? { contents: mergedContents } : {}),
         state: 'pending',

@@ -158,4 +158,62 @@ describe('notifier', function () {
     );
     await store.close();
   });
+
+  it('tells of contacts, tasks and appointments an automatic sync wrote, and of their errors', async () => {
+    const now = Date.parse('2026-11-23T10:00:00Z');
+    const clock = () => now;
+    const store = new SqliteStore({ path: ':memory:', now: clock, purgeIntervalMs: 0 });
+    await store.init(ALL_CONTAINERS);
+    const conversations = new ConversationRepository(store);
+    await conversations.remember('t', 'u', {
+      serviceUrl: 'http://127.0.0.1:9/',
+      conversationId: 'a:1',
+      channelId: 'msteams',
+      botId: 'b',
+      userTeamsId: '29:u',
+    });
+    const settings = new SyncSettingsRepository(store);
+    await settings.save('t', 'u', {
+      enabledAt: '2026-11-01T00:00:00.000Z',
+      notifications: { level: 'errors', everyMinutes: 0 },
+    });
+    const teams = new FakeTeams(clock);
+    const center = new NotificationCenter(store);
+    const notifier = new Notifier({
+      store,
+      center,
+      conversations,
+      settings,
+      sender: teams,
+      render: (doc) => new AdaptiveCard(new TextBlock(doc.text)),
+      logger: createLogger({ level: 'silent' }),
+      now: clock,
+    });
+    const items = (synced: number, errors: number) => ({
+      processed: synced + errors,
+      synced,
+      unchanged: 0,
+      removed: 0,
+      skipped: 0,
+      errors,
+    });
+    const run = (contact: ReturnType<typeof items>) =>
+      notifier.automaticRun(
+        { tenantId: 't', userId: 'u' },
+        { ...emptySummary('r', 'automatic', 'notified', new Date(now)), items: { contact } },
+      );
+    await run(items(3, 0)); // errors only: nothing to say
+    await notifier.deliver();
+    assert.equal(teams.arrived.length, 0);
+    await run(items(1, 2));
+    await notifier.deliver();
+    assert.deepEqual(
+      teams.arrived.map((a) => a.title),
+      ['0 synced, 0 with no match, 0 errors; contacts, tasks and appointments: 1 synced, 2 errors'],
+    );
+    const [note] = await center.latest('t', 'u');
+    assert.equal(note?.title, '2 Outlook items could not be synced');
+    assert.equal(note?.severity, 'error');
+    await store.close();
+  });
 });
