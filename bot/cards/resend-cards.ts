@@ -11,7 +11,12 @@ import { noticeCard } from './notice-cards.ts';
 export const RESEND_ALL_VERBS = { confirm: 'resendAllConfirm', cancel: 'resendAllCancel' } as const;
 
 /** `cutoff`: ISO; Teams shows it in the viewer's time zone. */
-export function resendAllConfirmCard(view: { folders: string[]; cutoff: string }): AdaptiveCard {
+export function resendAllConfirmCard(view: {
+  folders: string[];
+  cutoff: string;
+  /** "Contacts", "Tasks", "Calendar": the other kinds the user syncs, which are written again too. */
+  otherKinds?: string[];
+}): AdaptiveCard {
   return new AdaptiveCard(
     new TextBlock('Resend all your email to the CRM?', { size: 'Medium', weight: 'Bolder', wrap: true }),
     new TextBlock(
@@ -22,6 +27,14 @@ export function resendAllConfirmCard(view: { folders: string[]; cutoff: string }
       'Emails already in the CRM are not duplicated: their links to candidates and contacts are refreshed.',
       { wrap: true },
     ),
+    ...(view.otherKinds?.length
+      ? [
+          new TextBlock(
+            `${view.otherKinds.join(', ')}: written to the CRM again too, each still one CRM item.`,
+            { wrap: true },
+          ),
+        ]
+      : []),
     new TextBlock(
       'It can take a long time on a large mailbox, and it is not usually needed: "sync now" already picks up anything new.',
       { wrap: true, color: 'Attention' },

@@ -3,7 +3,9 @@ import type { App, IActivityContext } from '@microsoft/teams.apps';
 import { helpCard } from '../cards/help-card.ts';
 import { accessCard, noticeCard, notificationsCard } from '../cards/notice-cards.ts';
 import { resendAllConfirmCard } from '../cards/resend-cards.ts';
-import { errorsCard, progressCard, settingsCard, statusCard } from '../cards/sync-cards.ts';
+import { ITEM_KINDS } from '../mail-source/item-source.port.ts';
+import { ItemSync } from '../sync/item-sync.ts';
+import { errorsCard, ITEM_KIND_LABELS, progressCard, settingsCard, statusCard } from '../cards/sync-cards.ts';
 import type { UserRef } from '../sync/mail-sync.ts';
 import type { SyncService } from '../sync/sync-service.ts';
 import { effectiveCutoff, type SyncSettings } from '../sync/sync-settings.ts';
@@ -92,6 +94,9 @@ export function registerCommandRoutes(app: App, rc: RouteContext): void {
             resendAllConfirmCard({
               folders: settings.folders,
               cutoff: effectiveCutoff(settings, new Date()).toISOString(),
+              otherKinds: ITEM_KINDS.filter((k) => ItemSync.enabled(settings, k)).map(
+                (k) => ITEM_KIND_LABELS[k],
+              ),
             }),
           ),
         );

@@ -37,7 +37,8 @@ export function ResendAllButton(props: {
               </p>
               <p>
                 Emails already in the CRM are not duplicated: their links to candidates and contacts are
-                refreshed.
+                refreshed. Contacts, tasks and appointments you sync are written again too, each still one CRM
+                item.
               </p>
               <p>
                 It can take a long time on a large mailbox, and it is not usually needed: Sync now already

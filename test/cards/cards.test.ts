@@ -104,6 +104,11 @@ const cards: Record<string, unknown> = {
     folders: ['inbox', 'sentitems'],
     cutoff: '2026-11-01 00:00 UTC',
   }),
+  'resend all: confirm, with contacts and calendar': resendAllConfirmCard({
+    folders: ['inbox'],
+    cutoff: '2026-11-01 00:00 UTC',
+    otherKinds: ['Contacts', 'Calendar'],
+  }),
   'resend all: queued': resendAllQueuedCard(),
   'resend all: cancelled': resendAllCancelledCard(),
   status: statusCard({
@@ -281,6 +286,11 @@ describe('Adaptive Cards the bot sends', () => {
       /"title":"Contacts","value":"4 synced, 1 unchanged, 0 errors"/,
     );
     assert.match(JSON.stringify(cards['progress of items']), /Now: Contacts: Clients/);
+    assert.match(
+      JSON.stringify(cards['resend all: confirm, with contacts and calendar']),
+      /Contacts, Calendar: written to the CRM again too/,
+    );
+    assert.doesNotMatch(JSON.stringify(cards['resend all: confirm']), /written to the CRM again too/);
   });
 
   it('the linked result names the link type, Cand, Con or CandCon, as the seeds do', () => {
