@@ -14,6 +14,7 @@ import { api } from './api.ts';
 import type { Host, ThemeName } from './host.ts';
 import { AdminPage } from './pages/admin-page.tsx';
 import { EmailsPage } from './pages/emails-page.tsx';
+import { ItemsPage } from './pages/items-page.tsx';
 import { NotificationCenterPage } from './pages/notification-center-page.tsx';
 import { RecordPage } from './pages/record-page.tsx';
 import { StatusPage } from './pages/status-page.tsx';
@@ -38,6 +39,7 @@ const useStyles = makeStyles({
 const SECTIONS = [
   ['status', 'Status'],
   ['emails', 'Emails'],
+  ['items', 'Outlook items'],
   ['email', 'Email'],
   ['contacts', 'Contacts'],
   ['tasks', 'Tasks'],
@@ -77,14 +79,17 @@ function Content({
   switch (page[1]) {
     case 'emails':
       return <EmailsPage search={search} />;
+    case 'items':
+      // Keyed by the query: a section's link to another kind opens that kind afresh.
+      return <ItemsPage key={search} search={search} navigate={navigate} />;
     case 'email':
       return <EmailSection />;
     case 'contacts':
-      return <ContactsSection />;
+      return <ContactsSection navigate={navigate} />;
     case 'tasks':
-      return <TasksSection />;
+      return <TasksSection navigate={navigate} />;
     case 'calendar':
-      return <CalendarSection />;
+      return <CalendarSection navigate={navigate} />;
     case 'schedule':
       return <ScheduleSection />;
     case 'folders':
@@ -110,7 +115,7 @@ export function App({ host }: { host: Host }) {
   const styles = useStyles();
   const [theme, setTheme] = useState<ThemeName>(host.theme);
   const [page, setPage] = useState(() => pageOf(host.subPage ?? location.pathname));
-  const [search] = useState(() =>
+  const [search, setSearch] = useState(() =>
     host.subPage?.includes('?') ? host.subPage.slice(host.subPage.indexOf('?')) : location.search,
   );
   const [me, setMe] = useState<Me>();
@@ -122,7 +127,10 @@ export function App({ host }: { host: Host }) {
       ({ data }) => setMe(data),
       (e: Error) => setError(e.message),
     );
-    const onPop = () => setPage(pageOf(location.pathname));
+    const onPop = () => {
+      setPage(pageOf(location.pathname));
+      setSearch(location.search);
+    };
     addEventListener('popstate', onPop);
     return () => removeEventListener('popstate', onPop);
   }, []);
@@ -130,6 +138,8 @@ export function App({ host }: { host: Host }) {
   const navigate = (path: string) => {
     history.pushState(null, '', `/tab/${path}`);
     setPage(pageOf(path));
+    // A link may carry a query (settings/items?kind=task): the page it opens reads it.
+    setSearch(path.includes('?') ? path.slice(path.indexOf('?')) : '');
   };
   const selected = page[0] === 'records' ? undefined : page[1];
 

@@ -3,6 +3,7 @@ import { RILEY_ID, TENANT, riley, startAppHarness, type AppHarness } from '../su
 import { FakeEntra, PUBLIC_HOST, CLIENT_ID } from '../support/sso.ts';
 import { RILEY } from '../support/sandbox.ts';
 import { NotificationCenter } from '../../bot/notifications/notification-center.ts';
+import { itemTransitions } from '../../bot/sync/item-ledger.ts';
 import { SETTINGS_LIMITS } from '../../bot/sync/sync-settings.ts';
 import { USER_LIMITS } from '../../bot/tab/tab-api.ts';
 
@@ -540,6 +541,64 @@ describe('tab API (Teams SSO)', function () {
         },
       ]);
       assert.equal((await call('/records/contact/candidate-001', { token: samToken })).status, 404);
+    });
+  });
+
+  describe('the Outlook items views', () => {
+    const facts = (itemId: string, at: string) => ({
+      kind: 'task' as const,
+      itemId,
+      collectionId: 'tasks',
+      title: `Task ${itemId}`,
+      at,
+    });
+    before(async () => {
+      const pk = h.app.services.itemLedger.partition(TENANT, RILEY_ID);
+      const now = new Date().toISOString();
+      await h.app.services.itemLedger.putMany([
+        itemTransitions.failed(pk, facts('t-old', '2026-11-01T00:00:00.000Z'), undefined, 3, 'refused', now),
+        itemTransitions.skipped(pk, facts('t-new', '2026-11-20T00:00:00.000Z'), undefined, 'blocked', now),
+      ]);
+    });
+
+    it("answers each user with their own kind's items only, newest first, counted", async () => {
+      const rileys = await call('/items?kind=task', { token: rileyToken });
+      assert.equal(rileys.status, 200);
+      assert.deepEqual(
+        rileys.json.items.map((i: { itemId: string }) => i.itemId),
+        ['t-new', 't-old'],
+      );
+      assert.equal(rileys.json.items[1].exported, 'Error');
+      assert.equal(rileys.json.counts.error, 1);
+      const errors = await call('/items?kind=task&status=error', { token: rileyToken });
+      assert.deepEqual(
+        errors.json.items.map((i: { itemId: string }) => i.itemId),
+        ['t-old'],
+      );
+      assert.deepEqual((await call('/items?kind=event', { token: rileyToken })).json.items, []);
+      const sams = await call('/items?kind=task', { token: samToken });
+      assert.equal(sams.status, 200);
+      assert.deepEqual(sams.json.items, []);
+      assert.equal(sams.json.counts.error, 0);
+    });
+
+    it('refuses a missing or unknown kind, a bad status or limit with a 400 naming it, and a forged continuation', async () => {
+      for (const [query, field] of [
+        ['', 'kind'],
+        ['?kind=email', 'kind'],
+        ['?kind=task&status=everything', 'status'],
+        ['?kind=task&limit=500', 'limit'],
+      ] as const) {
+        const answer = await call(`/items${query}`, { token: rileyToken });
+        assert.equal(answer.status, 400, query);
+        assert.equal(answer.json.error.code, 'invalid_input');
+        assert.deepEqual(answer.json.error.fields, [field], query);
+      }
+      for (const token of ['W10', Buffer.from('[{"a":1},"x"]').toString('base64url'), 'not-a-token']) {
+        const answer = await call(`/items?kind=task&continuation=${token}`, { token: rileyToken });
+        assert.equal(answer.status, 400, token);
+        assert.match(answer.json.error.message, /^continuation: not a page of this list/);
+      }
     });
   });
 

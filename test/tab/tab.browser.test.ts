@@ -14,6 +14,7 @@ import { RILEY } from '../support/sandbox.ts';
 const SECTIONS = [
   ['status', 'Sync status'],
   ['emails', 'Emails'],
+  ['items', 'Outlook items'],
   ['email', 'Email'],
   ['contacts', 'Contacts'],
   ['tasks', 'Tasks'],
@@ -284,10 +285,11 @@ describe('settings tab in the browser', function () {
   it('asks for confirmation before turning contact sync on', async () => {
     await syncOn({ contacts: { enabled: false } });
     await open('settings/contacts');
-    await page.getByText(/Contact sync is coming in a later release/).waitFor();
+    await page.getByText(/^Contact sync is off: /).waitFor();
     await page.getByRole('switch', { name: 'Sync my Outlook contacts' }).click();
     const dialog = page.getByRole('dialog', { name: 'Turn on contact sync?' });
     await dialog.getByText(/duplicate contacts/).waitFor();
+    await dialog.getByText(/overwrite CRM contact details/).waitFor();
     await dialog.getByRole('button', { name: 'Turn on contact sync' }).click();
     await save();
     const contacts = (await settings()).contacts;

@@ -19,6 +19,7 @@ import {
 import { useCallback, useEffect, useState } from 'react';
 import { api } from '../api.ts';
 import { when } from '../format.ts';
+import { ITEM_KINDS, KINDS, countsText, itemsPath } from '../item-kinds.ts';
 import type { Status } from '../types.ts';
 import { Loading, Notice, OutcomeBar, useOutcome } from '../feedback.tsx';
 import { ResendAllButton } from '../resend-all.tsx';
@@ -147,6 +148,8 @@ export function StatusPage({ navigate }: { navigate(path: string): void }) {
         <br />
         Next scheduled run: {status.nextRun ? when(status.nextRun) : 'none scheduled'}
       </Text>
+
+      <ItemsTable status={status} navigate={navigate} />
 
       <Subtitle2 as="h3">Errors</Subtitle2>
       {status.errors.length === 0 ? (
@@ -285,5 +288,50 @@ export function StatusPage({ navigate }: { navigate(path: string): void }) {
         </Table>
       )}
     </section>
+  );
+}
+
+/** Contacts, tasks and calendar beside email: each kind on or off, its counts, and what the last run did. */
+function ItemsTable({ status, navigate }: { status: Status; navigate(path: string): void }) {
+  const last = status.mailbox?.lastRun?.items;
+  return (
+    <Table aria-label="Contacts, tasks and calendar" size="small">
+      <TableHeader>
+        <TableRow>
+          <TableHeaderCell>Outlook items</TableHeaderCell>
+          <TableHeaderCell>Sync</TableHeaderCell>
+          <TableHeaderCell>By status</TableHeaderCell>
+          <TableHeaderCell>Last run</TableHeaderCell>
+        </TableRow>
+      </TableHeader>
+      <TableBody>
+        {ITEM_KINDS.map((kind) => {
+          const words = KINDS[kind];
+          const run = last?.[kind];
+          return (
+            <TableRow key={kind} data-kind={kind}>
+              <TableCell>
+                <Link
+                  href={`/tab/${itemsPath(kind)}`}
+                  onClick={(ev) => {
+                    ev.preventDefault();
+                    navigate(itemsPath(kind));
+                  }}
+                >
+                  {words.label}
+                </Link>
+              </TableCell>
+              <TableCell>{status.items[kind].enabled ? 'On' : 'Off'}</TableCell>
+              <TableCell data-testid="counts">{countsText(status.items[kind].counts)}</TableCell>
+              <TableCell data-testid="last-run">
+                {run
+                  ? `${run.synced} synced, ${run.unchanged} unchanged, ${run.removed} removed in Outlook, ${run.skipped} kept out, ${run.errors} errors`
+                  : '—'}
+              </TableCell>
+            </TableRow>
+          );
+        })}
+      </TableBody>
+    </Table>
   );
 }
