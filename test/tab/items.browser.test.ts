@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
+import { itemIdOf } from '../../bot/sandbox/items-model.ts';
 import { type ItemEntry, type ItemFacts, itemTransitions } from '../../bot/sync/item-ledger.ts';
 import { emptyItemCounts } from '../../bot/sync/sync-state.ts';
 import { RILEY_ID, TENANT, riley, startAppHarness, type AppHarness } from '../support/app-harness.ts';
@@ -61,6 +62,31 @@ describe('Outlook items view in the browser', function () {
     [...(await h.app.services.itemLedger.all(TENANT, RILEY_ID, kind))]
       .sort((a, b) => b.at.localeCompare(a.at))
       .map((e) => e.itemId);
+
+  /** What the status page shows of the last run: seeded, as a Sync now in another test records its own. */
+  const seedLastRun = () =>
+    h.app.services.state.saveMailbox(TENANT, RILEY_ID, {
+      lastRun: {
+        runId: 'run-1',
+        mode: 'automatic',
+        trigger: 'scheduled',
+        status: 'completed',
+        startedAt: NOW,
+        finishedAt: NOW,
+        folders: 1,
+        processed: 0,
+        synced: 0,
+        noMatch: 0,
+        errors: 0,
+        skipped: 0,
+        keptOut: 0,
+        alreadySynced: 0,
+        activitiesCreated: 0,
+        items: {
+          task: { ...emptyItemCounts(), processed: 7, synced: 2, unchanged: 3, removed: 1, errors: 1 },
+        },
+      },
+    });
 
   before(async () => {
     h = await startAppHarness();
@@ -207,28 +233,7 @@ describe('Outlook items view in the browser', function () {
       tasks: { enabled: true, syncDeleted: true, otherInfoInDescription: false },
       calendar: { enabled: true, syncDeleted: true },
     });
-    await services.state.saveMailbox(TENANT, RILEY_ID, {
-      lastRun: {
-        runId: 'run-1',
-        mode: 'automatic',
-        trigger: 'scheduled',
-        status: 'completed',
-        startedAt: NOW,
-        finishedAt: NOW,
-        folders: 1,
-        processed: 0,
-        synced: 0,
-        noMatch: 0,
-        errors: 0,
-        skipped: 0,
-        keptOut: 0,
-        alreadySynced: 0,
-        activitiesCreated: 0,
-        items: {
-          task: { ...emptyItemCounts(), processed: 7, synced: 2, unchanged: 3, removed: 1, errors: 1 },
-        },
-      },
-    });
+    await seedLastRun();
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   });
@@ -374,9 +379,8 @@ describe('Outlook items view in the browser', function () {
     await alert.waitFor();
     const text = (await alert.textContent()) ?? '';
     assert.match(text, /^Quarterly review could not be synced: /);
-    // The words are the API's own ({error: {message}}), not a stand-in. (On this branch the app
-    // has no item source wired, so the API answers 500 for any item; the view must say so as it
-    // would say "not found in Outlook".)
+    // The words are the API's own ({error: {message}}), not a stand-in: this appointment is not in
+    // the sandbox's Outlook, so the API answers that it is no longer there.
     const answer = await page.evaluate(async (id) => {
       const res = await fetch(`/api/tab/items/event/${id}/sync`, { method: 'POST' });
       return { status: res.status, body: (await res.json()) as { error?: { message?: string } } };
@@ -418,6 +422,7 @@ describe('Outlook items view in the browser', function () {
   });
 
   it('shows each kind beside email on the status page, with what the last run did', async () => {
+    await seedLastRun();
     await page.goto(`${h.app.url}/tab/settings/status`);
     const table = page.getByRole('table', { name: 'Contacts, tasks and calendar' });
     await table.waitFor();
@@ -453,5 +458,36 @@ describe('Outlook items view in the browser', function () {
       for (const v of await seriousViolations(page)) found.push(`${section}: ${v.id} ${v.help}`);
     }
     assert.deepEqual(found, []);
+  });
+
+  // Last: the contact it syncs changes the contacts' counts the other tests read.
+  it('syncs one item with Sync now and shows its row as the sync left it', async () => {
+    // A real contact of Riley's Outlook (the sandbox's seed), waiting in the ledger as pending.
+    const itemId = itemIdOf(RILEY_ID, 'contact', 'c-priya-shah');
+    const pk = h.app.services.itemLedger.partition(TENANT, RILEY_ID);
+    const waiting = itemTransitions.pending(
+      pk,
+      {
+        kind: 'contact',
+        itemId,
+        collectionId: 'contacts',
+        title: 'Priya Shah',
+        at: '2026-11-29T09:00:00.000Z',
+      },
+      undefined,
+      'the CRM cannot be reached',
+      '2026-11-30T12:01:00.000Z',
+      NOW,
+    );
+    await h.app.services.itemLedger.put(waiting!);
+    await open('?kind=contact&status=pending');
+    const row = page.locator(`tr[data-item-id="${itemId}"]`);
+    await row.getByRole('button', { name: 'Sync now: Priya Shah' }).click();
+    await row.getByText('Yes', { exact: true }).waitFor();
+    await row.getByText(/new CRM contact|the CRM contact already had all of it/).waitFor();
+    const entry = await h.app.services.itemLedger.get(TENANT, RILEY_ID, 'contact', itemId);
+    assert.equal(entry?.status, 'synced');
+    const record = await h.app.services.crm.record(TENANT, entry!.crmId!);
+    assert.equal(record?.name, 'Priya Shah');
   });
 });
