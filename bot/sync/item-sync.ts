@@ -195,10 +195,7 @@ export class ItemSync {
       : collections;
     const item = await handler.locate(ctx, itemId, ordered);
     if (item === undefined) {
-      throw new AppError(
-        'mail.not_found',
-        `That ${handler.label.toLowerCase()} item is no longer in Outlook.`,
-      );
+      throw new AppError('mail.not_found', `That ${ITEM_WORDS[kind]} is no longer in Outlook.`);
     }
     const collectionId = this.collectionOf(kind, item);
     this.count(
@@ -764,6 +761,8 @@ export function calendarWindow(cutoff: Date, now: Date): CalendarWindow {
   const endMs = Math.ceil((now.getTime() + CALENDAR_AHEAD_DAYS * DAY_MS) / DAY_MS) * DAY_MS;
   return { start: new Date(startMs).toISOString(), end: new Date(endMs).toISOString() };
 }
+
+const ITEM_WORDS: Record<ItemKind, string> = { contact: 'contact', task: 'task', event: 'appointment' };
 
 const TASK_STATUS: Record<TaskItem['status'], TaskInput['status']> = {
   notStarted: 'not_started',
