@@ -207,7 +207,9 @@ export function toEventItem(event: Json): EventItem {
     ...optional('originalTimeZone', text(event.originalStartTimeZone, 100)),
     isAllDay: event.isAllDay === true,
     isCancelled: event.isCancelled === true,
-    sensitivity: (SENSITIVITIES.has(sensitivity) ? sensitivity : 'normal') as EventSensitivity,
+    // Fails closed: a page that leaves the sensitivity out (or names one we do not know) is read
+    // as private, so a private appointment is never written for lack of the word.
+    sensitivity: (SENSITIVITIES.has(sensitivity) ? sensitivity : 'private') as EventSensitivity,
     ...optional('showAs', text(event.showAs, 50)),
     ...optional('location', text((event.location as Json | undefined)?.displayName)),
     ...optional('onlineMeetingUrl', text((event.onlineMeeting as Json | null | undefined)?.joinUrl, 2_000)),

@@ -349,7 +349,9 @@ export class ItemSync {
       );
     }
     const at = this.deps.now().toISOString();
-    if (previous.status !== 'synced' || !previous.crmId) {
+    // Whether the CRM has a copy is its id's to say: a later Error or a rule keeping it out since
+    // does not take the copy out of the CRM.
+    if (!previous.crmId) {
       record(itemTransitions.removed(previous, 'deleted', 'deleted in Outlook', ctx.trigger, at));
       return 'removed';
     }
@@ -370,7 +372,8 @@ export class ItemSync {
     const facts: ItemFacts = { ...handler.facts(ctx, item, collectionId), trigger: ctx.trigger };
     const now = () => this.deps.now().toISOString();
     const sameVersion = previous?.changeKey !== undefined && previous.changeKey === facts.changeKey;
-    if (previous && !selected && !ctx.force && sameVersion) {
+    // A removed one that is back (restored in Outlook) is written again, whatever its change key.
+    if (previous && !selected && !ctx.force && sameVersion && !previous.removed) {
       // Outlook has not changed it since: an Error stays for the user's retry, the rest stands.
       if (previous.status === 'error') return 'ignored';
       if (previous.status === 'synced' || previous.status === 'skipped') {
@@ -393,9 +396,19 @@ export class ItemSync {
     if (screen.act === 'skip') {
       let reason = screen.reason;
       // Made private after it was synced: privacy outranks Sync Deleted Items, so it leaves the CRM.
-      if (screen.removeFromCrm && previous?.status === 'synced' && previous.crmId)
+      let gone = false;
+      if (screen.removeFromCrm && previous?.crmId) {
         reason = `${reason}; ${await handler.deleted(ctx, previous, 'private')}`;
-      await record(itemTransitions.skipped(ctx.pk, facts, previous, reason, now()));
+        gone = true;
+      }
+      const skipped = itemTransitions.skipped(ctx.pk, facts, previous, reason, now());
+      // A private one keeps no trace of who it was with, nor of a CRM copy it no longer has.
+      if (screen.removeFromCrm) {
+        delete skipped.matched;
+        delete skipped.linkType;
+      }
+      if (gone) delete skipped.crmId;
+      await record(skipped);
       return 'skipped';
     }
     const failures: string[] = [];
@@ -692,8 +705,7 @@ export class ItemSync {
         const blocked = this.firstBlocked(ctx, participants(event));
         if (blocked) return { act: 'skip', reason: `blocked: ${blocked} is on your blocklist` };
         if (event.isCancelled) {
-          if (previous?.status !== 'synced')
-            return { act: 'skip', reason: 'cancelled in Outlook before it was synced' };
+          if (!previous?.crmId) return { act: 'skip', reason: 'cancelled in Outlook before it was synced' };
           if (!ctx.settings.calendar.syncDeleted)
             return {
               act: 'keep',

@@ -290,9 +290,23 @@ describe('contacts, tasks and calendar sync', function () {
       assert.equal(skipped?.title, '', 'a private subject is kept nowhere');
       assert.ok(!(await appointments()).some((a) => a.key === secret.iCalUId));
       assert.ok((await appointments()).some((a) => a.key === later.iCalUId));
+      // An update the CRM refuses three times (Error) does not hide the copy it already has.
+      const crm = h.services.crm;
+      const original = crm.upsertAppointment.bind(crm);
+      crm.upsertAppointment = async () => {
+        throw new AppError('crm.rejected', 'refused');
+      };
+      try {
+        await admin('PATCH', `events/${later.id}`, { subject: 'Coffee with Victor (moved)' });
+        await run(['event']);
+        assert.equal((await entry('event', later.id))?.status, 'error');
+      } finally {
+        crm.upsertAppointment = original;
+      }
       await admin('PATCH', `events/${later.id}`, { sensitivity: 'private' });
       await run(['event']);
       assert.ok(!(await appointments()).some((a) => a.key === later.iCalUId));
+      assert.equal((await entry('event', later.id))?.matched, undefined, 'nothing kept of who it was with');
       assert.match(
         (await entry('event', later.id))?.note ?? '',
         /made private in Outlook, so taken out of the CRM/,
@@ -394,10 +408,11 @@ describe('contacts, tasks and calendar sync', function () {
         if (kind === 'task') await addTask({ title: 'Reset task' });
         if (kind === 'event') await addEvent({ subject: 'Reset meeting', start: soon(7), end: soon(7, 11) });
         const before = { tasks: (await tasks()).length, appointments: (await appointments()).length };
+        const injected = h.sandbox.faults.injected;
         h.sandbox.faults.add({ route, status: 410, times: 1 });
         const summary = await run([kind]);
         assert.equal(summary.status, 'completed', summary.note);
-        assert.ok(h.sandbox.faults.injected > 0);
+        assert.equal(h.sandbox.faults.injected, injected + 1, 'the 410 was met');
         assert.equal(summary.items?.[kind]?.synced, 1, 'only the new one is written');
         const ledger = await h.services.itemLedger.all(tenantId, h.riley.userId, kind);
         assert.equal(new Set(ledger.map((e) => e.itemId)).size, ledger.length);

@@ -102,8 +102,8 @@ describe('contacts, tasks and calendar through the Agents Playground', function 
     const record = await app.services.crm.record(TENANT, contactEntry.crmId!);
     assert.equal(record?.name, 'Hana Sato');
     assert.equal(record?.companyName, 'Kestrel Robotics');
-    // The appointment may have come before the contact did: then Hana was not yet in the CRM, and
-    // it is linked to her at the contact's own notification or the next run. Victor is a candidate either way.
+    // The appointment may have come before the contact did: then Hana was not yet in the CRM and it
+    // is not linked to her (nothing links it later unless it changes). Victor is a candidate either way.
     const eventEntry = await synced('event', String(event.id));
     assert.ok(eventEntry.matched?.candidates.length, 'linked to the candidate');
     const appointment = (await app.services.crm.listAppointments(TENANT)).find(
