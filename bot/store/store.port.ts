@@ -162,3 +162,23 @@ export async function queryAll<T extends Doc>(
   } while (continuation);
   return items;
 }
+
+/**
+ * The items of a partition with these ids, in as few queries as a page allows (500 ids each),
+ * keyed by `keyOf`: a page of the sync's ledger entries, read in one go.
+ */
+export async function readByIds<T extends Doc, K>(
+  collection: Collection<T>,
+  pk: string,
+  ids: readonly string[],
+  keyOf: (item: T) => K,
+): Promise<Map<K, T>> {
+  const found = new Map<K, T>();
+  for (let i = 0; i < ids.length; i += 500) {
+    for (const item of await queryAll(collection, pk, {
+      filters: [{ field: 'id', op: 'in', value: ids.slice(i, i + 500) }],
+    }))
+      found.set(keyOf(item), item);
+  }
+  return found;
+}

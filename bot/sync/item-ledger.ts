@@ -7,6 +7,7 @@ import {
   type Filter,
   type Page,
   queryAll,
+  readByIds,
   type Store,
   userPartition,
 } from '../store/store.port.ts';
@@ -177,16 +178,12 @@ export class ItemLedgerRepository {
 
   /** The entries for a page of one kind's items, in one query. */
   async getMany(pk: string, kind: ItemKind, itemIds: readonly string[]): Promise<Map<string, ItemEntry>> {
-    const found = new Map<string, ItemEntry>();
-    for (let i = 0; i < itemIds.length; i += 500) {
-      const ids = itemIds.slice(i, i + 500).map((id) => itemEntryId(kind, id));
-      for (const entry of await queryAll(this.items, pk, {
-        filters: [{ field: 'id', op: 'in', value: ids }],
-      })) {
-        found.set(entry.itemId, entry);
-      }
-    }
-    return found;
+    return readByIds(
+      this.items,
+      pk,
+      itemIds.map((id) => itemEntryId(kind, id)),
+      (entry) => entry.itemId,
+    );
   }
 
   async put(entry: ItemEntry): Promise<void> {

@@ -7,6 +7,7 @@ import {
   type Filter,
   type Page,
   queryAll,
+  readByIds,
   type Store,
   userPartition,
 } from '../store/store.port.ts';
@@ -289,16 +290,7 @@ export class LedgerRepository {
 
   /** The entries for a page of messages, in one query. */
   async getMany(pk: string, messageIds: readonly string[]): Promise<Map<string, LedgerEntry>> {
-    const found = new Map<string, LedgerEntry>();
-    for (let i = 0; i < messageIds.length; i += 500) {
-      const ids = messageIds.slice(i, i + 500).map(ledgerId);
-      for (const entry of await queryAll(this.items, pk, {
-        filters: [{ field: 'id', op: 'in', value: ids }],
-      })) {
-        found.set(entry.messageId, entry);
-      }
-    }
-    return found;
+    return readByIds(this.items, pk, messageIds.map(ledgerId), (entry) => entry.messageId);
   }
 
   async put(entry: LedgerEntry): Promise<void> {

@@ -95,32 +95,7 @@ describe('notifier', function () {
   it('gathers automatic results into one card per quiet period, never losing one that arrives as a card goes out', async () => {
     let now = Date.parse('2026-11-23T10:00:00Z');
     const clock = () => now;
-    const store = new SqliteStore({ path: ':memory:', now: clock, purgeIntervalMs: 0 });
-    await store.init(ALL_CONTAINERS);
-    const conversations = new ConversationRepository(store);
-    await conversations.remember('t', 'u', {
-      serviceUrl: 'http://127.0.0.1:9/',
-      conversationId: 'a:1',
-      channelId: 'msteams',
-      botId: 'b',
-      userTeamsId: '29:u',
-    });
-    const settings = new SyncSettingsRepository(store);
-    await settings.save('t', 'u', {
-      enabledAt: '2026-11-01T00:00:00.000Z',
-      notifications: { level: 'all', everyMinutes: 60 },
-    });
-    const teams = new FakeTeams(clock);
-    const notifier = new Notifier({
-      store,
-      center: new NotificationCenter(store),
-      conversations,
-      settings,
-      sender: teams,
-      render: (doc) => new AdaptiveCard(new TextBlock(doc.text)),
-      logger: createLogger({ level: 'silent' }),
-      now: clock,
-    });
+    const { store, teams, notifier } = await digestNotifier(clock, { level: 'all', everyMinutes: 60 });
     const run = (synced: number) =>
       notifier.automaticRun(
         { tenantId: 't', userId: 'u' },
@@ -162,32 +137,9 @@ describe('notifier', function () {
   it('tells of contacts, tasks and appointments an automatic sync wrote, and of their errors', async () => {
     const now = Date.parse('2026-11-23T10:00:00Z');
     const clock = () => now;
-    const store = new SqliteStore({ path: ':memory:', now: clock, purgeIntervalMs: 0 });
-    await store.init(ALL_CONTAINERS);
-    const conversations = new ConversationRepository(store);
-    await conversations.remember('t', 'u', {
-      serviceUrl: 'http://127.0.0.1:9/',
-      conversationId: 'a:1',
-      channelId: 'msteams',
-      botId: 'b',
-      userTeamsId: '29:u',
-    });
-    const settings = new SyncSettingsRepository(store);
-    await settings.save('t', 'u', {
-      enabledAt: '2026-11-01T00:00:00.000Z',
-      notifications: { level: 'errors', everyMinutes: 0 },
-    });
-    const teams = new FakeTeams(clock);
-    const center = new NotificationCenter(store);
-    const notifier = new Notifier({
-      store,
-      center,
-      conversations,
-      settings,
-      sender: teams,
-      render: (doc) => new AdaptiveCard(new TextBlock(doc.text)),
-      logger: createLogger({ level: 'silent' }),
-      now: clock,
+    const { store, teams, notifier, center } = await digestNotifier(clock, {
+      level: 'errors',
+      everyMinutes: 0,
     });
     const items = (synced: number, errors: number) => ({
       processed: synced + errors,
@@ -217,3 +169,35 @@ describe('notifier', function () {
     await store.close();
   });
 });
+
+/** A notifier over an in-memory store for user t/u, whose chat is known and who wants `notifications`. */
+async function digestNotifier(
+  clock: () => number,
+  notifications: { level: 'off' | 'errors' | 'all'; everyMinutes: 0 | 15 | 60 | 240 | 1440 },
+) {
+  const store = new SqliteStore({ path: ':memory:', now: clock, purgeIntervalMs: 0 });
+  await store.init(ALL_CONTAINERS);
+  const conversations = new ConversationRepository(store);
+  await conversations.remember('t', 'u', {
+    serviceUrl: 'http://127.0.0.1:9/',
+    conversationId: 'a:1',
+    channelId: 'msteams',
+    botId: 'b',
+    userTeamsId: '29:u',
+  });
+  const settings = new SyncSettingsRepository(store);
+  await settings.save('t', 'u', { enabledAt: '2026-11-01T00:00:00.000Z', notifications });
+  const teams = new FakeTeams(clock);
+  const center = new NotificationCenter(store);
+  const notifier = new Notifier({
+    store,
+    center,
+    conversations,
+    settings,
+    sender: teams,
+    render: (doc) => new AdaptiveCard(new TextBlock(doc.text)),
+    logger: createLogger({ level: 'silent' }),
+    now: clock,
+  });
+  return { store, teams, notifier, center };
+}
