@@ -22,7 +22,7 @@ import {
 } from './item-text.ts';
 import { MAX_ATTEMPTS, type LedgerRepository } from './ledger.ts';
 import { blockedBy, linkTypeOf } from './matching.ts';
-import { aboutThePayload, isOutage, pool } from './sync-faults.ts';
+import { aboutThePayload, pool, stopForFault } from './sync-faults.ts';
 import type { SyncEvents } from './sync-events.ts';
 import type { SyncSettings } from './sync-settings.ts';
 import {
@@ -442,20 +442,13 @@ export class ItemSync {
         return written.removed ? 'removed' : 'synced';
       } catch (error) {
         if (!aboutThePayload(error)) {
-          if (!isOutage(error) || !ctx.retried) throw error;
-          const retryAt = new Date(
-            this.deps.now().getTime() + this.deps.retryAfterSeconds * 1000,
-          ).toISOString();
-          const entry = itemTransitions.pending(
-            ctx.pk,
-            facts,
-            previous,
-            (error as Error).message,
-            retryAt,
-            now(),
-          );
-          if (entry) await Promise.resolve(record(entry)).catch(() => undefined);
-          throw error;
+          await stopForFault(error, {
+            retried: ctx.retried,
+            retryAt: new Date(this.deps.now().getTime() + this.deps.retryAfterSeconds * 1000),
+            pending: (reason, retryAt) =>
+              itemTransitions.pending(ctx.pk, facts, previous, reason, retryAt, now()),
+            record,
+          });
         }
         failures.push((error as Error).message);
         this.deps.logger.warn(

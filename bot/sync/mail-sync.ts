@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ActivityInput, CrmConnector, CrmRecord, Directory } from '../crm/crm.port.ts';
 import { AppError } from '../errors/app-error.ts';
-import { aboutThePayload, isOutage, pool } from './sync-faults.ts';
+import { aboutThePayload, isOutage, pool, stopForFault } from './sync-faults.ts';
 import { ItemSync } from './item-sync.ts';
 import type { ItemEntry } from './item-ledger.ts';
 import { ITEM_KINDS, type ItemKind } from '../mail-source/item-source.port.ts';
@@ -666,23 +666,13 @@ export class MailSync {
         return 'synced';
       } catch (error) {
         if (!aboutThePayload(error)) {
-          // Not the email's fault: the run stops here. In an outage the email waits for the run's
-          // next try, when something will make it: a run (the worker resumes it), or a retry
-          // (queued likewise). A hand-picked sync (Associate, Outlook) tells the user instead,
-          // and its email keeps the status it had.
-          if (!isOutage(error) || !ctx.retried) throw error;
-          const retryAt = new Date(this.now().getTime() + RESUME_AFTER_SECONDS * 1000).toISOString();
-          const entry = transitions.pending(
-            ctx.pk,
-            facts,
-            previous,
-            (error as Error).message,
-            retryAt,
-            now(),
-          );
-          // The store may be what is down: then the mark is lost, but the run's place is not.
-          if (entry) await Promise.resolve(record(entry)).catch(() => undefined);
-          throw error;
+          await stopForFault(error, {
+            retried: ctx.retried,
+            retryAt: new Date(this.now().getTime() + RESUME_AFTER_SECONDS * 1000),
+            pending: (reason, retryAt) =>
+              transitions.pending(ctx.pk, facts, previous, reason, retryAt, now()),
+            record,
+          });
         }
         failures.push((error as Error).message);
         this.deps.logger.warn(

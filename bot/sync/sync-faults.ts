@@ -72,3 +72,26 @@ export async function pool<T>(
   await Promise.all(runners);
   if (failure) throw failure.error;
 }
+
+/**
+ * A failed attempt that is not the item's fault: the run stops here (this always throws). In an
+ * outage the item waits for the run's next try, when something will make it (`retried`: the worker
+ * resumes a run, and queues a retry likewise), marked pending with when that is; a hand-picked
+ * sync (Associate, Outlook) tells the user instead, and its item keeps the status it had. The store
+ * may be what is down: then the mark is lost, but the run's place is not.
+ */
+export async function stopForFault<E>(
+  error: unknown,
+  options: {
+    retried: boolean;
+    retryAt: Date;
+    pending: (reason: string, retryAt: string) => E | undefined;
+    record: (entry: E) => Promise<void> | void;
+  },
+): Promise<never> {
+  if (isOutage(error) && options.retried) {
+    const entry = options.pending((error as Error).message, options.retryAt.toISOString());
+    if (entry) await Promise.resolve(options.record(entry)).catch(() => undefined);
+  }
+  throw error;
+}

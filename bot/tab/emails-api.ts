@@ -5,7 +5,7 @@ import type { CrmConnector, Directory } from '../crm/crm.port.ts';
 import { counterpartOf, EXPORTED, LEDGER_STATUSES, type LedgerEntry } from '../sync/ledger.ts';
 import type { MailSync, UserRef } from '../sync/mail-sync.ts';
 import type { SyncService } from '../sync/sync-service.ts';
-import { type Handler, parse } from './tab-api.ts';
+import { type Handler, parse, refuseForeignContinuation } from './tab-api.ts';
 import type { TabIdentity } from './tab-identity.ts';
 import type { EmailRow, EmailsAnswer, RecordLink } from './tab-types.ts';
 
@@ -113,15 +113,7 @@ export function mountEmailRoutes(
           },
           { limit: query.limit, ...(query.continuation ? { continuation: query.continuation } : {}) },
         )
-        .catch((error: unknown) => {
-          // A continuation token from another filter, or tampered with.
-          if (AppError.is(error, 'store.invalid_query'))
-            throw new AppError(
-              'input.invalid',
-              'continuation: not a page of this list; start from the first page',
-            );
-          throw error;
-        });
+        .catch(refuseForeignContinuation);
       const answer: EmailsAnswer = {
         emails: await rowsOf(
           me,

@@ -7,7 +7,7 @@ import type { ItemEntry } from '../sync/item-ledger.ts';
 import { EXPORTED, LEDGER_STATUSES, type LedgerStatus } from '../sync/ledger.ts';
 import type { UserRef } from '../sync/mail-sync.ts';
 import type { SyncService } from '../sync/sync-service.ts';
-import { type Handler, parse } from './tab-api.ts';
+import { type Handler, parse, refuseForeignContinuation } from './tab-api.ts';
 import type { TabIdentity } from './tab-identity.ts';
 import type { ItemRow, ItemsAnswer, RecordLink } from './tab-types.ts';
 
@@ -76,14 +76,7 @@ export function mountItemRoutes(
           limit: query.limit,
           ...(query.continuation ? { continuation: query.continuation } : {}),
         })
-        .catch((error: unknown) => {
-          if (AppError.is(error, 'store.invalid_query'))
-            throw new AppError(
-              'input.invalid',
-              'continuation: not a page of this list; start from the first page',
-            );
-          throw error;
-        });
+        .catch(refuseForeignContinuation);
       const answer: ItemsAnswer = {
         items: await rowsOf(
           me,

@@ -72,6 +72,13 @@ const callerOf = (res: Response) => res.locals.caller as TabIdentity | undefined
  * A route that knows its caller: the one `userDataRouter` authenticated, or (on a router of its
  * own) the authenticator's answer; its errors reach the handler chain.
  */
+/** A list's continuation token from another list, or tampered with: the caller's error, a 400. */
+export function refuseForeignContinuation(error: unknown): never {
+  if (AppError.is(error, 'store.invalid_query'))
+    throw new AppError('input.invalid', 'continuation: not a page of this list; start from the first page');
+  throw error;
+}
+
 export function authenticated(auth: TabAuthenticator) {
   return (handler: Handler) =>
     async (req: Request, res: Response, next: NextFunction): Promise<void> => {
