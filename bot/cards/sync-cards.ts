@@ -76,7 +76,7 @@ export function itemRunLine(counts: ItemRunCounts): string {
   if (counts.removed > 0) parts.push(`${counts.removed} removed in Outlook`);
   if (counts.skipped > 0) parts.push(`${counts.skipped} kept out`);
   parts.push(`${counts.errors} error${counts.errors === 1 ? '' : 's'}`);
-  return parts.join(', ');
+  return counts.stopped ? `${parts.join(', ')}; ${counts.stopped}` : parts.join(', ');
 }
 
 export function statusCard(view: StatusView): AdaptiveCard {
@@ -96,7 +96,11 @@ export function statusCard(view: StatusView): AdaptiveCard {
         ...(items ? [new Fact('Email', view.emailSync ? 'On' : 'Off')] : []),
         ...countsFacts(view.counts),
         ...(items
-          ? ITEM_KINDS.map((kind) => new Fact(ITEM_KIND_LABELS[kind], itemKindLine(items[kind])))
+          ? ITEM_KINDS.map((kind) => {
+              const stopped = items[kind].enabled ? view.lastRun?.items?.[kind]?.stopped : undefined;
+              const line = itemKindLine(items[kind]);
+              return new Fact(ITEM_KIND_LABELS[kind], stopped ? `${line}. Last run: ${stopped}` : line);
+            })
           : []),
       ),
       // Times are text blocks, not facts: Teams shows them in the viewer's time zone there.

@@ -374,11 +374,15 @@ export class GraphItemSource implements ItemSource {
     return { items: items.map(toEventItem), ...page };
   }
 
+  /**
+   * The event in the user's calendar. Outlook keeps a deleted event in Deleted Items, where
+   * `/events/{id}` still finds it; `/calendar/events/{id}` looks in the calendar only.
+   */
   async event(userId: string, eventId: string): Promise<EventItem> {
     const event = await this.http.request<Json>(
       userId,
       'GET',
-      `${userPath(userId)}/events/${encodeURIComponent(eventId)}?$select=${EVENT_SELECT}`,
+      `${userPath(userId)}/calendar/events/${encodeURIComponent(eventId)}?$select=${EVENT_SELECT}`,
       { headers: { prefer: `${PREFER_IMMUTABLE}, outlook.timezone="UTC"` } },
     );
     return toEventItem(event);

@@ -23,14 +23,14 @@ export function connectNotifications(events: SyncEvents, notifier: Notifier, log
       safely(notifier.automaticRun({ tenantId, userId }, summary));
     }
   });
-  events.on('needsConsent', ({ tenantId, userId, note }) => {
+  events.on('needsConsent', ({ tenantId, userId, note, what }) => {
     const day = new Date().toISOString().slice(0, 10);
     safely(
       notifier.notify(
         { tenantId, userId },
         {
-          id: `needs-consent-${day}`,
-          title: 'CRM Sync needs access to your mailbox',
+          id: what ? `needs-consent-${what}-${day}` : `needs-consent-${day}`,
+          title: `CRM Sync needs access to your ${what ?? 'mailbox'}`,
           text: `${note} Ask your Microsoft 365 administrator to grant CRM Sync access again.`,
           severity: 'error',
         },

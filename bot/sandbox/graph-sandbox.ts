@@ -153,6 +153,7 @@ function itemRouteName(r: string[]): FaultRoute | undefined {
   }
   if (r[0] === 'calendarview') return last === 'delta' ? 'events-delta' : 'events';
   if (r[0] === 'events') return r.length === 1 ? 'events' : 'event';
+  if (r[0] === 'calendar' && r[1] === 'events') return r.length === 2 ? 'events' : 'event';
   return undefined;
 }
 

@@ -196,6 +196,12 @@ export function itemIdOf(userId: string, kind: ItemKind, key: string): string {
 export class ItemsModel {
   readonly collections = new Map<string, SandboxCollection>();
   private readonly items = new Map<string, SandboxItem>();
+  /**
+   * Contacts and events deleted in Outlook: Outlook moves them to Deleted Items, where a GET by id
+   * (`/contacts/{id}`, `/events/{id}`) still finds them, while their folder or calendar does not.
+   */
+  private readonly recycled = new Map<string, SandboxItem>();
+  private readonly recycledRestIds = new Map<string, string>();
   private readonly restIds = new Map<string, string>();
   private readonly members = new Map<string, Set<string>>();
   private readonly tombstones = new Map<string, ItemTombstone[]>();
@@ -315,6 +321,12 @@ export class ItemsModel {
     return item?.userId === userId && item.kind === kind ? (item as SandboxItem<K>) : undefined;
   }
 
+  /** A contact or event in Deleted Items (see `recycled`), by immutable or REST id. */
+  recycledItem<K extends ItemKind>(userId: string, kind: K, id: string): SandboxItem<K> | undefined {
+    const item = this.recycled.get(id) ?? this.recycled.get(this.recycledRestIds.get(id) ?? '');
+    return item?.userId === userId && item.kind === kind ? (item as SandboxItem<K>) : undefined;
+  }
+
   itemsIn<K extends ItemKind>(collectionId: string, kind: K): Array<SandboxItem<K>> {
     return [...this.memberIds(collectionId)]
       .map((id) => this.items.get(id))
@@ -328,6 +340,8 @@ export class ItemsModel {
     fields: FieldsOf[K],
     key: string = randomUUID(),
     createdAt?: string,
+    /** An event's iCalUId when it is not its own: a re-sent invitation carries the meeting's. */
+    uid?: string,
   ): SandboxItem<K> {
     const collection = this.mustCollection(userId, COLLECTION_OF[kind], collectionId);
     const immutableId = itemIdOf(userId, kind, key);
@@ -343,7 +357,9 @@ export class ItemsModel {
       changeKey: '',
       createdDateTime: now,
       lastModifiedDateTime: now,
-      uid: `040000008200E00074C5B7101A82E008${createHash('sha256').update(immutableId).digest('hex').slice(0, 56).toUpperCase()}`,
+      uid:
+        uid ??
+        `040000008200E00074C5B7101A82E008${createHash('sha256').update(immutableId).digest('hex').slice(0, 56).toUpperCase()}`,
       fields: structuredClone(fields),
     };
     this.items.set(immutableId, item);
@@ -390,6 +406,23 @@ export class ItemsModel {
     const seq = this.nextSeq(userId);
     this.tombstones.get(item.collectionId)?.push({ immutableId: item.immutableId, restId: item.restId, seq });
     this.emit({ kind, userId, collectionId: item.collectionId, item, changeType: 'deleted' });
+    // To Do deletes for good; Outlook keeps a deleted contact or event in Deleted Items.
+    if (kind !== 'task') {
+      const deletedItems = opaqueId('AQMkAD', userId, 'deleteditems');
+      const restId = opaqueId('AAMkAD', item.immutableId, deletedItems);
+      this.recycled.set(item.immutableId, { ...item, collectionId: deletedItems, restId });
+      this.recycledRestIds.set(restId, item.immutableId);
+    }
+  }
+
+  /** A To Do list deleted with its tasks: the list and its delta answer 404 from then on. */
+  deleteCollection(userId: string, kind: 'taskList', id: string): void {
+    const list = this.mustCollection(userId, kind, id);
+    if (list.wellKnownName) throw new Error(`${list.displayName} is a default list and cannot be deleted`);
+    for (const immutableId of [...this.memberIds(id)]) this.delete(userId, 'task', immutableId);
+    this.collections.delete(id);
+    this.members.delete(id);
+    this.tombstones.delete(id);
   }
 
   /** Graph's sync reset: every delta token of the collection stops working (410 Gone). */

@@ -23,7 +23,7 @@ import type { SandboxUser } from './mailbox-model.ts';
  *   contactFolders, contactFolders/{id}, contactFolders/{id}/childFolders,
  *   contactFolders/{id}/contacts[/{id}], contactFolders/{id}/contacts/delta, contacts[/{id}]
  *   todo/lists[/{id}], todo/lists/{id}/tasks[/{id}[/linkedResources]], todo/lists/{id}/tasks/delta
- *   calendarView, calendarView/delta, events/{id}
+ *   calendarView, calendarView/delta, events/{id} (Deleted Items too), calendar/events/{id} (not)
  *
  * Query options follow each API's documented support: contact delta takes `$select`; todoTask delta
  * `$select` and `$expand` (linkedResources); calendarView delta none of `$select`, `$expand`,
@@ -75,7 +75,7 @@ export class ItemsGraph {
   ): GraphResponse | undefined {
     const r = rest.map((p) => p.toLowerCase());
     if (request.method.toUpperCase() !== 'GET') {
-      if (['contactfolders', 'contacts', 'todo', 'calendarview', 'events'].includes(r[0] ?? ''))
+      if (['contactfolders', 'contacts', 'todo', 'calendar', 'calendarview', 'events'].includes(r[0] ?? ''))
         return graphError(
           405,
           'ErrorInvalidRequest',
@@ -87,6 +87,9 @@ export class ItemsGraph {
       return this.contacts(request, user, rest, r, prefer);
     if (r[0] === 'todo' && r[1] === 'lists') return this.todo(request, user, rest, r, prefer);
     if (r[0] === 'calendarview' || r[0] === 'events') return this.calendar(request, user, rest, r, prefer);
+    // /calendar/events/{id}: the default calendar's event only, never one in Deleted Items.
+    if (r[0] === 'calendar' && r[1] === 'events' && r.length === 3)
+      return this.calendar(request, user, rest.slice(1), r.slice(1), prefer, true);
     return undefined;
   }
 
@@ -193,7 +196,10 @@ export class ItemsGraph {
     folder: SandboxCollection | undefined,
     prefer: ItemsPrefer,
   ) {
-    const contact = this.model.item(user.id, 'contact', id);
+    // By id alone, a contact in Deleted Items is found too (its parentFolderId says where it is).
+    const contact =
+      this.model.item(user.id, 'contact', id) ??
+      (folder ? undefined : this.model.recycledItem(user.id, 'contact', id));
     if (!contact || (folder && contact.collectionId !== folder.id)) return NOT_FOUND();
     const select = this.select(request, CONTACT_PROPERTIES, 'contact');
     if (select && !Array.isArray(select)) return select;
@@ -273,6 +279,7 @@ export class ItemsGraph {
     rest: string[],
     r: string[],
     prefer: ItemsPrefer,
+    inCalendarOnly = false,
   ) {
     const calendar = this.model.wellKnown(user.id, 'calendar', 'calendar');
     if (!calendar) return NOT_FOUND();
@@ -289,7 +296,7 @@ export class ItemsGraph {
       : {};
     if (r[0] === 'events') {
       if (r.length !== 2) return undefined;
-      const found = this.findEvent(user, calendar, rest[1]!);
+      const found = this.findEvent(user, calendar, rest[1]!, inCalendarOnly);
       if (!found) return NOT_FOUND();
       const select = this.select(request, EVENT_PROPERTIES, 'event');
       if (select && !Array.isArray(select)) return select;
@@ -333,8 +340,10 @@ export class ItemsGraph {
   }
 
   /** A single event or series master by id, or an occurrence of a series by its own id. */
-  private findEvent(user: SandboxUser, calendar: SandboxCollection, id: string) {
-    const item = this.model.item(user.id, 'event', id);
+  private findEvent(user: SandboxUser, calendar: SandboxCollection, id: string, inCalendarOnly: boolean) {
+    const item =
+      this.model.item(user.id, 'event', id) ??
+      (inCalendarOnly ? undefined : this.model.recycledItem(user.id, 'event', id));
     if (item) return { item };
     for (const master of this.model.itemsIn(calendar.id, 'event')) {
       if (!master.fields.recurrence) continue;

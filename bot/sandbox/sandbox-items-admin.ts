@@ -15,18 +15,20 @@ import type {
  *   POST   contacts                   {"folder"?: "contacts", "contact": {"displayName": ..., "emailAddresses": [...]}, "key"?}
  *   PATCH  contacts/{id}              {"jobTitle": "CTO"}
  *   POST   contacts/{id}/move         {"folder": "Clients"}
- *   DELETE contacts/{id}
+ *   DELETE contacts/{id}               (to Deleted Items, where only /contacts/{id} still finds it)
  *   POST   task-lists                 {"displayName": "Placements"}
+ *   DELETE task-lists/{id or name}     (its tasks with it, as To Do deletes a list)
  *   POST   tasks                      {"list"?: "defaultList", "task": {"title": ..., "dueDateTime"?: {...}}, "key"?}
  *   PATCH  tasks/{id}                 {"importance": "high"}
  *   POST   tasks/{id}/complete
  *   POST   tasks/{id}/move            {"list": "Placements"}
  *   DELETE tasks/{id}
  *   POST   events                     {"event": {"subject", "start", "end" (ISO, UTC), "attendees"?, ...,
- *                                       "weekly"?: {"count"?: 6, "until"?: "2027-01-31"}, "private"?: true, "online"?: true}, "key"?}
+ *                                       "weekly"?: {"count"?: 6, "until"?: "2027-01-31"}, "private"?: true, "online"?: true}, "key"?,
+ *                                       "iCalUId"?: another event's (a re-sent invitation)}
  *   PATCH  events/{id}                {"subject": ..., "start": ..., "end": ...}
  *   POST   events/{id}/cancel
- *   DELETE events/{id}
+ *   DELETE events/{id}                 (to Deleted Items, where only /events/{id} still finds it)
  *   POST   reset-delta                {"kind": "contacts" | "tasks" | "events", "collection"?: id or name}
  *
  * Collections are named by id, well-known name (`contacts`, `defaultList`, `flaggedEmails`) or display name.
@@ -133,6 +135,10 @@ export function itemsAdmin(
     const list = items.addCollection(userId, 'taskList', String(need(body.displayName, 'displayName')));
     return { status: 201, body: { id: list.id } };
   }
+  if (what === 'task-lists' && id && !action && method === 'DELETE') {
+    items.deleteCollection(userId, 'taskList', collection('taskList', id, '').id);
+    return { status: 204 };
+  }
   const key = body.key ? String(body.key) : undefined;
   if (what === 'contacts') {
     if (!id && method === 'POST') {
@@ -190,7 +196,8 @@ export function itemsAdmin(
     const calendar = collection('calendar', 'calendar', 'calendar');
     if (!id && method === 'POST') {
       const fields = eventFields((body.event ?? {}) as Record<string, unknown>, false) as EventFields;
-      const added = items.add(userId, 'event', calendar.id, fields, key);
+      const uid = body.iCalUId ? String(body.iCalUId).slice(0, 500) : undefined;
+      const added = items.add(userId, 'event', calendar.id, fields, key, undefined, uid);
       return { status: 201, body: { id: added.immutableId, iCalUId: added.uid } };
     }
     if (id && action === 'cancel' && method === 'POST') {

@@ -230,6 +230,28 @@ export class ItemLedgerRepository {
     });
   }
 
+  /** The entries of one contact folder, To Do list or the calendar that Outlook has not deleted. */
+  async inCollection(pk: string, kind: ItemKind, collectionId: string): Promise<ItemEntry[]> {
+    const entries = await queryAll(this.items, pk, {
+      filters: [
+        { field: 'kind', op: '=', value: kind },
+        { field: 'collectionId', op: '=', value: collectionId },
+      ],
+    });
+    return entries.filter((e) => e.removed !== 'deleted');
+  }
+
+  /** Entries with this CRM key (an event's iCalUId) that Outlook has not deleted. */
+  async withKey(pk: string, kind: ItemKind, key: string): Promise<ItemEntry[]> {
+    const entries = await queryAll(this.items, pk, {
+      filters: [
+        { field: 'kind', op: '=', value: kind },
+        { field: 'key', op: '=', value: key },
+      ],
+    });
+    return entries.filter((e) => e.removed !== 'deleted');
+  }
+
   /** Every entry of a kind; for audits, tests and removals. */
   async all(tenantId: string, userId: string, kind?: ItemKind): Promise<ItemEntry[]> {
     return queryAll(

@@ -47,6 +47,8 @@ import {
 
 /** Items of a page worked on at once. */
 const PAGE_CONCURRENCY = 8;
+/** Unseen items settled, and written to the ledger, per step. */
+const PAGE_SIZE_SETTLE = 100;
 const MAX_RESETS_PER_COLLECTION = 3;
 /**
  * The calendar window: recurring series are expanded inside it. It starts at the user's cutoff (no
@@ -176,6 +178,61 @@ export class ItemSync {
     ctx.summary.items[kind] ??= emptyItemCounts();
     const collections = await handler.collections(ctx);
     for (const collection of collections) await this.syncCollection(ctx, handler, collection, collections);
+    await this.settleCollectionsGone(ctx, handler, collections);
+  }
+
+  /**
+   * A contact folder or To Do list deleted in Outlook reports nothing about its items: a collection
+   * that had a bookmark and is no longer listed has each of its items looked up (moved, or gone).
+   */
+  private async settleCollectionsGone(
+    ctx: ItemRunContext,
+    handler: KindHandler<unknown>,
+    collections: readonly ItemCollection[],
+  ): Promise<void> {
+    const { tenantId, userId } = ctx.user;
+    const listed = new Set(collections.map((c) => this.cursorKey(handler.kind, c.id)));
+    const cursors = await this.deps.state.cursors(tenantId, userId, `${handler.kind}:`);
+    for (const cursor of cursors) {
+      if (listed.has(cursor.folderId)) continue;
+      const collectionId = cursor.folderId.slice(handler.kind.length + 1);
+      this.deps.logger.info({ kind: handler.kind }, 'a collection is gone; settling its items');
+      await this.settleUnseen(ctx, handler, collectionId, new Set(), collections);
+      await this.deps.state.clearCursor(tenantId, userId, cursor.folderId);
+    }
+  }
+
+  /**
+   * The ledger's items of a collection that a round read from the start did not see (or all of
+   * them, when the collection is gone): each is looked up, then synced where it is now or settled
+   * as deleted. A delta round reports these as removed; a round from the start cannot. An event
+   * outside the window is out of the round's sight, not deleted, and is left as it is.
+   */
+  private async settleUnseen(
+    ctx: ItemRunContext,
+    handler: KindHandler<unknown>,
+    collectionId: string,
+    seen: ReadonlySet<string>,
+    collections: readonly ItemCollection[],
+    window?: CalendarWindow,
+  ): Promise<void> {
+    const inWindow = (entry: ItemEntry) => !window || (entry.at >= window.start && entry.at < window.end);
+    const unseen = (await this.deps.ledger.inCollection(ctx.pk, handler.kind, collectionId)).filter(
+      (entry) => !seen.has(entry.itemId) && inWindow(entry),
+    );
+    for (let i = 0; i < unseen.length; i += PAGE_SIZE_SETTLE) {
+      const entries: ItemEntry[] = [];
+      try {
+        await pool(unseen.slice(i, i + PAGE_SIZE_SETTLE), PAGE_CONCURRENCY, async (entry) => {
+          const outcome = await this.settleRemoved(ctx, handler, entry, collections, (e) => {
+            entries.push(e);
+          });
+          this.count(ctx, handler.kind, outcome);
+        });
+      } finally {
+        await this.deps.ledger.putMany(entries);
+      }
+    }
   }
 
   /** The seeds' Sync Selected for one contact, task or event, whatever the kind's switch says. */
@@ -185,7 +242,8 @@ export class ItemSync {
     ctx.summary.items[kind] ??= emptyItemCounts();
     const { tenantId, userId } = ctx.user;
     const previous = await this.deps.ledger.get(tenantId, userId, kind, itemId);
-    const collections = kind === 'task' ? await handler.collections(ctx) : [];
+    // Where a contact or task may be; an event is looked for in the calendar.
+    const collections = kind === 'event' ? [] : await handler.collections(ctx);
     // Where the ledger last saw it first: a task is looked for list by list.
     const ordered = previous
       ? [
@@ -238,6 +296,10 @@ export class ItemSync {
     const window = link && cursor?.window ? cursor.window : collection.window;
     const forced = ctx.force || (cursor?.forced ?? false);
     const runCtx = forced === ctx.force ? ctx : { ...ctx, force: forced };
+    // A round from the start (resumed, when a run stopped inside one) ends by settling what it did
+    // not see; the ids this run saw spare those a lookup. One resumed from a bookmark looks up more.
+    let full = link === undefined || (cursor?.full ?? false);
+    const seen = new Set<string>();
     let resets = 0;
     for (;;) {
       let page: ItemDeltaPage<unknown>;
@@ -247,8 +309,10 @@ export class ItemSync {
         if (AppError.is(error, 'mail.not_found')) {
           this.deps.logger.warn(
             { kind: handler.kind, collection: collection.label },
-            'collection gone; skipped',
+            'collection gone; settling its items',
           );
+          const others = collections.filter((c) => c.id !== collection.id);
+          await this.settleUnseen(runCtx, handler, collection.id, new Set(), others);
           await this.deps.state.clearCursor(tenantId, userId, key);
           return;
         }
@@ -260,8 +324,10 @@ export class ItemSync {
         );
         await this.deps.state.clearCursor(tenantId, userId, key);
         link = undefined;
+        full = true;
         continue;
       }
+      for (const item of page.items) seen.add(handler.id(item));
       const ids = [...page.items.map((i) => handler.id(i)), ...page.removed];
       const existing = await this.deps.ledger.getMany(ctx.pk, handler.kind, ids);
       const entries: ItemEntry[] = [];
@@ -277,6 +343,9 @@ export class ItemSync {
             await this.processItem(runCtx, handler, item, collection.id, existing.get(id), false, record),
           );
         });
+        // The page's items are in the ledger before its removals are settled: a re-sent invitation
+        // (a new event with the old one's iCalUId) keeps the appointment the old one leaves.
+        await this.deps.ledger.putMany(entries.splice(0));
         // Left this collection: moved (then it is wherever it is now) or deleted. Only items the
         // ledger knows matter; each is settled before the bookmark moves past it.
         for (const id of page.removed) {
@@ -301,8 +370,12 @@ export class ItemSync {
           'mail.bad_request',
           `${handler.label} delta page had neither nextLink nor deltaLink`,
         );
+      // The round's end: before its delta link is kept, what it did not see is settled.
+      if (!page.nextLink && full)
+        await this.settleUnseen(runCtx, handler, collection.id, seen, collections, window);
       await this.deps.state.saveCursor(tenantId, userId, key, next, {
         forced: page.nextLink ? forced : false,
+        full: page.nextLink ? full : false,
         ...(window ? { window } : {}),
       });
       this.deps.events.emit('progress', {
@@ -372,8 +445,9 @@ export class ItemSync {
     const facts: ItemFacts = { ...handler.facts(ctx, item, collectionId), trigger: ctx.trigger };
     const now = () => this.deps.now().toISOString();
     const sameVersion = previous?.changeKey !== undefined && previous.changeKey === facts.changeKey;
-    // A removed one that is back (restored in Outlook) is written again, whatever its change key.
-    if (previous && !selected && !ctx.force && sameVersion && !previous.removed) {
+    // A deleted one that is back (restored in Outlook) is written again, whatever its change key; a
+    // cancelled event seen again unchanged (a round from the start lists it) is news to nobody.
+    if (previous && !selected && !ctx.force && sameVersion && previous.removed !== 'deleted') {
       // Outlook has not changed it since: an Error stays for the user's retry, the rest stands.
       if (previous.status === 'error') return 'ignored';
       if (previous.status === 'synced' || previous.status === 'skipped') {
@@ -562,7 +636,11 @@ export class ItemSync {
           notes.push(`${result.alsoMatched.length} other CRM contact(s) share an address; left as they are`);
         return { crmId: result.record.id, links: [{ id: result.record.id, type: 'contact' }], notes };
       },
-      locate: (ctx, id) => unlessGone(source.contact(ctx.user.userId, id)),
+      locate: async (ctx, id, collections) => {
+        const contact = await unlessGone(source.contact(ctx.user.userId, id));
+        // Outlook keeps a deleted contact in Deleted Items, which is no contact folder: gone, for us.
+        return contact && collections.some((c) => c.id === contact.folderId) ? contact : undefined;
+      },
       // The CRM contact stays: the CRM knows more about a person than Outlook (the seeds' reason).
       deleted: async () =>
         'deleted in Outlook; the CRM contact stays (the CRM keeps more about a person than Outlook)',
@@ -746,7 +824,14 @@ export class ItemSync {
       deleted: async (ctx, entry, why) => {
         if (why === 'deleted' && !ctx.settings.calendar.syncDeleted)
           return 'deleted in Outlook; kept in the CRM (Sync Deleted Items is off)';
-        await crm.deleteAppointment(ctx.user.tenantId, ctx.user.userId, entry.key ?? entry.itemId);
+        const key = entry.key ?? entry.itemId;
+        if (why === 'deleted') {
+          // A re-sent invitation is a new event with the same iCalUId: the meeting is still on.
+          const same = await this.deps.ledger.withKey(ctx.pk, 'event', key);
+          if (same.some((e) => e.itemId !== entry.itemId && e.crmId && e.status === 'synced' && !e.removed))
+            return 'deleted in Outlook; the CRM appointment stays, as another Outlook event is the same meeting (a re-sent invitation)';
+        }
+        await crm.deleteAppointment(ctx.user.tenantId, ctx.user.userId, key);
         return why === 'private'
           ? 'made private in Outlook, so taken out of the CRM'
           : 'deleted in Outlook, so deleted in the CRM (Sync Deleted Items is on)';

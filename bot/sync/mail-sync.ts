@@ -35,6 +35,7 @@ import {
   syncSettingsSchema,
 } from './sync-settings.ts';
 import {
+  emptyItemCounts,
   emptySummary,
   type RunSummary,
   type SyncMode,
@@ -123,6 +124,8 @@ const KIND_WORDS: Record<SyncKind, string> = {
   task: 'task',
   event: 'calendar',
 };
+
+const OWN_WORDS: Record<ItemKind, string> = { contact: 'contacts', task: 'tasks', event: 'calendar' };
 
 /** "email", "contact and task": for notes. */
 export function kindWords(kinds: readonly SyncKind[]): string {
@@ -213,6 +216,7 @@ export class MailSync {
           : 'sync is paused';
       return this.finish(user, summary);
     }
+    let mailRefused: unknown;
     try {
       const ctx = await this.context(user, stored.settings, summary);
       if (options.lease) ctx.lease = options.lease;
@@ -228,10 +232,19 @@ export class MailSync {
         const folders = only ? selected.filter((f) => only.includes(f.id)) : selected;
         ctx.total = folders.reduce((sum, f) => sum + f.totalItemCount, 0);
         summary.folders = folders.length;
-        for (const folder of folders) await this.syncFolder(ctx, folder);
+        try {
+          for (const folder of folders) await this.syncFolder(ctx, folder);
+        } catch (error) {
+          // Mail refused: the mailbox needs consent, once the other kinds have had their turn.
+          if (!AppError.is(error, 'mail.needs_consent')) throw error;
+          mailRefused = error;
+        }
       }
-      // Contacts, tasks and events after the mail, in the same run: one lease, one summary.
-      for (const kind of kinds) if (kind !== 'email') await this.items(kind).syncKind(ctx, kind);
+      // Contacts, tasks and events after the mail, in the same run: one lease, one summary. Each
+      // kind stands alone: one Graph refuses (its permission not consented yet) or that fails on
+      // its own stops that kind, not the others; an outage or a lost lease stops the run.
+      for (const kind of kinds) if (kind !== 'email') await this.syncKindAlone(user, ctx, kind);
+      if (mailRefused) throw mailRefused;
       summary.status = 'completed';
       await this.announceResumed(ctx);
     } catch (error) {
@@ -297,6 +310,25 @@ export class MailSync {
     const direction = directionOf(message, ctx.ownAddresses, ctx.sentFolderIds);
     const entry = await this.deps.ledger.get(user.tenantId, user.userId, message.id);
     return { message, direction, match: this.match(ctx, message, direction), ...(entry ? { entry } : {}) };
+  }
+
+  private async syncKindAlone(user: UserRef, ctx: RunContext, kind: ItemKind): Promise<void> {
+    try {
+      await this.items(kind).syncKind(ctx, kind);
+    } catch (error) {
+      if (AppError.is(error, 'sync.lease_lost') || isOutage(error)) throw error;
+      const counts = ((ctx.summary.items ??= {})[kind] ??= emptyItemCounts());
+      const refused = AppError.is(error, 'mail.needs_consent');
+      counts.stopped = refused
+        ? `Microsoft Graph refused access to your ${OWN_WORDS[kind]}: ${(error as Error).message}`
+        : `stopped: ${(error as Error).message}`;
+      this.deps.logger.warn(
+        { kind, code: (error as AppError).code, err: { message: (error as Error).message } },
+        'a kind of item stopped; the other kinds go on',
+      );
+      if (refused)
+        this.deps.events.emit('needsConsent', { ...user, note: counts.stopped, what: OWN_WORDS[kind] });
+    }
   }
 
   private items(kind: ItemKind): ItemSync {

@@ -28,7 +28,8 @@ export interface SyncEventMap {
     kind?: ItemKind;
   };
   runSummary: { tenantId: string; userId: string; summary: RunSummary };
-  needsConsent: { tenantId: string; userId: string; note: string };
+  /** Graph refused the mailbox, or only one kind of item (`what`: "contacts", "tasks", "calendar"). */
+  needsConsent: { tenantId: string; userId: string; note: string; what?: string };
   /** `pausedAt`: when an outage paused the mailbox (absent when the user paused it). */
   paused: { tenantId: string; userId: string; note: string; pausedAt?: string };
   /** `byUser`: the user typed resume; otherwise a paused run picked up again on its own (`pausedAt`). */

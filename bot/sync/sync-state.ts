@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ItemKind } from '../mail-source/item-source.port.ts';
 import { CONTAINERS } from '../store/containers.ts';
-import { type Collection, type Doc, type Store, userPartition } from '../store/store.port.ts';
+import { type Collection, type Doc, queryAll, type Store, userPartition } from '../store/store.port.ts';
 
 /**
  * What makes a sync resumable, kept in the store: a cursor per folder (the next page's link, or the
@@ -15,6 +15,12 @@ export interface FolderCursor extends Doc {
   link: string;
   /** A resend-all round that was interrupted resumes as forced. */
   forced: boolean;
+  /**
+   * A round read from the start (no delta link: the first, after a 410, a new calendar window,
+   * Resend All) that is still under way: at its end, what the ledger has and the round did not
+   * see is looked up, as a delta round would have reported it removed.
+   */
+  full?: boolean;
   /** The cutoff the folder's round was read with: an earlier one since means reading it again. */
   from?: string;
   /** A calendar view's round: the window its delta link covers (recurring series expanded inside it). */
@@ -60,6 +66,11 @@ export interface ItemRunCounts {
   /** Kept out: private events, colleagues' contacts, the blocklist. */
   skipped: number;
   errors: number;
+  /**
+   * Why this kind stopped short while the rest of the run went on: Graph refused it (a permission
+   * not consented yet) or failed in a way that is no item's and no outage's fault.
+   */
+  stopped?: string;
 }
 
 export function emptyItemCounts(): ItemRunCounts {
@@ -101,7 +112,7 @@ export class SyncStateRepository {
     userId: string,
     folderId: string,
     link: string,
-    round: { forced: boolean; from?: string; window?: { start: string; end: string } },
+    round: { forced: boolean; full?: boolean; from?: string; window?: { start: string; end: string } },
   ): Promise<void> {
     await this.items.upsert({
       id: cursorId(folderId),
@@ -110,10 +121,19 @@ export class SyncStateRepository {
       folderId,
       link,
       forced: round.forced,
+      ...(round.full ? { full: true } : {}),
       ...(round.from ? { from: round.from } : {}),
       ...(round.window ? { window: round.window } : {}),
       updatedAt: new Date().toISOString(),
     });
+  }
+
+  /** The cursors whose key starts with `prefix` (`task:`: every To Do list's), for finding ones gone. */
+  async cursors(tenantId: string, userId: string, prefix: string): Promise<FolderCursor[]> {
+    const all = await queryAll(this.items, userPartition(tenantId, userId), {
+      filters: [{ field: 'kind', op: '=', value: 'folderCursor' }],
+    });
+    return all.filter((c): c is FolderCursor => c.kind === 'folderCursor' && c.folderId.startsWith(prefix));
   }
 
   async clearCursor(tenantId: string, userId: string, folderId: string): Promise<void> {

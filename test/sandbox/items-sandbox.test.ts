@@ -176,6 +176,21 @@ describe('Microsoft 365 sandbox: Graph v1.0 contacts, To Do and calendar', funct
       assert.equal(collection.body.value.length, 1);
     });
 
+    it('deletes a list with its tasks: the list, its tasks and its delta answer 404', async () => {
+      const list = await graph.adminCall('POST', `/users/${RILEY}/task-lists`, { displayName: 'Doomed' });
+      const task = await graph.adminCall('POST', `/users/${RILEY}/tasks`, {
+        list: 'Doomed',
+        task: { title: 'Doomed task' },
+      });
+      const base = `/users/${RILEY}/todo/lists/${String(list.id)}`;
+      assert.equal((await graph.get(`${base}/tasks/${String(task.id)}`)).status, 200);
+      await graph.adminCall('DELETE', `/users/${RILEY}/task-lists/Doomed`);
+      assert.equal((await graph.get(base)).status, 404);
+      assert.equal((await graph.get(`${base}/tasks/${String(task.id)}`)).status, 404);
+      assert.equal((await graph.get(`${base}/tasks/delta`)).status, 404);
+      assert.equal(await listId('Doomed').catch(() => 'gone'), 'gone');
+    });
+
     it('reports added, changed, completed, deleted and moved tasks in the next round', async () => {
       const placements = `/users/${RILEY}/todo/lists/${await listId('Placements')}/tasks/delta?$expand=linkedResources`;
       const defaults = `/users/${RILEY}/todo/lists/${await listId('defaultList')}/tasks/delta`;
@@ -337,6 +352,36 @@ describe('Microsoft 365 sandbox: Graph v1.0 contacts, To Do and calendar', funct
       );
       const quiet = await round(next.deltaLink);
       assert.equal(quiet.items.length, 0);
+    });
+
+    it('keeps a deleted event and contact in Deleted Items: found by id, not in the calendar or a folder', async () => {
+      const event = await graph.adminCall('POST', `/users/${RILEY}/events`, {
+        event: {
+          subject: 'Binned',
+          start: iso(MONDAY + DAY + 9 * 3_600_000),
+          end: iso(MONDAY + DAY + 10 * 3_600_000),
+        },
+      });
+      const contact = await graph.adminCall('POST', `/users/${RILEY}/contacts`, {
+        contact: { displayName: 'Binned Person', emailAddresses: [{ address: 'binned@x.example' }] },
+      });
+      const eventId = String(event.id);
+      const contactId = String(contact.id);
+      assert.equal((await graph.get(`/users/${RILEY}/calendar/events/${eventId}`, IMMUTABLE)).status, 200);
+      await graph.adminCall('DELETE', `/users/${RILEY}/events/${eventId}`);
+      await graph.adminCall('DELETE', `/users/${RILEY}/contacts/${contactId}`);
+      const binned = await graph.get(`/users/${RILEY}/events/${eventId}`, IMMUTABLE);
+      assert.equal(binned.status, 200, 'Outlook keeps it in Deleted Items');
+      assert.equal(binned.body.subject, 'Binned');
+      assert.equal((await graph.get(`/users/${RILEY}/calendar/events/${eventId}`, IMMUTABLE)).status, 404);
+      const person = await graph.get(`/users/${RILEY}/contacts/${contactId}`, IMMUTABLE);
+      assert.equal(person.status, 200);
+      const root = await graph.get(`/users/${RILEY}/contactFolders/contacts`);
+      assert.notEqual(person.body.parentFolderId, root.body.id, 'no longer in Contacts');
+      assert.equal(
+        (await graph.get(`/users/${RILEY}/contactFolders/contacts/contacts/${contactId}`, IMMUTABLE)).status,
+        404,
+      );
     });
 
     it('adds recurring, private and online events through the admin API', async () => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { runResultCard } from '../../bot/cards/sync-cards.ts';
 import { AppError } from '../../bot/errors/app-error.ts';
 import type { ItemKind } from '../../bot/mail-source/item-source.port.ts';
 import { CALENDAR_AHEAD_DAYS, CALENDAR_BACK_DAYS_MAX } from '../../bot/sync/item-sync.ts';
@@ -423,6 +424,152 @@ describe('contacts, tasks and calendar sync', function () {
         assert.equal(new Set(keys).size, keys.length, 'one appointment per iCalUId');
       });
     }
+
+    for (const [kind, route] of [
+      ['task', 'tasks-delta'],
+      ['event', 'events-delta'],
+    ] as const) {
+      it(`deletes ${kind === 'event' ? 'an event' : 'a task'} deleted in Outlook while its bookmark was lost to a 410`, async () => {
+        await h.enable(
+          h.riley,
+          settings({
+            tasks: { enabled: true, syncDeleted: true, otherInfoInDescription: true },
+            calendar: { enabled: true, syncDeleted: true },
+          }),
+        );
+        try {
+          const id =
+            kind === 'task'
+              ? await addTask({ title: 'Gone while reset' })
+              : (await addEvent({ subject: 'Gone while reset', start: soon(8), end: soon(8, 11) })).id;
+          await run([kind]);
+          const synced = await entry(kind, id);
+          assert.ok(synced?.crmId);
+          await admin('DELETE', `${kind === 'task' ? 'tasks' : 'events'}/${id}`);
+          // The next round starts from the start: it lists what is there and reports nothing removed.
+          const injected = h.sandbox.faults.injected;
+          h.sandbox.faults.add({ route, status: 410, times: 1 });
+          const summary = await run([kind]);
+          assert.equal(summary.status, 'completed', summary.note);
+          assert.equal(h.sandbox.faults.injected, injected + 1, 'the 410 was met');
+          assert.equal(summary.items?.[kind]?.removed, 1);
+          assert.equal((await entry(kind, id))?.removed, 'deleted');
+          if (kind === 'task')
+            assert.equal(
+              (await tasks()).find((t) => t.key === id),
+              undefined,
+              'the CRM task is deleted',
+            );
+          else
+            assert.equal(
+              (await appointments()).find((a) => a.key === synced?.key),
+              undefined,
+              'the CRM appointment is deleted',
+            );
+          // Settled once: the next round (a delta round) has nothing to say about it.
+          const next = await run([kind]);
+          assert.equal(next.items?.[kind]?.removed, 0);
+        } finally {
+          await h.enable(h.riley, settings());
+        }
+      });
+    }
+
+    it('settles the tasks of a To Do list deleted in Outlook, and follows one moved out first', async () => {
+      await h.enable(
+        h.riley,
+        settings({ tasks: { enabled: true, syncDeleted: true, otherInfoInDescription: false } }),
+      );
+      try {
+        await admin('POST', 'task-lists', { displayName: 'Short list' });
+        const stays = await addTask({ title: 'Moved out before the list went' }, 'Short list');
+        const goes = await addTask({ title: 'Went with the list' }, 'Short list');
+        await run(['task']);
+        assert.ok((await entry('task', goes))?.crmId);
+        await admin('POST', `tasks/${stays}/move`, { list: 'defaultList' });
+        await admin('DELETE', 'task-lists/Short list');
+        const summary = await run(['task']);
+        assert.equal(summary.status, 'completed', summary.note);
+        assert.equal((await entry('task', goes))?.removed, 'deleted');
+        assert.equal(
+          (await tasks()).find((t) => t.key === goes),
+          undefined,
+          'its CRM task is deleted',
+        );
+        const moved = await entry('task', stays);
+        assert.equal(moved?.removed, undefined);
+        assert.ok(
+          (await tasks()).find((t) => t.key === stays),
+          'the moved task stays in the CRM',
+        );
+      } finally {
+        await h.enable(h.riley, settings());
+      }
+    });
+
+    it('keeps the appointment when a re-sent invitation replaces the event it came from', async () => {
+      await h.enable(h.riley, settings({ calendar: { enabled: true, syncDeleted: true } }));
+      try {
+        const first = await addEvent({
+          subject: 'Panel interview',
+          start: soon(9),
+          end: soon(9, 11),
+          attendees: [person('Zoe', 'zoe.kowalski@contoso.com')],
+        });
+        await run(['event']);
+        // The organizer re-sends: Outlook replaces the invitation with a new event, same iCalUId.
+        await admin('DELETE', `events/${first.id}`);
+        const resent = (await admin('POST', 'events', {
+          event: {
+            subject: 'Panel interview (updated)',
+            start: soon(9),
+            end: soon(9, 12),
+            attendees: [person('Zoe', 'zoe.kowalski@contoso.com')],
+          },
+          iCalUId: first.iCalUId,
+        })) as { id: string; iCalUId: string };
+        assert.equal(resent.iCalUId, first.iCalUId);
+        await run(['event']);
+        const kept = (await appointments()).filter((a) => a.key === first.iCalUId);
+        assert.equal(kept.length, 1, 'the meeting is still in the CRM, once');
+        assert.equal(kept[0]?.subject, 'Panel interview (updated)');
+        assert.match(
+          (await entry('event', first.id))?.note ?? '',
+          /another Outlook event is the same meeting/,
+        );
+        // The meeting itself deleted: now it leaves the CRM.
+        await admin('DELETE', `events/${resent.id}`);
+        await run(['event']);
+        assert.equal(
+          (await appointments()).find((a) => a.key === first.iCalUId),
+          undefined,
+        );
+      } finally {
+        await h.enable(h.riley, settings());
+      }
+    });
+
+    it('goes on with the other kinds when Graph refuses one (its permission not consented yet)', async () => {
+      const taskId = await addTask({ title: 'Synced whatever contacts say' });
+      const injected = h.sandbox.faults.injected;
+      h.sandbox.faults.add({ route: 'contact-folders', status: 403, code: 'ErrorAccessDenied', times: 1 });
+      const refusals: Array<{ what?: string }> = [];
+      const stop = h.services.events.on('needsConsent', (e) => refusals.push(e));
+      const summary = await run().finally(stop);
+      assert.deepEqual(
+        refusals.map((r) => r.what),
+        ['contacts'],
+        'the user hears which kind needs consent',
+      );
+      assert.match(JSON.stringify(runResultCard(summary, '')), /Contacts.*refused access to your contacts/);
+      assert.equal(h.sandbox.faults.injected, injected + 1, 'the refusal was met');
+      assert.equal(summary.status, 'completed', 'the mailbox is fine; one kind was refused');
+      assert.match(summary.items?.contact?.stopped ?? '', /Microsoft Graph refused access to your contacts/);
+      assert.equal(summary.items?.task?.stopped, undefined);
+      assert.equal((await entry('task', taskId))?.status, 'synced', 'tasks after contacts still ran');
+      const mailbox = await h.services.state.mailbox(tenantId, h.riley.userId);
+      assert.equal(mailbox?.status, 'ok');
+    });
 
     it('tries an item three times with less each time, then marks it Error and leaves it until it changes', async () => {
       const crm = h.services.crm;

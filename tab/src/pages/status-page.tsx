@@ -325,7 +325,7 @@ function ItemsTable({ status, navigate }: { status: Status; navigate(path: strin
               <TableCell data-testid="counts">{countsText(status.items[kind].counts)}</TableCell>
               <TableCell data-testid="last-run">
                 {run
-                  ? `${run.synced} synced, ${run.unchanged} unchanged, ${run.removed} removed in Outlook, ${run.skipped} kept out, ${run.errors} errors`
+                  ? `${run.synced} synced, ${run.unchanged} unchanged, ${run.removed} removed in Outlook, ${run.skipped} kept out, ${run.errors} errors${run.stopped ? `; ${run.stopped}` : ''}`
                   : '—'}
               </TableCell>
             </TableRow>
