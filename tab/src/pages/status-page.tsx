@@ -29,6 +29,18 @@ const useStyles = makeStyles({
   counts: { display: 'flex', gap: tokens.spacingHorizontalXXL, flexWrap: 'wrap' },
   count: { display: 'flex', flexDirection: 'column' },
   row: { display: 'flex', gap: tokens.spacingHorizontalM, alignItems: 'center', flexWrap: 'wrap' },
+  // For screen readers only: the actions column's header has no visible text.
+  visuallyHidden: {
+    position: 'absolute',
+    width: '1px',
+    height: '1px',
+    margin: '-1px',
+    padding: 0,
+    overflow: 'hidden',
+    clip: 'rect(0 0 0 0)',
+    whiteSpace: 'nowrap',
+    border: 0,
+  },
 });
 
 /** How often the page refreshes: every 2 s while a sync runs, otherwise every 30 s. */
@@ -180,7 +192,7 @@ export function StatusPage({ navigate }: { navigate(path: string): void }) {
                 <TableHeaderCell>Folder</TableHeaderCell>
                 <TableHeaderCell>Date</TableHeaderCell>
                 <TableHeaderCell>
-                  <span className="visually-hidden">Actions</span>
+                  <span className={styles.visuallyHidden}>Actions</span>
                 </TableHeaderCell>
               </TableRow>
             </TableHeader>
