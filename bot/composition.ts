@@ -72,6 +72,8 @@ export interface Services {
   attachments: AttachmentStore;
   crm: BuiltinCrm;
   mailSource: GraphMailSource;
+  /** Contacts, To Do and the calendar from Graph. */
+  itemSource: GraphItemSource;
   /** The Graph client under the mail source (its retries and per-mailbox limits), for the sandbox's Outlook page. */
   graph: GraphHttp;
   ledger: LedgerRepository;
@@ -378,6 +380,7 @@ export async function createServices(
     graph: http,
     ledger,
     itemLedger,
+    itemSource,
     settings,
     state,
     events,

@@ -1,3 +1,4 @@
+import { AppError } from '../errors/app-error.ts';
 import type { EmailAddress } from './mail-source.port.ts';
 import { batchError, PREFER_IMMUTABLE, readDeltaPage, userPath } from './graph-delta.ts';
 import type { GraphHttp } from './graph-http.ts';
@@ -9,6 +10,7 @@ import type {
   EventSensitivity,
   ItemCollection,
   ItemDeltaPage,
+  ItemKind,
   ItemSource,
   TaskItem,
   TaskLinkedResource,
@@ -35,6 +37,8 @@ import type {
 export const ITEM_DELTA_PAGE_SIZE = 100;
 /** Graph's list APIs page at most 1000 ($top); folder and list listings are small. */
 const LIST_TOP = 100;
+/** Page size of an id-only listing (Outlook's largest `$top`). */
+const IDS_TOP = 1000;
 /** Graph refuses a JSON batch of more than 20 requests. */
 const BATCH_MAX = 20;
 /** Hostile content: what one field, and one list, may hold before the rest is dropped. */
@@ -372,6 +376,49 @@ export class GraphItemSource implements ItemSource {
       this.prefer(', outlook.timezone="UTC"'),
     );
     return { items: items.map(toEventItem), ...page };
+  }
+
+  async collectionExists(userId: string, kind: 'contact' | 'task', collectionId: string): Promise<boolean> {
+    const id = encodeURIComponent(collectionId);
+    const path = kind === 'contact' ? `contactFolders/${id}?$select=id` : `todo/lists/${id}`;
+    try {
+      await this.http.request<Json>(userId, 'GET', `${userPath(userId)}/${path}`);
+      return true;
+    } catch (error) {
+      if (AppError.is(error, 'mail.not_found')) return false;
+      throw error;
+    }
+  }
+
+  async itemIds(
+    userId: string,
+    kind: ItemKind,
+    collectionId: string,
+    window?: CalendarWindow,
+  ): Promise<Set<string>> {
+    const base = userPath(userId);
+    const id = encodeURIComponent(collectionId);
+    let url: string | undefined =
+      kind === 'contact'
+        ? `${base}/contactFolders/${id}/contacts?$select=id&$top=${IDS_TOP}`
+        : kind === 'task'
+          ? `${base}/todo/lists/${id}/tasks?$select=id&$top=${IDS_TOP}`
+          : `${base}/calendarView?startDateTime=${encodeURIComponent(window?.start ?? '')}&endDateTime=${encodeURIComponent(window?.end ?? '')}&$select=id&$top=${IDS_TOP}`;
+    const ids = new Set<string>();
+    // Every page asks for immutable ids, as the ledger keys items by them.
+    while (url) {
+      const page: { value?: Json[]; '@odata.nextLink'?: string } = await this.http.request(
+        userId,
+        'GET',
+        url,
+        {
+          headers: { prefer: PREFER_IMMUTABLE },
+        },
+      );
+      for (const item of page.value ?? []) ids.add(String(item.id));
+      url = page['@odata.nextLink'];
+    }
+    return ids;
   }
 
   /**

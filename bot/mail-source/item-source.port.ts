@@ -148,6 +148,21 @@ export interface ItemSource {
   /** The default calendar's view delta in `window` (ignored when `link` continues a round). */
   eventsDelta(userId: string, window: CalendarWindow, link?: string): Promise<ItemDeltaPage<EventItem>>;
   event(userId: string, eventId: string): Promise<EventItem>;
+  /**
+   * Whether a contact folder or To Do list is still there (GET by id): a listing that leaves one out
+   * is not proof it was deleted (Graph's lists are known to miss some).
+   */
+  collectionExists(userId: string, kind: 'contact' | 'task', collectionId: string): Promise<boolean>;
+  /**
+   * The immutable ids in a contact folder, a To Do list or the calendar view of `window`: a listing
+   * of ids only, a few requests for thousands of items.
+   */
+  itemIds(
+    userId: string,
+    kind: ItemKind,
+    collectionId: string,
+    window?: CalendarWindow,
+  ): Promise<Set<string>>;
   /** Graph requests made so far, for benchmarks. */
   readonly requestCount: number;
 }

@@ -220,6 +220,7 @@ export class GraphSandbox {
   constructor(options: GraphSandboxOptions) {
     this.model = options.model;
     this.items = options.items ?? new ItemsModel();
+    this.items.deletedItemsOf = (userId) => this.model.wellKnown(userId, 'deleteditems')?.id;
     for (const user of this.model.users.values()) this.items.addUser(user.id);
     this.itemsGraph = new ItemsGraph(this.items, this.epoch);
     this.faults = options.faults ?? new FaultInjector();

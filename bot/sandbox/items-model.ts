@@ -202,6 +202,8 @@ export class ItemsModel {
    */
   private readonly recycled = new Map<string, SandboxItem>();
   private readonly recycledRestIds = new Map<string, string>();
+  /** The user's Deleted Items mail folder, where a deleted contact or event goes (the mailbox model's). */
+  deletedItemsOf?: (userId: string) => string | undefined;
   private readonly restIds = new Map<string, string>();
   private readonly members = new Map<string, Set<string>>();
   private readonly tombstones = new Map<string, ItemTombstone[]>();
@@ -408,18 +410,23 @@ export class ItemsModel {
     this.emit({ kind, userId, collectionId: item.collectionId, item, changeType: 'deleted' });
     // To Do deletes for good; Outlook keeps a deleted contact or event in Deleted Items.
     if (kind !== 'task') {
-      const deletedItems = opaqueId('AQMkAD', userId, 'deleteditems');
+      const deletedItems = this.deletedItemsOf?.(userId) ?? opaqueId('AQMkAD', userId, 'deleteditems');
       const restId = opaqueId('AAMkAD', item.immutableId, deletedItems);
       this.recycled.set(item.immutableId, { ...item, collectionId: deletedItems, restId });
       this.recycledRestIds.set(restId, item.immutableId);
     }
   }
 
-  /** A To Do list deleted with its tasks: the list and its delta answer 404 from then on. */
-  deleteCollection(userId: string, kind: 'taskList', id: string): void {
+  /**
+   * A To Do list deleted with its tasks, or a contact folder with its contacts (to Deleted Items):
+   * the collection and its delta answer 404 from then on.
+   */
+  deleteCollection(userId: string, kind: 'taskList' | 'contactFolder', id: string): void {
     const list = this.mustCollection(userId, kind, id);
-    if (list.wellKnownName) throw new Error(`${list.displayName} is a default list and cannot be deleted`);
-    for (const immutableId of [...this.memberIds(id)]) this.delete(userId, 'task', immutableId);
+    if (list.wellKnownName) throw new Error(`${list.displayName} is a default one and cannot be deleted`);
+    if (this.childFolders(id).length > 0) throw new Error(`${list.displayName} has folders inside`);
+    const itemKind = kind === 'taskList' ? 'task' : 'contact';
+    for (const immutableId of [...this.memberIds(id)]) this.delete(userId, itemKind, immutableId);
     this.collections.delete(id);
     this.members.delete(id);
     this.tombstones.delete(id);

@@ -12,6 +12,7 @@ import type {
  * people to change a user's items while the app runs:
  *
  *   POST   contact-folders            {"displayName": "Clients", "parent"?: "contacts"}
+ *   DELETE contact-folders/{id or name} (its contacts to Deleted Items)
  *   POST   contacts                   {"folder"?: "contacts", "contact": {"displayName": ..., "emailAddresses": [...]}, "key"?}
  *   PATCH  contacts/{id}              {"jobTitle": "CTO"}
  *   POST   contacts/{id}/move         {"folder": "Clients"}
@@ -137,6 +138,10 @@ export function itemsAdmin(
   }
   if (what === 'task-lists' && id && !action && method === 'DELETE') {
     items.deleteCollection(userId, 'taskList', collection('taskList', id, '').id);
+    return { status: 204 };
+  }
+  if (what === 'contact-folders' && id && !action && method === 'DELETE') {
+    items.deleteCollection(userId, 'contactFolder', collection('contactFolder', id, '').id);
     return { status: 204 };
   }
   const key = body.key ? String(body.key) : undefined;

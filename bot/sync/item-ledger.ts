@@ -230,12 +230,23 @@ export class ItemLedgerRepository {
     });
   }
 
-  /** The entries of one contact folder, To Do list or the calendar that Outlook has not deleted. */
-  async inCollection(pk: string, kind: ItemKind, collectionId: string): Promise<ItemEntry[]> {
+  /** The entries of a contact folder, To Do list or the calendar (in a window) Outlook has not deleted. */
+  async inCollection(
+    pk: string,
+    kind: ItemKind,
+    collectionId: string,
+    window?: { start: string; end: string },
+  ): Promise<ItemEntry[]> {
     const entries = await queryAll(this.items, pk, {
       filters: [
         { field: 'kind', op: '=', value: kind },
         { field: 'collectionId', op: '=', value: collectionId },
+        ...(window
+          ? ([
+              { field: 'at', op: '>=', value: window.start },
+              { field: 'at', op: '<', value: window.end },
+            ] as const)
+          : []),
       ],
     });
     return entries.filter((e) => e.removed !== 'deleted');

@@ -73,6 +73,8 @@ export interface ItemRunContext {
   ownAddresses: Set<string>;
   internalDomains: Set<string>;
   directory: Directory;
+  /** The mailbox's folders: a contact in Deleted Items (a mail folder) was deleted. */
+  folders: ReadonlyArray<{ id: string; wellKnownName?: string }>;
   cutoff: Date;
   force: boolean;
   summary: RunSummary;
@@ -127,6 +129,10 @@ interface KindHandler<T> {
   write(ctx: ItemRunContext, item: T, attempt: number): Promise<Written>;
   /** The item now, wherever it is; undefined when it is gone for good. */
   locate(ctx: ItemRunContext, id: string, collections: readonly ItemCollection[]): Promise<T | undefined>;
+  /** Whether a collection no longer listed is really gone; absent for the calendar, which cannot be. */
+  exists?(ctx: ItemRunContext, collectionId: string): Promise<boolean>;
+  /** The ids in a collection (in the window, for the calendar): a listing of ids only. */
+  ids(ctx: ItemRunContext, collectionId: string, window?: CalendarWindow): Promise<Set<string>>;
   /**
    * The CRM's side of an item that `entry` synced and that is now gone from Outlook (`deleted`,
    * where Sync Deleted Items decides) or was made private (`private`: it leaves the CRM whatever
@@ -194,8 +200,16 @@ export class ItemSync {
     const listed = new Set(collections.map((c) => this.cursorKey(handler.kind, c.id)));
     const cursors = await this.deps.state.cursors(tenantId, userId, `${handler.kind}:`);
     for (const cursor of cursors) {
-      if (listed.has(cursor.folderId)) continue;
+      if (listed.has(cursor.folderId) || !handler.exists) continue;
       const collectionId = cursor.folderId.slice(handler.kind.length + 1);
+      // A listing can leave a list out; only Graph answering 404 for it says it is deleted.
+      if (await handler.exists(ctx, collectionId)) {
+        this.deps.logger.warn(
+          { kind: handler.kind },
+          'a collection missing from the listing is still there; left',
+        );
+        continue;
+      }
       this.deps.logger.info({ kind: handler.kind }, 'a collection is gone; settling its items');
       await this.settleUnseen(ctx, handler, collectionId, new Set(), collections);
       await this.deps.state.clearCursor(tenantId, userId, cursor.folderId);
@@ -216,11 +230,11 @@ export class ItemSync {
     collections: readonly ItemCollection[],
     window?: CalendarWindow,
   ): Promise<void> {
-    const inWindow = (entry: ItemEntry) => !window || (entry.at >= window.start && entry.at < window.end);
-    const unseen = (await this.deps.ledger.inCollection(ctx.pk, handler.kind, collectionId)).filter(
-      (entry) => !seen.has(entry.itemId) && inWindow(entry),
+    const unseen = (await this.deps.ledger.inCollection(ctx.pk, handler.kind, collectionId, window)).filter(
+      (entry) => !seen.has(entry.itemId),
     );
     for (let i = 0; i < unseen.length; i += PAGE_SIZE_SETTLE) {
+      this.checkLease(ctx);
       const entries: ItemEntry[] = [];
       try {
         await pool(unseen.slice(i, i + PAGE_SIZE_SETTLE), PAGE_CONCURRENCY, async (entry) => {
@@ -242,8 +256,7 @@ export class ItemSync {
     ctx.summary.items[kind] ??= emptyItemCounts();
     const { tenantId, userId } = ctx.user;
     const previous = await this.deps.ledger.get(tenantId, userId, kind, itemId);
-    // Where a contact or task may be; an event is looked for in the calendar.
-    const collections = kind === 'event' ? [] : await handler.collections(ctx);
+    const collections = kind === 'task' ? await handler.collections(ctx) : [];
     // Where the ledger last saw it first: a task is looked for list by list.
     const ordered = previous
       ? [
@@ -264,6 +277,12 @@ export class ItemSync {
       ),
     );
     return this.deps.ledger.get(tenantId, userId, kind, handler.id(item));
+  }
+
+  /** A run that lost the mailbox's lease stops before it changes the CRM or a bookmark again. */
+  private checkLease(ctx: ItemRunContext): void {
+    if (ctx.lease && !ctx.lease.held())
+      throw new AppError('sync.lease_lost', 'another sync took the mailbox over');
   }
 
   private collectionOf(kind: ItemKind, item: unknown): string {
@@ -299,6 +318,9 @@ export class ItemSync {
     // A round from the start (resumed, when a run stopped inside one) ends by settling what it did
     // not see; the ids this run saw spare those a lookup. One resumed from a bookmark looks up more.
     let full = link === undefined || (cursor?.full ?? false);
+    // Resumed from a bookmark inside a round from the start: what earlier runs saw is not in `seen`,
+    // so the round's end lists the collection's ids (a few requests) rather than look each one up.
+    let resumed = link !== undefined && full;
     const seen = new Set<string>();
     let resets = 0;
     for (;;) {
@@ -306,7 +328,13 @@ export class ItemSync {
       try {
         page = await handler.page(ctx, window ? { ...collection, window } : collection, link);
       } catch (error) {
-        if (AppError.is(error, 'mail.not_found')) {
+        // A 404 settles a collection's items only once Graph says the collection itself is gone:
+        // never the calendar's (it cannot be deleted; a 404 there is the mailbox's, not the events').
+        if (
+          AppError.is(error, 'mail.not_found') &&
+          handler.exists &&
+          !(await handler.exists(ctx, collection.id))
+        ) {
           this.deps.logger.warn(
             { kind: handler.kind, collection: collection.label },
             'collection gone; settling its items',
@@ -325,6 +353,8 @@ export class ItemSync {
         await this.deps.state.clearCursor(tenantId, userId, key);
         link = undefined;
         full = true;
+        resumed = false;
+        seen.clear();
         continue;
       }
       for (const item of page.items) seen.add(handler.id(item));
@@ -362,8 +392,7 @@ export class ItemSync {
         throw error;
       }
       await this.deps.ledger.putMany(entries);
-      if (ctx.lease && !ctx.lease.held())
-        throw new AppError('sync.lease_lost', 'another sync took the mailbox over');
+      this.checkLease(ctx);
       const next = page.nextLink ?? page.deltaLink;
       if (!next)
         throw new AppError(
@@ -371,8 +400,11 @@ export class ItemSync {
           `${handler.label} delta page had neither nextLink nor deltaLink`,
         );
       // The round's end: before its delta link is kept, what it did not see is settled.
-      if (!page.nextLink && full)
+      if (!page.nextLink && full) {
+        if (resumed) for (const id of await handler.ids(ctx, collection.id, window)) seen.add(id);
         await this.settleUnseen(runCtx, handler, collection.id, seen, collections, window);
+        this.checkLease(ctx);
+      }
       await this.deps.state.saveCursor(tenantId, userId, key, next, {
         forced: page.nextLink ? forced : false,
         full: page.nextLink ? full : false,
@@ -636,11 +668,14 @@ export class ItemSync {
           notes.push(`${result.alsoMatched.length} other CRM contact(s) share an address; left as they are`);
         return { crmId: result.record.id, links: [{ id: result.record.id, type: 'contact' }], notes };
       },
-      locate: async (ctx, id, collections) => {
+      locate: async (ctx, id) => {
         const contact = await unlessGone(source.contact(ctx.user.userId, id));
-        // Outlook keeps a deleted contact in Deleted Items, which is no contact folder: gone, for us.
-        return contact && collections.some((c) => c.id === contact.folderId) ? contact : undefined;
+        // Outlook keeps a deleted contact in Deleted Items: found by id, and gone for us.
+        const deletedItems = ctx.folders.find((f) => f.wellKnownName === 'deleteditems')?.id;
+        return contact && contact.folderId !== deletedItems ? contact : undefined;
       },
+      exists: (ctx, folderId) => source.collectionExists(ctx.user.userId, 'contact', folderId),
+      ids: (ctx, folderId) => source.itemIds(ctx.user.userId, 'contact', folderId),
       // The CRM contact stays: the CRM knows more about a person than Outlook (the seeds' reason).
       deleted: async () =>
         'deleted in Outlook; the CRM contact stays (the CRM keeps more about a person than Outlook)',
@@ -703,6 +738,8 @@ export class ItemSync {
         }
         return undefined;
       },
+      exists: (ctx, listId) => source.collectionExists(ctx.user.userId, 'task', listId),
+      ids: (ctx, listId) => source.itemIds(ctx.user.userId, 'task', listId),
       deleted: async (ctx, entry) => {
         if (!ctx.settings.tasks.syncDeleted)
           return 'deleted in Outlook; kept in the CRM (Sync Deleted Items is off)';
@@ -821,15 +858,24 @@ export class ItemSync {
         return { crmId: result.appointmentId, links, notes };
       },
       locate: (ctx, id) => unlessGone(source.event(ctx.user.userId, id)),
+      ids: (ctx, _calendar, window) =>
+        source.itemIds(ctx.user.userId, 'event', CALENDAR_ID, window ?? this.calendarWindow(ctx)),
       deleted: async (ctx, entry, why) => {
         if (why === 'deleted' && !ctx.settings.calendar.syncDeleted)
           return 'deleted in Outlook; kept in the CRM (Sync Deleted Items is off)';
         const key = entry.key ?? entry.itemId;
         if (why === 'deleted') {
           // A re-sent invitation is a new event with the same iCalUId: the meeting is still on.
-          const same = await this.deps.ledger.withKey(ctx.pk, 'event', key);
-          if (same.some((e) => e.itemId !== entry.itemId && e.crmId && e.status === 'synced' && !e.removed))
-            return 'deleted in Outlook; the CRM appointment stays, as another Outlook event is the same meeting (a re-sent invitation)';
+          // The ledger names the candidates; Outlook says whether one is still in the calendar (both
+          // may be going in the same page).
+          const others = (await this.deps.ledger.withKey(ctx.pk, 'event', key)).filter(
+            (e) => e.itemId !== entry.itemId && e.crmId && e.status === 'synced' && !e.removed,
+          );
+          for (const other of others.slice(0, 5)) {
+            const live = await unlessGone(source.event(ctx.user.userId, other.itemId));
+            if (live && !live.isCancelled)
+              return 'deleted in Outlook; the CRM appointment stays, as another Outlook event is the same meeting (a re-sent invitation)';
+          }
         }
         await crm.deleteAppointment(ctx.user.tenantId, ctx.user.userId, key);
         return why === 'private'

@@ -322,7 +322,11 @@ export class MailSync {
       counts.stopped = refused
         ? `Microsoft Graph refused access to your ${OWN_WORDS[kind]}: ${(error as Error).message}`
         : `stopped: ${(error as Error).message}`;
-      this.deps.logger.warn(
+      // A refusal is the admin's to fix; anything else is unexpected, and logged as the error it is.
+      const log = refused
+        ? this.deps.logger.warn.bind(this.deps.logger)
+        : this.deps.logger.error.bind(this.deps.logger);
+      log(
         { kind, code: (error as AppError).code, err: { message: (error as Error).message } },
         'a kind of item stopped; the other kinds go on',
       );

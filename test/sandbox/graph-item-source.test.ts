@@ -142,6 +142,47 @@ describe('GraphItemSource against the Microsoft 365 sandbox', function () {
     assert.deepEqual(next.removed, [id('event', 'e-private-dentist')]);
   });
 
+  it('lists the ids of a folder, a list and the calendar view, across pages, as delta would give them', async () => {
+    const [contacts] = await source.contactFolders(RILEY);
+    const lists = await source.taskLists(RILEY);
+    const byDelta = {
+      contact: (await wholeRound((link) => source.contactsDelta(RILEY, contacts!.id, link))).items.map(
+        (c) => c.id,
+      ),
+      task: (
+        await Promise.all(
+          lists.map(async (l) => (await wholeRound((link) => source.tasksDelta(RILEY, l.id, link))).items),
+        )
+      )
+        .flat()
+        .map((t) => t.id),
+      event: (await wholeRound((link) => source.eventsDelta(RILEY, WEEK, link))).items
+        .filter((e) => e.type !== 'seriesMaster')
+        .map((e) => e.id),
+    };
+    const listed = {
+      contact: [...(await source.itemIds(RILEY, 'contact', contacts!.id))],
+      task: (
+        await Promise.all(lists.map(async (l) => [...(await source.itemIds(RILEY, 'task', l.id))]))
+      ).flat(),
+      event: [...(await source.itemIds(RILEY, 'event', 'calendar', WEEK))],
+    };
+    for (const kind of ['contact', 'task', 'event'] as const) {
+      assert.ok(listed[kind].length > 0, kind);
+      assert.deepEqual(listed[kind].sort(), byDelta[kind].sort(), kind);
+    }
+    assert.ok(listed.event.includes(id('event', 'e-interview-felix')));
+  });
+
+  it('tells a contact folder or To Do list still there from one deleted', async () => {
+    const lists = await source.taskLists(RILEY);
+    assert.equal(await source.collectionExists(RILEY, 'task', lists[0]!.id), true);
+    const [contacts] = await source.contactFolders(RILEY);
+    assert.equal(await source.collectionExists(RILEY, 'contact', contacts!.id), true);
+    assert.equal(await source.collectionExists(RILEY, 'task', 'AAMkADTodoListNoSuchList'), false);
+    assert.equal(await source.collectionExists(RILEY, 'contact', 'AQMkADNoSuchFolder'), false);
+  });
+
   it('maps Graph errors to the codes the sync acts on: 410 to delta_reset, 404 to not_found, 403 to needs_consent', async () => {
     const round = await wholeRound((link) => source.eventsDelta(RILEY, WEEK, link));
     await started.graph.adminCall('POST', `/users/${RILEY}/reset-delta`, { kind: 'events' });

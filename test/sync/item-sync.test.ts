@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { runResultCard } from '../../bot/cards/sync-cards.ts';
+import { userPath } from '../../bot/mail-source/graph-delta.ts';
 import { AppError } from '../../bot/errors/app-error.ts';
 import type { ItemKind } from '../../bot/mail-source/item-source.port.ts';
 import { CALENDAR_AHEAD_DAYS, CALENDAR_BACK_DAYS_MAX } from '../../bot/sync/item-sync.ts';
@@ -474,6 +475,113 @@ describe('contacts, tasks and calendar sync', function () {
         }
       });
     }
+
+    it('settles a round from the start that a later run resumes, from one listing of ids', async () => {
+      await h.enable(h.riley, settings({ calendar: { enabled: true, syncDeleted: true } }));
+      try {
+        const gone = await addEvent({ subject: 'Gone mid-round', start: soon(10), end: soon(10, 11) });
+        await run(['event']);
+        const { userId } = h.riley;
+        const cursor = await h.services.state.cursor(tenantId, userId, 'event:calendar');
+        assert.ok(cursor?.window);
+        await admin('DELETE', `events/${gone.id}`);
+        // An earlier run started a round from the start and stopped after its first page: its
+        // bookmark is that round's next page, and this run does not know what the earlier one saw.
+        const start = `${userPath(userId)}/calendarView/delta?startDateTime=${encodeURIComponent(cursor.window.start)}&endDateTime=${encodeURIComponent(cursor.window.end)}`;
+        const first = await h.graph.get<{ '@odata.nextLink'?: string }>(
+          start,
+          'odata.maxpagesize=5, IdType="ImmutableId", outlook.timezone="UTC"',
+        );
+        const next = first.body['@odata.nextLink'];
+        assert.ok(next, 'the round has a second page');
+        await h.services.state.saveCursor(tenantId, userId, 'event:calendar', next, {
+          forced: false,
+          full: true,
+          window: cursor.window,
+        });
+        const synced = (await h.services.itemLedger.all(tenantId, userId, 'event')).filter(
+          (e) => e.crmId && !e.removed,
+        ).length;
+        const lookups = h.sandbox.requestCounts.get('event') ?? 0;
+        const summary = await run(['event']);
+        assert.equal(summary.status, 'completed', summary.note);
+        assert.equal(summary.items?.event?.removed, 1);
+        assert.equal((await entry('event', gone.id))?.removed, 'deleted');
+        assert.equal(
+          (await appointments()).find((a) => a.key === gone.iCalUId),
+          undefined,
+        );
+        assert.ok(synced > 10, 'a calendar worth listing');
+        assert.equal(
+          (h.sandbox.requestCounts.get('event') ?? 0) - lookups,
+          1,
+          'only the one missing from the listing is looked up',
+        );
+      } finally {
+        await h.enable(h.riley, settings());
+      }
+    });
+
+    it('leaves a list missing from the listing alone while Graph still has it', async () => {
+      await h.enable(
+        h.riley,
+        settings({ tasks: { enabled: true, syncDeleted: true, otherInfoInDescription: false } }),
+      );
+      const lists = h.services.itemSource;
+      const original = lists.taskLists.bind(lists);
+      try {
+        await admin('POST', 'task-lists', { displayName: 'Hidden list' });
+        const kept = await addTask({ title: 'In a list the listing misses' }, 'Hidden list');
+        await run(['task']);
+        assert.ok((await entry('task', kept))?.crmId);
+        // Graph's /todo/lists is known to leave lists out.
+        lists.taskLists = async (userId) =>
+          (await original(userId)).filter((l) => l.displayName !== 'Hidden list');
+        const summary = await run(['task']);
+        assert.equal(summary.status, 'completed', summary.note);
+        assert.equal((await entry('task', kept))?.removed, undefined);
+        assert.ok(
+          (await tasks()).find((t) => t.key === kept),
+          'its CRM task stays',
+        );
+      } finally {
+        lists.taskLists = original;
+        await h.enable(h.riley, settings());
+      }
+    });
+
+    it('stops the calendar on a 404 from its delta, deleting nothing (the calendar itself is never gone)', async () => {
+      await h.enable(h.riley, settings({ calendar: { enabled: true, syncDeleted: true } }));
+      try {
+        const before = (await appointments()).length;
+        await h.services.state.clearCursor(tenantId, h.riley.userId, 'event:calendar');
+        h.sandbox.faults.add({ route: 'events-delta', status: 404, times: 1 });
+        const summary = await run(['event']);
+        assert.match(summary.items?.event?.stopped ?? '', /stopped/);
+        assert.equal(summary.items?.event?.removed, 0);
+        assert.equal((await appointments()).length, before);
+        assert.equal((await run(['event'])).items?.event?.removed, 0, 'the next run finds everything there');
+      } finally {
+        await h.enable(h.riley, settings());
+      }
+    });
+
+    it('settles the contacts of a contact folder deleted in Outlook', async () => {
+      await admin('POST', 'contact-folders', { displayName: 'Old leads' });
+      const id = await addContact(
+        { displayName: 'Old Lead', emailAddresses: [{ address: 'old.lead@leads.example' }] },
+        'Old leads',
+      );
+      await run(['contact']);
+      assert.ok((await entry('contact', id))?.crmId);
+      await admin('DELETE', 'contact-folders/Old leads');
+      const summary = await run(['contact']);
+      assert.equal(summary.status, 'completed', summary.note);
+      const gone = await entry('contact', id);
+      assert.equal(gone?.removed, 'deleted');
+      assert.match(gone?.note ?? '', /the CRM contact stays/);
+      assert.equal((await contactsWith('old.lead@leads.example')).length, 1);
+    });
 
     it('settles the tasks of a To Do list deleted in Outlook, and follows one moved out first', async () => {
       await h.enable(
