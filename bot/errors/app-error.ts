@@ -28,6 +28,14 @@ export type AppErrorCode =
   | 'auth.forbidden'
   | 'input.invalid'
   | 'input.too_large'
+  /** A resume larger than the reader's size or page limit (the message names the limit). */
+  | 'capture.too_large'
+  /** A file the resume reader does not read (e.g. a Word 97 .doc, an image). */
+  | 'capture.unsupported'
+  /** No text could be read: a scanned or encrypted PDF, a damaged file. */
+  | 'capture.unreadable'
+  /** The reader ran past its time limit and was stopped. */
+  | 'capture.timeout'
   | 'internal';
 
 export class AppError extends Error {

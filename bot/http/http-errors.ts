@@ -24,6 +24,11 @@ const STATUS: Partial<Record<AppErrorCode, { status: number; code: string }>> = 
   'store.unavailable': { status: 503, code: 'unavailable' },
   'crm.unavailable': { status: 503, code: 'unavailable' },
   'sync.paused': { status: 503, code: 'unavailable' },
+  // A resume the reader refuses: the message says why (the limit, "no text"), the user picks another.
+  'capture.too_large': { status: 413, code: 'resume_too_large' },
+  'capture.unsupported': { status: 415, code: 'resume_unsupported' },
+  'capture.unreadable': { status: 422, code: 'resume_unreadable' },
+  'capture.timeout': { status: 422, code: 'resume_timeout' },
 };
 
 /** What people read for the codes whose own message is written for logs, not for them. */
