@@ -24,6 +24,20 @@ export interface RecordDoc extends Doc {
   domains?: string[];
   /** Contacts made or updated from Outlook: each `${userId}|${sourceId}` they came from. */
   sources?: string[];
+  /** Candidates captured from a resume (CaptureME): see CrmRecord. */
+  title?: string;
+  employer?: string;
+  links?: string[];
+  skills?: string[];
+  history?: CrmRecord['history'];
+  education?: CrmRecord['education'];
+  sourceType?: string;
+  share?: 'private' | 'public';
+  ownerId?: string;
+  keywords?: string[];
+  resume?: { name: string; contentType: string; size: number; ref: string };
+  /** Each capture key the record was made or updated from: a capture done again writes nothing. */
+  captures?: string[];
   updatedAt: string;
 }
 
@@ -63,5 +77,18 @@ export function toRecord(doc: RecordDoc): CrmRecord {
     ...(doc.notes ? { notes: doc.notes } : {}),
     ...(doc.companyId ? { companyId: doc.companyId } : {}),
     ...(doc.domains?.length ? { domains: doc.domains } : {}),
+    ...(doc.title ? { title: doc.title } : {}),
+    ...(doc.employer ? { employer: doc.employer } : {}),
+    ...(doc.links?.length ? { links: doc.links } : {}),
+    ...(doc.skills?.length ? { skills: doc.skills } : {}),
+    ...(doc.history?.length ? { history: doc.history } : {}),
+    ...(doc.education?.length ? { education: doc.education } : {}),
+    ...(doc.sourceType ? { sourceType: doc.sourceType } : {}),
+    ...(doc.share ? { share: doc.share } : {}),
+    ...(doc.ownerId ? { ownerId: doc.ownerId } : {}),
+    ...(doc.keywords?.length ? { keywords: doc.keywords } : {}),
+    ...(doc.resume
+      ? { resume: { name: doc.resume.name, contentType: doc.resume.contentType, size: doc.resume.size } }
+      : {}),
   };
 }

@@ -6,7 +6,8 @@ import { type Collection, type Doc, queryAll, type Store, tenantPartition } from
 import type { AttachmentStore } from './attachment-store.port.ts';
 import { attachmentKey } from './file-attachment-store.ts';
 import { tabLinks } from '../tab/tab-links.ts';
-import type { AppointmentDoc, TaskDoc } from './builtin-crm-items.ts';
+import { BuiltinCrmCapture } from './builtin-crm-capture.ts';
+import type { AppointmentDoc, CrmItemsContext, TaskDoc } from './builtin-crm-items.ts';
 import { BuiltinCrmItems } from './builtin-crm-items.ts';
 import { type RecordDoc, recordId, sortNameOf, toRecord } from './builtin-crm-records.ts';
 import type {
@@ -20,6 +21,7 @@ import type {
 import type {
   ActivityInput,
   ActivityResult,
+  CaptureInput,
   CrmConnector,
   CrmRecord,
   CrmRecordType,
@@ -224,6 +226,7 @@ export class BuiltinCrm implements CrmConnector {
 
   private readonly buckets: number;
   private readonly outlookItems: BuiltinCrmItems;
+  private readonly captures: BuiltinCrmCapture;
 
   constructor(options: BuiltinCrmOptions) {
     this.maxActivityBytes = options.maxActivityBytes ?? MAX_ACTIVITY_BYTES;
@@ -232,7 +235,7 @@ export class BuiltinCrm implements CrmConnector {
     this.attachments = options.attachments;
     this.recordUrl = options.recordUrl ?? tabLinks(options.appUrl).record;
     this.now = options.now ?? (() => new Date());
-    this.outlookItems = new BuiltinCrmItems({
+    const context: CrmItemsContext = {
       items: this.items,
       now: this.now,
       maxItemBytes: this.maxActivityBytes,
@@ -241,7 +244,17 @@ export class BuiltinCrm implements CrmConnector {
       bucketOf: (tenantId, id) => this.activityPartition(tenantId, id),
       buckets: (tenantId) => this.activityBuckets(tenantId),
       unavailable: (error) => this.unavailable(error),
-    });
+    };
+    this.outlookItems = new BuiltinCrmItems(context);
+    this.captures = new BuiltinCrmCapture(context, this.attachments);
+  }
+
+  captureCandidate(input: CaptureInput): Promise<{ record: CrmRecord; created: boolean }> {
+    return this.captures.capture(input);
+  }
+
+  resumeOf(tenantId: string, id: string) {
+    return this.captures.resumeOf(tenantId, id);
   }
 
   upsertContact(input: ContactInput): Promise<ContactResult> {
@@ -669,10 +682,15 @@ export class BuiltinCrm implements CrmConnector {
     const needle = query.trim().toLowerCase();
     if (!needle) return [];
     const index = await this.directory(tenantId);
+    // A name or address containing the words, or a keyword or skill that is them ("Outlook" finds
+    // every captured candidate, as the seeds' keyword search does).
     return index.records
       .filter(
         (r) =>
-          r.name.toLowerCase().includes(needle) || r.emails.some((e) => e.toLowerCase().includes(needle)),
+          r.name.toLowerCase().includes(needle) ||
+          r.emails.some((e) => e.toLowerCase().includes(needle)) ||
+          r.keywords?.some((k) => k.toLowerCase() === needle) ||
+          r.skills?.some((k) => k.toLowerCase() === needle),
       )
       .sort((a, b) => a.name.localeCompare(b.name))
       .slice(0, limit);

@@ -27,6 +27,53 @@ export interface CrmRecord {
   /** Company: the domains its people write from (never a generic mail domain). */
   domains?: string[];
   lastActivityAt?: string;
+  /** Candidates captured from a resume (CaptureME), or updated from one. */
+  title?: string;
+  employer?: string;
+  links?: string[];
+  skills?: string[];
+  history?: CandidateProfile['history'];
+  education?: CandidateProfile['education'];
+  /** Where the record came from ("Outlook" for a captured candidate): the CRM's Source Type. */
+  sourceType?: string;
+  /** The seeds' Share type: a private candidate is its owner's. */
+  share?: 'private' | 'public';
+  ownerId?: string;
+  /** Words the CRM's keyword search finds the record by ("Outlook" for every captured candidate). */
+  keywords?: string[];
+  /** The resume file stored with the record (its bytes are in the attachment store). */
+  resume?: { name: string; contentType: string; size: number };
+}
+
+/** What a resume says of a candidate, as the user confirmed it in the capture form. */
+export interface CandidateProfile {
+  name: string;
+  emails: string[];
+  /** E.164 where it could be normalised, else as written. */
+  phone?: string;
+  /** Where they live, in readable words ("Leeds, UK"). */
+  location?: string;
+  /** Current job title and employer. */
+  title?: string;
+  employer?: string;
+  links: string[];
+  skills: string[];
+  history: Array<{ employer?: string; title?: string; start?: string; end?: string }>;
+  education: Array<{ institution: string; degree?: string; year?: string }>;
+}
+
+/** CaptureME: a candidate made from a resume, or an existing one the user chose to update. */
+export interface CaptureInput {
+  tenantId: string;
+  /** The recruiter capturing: the record's owner. */
+  userId: string;
+  /** The capture's identity (user, email and resume): the same capture writes one candidate, once. */
+  captureKey: string;
+  profile: CandidateProfile;
+  share: 'private' | 'public';
+  /** Update this candidate instead of making one (a duplicate the user was offered). */
+  updateId?: string;
+  resume?: { name: string; contentType: string; bytes: Buffer };
 }
 
 /** A candidate or contact found by one of its addresses. */
@@ -101,6 +148,20 @@ export interface CrmConnector extends CrmItems {
    * the address, so a double click never makes two.
    */
   createRecord(tenantId: string, record: NewRecord): Promise<CrmRecord>;
+  /**
+   * CaptureME. Makes a candidate with Source Type "Outlook", the keyword "Outlook", the user as
+   * owner and the resume stored with it; or, with `updateId`, updates that candidate (addresses,
+   * links and skills added, the resume's current title, employer and location written, nothing
+   * emptied). Idempotent per `captureKey`; refused (`input.invalid`, `context.existingId`) when a
+   * candidate already has one of the addresses and `updateId` does not name it: never a silent
+   * duplicate.
+   */
+  captureCandidate(input: CaptureInput): Promise<{ record: CrmRecord; created: boolean }>;
+  /** The resume file a candidate was captured from; undefined when it has none. */
+  resumeOf(
+    tenantId: string,
+    id: string,
+  ): Promise<{ name: string; contentType: string; bytes: Buffer } | undefined>;
   /** The records an activity is linked to now (links are only ever added); none if it does not exist. */
   activityLinks(tenantId: string, activityId: string): Promise<ActivityInput['links']>;
 }
