@@ -15,6 +15,13 @@ export interface TeamsMessagePayload {
   linkToMessage?: string;
   body?: { contentType?: string; content?: string };
   from?: { user?: { id?: string; displayName?: string } | null } | null;
+  /** Graph's chatMessage attachments: a file is a `reference` to its SharePoint or OneDrive URL. */
+  attachments?: Array<{
+    id?: string;
+    contentType?: string;
+    contentUrl?: string | null;
+    name?: string | null;
+  }>;
 }
 
 export interface MessageSummary {

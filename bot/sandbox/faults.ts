@@ -26,6 +26,8 @@ export const FAULT_ROUTES = [
   'events',
   'event',
   'events-delta',
+  // A file shared in Teams, through its sharing link (shares/{token}/driveItem[/content]).
+  'shares',
 ] as const;
 export type FaultRoute = (typeof FAULT_ROUTES)[number];
 

@@ -16,6 +16,7 @@ import { ItemsModel } from './items-model.ts';
 import { ItemsGraph } from './items-routes.ts';
 import type { MailboxModel, SandboxFolder, SandboxMessage, SandboxUser } from './mailbox-model.ts';
 import { SandboxTokens, type TokenClaims } from './sandbox-tokens.ts';
+import { SharedFiles } from './shared-files.ts';
 import { SubscriptionError, SubscriptionManager } from './subscriptions.ts';
 
 /**
@@ -175,6 +176,8 @@ const ITEM_PERMISSIONS: Record<string, (claims: TokenClaims) => string[]> = {
     claims.scp ? ['Tasks.Read', 'Tasks.ReadWrite'] : ['Tasks.Read.All', 'Tasks.ReadWrite.All'],
 };
 
+const FILE_PERMISSIONS = ['Files.Read.All', 'Files.ReadWrite.All', 'Sites.Read.All', 'Sites.ReadWrite.All'];
+
 function ok(body: unknown, headers: Record<string, string> = {}): GraphResponse {
   return { status: 200, headers, body };
 }
@@ -193,6 +196,8 @@ export class GraphSandbox {
   readonly items: ItemsModel;
   private readonly itemsGraph: ItemsGraph;
   readonly faults: FaultInjector;
+  /** Files shared in Teams messages, served through /shares. */
+  readonly files: SharedFiles;
   readonly subscriptions: SubscriptionManager;
   /** The sandbox's Entra ID: the tokens its Graph accepts. */
   readonly tokens: SandboxTokens;
@@ -225,6 +230,7 @@ export class GraphSandbox {
     this.itemsGraph = new ItemsGraph(this.items, this.epoch);
     this.faults = options.faults ?? new FaultInjector();
     this.clock = options.now ?? Date.now;
+    this.files = new SharedFiles(this.clock);
     this.tokens = new SandboxTokens(options.tenantId, this.clock);
     this.subscriptions = new SubscriptionManager({
       model: options.model,
@@ -289,16 +295,19 @@ export class GraphSandbox {
     if (route === 'batch') return undefined;
     const granted = claims.scp ? claims.scp.split(' ') : (claims.roles ?? []);
     const needs =
-      route === 'users'
-        ? claims.scp
-          ? ['User.Read', 'User.Read.All']
-          : ['User.Read.All']
-        : route === 'subscriptions'
-          ? // Which one a new subscription needs depends on its resource (subscriptionRoute checks it).
-            Object.values(ITEM_PERMISSIONS)
-              .flatMap((p) => p(claims))
-              .concat('Mail.Read', 'Mail.ReadWrite')
-          : (ITEM_PERMISSIONS[itemKindOf(route) ?? 'mail']?.(claims) ?? ['Mail.Read', 'Mail.ReadWrite']);
+      route === 'shares'
+        ? // driveitem-get-content: Files.Read.All is the least an app needs; a user, Files.Read.
+          [...(claims.scp ? ['Files.Read', 'Files.ReadWrite'] : []), ...FILE_PERMISSIONS]
+        : route === 'users'
+          ? claims.scp
+            ? ['User.Read', 'User.Read.All']
+            : ['User.Read.All']
+          : route === 'subscriptions'
+            ? // Which one a new subscription needs depends on its resource (subscriptionRoute checks it).
+              Object.values(ITEM_PERMISSIONS)
+                .flatMap((p) => p(claims))
+                .concat('Mail.Read', 'Mail.ReadWrite')
+            : (ITEM_PERMISSIONS[itemKindOf(route) ?? 'mail']?.(claims) ?? ['Mail.Read', 'Mail.ReadWrite']);
     if (needs.some((p) => granted.includes(p))) return undefined;
     return graphError(403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
   }
@@ -387,6 +396,7 @@ export class GraphSandbox {
     const lower = parts.map((p) => p.toLowerCase());
     if (lower[0] === '$batch') return 'batch';
     if (lower[0] === 'subscriptions') return 'subscriptions';
+    if (lower[0] === 'shares') return 'shares';
     const items = itemRouteName(lower.slice(lower[0] === 'me' ? 1 : 2));
     if (items) return items;
     if (lower.includes('delta')) return 'delta';
@@ -422,6 +432,7 @@ export class GraphSandbox {
     const head = parts[0]?.toLowerCase();
     if (head === '$batch' && method === 'POST') return this.batch(request);
     if (head === 'subscriptions') return this.subscriptionRoute(request, parts, meId);
+    if (head === 'shares') return this.files.handle(method, parts, new URL(request.baseUrl).origin);
 
     let user: SandboxUser | undefined;
     let rest: string[];

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FaultRule } from './faults.ts';
+import { DOWNLOAD_PATH } from './shared-files.ts';
 import type { GraphSandbox } from './graph-sandbox.ts';
 import type { NewMessage } from './mailbox-model.ts';
 import { itemsAdmin } from './sandbox-items-admin.ts';
@@ -107,6 +108,10 @@ async function handle(sandbox: GraphSandbox, req: IncomingMessage, res: ServerRe
   const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
   if (url.pathname.startsWith('/_sandbox')) return admin(sandbox, req, res, url);
   if (url.pathname === '/healthz') return send(res, 200, { status: 'ok' });
+  if (url.pathname.startsWith(DOWNLOAD_PATH) && req.method === 'GET') {
+    const answer = sandbox.files.download(url.pathname.slice(DOWNLOAD_PATH.length));
+    return send(res, answer.status, answer.raw ?? answer.body, answer.headers);
+  }
   if (/^\/[^/]+\/oauth2\/v2\.0\/token$/.test(url.pathname)) return token(sandbox, req, res, url);
   const match = /^\/v1\.0(\/.*)?$/i.exec(url.pathname);
   if (!match)
@@ -209,6 +214,20 @@ async function admin(
         sandbox.faults.add(body as unknown as FaultRule);
         return send(res, 201, { value: sandbox.faults.list() });
       }
+    }
+    if (parts[0] === 'files' && method === 'POST') {
+      // A file shared in a Teams message: its SharePoint or OneDrive URL and its bytes (base64).
+      const file = body as { url?: string; name?: string; contentType?: string; contentBase64?: string };
+      if (!file.url?.startsWith('https://') || !file.name || typeof file.contentBase64 !== 'string')
+        return send(res, 400, {
+          error: { code: 'BadRequest', message: 'url (https), name and contentBase64 are required' },
+        });
+      sandbox.files.add(file.url, {
+        name: file.name,
+        contentType: file.contentType ?? 'application/octet-stream',
+        bytes: Buffer.from(file.contentBase64, 'base64'),
+      });
+      return send(res, 201, { url: file.url });
     }
     if (parts[0] === 'subscriptions' && parts[1] && parts[2] === 'lifecycle' && method === 'POST') {
       await sandbox.subscriptions.lifecycle(parts[1], String(body.event) as LifecycleEvent);

@@ -13,9 +13,17 @@ export const GRAPH_AUDIENCES = ['https://graph.microsoft.com', '00000003-0000-00
 /**
  * The application permissions the Entra app is granted (infra/aad.manifest.json): mail, the
  * directory, and for contacts, calendar and To Do sync Contacts.Read, Calendars.Read and
- * Tasks.Read.All (Graph docs: contact-delta, event-delta, todotask-delta "Permissions").
+ * Tasks.Read.All (Graph docs: contact-delta, event-delta, todotask-delta "Permissions"), and for
+ * CaptureME from a Teams message Files.Read.All (driveitem-get-content).
  */
-export const APP_ROLES = ['Mail.Read', 'User.Read.All', 'Contacts.Read', 'Calendars.Read', 'Tasks.Read.All'];
+export const APP_ROLES = [
+  'Mail.Read',
+  'User.Read.All',
+  'Contacts.Read',
+  'Calendars.Read',
+  'Tasks.Read.All',
+  'Files.Read.All',
+];
 const CLOCK_SKEW_SECONDS = 300;
 
 export interface TokenClaims {

@@ -5,6 +5,7 @@ import { accessCard, noticeCard } from '../cards/notice-cards.ts';
 import { plainTextCard } from '../cards/plain-text.ts';
 import { associateDialogCard, linkedCard, syncDialogCard } from '../cards/record-cards.ts';
 import { summarize, type TeamsMessagePayload } from '../crm/message-linking.ts';
+import { CaptureAction } from './capture-action.ts';
 import { INVOKE_BUDGET_MS, type RouteContext, userOf, withinBudget } from './route-helpers.ts';
 import { sendToUserChat } from './teams-sender.ts';
 
@@ -16,7 +17,9 @@ const SENDER_LOOKUP_MS = 2_000;
 const COMMAND_TITLES: Record<string, string> = {
   syncToCrm: 'Sync to CRM',
   associate: 'Associate with CRM records',
+  captureCandidate: 'Capture candidate',
 };
+const CAPTURE = 'captureCandidate';
 
 function dialog(title: string, card: AdaptiveCard) {
   return {
@@ -67,8 +70,15 @@ export function registerMessageActionRoutes(app: App, rc: RouteContext): void {
 
   const sendLater = (user: { tenantId: string; userId: string }, card: AdaptiveCard) =>
     sendToUserChat(app, deps.conversations, user, card);
+  const capture = deps.capture && deps.linking ? new CaptureAction(deps.capture, deps.linking) : undefined;
+  const budget = () => {
+    // One budget for the whole answer, from the moment the invoke arrived: each step gets what is left.
+    const deadline = Date.now() + INVOKE_BUDGET_MS;
+    return () => Math.max(0, deadline - Date.now());
+  };
 
   app.on('message.ext.open', async ({ activity }) => {
+    const left = budget();
     try {
       const value = activity.value as { commandId?: string; messagePayload?: TeamsMessagePayload };
       const who = await actionUser(activity);
@@ -77,6 +87,13 @@ export function registerMessageActionRoutes(app: App, rc: RouteContext): void {
         return dialog(
           'CRM Sync',
           noticeCard('Use this on a message', 'Open it from the "..." menu of a message.', 'Attention'),
+        );
+      if (value.commandId === CAPTURE)
+        return dialog(
+          COMMAND_TITLES[CAPTURE]!,
+          capture
+            ? await capture.open(who.user, value.messagePayload, left)
+            : noticeCard('CaptureME is not set up here', undefined, 'Attention'),
         );
       const summary = await summaryOf(value.messagePayload);
       if (value.commandId === 'associate')
@@ -103,6 +120,15 @@ export function registerMessageActionRoutes(app: App, rc: RouteContext): void {
       if (!value.messagePayload)
         return dialog('CRM Sync', noticeCard('Use this on a message', undefined, 'Attention'));
       const data = value.data ?? {};
+      if (value.commandId === CAPTURE) {
+        if (!capture)
+          return dialog('CRM Sync', noticeCard('CaptureME is not set up here', undefined, 'Attention'));
+        const step = data.action === 'captureCreate' ? capture.create : capture.read;
+        return dialog(
+          COMMAND_TITLES[CAPTURE]!,
+          await step.call(capture, who.user, value.messagePayload, data, left),
+        );
+      }
       const summary = await summaryOf(value.messagePayload, Math.min(SENDER_LOOKUP_MS, left() - 1_000));
       const action = String(data.action ?? '');
       if (action === 'openAssociate')

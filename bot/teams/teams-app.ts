@@ -5,6 +5,7 @@ import { App, ExpressAdapter } from '@microsoft/teams.apps';
 import type express from 'express';
 import { failureCard, welcomeCard } from '../cards/notice-cards.ts';
 import type { AppConfig } from '../config/config.ts';
+import type { TeamsCapture } from './capture-action.ts';
 import type { MessageLinking } from '../crm/message-linking.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { NotificationCenter } from '../notifications/notification-center.ts';
@@ -37,6 +38,8 @@ export interface TeamsAppDeps {
   /** The tab's Emails view, optionally filtered by status (cards' "Open the Emails view"). */
   emailsUrl?: (status?: LedgerStatus) => string;
   linking?: MessageLinking;
+  /** CaptureME's message action; absent where it is not wired. */
+  capture?: TeamsCapture;
   notifications?: NotificationCenter;
   /** The mail address of a Microsoft 365 user, for matching the sender of a Teams message. */
   senderAddress?: (aadObjectId: string) => Promise<string | undefined>;

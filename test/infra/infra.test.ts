@@ -163,6 +163,7 @@ describe('Azure deployment files', () => {
       'Contacts.Read': '089fe4d0-434a-44c5-8827-41ba8a0b17f5',
       'Calendars.Read': '798ee544-9d2d-430c-a058-570e29e34338',
       'Tasks.Read.All': 'f10e1f91-74ed-437f-a6fd-d6ae88e26c1f',
+      'Files.Read.All': '01d4889c-1287-42c6-ac1f-5d1e02578ef6',
     };
     const manifest = JSON.parse(read('infra/aad.manifest.json')) as {
       requiredResourceAccess: Array<{

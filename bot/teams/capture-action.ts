@@ -1,0 +1,210 @@
+import type { Readable } from 'node:stream';
+import type { AdaptiveCard } from '@microsoft/teams.cards';
+import { type CaptureService, formatOf } from '../capture/capture-service.ts';
+import type { ResumeFormat } from '../capture/resume.port.ts';
+import {
+  type CaptureChoice,
+  captureErrorCard,
+  captureFormCard,
+  capturedCard,
+  capturePickCard,
+  profileFromForm,
+} from '../cards/capture-cards.ts';
+import { noticeCard } from '../cards/notice-cards.ts';
+import type { MessageLinking, TeamsMessagePayload } from '../crm/message-linking.ts';
+import { AppError } from '../errors/app-error.ts';
+import type { UserRef } from '../sync/mail-sync.ts';
+import { withinBudget } from './route-helpers.ts';
+
+/**
+ * CaptureME on a Teams message ("Capture candidate" in a message's "..." menu): the message's file
+ * (SharePoint or OneDrive, read through Graph) or its own text becomes a candidate. Each step is
+ * one invoke and answers within Teams' deadline: a read that would overrun it answers with Retry,
+ * never a silent wait.
+ */
+
+export interface TeamsCapture {
+  service: CaptureService;
+  /** A file a Teams message links to, read through Graph on the user's behalf. */
+  openFile(userId: string, url: string): Promise<Readable>;
+  /** The reader's size limit, so a file is read no further. */
+  maxBytes: number;
+}
+
+interface Source {
+  ref: string;
+  name: string;
+  format: ResumeFormat;
+  contentType: string;
+  /** A file's SharePoint URL; absent for the message's text. */
+  url?: string;
+}
+
+const TEXT_REF = 'text';
+
+/** The resumes a message offers: its files in a format the reader takes, then its own text. */
+export function captureSources(payload: TeamsMessagePayload): Source[] {
+  const files: Source[] = [];
+  for (const [index, a] of (payload.attachments ?? []).slice(0, 20).entries()) {
+    if (a.contentType !== 'reference' || !a.contentUrl || !a.name) continue;
+    const format = formatOf(a.name, '');
+    if (format)
+      files.push({
+        ref: `file:${index}`,
+        name: a.name,
+        format,
+        contentType: typeOf(format),
+        url: a.contentUrl,
+      });
+  }
+  const html = payload.body?.contentType === 'html';
+  const text: Source[] = payload.body?.content?.trim()
+    ? [
+        {
+          ref: TEXT_REF,
+          name: 'the message’s text',
+          format: html ? 'html' : 'text',
+          contentType: html ? 'text/html' : 'text/plain',
+        },
+      ]
+    : [];
+  return [...files, ...text];
+}
+
+function typeOf(format: ResumeFormat): string {
+  return {
+    pdf: 'application/pdf',
+    docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+    rtf: 'application/rtf',
+    text: 'text/plain',
+    html: 'text/html',
+  }[format];
+}
+
+export class CaptureAction {
+  private readonly capture: TeamsCapture;
+  private readonly linking: MessageLinking;
+
+  constructor(capture: TeamsCapture, linking: MessageLinking) {
+    this.capture = capture;
+    this.linking = linking;
+  }
+
+  /** The first step: the pick card, or straight to the form when the message offers one resume. */
+  async open(user: UserRef, payload: TeamsMessagePayload, left: () => number): Promise<AdaptiveCard> {
+    const sources = captureSources(payload);
+    if (sources.length === 0)
+      return noticeCard(
+        'No resume here',
+        'This message has no file CaptureME reads (PDF, Word .docx, RTF, text or HTML) and no text.',
+        'Attention',
+      );
+    if (sources.length > 1) return capturePickCard(sources.map(choiceOf));
+    return this.read(user, payload, { source: sources[0]!.ref, share: 'private' }, left);
+  }
+
+  /** Reads the chosen resume into the editable form, or says why not (with Retry). */
+  async read(
+    user: UserRef,
+    payload: TeamsMessagePayload,
+    data: Record<string, unknown>,
+    left: () => number,
+  ): Promise<AdaptiveCard> {
+    const share = data.share === 'public' ? 'public' : 'private';
+    const source = captureSources(payload).find((s) => s.ref === data.source);
+    if (!source) return capturePickCard(captureSources(payload).map(choiceOf), share);
+    const work = this.bytesOf(user, payload, source).then((bytes) =>
+      this.capture.service.readResume(user.tenantId, { bytes, format: source.format, name: source.name }),
+    );
+    try {
+      const answer = await withinBudget(work, Math.max(0, left()));
+      if (!answer.done) {
+        answer.later.catch(() => undefined);
+        return captureErrorCard('Reading the resume took longer than Teams waits. Try again.', {
+          ref: source.ref,
+          share,
+        });
+      }
+      return captureFormCard(answer.value, { ref: source.ref, share, sourceName: source.name });
+    } catch (error) {
+      return this.refused(error, { ref: source.ref, share });
+    }
+  }
+
+  /** The form submitted: the candidate made (or the duplicate updated), the message on its record. */
+  async create(
+    user: UserRef,
+    payload: TeamsMessagePayload,
+    data: Record<string, unknown>,
+    left: () => number,
+  ): Promise<AdaptiveCard> {
+    const share = data.share === 'public' ? 'public' : 'private';
+    const source = captureSources(payload).find((s) => s.ref === data.ref);
+    if (!source) return noticeCard('That resume is not on the message any more', undefined, 'Attention');
+    const profile = profileFromForm(data);
+    if (!profile.name)
+      return captureErrorCard('No name found in the resume, and none was typed.', { ref: source.ref, share });
+    const target =
+      typeof data.target === 'string' && data.target !== 'new' ? data.target.slice(0, 200) : undefined;
+    const work = (async () => {
+      const bytes = source.url ? await this.bytesOf(user, payload, source) : undefined;
+      const made = await this.capture.service.captureFrom({
+        tenantId: user.tenantId,
+        userId: user.userId,
+        captureKey: `${user.userId}|teams:${payload.id}|${source.ref}`,
+        profile,
+        share,
+        ...(target ? { updateId: target } : {}),
+        ...(bytes ? { resume: { name: source.name, contentType: source.contentType, bytes } } : {}),
+      });
+      // The message is the candidate's activity, as Sync to CRM would make it (one per message).
+      await this.linking.link(user, payload, [made.record.id]);
+      return capturedCard(made.record, made.link, made.created);
+    })();
+    try {
+      const answer = await withinBudget(work, Math.max(0, left()));
+      if (answer.done) return answer.value;
+      answer.later.catch(() => undefined);
+      return noticeCard(
+        'Saving the candidate…',
+        'This is taking a moment; run Capture candidate again in a minute to see the candidate.',
+      );
+    } catch (error) {
+      return this.refused(error, { ref: source.ref, share });
+    }
+  }
+
+  private async bytesOf(user: UserRef, payload: TeamsMessagePayload, source: Source): Promise<Buffer> {
+    if (!source.url) return Buffer.from(payload.body?.content ?? '', 'utf8');
+    const stream = await this.capture.openFile(user.userId, source.url);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of stream) {
+        size += (chunk as Buffer).length;
+        if (size > this.capture.maxBytes)
+          throw new AppError(
+            'capture.too_large',
+            `${source.name} is larger than the ${Math.round(this.capture.maxBytes / (1024 * 1024))} MB a resume may be.`,
+          );
+        chunks.push(chunk as Buffer);
+      }
+    } finally {
+      stream.destroy();
+    }
+    return Buffer.concat(chunks, size);
+  }
+
+  /** A refusal the user can act on (the file, the input) as the error card; anything else is thrown. */
+  private refused(error: unknown, retry: { ref: string; share: string }): AdaptiveCard {
+    if (AppError.is(error) && (error.code.startsWith('capture.') || error.code === 'input.invalid'))
+      return captureErrorCard(error.message, retry);
+    if (AppError.is(error, 'mail.not_found'))
+      return captureErrorCard('The file is gone from SharePoint, or CRM Sync may not read it.', retry);
+    throw error;
+  }
+}
+
+function choiceOf(source: Source): CaptureChoice {
+  return { ref: source.ref, title: source.url ? source.name : 'The message’s text' };
+}
