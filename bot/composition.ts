@@ -51,6 +51,13 @@ import { SyncStateRepository } from './sync/sync-state.ts';
 import { FIXES, runStartupChecks } from './startup-checks.ts';
 import { RunProgress } from './sync/run-progress.ts';
 import { TenantAdmin } from './admin/tenant-admin.ts';
+import { CaptureService } from './capture/capture-service.ts';
+import { CaptureRepository } from './capture/capture-store.ts';
+import { createResumeReader } from './capture/resume-reader.ts';
+import type { ResumeReader } from './capture/resume.port.ts';
+import { SkillsRepository } from './capture/skills-store.ts';
+import { AppError } from './errors/app-error.ts';
+import { GraphFiles } from './mail-source/graph-files.ts';
 import { type TabLinks, tabLinks } from './tab/tab-links.ts';
 
 /**
@@ -98,6 +105,14 @@ export interface Services {
   /** Sync runs under way in this process, for the tab's progress bar. */
   progress: RunProgress;
   admin: TenantAdmin;
+  /** CaptureME: resumes in email and Teams messages become candidates. */
+  capture: CaptureService;
+  /** The skills CaptureME looks for, per organization (admins edit them in the tab). */
+  skills: SkillsRepository;
+  /** Files shared in Teams messages, read through Graph (CaptureME's message action). */
+  files: GraphFiles;
+  /** The resume reader's worker threads (ended on close). */
+  reader: ResumeReader;
   /** Links into the tab, for cards and notifications. */
   links: TabLinks;
   close(): Promise<void>;
@@ -222,9 +237,20 @@ export async function createServices(
     now: () => new Date(),
     retryAfterSeconds: RESUME_AFTER_SECONDS,
   });
+  // CaptureME's reader starts its worker threads on the first resume, not before.
+  const reader = createResumeReader();
+  const skills = new SkillsRepository(store);
+  const captures = new CaptureRepository(store);
+  // Process Later is settled by the sync, and Process Now links the email through it: each needs
+  // the other, so the sync reaches CaptureME through this late-bound reference.
+  const late: { capture?: CaptureService } = {};
   const mailSync = new MailSync({
     mailSource,
     items,
+    captures: {
+      pending: (user) => late.capture!.pending(user),
+      settle: (user, doc) => late.capture!.settle(user, doc),
+    },
     crm,
     ledger,
     settings,
@@ -233,6 +259,27 @@ export async function createServices(
     events,
     logger: logger.child({ component: 'sync' }),
   });
+  const capture = new CaptureService({
+    mailSource,
+    reader,
+    crm,
+    captures,
+    skills: (tenantId) => skills.get(tenantId),
+    linkEmail: async (user, messageId, candidateId) => {
+      const { summary } = await mailSync.syncSelected(user, messageId, 'outlook', {
+        mode: 'add',
+        recordIds: [candidateId],
+      });
+      if (summary.status !== 'completed')
+        throw new AppError(
+          'mail.unavailable',
+          `The candidate is in the CRM, but the email could not be put on it yet (${summary.note ?? summary.status}); Process Now again puts it there.`,
+        );
+    },
+    logger: logger.child({ component: 'capture' }),
+  });
+  late.capture = capture;
+  const files = new GraphFiles(http);
   const queue: JobQueue<SyncJob> =
     config.mode === 'azure'
       ? new StorageQueue<SyncJob>(new QueueServiceClient(config.storage.queueUrl, credential), SYNC_QUEUE)
@@ -372,6 +419,10 @@ export async function createServices(
   return {
     progress,
     admin,
+    capture,
+    skills,
+    files,
+    reader,
     links,
     store,
     attachments,
@@ -395,6 +446,7 @@ export async function createServices(
     notifier,
     notifications,
     close: async () => {
+      await reader.close();
       progress.close();
       scheduler.stop();
       await worker.stop();

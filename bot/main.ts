@@ -154,6 +154,7 @@ export async function createHttpApp(options: {
         auth,
         mailSync: services.mailSync,
         crm: services.crm,
+        capture: services.capture,
         tenantEnabled: (tenantId) => services.syncService.tenantEnabled(tenantId),
       }),
     );
@@ -177,6 +178,11 @@ export async function createHttpApp(options: {
           sync: services.syncService,
           conversations: new ConversationRepository(store),
           linking: new MessageLinking(services.crm),
+          capture: {
+            service: services.capture,
+            openFile: (userId: string, url: string) => services.files.open(userId, url),
+            maxBytes: services.reader.limits.maxBytes,
+          },
           notifications: services.notifications,
           settingsUrl: services.links.settings(),
           emailsUrl: services.links.emails,

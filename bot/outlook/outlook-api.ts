@@ -1,6 +1,8 @@
 import type express from 'express';
 import { z } from 'zod';
+import type { CaptureService } from '../capture/capture-service.ts';
 import type { CrmConnector, CrmRecord } from '../crm/crm.port.ts';
+import { captureRoutes } from './capture-api.ts';
 import { AppError } from '../errors/app-error.ts';
 import { EXPORTED } from '../sync/ledger.ts';
 import { linkTypeOf } from '../sync/matching.ts';
@@ -33,6 +35,8 @@ export interface OutlookApiDeps {
   crm: CrmConnector;
   /** Whether the caller's organization has CRM Sync enabled (the admin's switch). */
   tenantEnabled(tenantId: string): Promise<boolean>;
+  /** CaptureME; its routes are absent (404) where it is not wired. */
+  capture?: CaptureService;
 }
 
 /** Graph message ids are base64url-ish and a few hundred characters at most. */
@@ -155,6 +159,18 @@ export function outlookApi(deps: OutlookApiDeps): express.Router {
       res.json(answer);
     }),
   );
+
+  if (deps.capture)
+    captureRoutes({
+      router,
+      route,
+      costly,
+      messageId: (req) => parse(messageParams, req.params).id,
+      capture: deps.capture,
+      record: recordView,
+      emailView,
+      notInMailbox,
+    });
 
   router.use((_req, res) => {
     res.status(404).json({ error: { code: 'not_found', message: 'No such Outlook API route.' } });

@@ -58,3 +58,51 @@ export interface SyncRequest {
 export interface AssociateRequest {
   recordIds: string[];
 }
+
+import type {
+  CaptureReadView,
+  CaptureSourceView,
+  CaptureStateView,
+  DuplicateView,
+} from '../capture/capture-service.ts';
+import type { CandidateProfile } from '../crm/crm.port.ts';
+
+export type {
+  CaptureReadView,
+  CaptureSourceView,
+  CaptureStateView,
+  DuplicateView,
+} from '../capture/capture-service.ts';
+export type { CaptureShare } from '../capture/capture-store.ts';
+export type { CandidateProfile };
+export type { ParsedResume, Field, SourceSpan } from '../capture/resume.port.ts';
+
+/** GET /api/outlook/messages/{id}/capture: the resumes the email offers and what CaptureME did with it. */
+export interface CaptureView {
+  messageId: string;
+  subject: string;
+  sources: CaptureSourceView[];
+  state: CaptureStateView | null;
+  /** The candidate a capture made or updated, as it is in the CRM now. */
+  candidate: RecordView | null;
+}
+
+/** POST /api/outlook/messages/{id}/capture/read: the resume read, the form's start and duplicates. */
+export interface CaptureReadResponse extends Omit<CaptureReadView, 'duplicates'> {
+  duplicates: Array<RecordView & { reason: DuplicateView['reason'] }>;
+}
+
+/** POST /api/outlook/messages/{id}/capture: Process Now with the profile the user confirmed. */
+export interface CaptureRequest {
+  ref: string;
+  share: 'private' | 'public';
+  profile: CandidateProfile;
+  /** Update this candidate (a duplicate the pane offered) instead of making one. */
+  updateId?: string;
+}
+
+export interface CaptureResult {
+  candidate: RecordView;
+  created: boolean;
+  email: EmailView;
+}

@@ -1,3 +1,4 @@
+import type { CaptureDoc } from '../capture/capture-store.ts';
 import { randomUUID } from 'node:crypto';
 import type { ActivityInput, CrmConnector, CrmRecord, Directory } from '../crm/crm.port.ts';
 import { AppError } from '../errors/app-error.ts';
@@ -94,8 +95,20 @@ interface MailboxView {
   folders: MailFolderInfo[];
 }
 
+/**
+ * CaptureME's Process Later, as the sync sees it (CaptureService): the user's saved choices, and the
+ * candidate one becomes (its id, for the email's activity to link), or nothing when it could not
+ * (the reason is kept with the choice).
+ */
+export interface PendingCaptures {
+  pending(user: UserRef): Promise<CaptureDoc[]>;
+  settle(user: UserRef, doc: CaptureDoc): Promise<string | undefined>;
+}
+
 export interface MailSyncDeps {
   mailSource: MailSource;
+  /** Process Later's choices, settled when their email next syncs; absent where CaptureME is not wired. */
+  captures?: PendingCaptures;
   /** Contacts, tasks and events; absent where only email is synced (some tests, older set-ups). */
   items?: ItemSync;
   crm: CrmConnector;
@@ -234,6 +247,7 @@ export class MailSync {
         summary.folders = folders.length;
         try {
           for (const folder of folders) await this.syncFolder(ctx, folder);
+          await this.settleCaptures(ctx);
         } catch (error) {
           // Mail refused: the mailbox needs consent, once the other kinds have had their turn.
           if (!AppError.is(error, 'mail.needs_consent')) throw error;
@@ -287,11 +301,16 @@ export class MailSync {
       const message = await this.deps.mailSource.message(user.userId, messageId, 'full');
       // Graph answers with the immutable id, whatever form of id it was asked with.
       id = message.id;
-      const previous = await this.deps.ledger.get(user.tenantId, user.userId, message.id);
-      this.count(
-        ctx,
-        await this.processItem(ctx, message, previous, true, (entry) => this.deps.ledger.put(entry)),
-      );
+      // A capture saved for later is made now, and the email linked to its candidate; a pick of
+      // the user's is applied after it (links are only ever added).
+      const captured = await this.settleCaptures(ctx, message);
+      if (!captured || pick) {
+        const previous = await this.deps.ledger.get(user.tenantId, user.userId, message.id);
+        this.count(
+          ctx,
+          await this.processItem(ctx, message, previous, true, (entry) => this.deps.ledger.put(entry)),
+        );
+      }
       summary.status = 'completed';
     } catch (error) {
       await this.stopped(user, summary, error);
@@ -310,6 +329,37 @@ export class MailSync {
     const direction = directionOf(message, ctx.ownAddresses, ctx.sentFolderIds);
     const entry = await this.deps.ledger.get(user.tenantId, user.userId, message.id);
     return { message, direction, match: this.match(ctx, message, direction), ...(entry ? { entry } : {}) };
+  }
+
+  /**
+   * Process Later: each choice the user saved (or the one for `only`'s email) becomes a candidate,
+   * and its email is synced as selected, linked to it. Settled choices are done or in error, so a
+   * run that stops here and is run again makes nothing twice (the CRM knows each capture). Whether
+   * any were settled.
+   */
+  private async settleCaptures(ctx: RunContext, only?: MailMessage): Promise<boolean> {
+    const captures = this.deps.captures;
+    if (!captures) return false;
+    const pending = (await captures.pending(ctx.user)).filter((p) => !only || p.messageId === only.id);
+    let settled = false;
+    for (const doc of pending) {
+      const candidateId = await captures.settle(ctx.user, doc);
+      if (!candidateId) continue;
+      const message = only ?? (await this.deps.mailSource.message(ctx.user.userId, doc.messageId, 'full'));
+      const previous = await this.deps.ledger.get(ctx.user.tenantId, ctx.user.userId, message.id);
+      const linked: RunContext = {
+        ...ctx,
+        // The candidate was made just now: the run's directory predates it.
+        directory: await this.deps.crm.directory(ctx.user.tenantId),
+        pick: { mode: 'add', recordIds: [candidateId] },
+      };
+      this.count(
+        ctx,
+        await this.processItem(linked, message, previous, true, (e) => this.deps.ledger.put(e)),
+      );
+      settled = true;
+    }
+    return settled;
   }
 
   private async syncKindAlone(user: UserRef, ctx: RunContext, kind: ItemKind): Promise<void> {

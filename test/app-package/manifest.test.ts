@@ -84,7 +84,7 @@ describe('Teams app package', () => {
     const actions = manifest.composeExtensions[0]!.commands;
     assert.deepEqual(
       actions.map((c) => c.id),
-      ['syncToCrm', 'associate'],
+      ['syncToCrm', 'associate', 'captureCandidate'],
     );
     assert.ok(
       actions.every(
@@ -138,7 +138,7 @@ describe('Teams app package', () => {
     const controls = group!.controls;
     assert.deepEqual(
       controls.map((c) => c.label),
-      ['Sync to CRM', 'Associate', 'CRM status'],
+      ['Sync to CRM', 'Associate', 'Capture candidate', 'CRM status'],
     );
     const actions = new Map(
       extension!.runtimes.flatMap((r) => r.actions.map((a) => [a.id, { page: r.code.page, ...a }] as const)),
@@ -150,7 +150,7 @@ describe('Teams app package', () => {
       assert.equal(action.pinnable, true);
       return new URL(action.page).searchParams.get('view');
     });
-    assert.deepEqual(views, ['sync', 'associate', 'status']);
+    assert.deepEqual(views, ['sync', 'associate', 'capture', 'status']);
     for (const runtime of extension!.runtimes) {
       assert.equal(new URL(runtime.code.page).pathname, '/tab/outlook.html');
     }

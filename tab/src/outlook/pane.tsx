@@ -16,6 +16,7 @@ import type { EmailView, Exported, RecordView, SearchView } from '../../../bot/o
 import { api } from '../api.ts';
 import { Notice, OutcomeBar, useOutcome } from '../feedback.tsx';
 import { day, when } from '../format.ts';
+import { Capture } from './capture.tsx';
 import type { OpenEmail, OutlookHost } from './office-host.ts';
 
 /**
@@ -24,7 +25,7 @@ import type { OpenEmail, OutlookHost } from './office-host.ts';
  * candidate, contact or company. Laid out for Outlook's narrowest pane (320 px).
  */
 
-export type PaneView = 'status' | 'sync' | 'associate';
+export type PaneView = 'status' | 'sync' | 'associate' | 'capture';
 
 const useStyles = makeStyles({
   pane: {
@@ -368,6 +369,17 @@ export function Pane({ host, view: initialView }: { host: OutlookHost; view: Pan
         <>
           <Status view={view} host={host} />
           <Divider />
+          {initialView === 'capture' && (
+            <>
+              <Capture
+                key={`c-${view.message.id}`}
+                messageId={view.message.id}
+                host={host}
+                onEmail={update}
+              />
+              <Divider />
+            </>
+          )}
           {/* Keyed by the email: a pinned pane's next email starts afresh (its own ticks, no old outcome). */}
           <Matches key={`m-${view.message.id}`} view={view} onSynced={update} />
           <Divider />
