@@ -36,6 +36,7 @@ export function findHistory(lines: readonly Line[]): HistoryEntry[] {
       isBullet(line.text) ||
       line.text.endsWith(':') ||
       (line.text.endsWith('.') && words(line.text).length > 6) ||
+      /^\p{Ll}/u.test(line.text) ||
       words(line.text).length > MAX_HEADER_WORDS ||
       line.text.length > MAX_LINE;
     if (description) {

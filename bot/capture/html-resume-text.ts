@@ -84,6 +84,8 @@ export function htmlResumeText(html: string, maxChars: number): string {
     if (close < 0) break;
     const name = tagName(input, open + 1, close);
     out.push(name === 'br' ? HARD : BLOCK_TAGS.has(name) ? SOFT : CELL_TAGS.has(name) ? '\t' : ' ');
+    // A list item keeps its bullet, so that it reads as one in the text (as in a PDF's).
+    if (name === 'li' && input[open + 1] !== '/') out.push('\u2022 ');
     i = close + 1;
     if (SKIPPED_CONTENT.has(name) && input[open + 1] !== '/') {
       const end = indexOfIgnoreCase(input, `</${name}`, i);

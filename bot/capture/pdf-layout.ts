@@ -24,8 +24,10 @@ interface Segment {
 
 /** A horizontal gap wider than this many text heights separates two segments of one line. */
 const SEGMENT_GAP = 2;
-/** The share of multi-segment lines that must agree on a column edge before a page has columns. */
+/** Segments that must start at one x before it is a column's edge. */
 const MIN_COLUMN_LINES = 3;
+/** A right column starts at least this far (in PDF units, 1/72 inch) right of the left margin. */
+const MIN_COLUMN_OFFSET = 120;
 
 export function layoutPage(items: readonly TextItem[]): string {
   const lines = groupLines(items.filter((item) => item.str.trim() !== ''));
@@ -75,22 +77,48 @@ function splitSegments(line: TextItem[]): Segment[] {
   return segments;
 }
 
-/** The x where a right column starts, when enough lines have a segment starting there. */
+/**
+ * The x where a right column starts: a left edge, well right of the page's margin, where at least
+ * MIN_COLUMN_LINES segments start, holding a fair share of the page's text, which the segments
+ * to its left do not run across. Right-aligned dates in a one-column layout start at scattered x
+ * and hold little text, so they stay in their lines.
+ */
 function columnEdge(lines: Segment[][]): number | undefined {
+  const all = lines.flat();
+  if (all.length === 0) return undefined;
+  const margin = Math.min(...all.map((s) => s.x));
   const votes = new Map<number, number>();
-  for (const line of lines) {
-    for (let i = 1; i < line.length; i++) {
-      const key = Math.round(line[i]!.x / 10) * 10;
-      votes.set(key, (votes.get(key) ?? 0) + 1);
-    }
+  for (const segment of all) {
+    if (segment.x < margin + MIN_COLUMN_OFFSET) continue;
+    const key = Math.round(segment.x / 10) * 10;
+    votes.set(key, (votes.get(key) ?? 0) + 1);
   }
   let best: number | undefined;
   let bestVotes = 0;
   for (const [x, count] of votes) {
-    if (count > bestVotes) [best, bestVotes] = [x, count];
+    if (count > bestVotes || (count === bestVotes && best !== undefined && x < best))
+      [best, bestVotes] = [x, count];
   }
   if (best === undefined || bestVotes < MIN_COLUMN_LINES) return undefined;
-  return best - 6;
+  // Indented lines (bullets) start a little right of the column's edge: the edge is the leftmost
+  // start just left of the most common one.
+  let edgeX = best;
+  for (const [x, count] of votes) if (count >= 2 && x < edgeX && x >= best - 40) edgeX = x;
+  const edge = edgeX - 6;
+  let rightChars = 0;
+  let totalChars = 0;
+  let left = 0;
+  let crossing = 0;
+  for (const segment of all) {
+    totalChars += segment.text.length;
+    if (segment.x >= edge) rightChars += segment.text.length;
+    else {
+      left++;
+      if (segment.end > edge + 6) crossing++;
+    }
+  }
+  if (rightChars < totalChars * 0.25 || crossing > left * 0.2) return undefined;
+  return edge;
 }
 
 /** Segments top to bottom as lines, with a blank line where the vertical gap is wide. */

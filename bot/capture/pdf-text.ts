@@ -19,7 +19,8 @@ export async function pdfText(
   const { getDocumentProxy: open } = await import('unpdf');
   let pdf: PdfDocument;
   try {
-    pdf = await open(bytes, {
+    // pdf.js takes a plain Uint8Array, not a Buffer.
+    pdf = await open(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
       // Fonts are never drawn, and no string from the file is ever compiled as code.
       isEvalSupported: false,
       disableFontFace: true,
