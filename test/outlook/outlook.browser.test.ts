@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import type { Browser, Frame, Page } from 'playwright-core';
 import type { SandboxMessage } from '../../bot/sandbox/mailbox-model.ts';
 import { RILEY_ID, TENANT, riley, startAppHarness, type AppHarness } from '../support/app-harness.ts';
@@ -146,6 +147,70 @@ describe('Outlook add-in in the browser', function () {
     const entry = await h.app.services.ledger.get(TENANT, RILEY_ID, mail.intro!.immutableId);
     assert.equal(entry?.status, 'synced');
     assert.equal(entry?.linkType, 'Con');
+  });
+
+  it('captures a candidate from a resume: Process Now with the form, then Process Later and Clear Settings', async () => {
+    const resume = readFileSync(new URL('../../fixtures/resumes/06-annalena-schmidt.pdf', import.meta.url));
+    const want = (
+      JSON.parse(
+        readFileSync(new URL('../../fixtures/resumes/expected.json', import.meta.url), 'utf8'),
+      ) as Record<string, { name: string }>
+    )['06-annalena-schmidt.pdf']!;
+    const model = h.sandbox.model;
+    for (const [key, subject] of [
+      ['cv', 'Browser: application with CV'],
+      ['cvLater', 'Browser: another application'],
+    ] as const)
+      mail[key] = model.addMessage(RILEY_ID, model.wellKnown(RILEY_ID, 'inbox')!.id, {
+        subject,
+        from: { emailAddress: { name: 'Applicant', address: `${key}@applicants.example` } },
+        toRecipients: [{ emailAddress: { address: 'riley.morgan@northwindstaffing.com' } }],
+        body: { contentType: 'html', content: '<p>My CV is attached.</p>' },
+        receivedDateTime: new Date().toISOString(),
+        internetMessageId: `<${key}@browser.test>`,
+        attachments: [
+          {
+            name: 'CV.pdf',
+            contentType: 'application/pdf',
+            contentBytes: resume.toString('base64'),
+            isInline: false,
+          },
+        ],
+      });
+    await openOutlook();
+    await select('Browser: application with CV');
+    await ribbon('Capture candidate').click();
+    let frame = await pane();
+    await frame.getByRole('heading', { name: 'Capture candidate' }).waitFor();
+    assert.equal(await frame.getByRole('radio', { name: 'CV.pdf' }).isChecked(), true);
+    await frame.getByRole('radio', { name: 'Public' }).check();
+    await frame.getByRole('button', { name: 'Process Now' }).click();
+    const name = frame.getByRole('textbox', { name: 'Name' });
+    await name.waitFor();
+    assert.equal(await name.inputValue(), want.name);
+    // Where the name came from, marked in the resume's own words.
+    assert.equal(await frame.getByTestId('field-source').first().locator('mark').textContent(), want.name);
+    await frame.getByRole('textbox', { name: 'Current title' }).fill('Lead Data Engineer');
+    await frame.getByRole('button', { name: 'Create candidate' }).click();
+    await frame.getByText(new RegExp(`Captured ${want.name}`)).waitFor();
+    await frame.getByText('Yes: it is in the CRM').waitFor();
+    await screenshot(page, 'outlook-captured');
+    const candidate = (await h.app.services.crm.directory(TENANT)).records.find(
+      (r) => r.type === 'candidate' && r.name === want.name,
+    );
+    assert.equal(candidate?.title, 'Lead Data Engineer');
+    assert.equal(candidate?.share, 'public');
+
+    await select('Browser: another application');
+    await ribbon('Capture candidate').click();
+    frame = await pane();
+    await frame.getByRole('button', { name: 'Process Later' }).click();
+    await frame.getByText(/Saved for later: a private candidate from CV\.pdf/).waitFor();
+    await frame.getByRole('button', { name: 'Clear Settings' }).click();
+    await frame.getByText('The saved CaptureME choice is cleared.').waitFor();
+    await frame.getByRole('button', { name: 'Clear Settings' }).waitFor({ state: 'detached' });
+    const violations = await seriousViolations(frame);
+    assert.deepEqual(violations, [], JSON.stringify(violations, null, 1));
   });
 
   it('a pinned pane follows the selected email; an unpinned one closes', async () => {
