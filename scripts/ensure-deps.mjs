@@ -4,6 +4,7 @@
 // up to date, 1 otherwise). Runs as an npm pre-script on whatever Node the machine has (it may be
 // older than the pinned one), so it sticks to plain JavaScript and node: built-ins.
 import { spawnSync } from 'node:child_process';
+import { lstatSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { depsState } from './deps-state.mjs';
@@ -18,6 +19,16 @@ if (state.fresh) {
 }
 if (checkOnly || state.install === 'none') {
   console.error(state.reason);
+  process.exit(1);
+}
+
+// A node_modules that links to another checkout's (a git worktree sharing one install) is that
+// checkout's: npm ci would empty it and install this lockfile's packages there instead.
+if (lstatSync(join(root, 'node_modules'), { throwIfNoEntry: false })?.isSymbolicLink()) {
+  console.error(
+    `${state.reason}, and node_modules links to another checkout's packages, which npm ci would replace: ` +
+      'remove the link (rm node_modules) and run again to install this checkout its own.',
+  );
   process.exit(1);
 }
 

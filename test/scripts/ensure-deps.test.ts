@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -111,6 +111,24 @@ describe('The dependency check before npm start and npm test', function () {
       readFileSync(join(dir, 'node_modules', 'left', 'index.js'), 'utf8').trim(),
       'module.exports = "2.0.0";',
     );
+  });
+
+  it("never installs through a node_modules that links to another checkout's", () => {
+    const other = mkdtempSync(join(tmpdir(), 'crm-sync-deps-shared-'));
+    try {
+      writeFileSync(join(other, 'kept.txt'), 'the other checkout’s packages');
+      project({ left: tarball(dir, 'left', '1.0.0') });
+      npmIn(dir, 'install', '--package-lock-only');
+      symlinkSync(other, join(dir, 'node_modules'));
+      const run = spawnSync(process.execPath, [join(dir, 'scripts', 'ensure-deps.mjs')], {
+        encoding: 'utf8',
+      });
+      assert.equal(run.status, 1);
+      assert.match(run.stderr, /links to another checkout's packages, which npm ci would replace/);
+      assert.equal(readFileSync(join(other, 'kept.txt'), 'utf8'), 'the other checkout’s packages');
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
   });
 
   it('notices a package removed from node_modules by hand', () => {
