@@ -7,6 +7,7 @@ import { UsageError, parseCli, runCli } from '../bot/cli/cli.ts';
 const scenarios: Record<string, () => Promise<Record<string, unknown>>> = {
   backfill: async () => (await import('./backfill.ts')).backfill(),
   'backfill-all': async () => (await import('./backfill-all.ts')).backfillAll(),
+  capture: async () => (await import('./capture.ts')).capture(),
   emails: async () => (await import('./emails.ts')).emails(),
   'hostile-html': async () => (await import('./hostile-html.ts')).hostileHtml(),
   invoke: async () => (await import('./invoke.ts')).invoke(),
@@ -23,6 +24,7 @@ Runs one benchmark: progress goes to stderr, and the last line of stdout is one 
 figures, the targets and whether each was met.
   backfill         a mailbox's first sync through the sandbox and the embedded store
   backfill-all     every kind from scratch: 50,000 emails, 5,000 contacts, 20,000 events, 5,000 tasks
+  capture          resume parsing: throughput per core and p95 for a 2-page PDF (<= 300 ms)
   emails           the Emails view's API: 50 clients at once over 50,000 ledger entries, each filter
   hostile-html     1 MB of hostile HTML through previews, linking and card text (under 100 ms)
   invoke           message-action invokes through the bot, against Teams' 5 s limit

@@ -14,6 +14,7 @@ import {
   deeplyNestedPdf,
   docxParts,
   encryptedPdf,
+  falsePageCountPdf,
   hugePageCountPdf,
   textBombPdf,
   zipBombDocx,
@@ -208,6 +209,7 @@ writeFileSync(join(ROOT, 'expected.json'), `${JSON.stringify(expected, null, 2)}
 const hostile: Record<string, Buffer> = {
   'deeply-nested.pdf': deeplyNestedPdf(),
   'huge-page-count.pdf': hugePageCountPdf(),
+  'false-page-count.pdf': falsePageCountPdf(),
   'text-bomb.pdf': textBombPdf(),
   'scanned-image.pdf': await scannedPdf(),
   'encrypted.pdf': encryptedPdf(),

@@ -44,22 +44,43 @@ function stream(data: Buffer, dict = '', compress = false): Buffer {
 const FONT = '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>';
 const TEXT = Buffer.from('BT /F1 12 Tf 72 720 Td (Jane Doe) Tj ET', 'latin1');
 
-/** A page whose resources are an array nested 100,000 deep (and a dictionary as deep). */
+/** A page whose dictionary holds an array and a dictionary each nested 100,000 deep. */
 export function deeplyNestedPdf(): Buffer {
   const depth = 100_000;
+  const array = `${'['.repeat(depth)}${']'.repeat(depth)}`;
+  const dict = `${'<< /A '.repeat(depth)}1${' >>'.repeat(depth)}`;
   return rawPdf([
-    '<< /Type /Catalog /Pages 2 0 R >>',
+    `<< /Type /Catalog /Pages 2 0 R /Deep ${array} >>`,
     '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
-    `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> /Nested 6 0 R /Deep 7 0 R >> >>`,
+    `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> /Deep ${dict} >>`,
     stream(TEXT),
     FONT,
-    `${'['.repeat(depth)}${']'.repeat(depth)}`,
-    `${'<< /A '.repeat(depth)}1${' >>'.repeat(depth)}`,
   ]);
 }
 
-/** A page tree that says it holds 100,000 pages (it holds one). */
+/**
+ * A real page tree of 100,000 pages in a few kilobytes: 1,000 branches share one node of 100
+ * leaves that share one page (the last branch and leaf are distinct, so a reader that checks the
+ * last page finds it).
+ */
 export function hugePageCountPdf(): Buffer {
+  const refs = (ref: string, n: number) => Array.from({ length: n }, () => ref).join(' ');
+  const page = (parent: number) =>
+    `<< /Type /Page /Parent ${parent} 0 R /MediaBox [0 0 612 792] /Contents 7 0 R /Resources << /Font << /F1 8 0 R >> >> >>`;
+  return rawPdf([
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    `<< /Type /Pages /Kids [${refs('3 0 R', 999)} 4 0 R] /Count 100000 >>`,
+    `<< /Type /Pages /Parent 2 0 R /Kids [${refs('5 0 R', 100)}] /Count 100 >>`,
+    `<< /Type /Pages /Parent 2 0 R /Kids [${refs('5 0 R', 99)} 6 0 R] /Count 100 >>`,
+    page(3),
+    page(4),
+    stream(TEXT),
+    FONT,
+  ]);
+}
+
+/** A page tree that says it holds 100,000 pages and holds one: pdf.js counts what is there. */
+export function falsePageCountPdf(): Buffer {
   return rawPdf([
     '<< /Type /Catalog /Pages 2 0 R >>',
     '<< /Type /Pages /Kids [3 0 R] /Count 100000 >>',

@@ -13,6 +13,8 @@ const WORKER_URL = new URL('./resume-worker.ts', import.meta.url);
 export interface ResumeReaderOptions {
   /** Worker threads; defaults to min(2, available cores). */
   poolSize?: number;
+  /** The worker's module; tests pass one that crashes. Defaults to resume-worker.ts. */
+  workerUrl?: URL;
 }
 
 interface Job {
@@ -67,7 +69,9 @@ export function createResumeReader(
   };
 
   const spawn = (): Slot => {
-    const worker = new Worker(WORKER_URL, { resourceLimits: { maxOldGenerationSizeMb } });
+    const worker = new Worker(options.workerUrl ?? WORKER_URL, {
+      resourceLimits: { maxOldGenerationSizeMb },
+    });
     const slot: Slot = { worker, ready: false, dead: false };
     worker.on('message', (reply: ReadReply) => {
       if (slot.dead) return;

@@ -99,11 +99,12 @@ export function tokenize(text: string): Token[] {
 }
 
 function pieces(token: Token): Token[] {
-  if (!/[/\-.&]/.test(token.text)) return [];
+  // "R&D" is not R: only a slash or a hyphen joins two skills.
+  if (!/[/-]/.test(token.text)) return [];
   const out: Token[] = [];
   let from = 0;
   for (let k = 0; k <= token.text.length; k++) {
-    if (k === token.text.length || '/-&'.includes(token.text[k]!)) {
+    if (k === token.text.length || token.text[k] === '/' || token.text[k] === '-') {
       if (k > from)
         out.push({ text: token.text.slice(from, k), start: token.start + from, end: token.start + k });
       from = k + 1;

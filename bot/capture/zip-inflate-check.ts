@@ -53,7 +53,8 @@ function partSize(view: Buffer, local: number, compressed: number, method: numbe
   try {
     return inflateRawSync(view.subarray(start, start + compressed), { maxOutputLength: budget + 1 }).length;
   } catch (error) {
-    if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw bomb(budget);
+    // Past the budget: the caller refuses the file, naming the whole limit.
+    if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return budget + 1;
     throw damaged(error);
   }
 }
