@@ -144,6 +144,8 @@ export async function createHttpApp(options: {
         mailSync: services.mailSync,
         notifications: services.notifications,
         admin: services.admin,
+        capture: services.capture,
+        skills: services.skills,
         mode: config.mode,
         logger: logger.child({ component: 'tab-api' }),
       }),

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { CandidateProfile, CaptureInput, CrmConnector, CrmRecord } from '../crm/crm.port.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { Logger } from '../logging/logger.ts';
-import type { MailSource } from '../mail-source/mail-source.port.ts';
+import type { MailMessage, MailSource } from '../mail-source/mail-source.port.ts';
 import type { CaptureDoc, CaptureRepository, CaptureShare, CaptureSource } from './capture-store.ts';
 import type { ParsedResume, ResumeFormat, ResumeReader } from './resume.port.ts';
 
@@ -141,7 +141,7 @@ export class CaptureService {
     messageId: string,
     request: { ref: string; share: CaptureShare; profile: CandidateProfile; updateId?: string },
   ): Promise<{ record: CrmRecord; created: boolean; link: string }> {
-    const { source, bytes, id } = await this.open(user, messageId, request.ref);
+    const { source, bytes, id, message } = await this.open(user, messageId, request.ref);
     const result = await this.deps.crm.captureCandidate({
       tenantId: user.tenantId,
       userId: user.userId,
@@ -153,7 +153,15 @@ export class CaptureService {
         ? { resume: { name: source.name, contentType: source.contentType, bytes } }
         : {}),
     });
-    await this.done(user, id, toSource(source), request.share, result.record, result.created);
+    await this.done(
+      user,
+      id,
+      toSource(source),
+      request.share,
+      result.record,
+      result.created,
+      emailFacts(message),
+    );
     await this.deps.linkEmail(user, id, result.record.id);
     return { ...result, link: this.deps.crm.deepLink(result.record) };
   }
@@ -182,6 +190,7 @@ export class CaptureService {
         source: toSource(source),
         share: request.share,
         savedAt: this.now().toISOString(),
+        ...emailFacts(message),
       },
       this.now(),
     );
@@ -192,6 +201,28 @@ export class CaptureService {
   async clear(user: CaptureUser, messageId: string): Promise<boolean> {
     const message = await this.deps.mailSource.message(user.userId, messageId, 'headers');
     return this.deps.captures.clear(user.tenantId, user.userId, message.id);
+  }
+
+  /** Every capture of the user, newest first (the Emails view's "Captured"). */
+  list(user: CaptureUser): Promise<CaptureDoc[]> {
+    return this.deps.captures.all(user.tenantId, user.userId);
+  }
+
+  /**
+   * Retry of a capture that failed at sync: its choice is pending again, for the sync the caller
+   * runs next. Refused for one that did not fail (nothing to retry).
+   */
+  async requeue(user: CaptureUser, messageId: string): Promise<void> {
+    const doc = await this.deps.captures.get(user.tenantId, user.userId, messageId);
+    if (doc?.kind !== 'capture:error')
+      throw new AppError('input.invalid', 'There is no failed capture on this email to retry.');
+    const { error: _error, ...rest } = withoutKeys(doc);
+    await this.deps.captures.save(
+      user.tenantId,
+      user.userId,
+      { ...rest, kind: 'capture:pending' },
+      this.now(),
+    );
   }
 
   /** The user's choices waiting for a sync (the sync asks once per run). */
@@ -246,11 +277,13 @@ export class CaptureService {
         record = made.record;
         created = made.created;
       }
-      await this.done(user, doc.messageId, doc.source, doc.share, record, created);
+      await this.done(user, doc.messageId, doc.source, doc.share, record, created, emailFacts(doc));
       return record.id;
     } catch (error) {
       if (!capturable(error)) throw error;
-      const reason = (error as Error).message;
+      const reason = AppError.is(error, 'mail.not_found')
+        ? 'The email or its resume is no longer in the mailbox.'
+        : (error as Error).message;
       this.deps.logger.warn({ err: { code: (error as AppError).code, message: reason } }, 'capture failed');
       await this.deps.captures.save(
         user.tenantId,
@@ -269,6 +302,7 @@ export class CaptureService {
     share: CaptureShare,
     record: CrmRecord,
     created: boolean,
+    facts: Pick<CaptureDoc, 'from' | 'receivedAt'>,
   ): Promise<void> {
     await this.deps.captures.save(
       user.tenantId,
@@ -282,6 +316,7 @@ export class CaptureService {
         candidateId: record.id,
         candidateName: record.name,
         created,
+        ...facts,
       },
       this.now(),
     );
@@ -388,12 +423,12 @@ export class CaptureService {
       const bytes = Buffer.from(body.content, 'utf8');
       if (bytes.length > max) throw new AppError('capture.too_large', tooLarge('The email’s body', max));
       const format: ResumeFormat = body.contentType === 'html' ? 'html' : 'text';
-      return { id: message.id, source: { ...source, size: bytes.length }, bytes, format };
+      return { id: message.id, message, source: { ...source, size: bytes.length }, bytes, format };
     }
     const attachmentId = ref.slice(ATTACHMENT_REF.length);
     const stream = await this.deps.mailSource.openAttachment(user.userId, message.id, attachmentId);
     const bytes = await readBounded(stream, max, source.name);
-    return { id: message.id, source, bytes, format: formatOf(source.name, source.contentType)! };
+    return { id: message.id, message, source, bytes, format: formatOf(source.name, source.contentType)! };
   }
 }
 
@@ -419,6 +454,18 @@ function stateView(doc: CaptureDoc): CaptureStateView {
       : {}),
     ...(doc.error ? { error: doc.error } : {}),
   };
+}
+
+/**
+ * What the Emails view shows of a captured email before the sync has seen it: its sender and date
+ * (never its subject: under the metadata setting a subject is kept nowhere, and the ledger's entry
+ * brings it once the email syncs).
+ */
+function emailFacts(
+  from: Pick<MailMessage, 'receivedAt' | 'from'> | Pick<CaptureDoc, 'from' | 'receivedAt'>,
+): Pick<CaptureDoc, 'from' | 'receivedAt'> {
+  const sender = typeof from.from === 'string' ? from.from : from.from?.address;
+  return { ...(sender ? { from: sender } : {}), ...(from.receivedAt ? { receivedAt: from.receivedAt } : {}) };
 }
 
 function withoutKeys(doc: CaptureDoc): Omit<CaptureDoc, 'id' | 'pk' | 'updatedAt'> {

@@ -28,8 +28,17 @@ export interface CaptureDoc extends Doc {
   created?: boolean;
   /** Error: the reason, in words the user reads. */
   error?: string;
+  /** The email's sender and date, as the Emails view's "Captured" shows it before the sync has seen it. */
+  from?: string;
+  receivedAt?: string;
   updatedAt: string;
 }
+
+export const CAPTURE_KINDS: ReadonlyArray<CaptureDoc['kind']> = [
+  'capture:pending',
+  'capture:done',
+  'capture:error',
+];
 
 export class CaptureRepository {
   private readonly items: Collection<CaptureDoc>;
@@ -50,10 +59,10 @@ export class CaptureRepository {
     });
   }
 
-  /** The user's captures that made or updated a candidate, newest first (the Emails view's "Captured"). */
-  async done(tenantId: string, userId: string): Promise<CaptureDoc[]> {
+  /** Every capture of the user (pending, done, in error), newest first: the Emails view's "Captured". */
+  async all(tenantId: string, userId: string): Promise<CaptureDoc[]> {
     const all = await queryAll(this.items, userPartition(tenantId, userId), {
-      filters: [{ field: 'kind', op: '=', value: 'capture:done' }],
+      filters: [{ field: 'kind', op: 'in', value: [...CAPTURE_KINDS] }],
     });
     return all.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
   }

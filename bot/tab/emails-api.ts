@@ -8,6 +8,27 @@ import type { SyncService } from '../sync/sync-service.ts';
 import { type Handler, parse, refuseForeignContinuation } from './tab-api.ts';
 import type { TabIdentity } from './tab-identity.ts';
 import type { EmailRow, EmailsAnswer, RecordLink } from './tab-types.ts';
+import type { CaptureService } from '../capture/capture-service.ts';
+import type { CaptureDoc } from '../capture/capture-store.ts';
+
+/** A captured email the sync has not seen yet, as a row: its sender and date, no subject. */
+function unsyncedEntry(doc: CaptureDoc): LedgerEntry {
+  return {
+    id: doc.messageId,
+    pk: doc.pk,
+    messageId: doc.messageId,
+    folderId: '',
+    subject: '',
+    ...(doc.from ? { from: doc.from } : {}),
+    receivedAt: doc.receivedAt ?? doc.savedAt,
+    direction: 'received',
+    status: 'pending',
+    attempts: 0,
+    note: 'Not synced yet: the candidate is made when it syncs.',
+    createdAt: doc.savedAt,
+    updatedAt: doc.updatedAt,
+  };
+}
 
 /**
  * The Emails view's API: every email the sync has seen, with the seeds' Exported column (Yes / No
@@ -17,8 +38,10 @@ import type { EmailRow, EmailsAnswer, RecordLink } from './tab-types.ts';
  */
 
 const isoDate = z.iso.datetime({ offset: true }).or(z.iso.date());
+/** The Emails view's CaptureME filter: every email a capture was made from or saved on. */
+const CAPTURED = 'captured';
 const emailsQuery = z.object({
-  status: z.enum(LEDGER_STATUSES as [LedgerEntry['status'], ...LedgerEntry['status'][]]).optional(),
+  status: z.enum([CAPTURED, ...LEDGER_STATUSES]).optional(),
   folderId: z.string().min(1).max(512).optional(),
   since: isoDate.optional(),
   before: isoDate.optional(),
@@ -80,7 +103,7 @@ export function emailRow(
 
 export function mountEmailRoutes(
   router: express.Router,
-  deps: { sync: SyncService; crm: CrmConnector; mailSync: MailSync },
+  deps: { sync: SyncService; crm: CrmConnector; mailSync: MailSync; capture?: CaptureService },
   route: (handler: Handler) => express.RequestHandler,
   costly: express.RequestHandler,
 ): void {
@@ -93,10 +116,49 @@ export function mountEmailRoutes(
     return entries.map((e) => emailRow(e, directory, deps.crm, folderPath));
   };
 
+  /** A capture's row: its email's ledger entry when the sync has seen it, else what the capture knows. */
+  const capturedRows = async (me: UserRef, docs: CaptureDoc[]) => {
+    const directory = await deps.crm.directory(me.tenantId);
+    const entries = await Promise.all(docs.map((d) => deps.sync.entry(me, d.messageId)));
+    const rows = await rowsOf(
+      me,
+      docs.map((doc, i) => entries[i] ?? unsyncedEntry(doc)),
+    );
+    return rows.map((row, i) => {
+      const doc = docs[i]!;
+      const record = doc.candidateId ? directory.get(doc.candidateId) : undefined;
+      return {
+        ...row,
+        capture: {
+          state: doc.kind === 'capture:pending' ? 'pending' : doc.kind === 'capture:done' ? 'done' : 'error',
+          source: doc.source.kind === 'body' ? 'the email’s body' : doc.source.name,
+          share: doc.share,
+          candidate: record
+            ? { id: record.id, type: record.type, name: record.name, link: deps.crm.deepLink(record) }
+            : null,
+          error: doc.error ?? null,
+          at: doc.updatedAt,
+        },
+      } satisfies EmailRow;
+    });
+  };
+
   router.get(
     '/emails',
     route(async (req, res, me) => {
       const query = parse(emailsQuery, req.query);
+      if (query.status === CAPTURED) {
+        if (!deps.capture) throw new AppError('input.invalid', 'status: CaptureME is not set up here');
+        // A person's captures are few (one per application they chose to capture): one page, newest first.
+        const docs = (await deps.capture.list(user(me))).slice(0, query.limit);
+        const answer: EmailsAnswer = {
+          emails: await capturedRows(user(me), docs),
+          continuation: null,
+          counts: null,
+        };
+        res.json(answer);
+        return;
+      }
       const since = instant(query.since);
       const before = instant(query.before);
       if (since && before && since >= before)
@@ -105,7 +167,7 @@ export function mountEmailRoutes(
         .emails(
           user(me),
           {
-            ...(query.status ? { status: query.status } : {}),
+            ...(query.status ? { status: query.status as LedgerEntry['status'] } : {}),
             ...(query.folderId ? { folderId: query.folderId } : {}),
             ...(since ? { since } : {}),
             ...(before ? { before } : {}),
@@ -123,6 +185,20 @@ export function mountEmailRoutes(
         counts: query.continuation ? null : await deps.sync.emailCounts(user(me)),
       };
       res.json(answer);
+    }),
+  );
+
+  router.post(
+    '/emails/capture-retry',
+    costly,
+    route(async (req, res, me) => {
+      const { messageId } = parse(z.object({ messageId: z.string().min(1).max(1024) }), req.body);
+      if (!deps.capture) throw new AppError('input.invalid', 'CaptureME is not set up here');
+      await deps.capture.requeue(user(me), messageId);
+      // Sync Selected makes the pending capture now, and puts the email on its candidate.
+      await deps.mailSync.syncSelected(user(me), messageId, 'manual');
+      const doc = (await deps.capture.list(user(me))).find((d) => d.messageId === messageId);
+      res.json({ email: doc ? (await capturedRows(user(me), [doc]))[0] : null });
     }),
   );
 

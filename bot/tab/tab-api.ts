@@ -1,6 +1,8 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { TenantAdmin } from '../admin/tenant-admin.ts';
+import type { CaptureService } from '../capture/capture-service.ts';
+import type { SkillsRepository } from '../capture/skills-store.ts';
 import type { BuiltinCrm } from '../crm/builtin-crm.ts';
 import type { CrmAppointment, CrmTask } from '../crm/crm-items.port.ts';
 import { htmlToText } from '../crm/html-text.ts';
@@ -45,12 +47,17 @@ export interface TabApiDeps {
   mailSync: MailSync;
   notifications: NotificationCenter;
   admin: TenantAdmin;
+  /** CaptureME: the Emails view's "Captured" filter and its Retry; the admins' skills list. */
+  capture?: CaptureService;
+  skills?: SkillsRepository;
   mode: 'sandbox' | 'azure';
   logger: Logger;
 }
 
 /** Every request body but a CSV import's: settings with every list at its limit fit well within it. */
 const BODY_LIMIT = '64kb';
+/** CaptureME's skills list as an admin saves it (null: back to the shipped list); a few hundred KB at most. */
+const skillsBody = z.object({ text: z.string().max(500_000).nullable() });
 /** A CSV import up to MAX_IMPORT_ROWS rows fits well within this; only admins may send one. */
 const IMPORT_LIMIT = '2mb';
 
@@ -172,6 +179,7 @@ export function tabApi(deps: TabApiDeps): express.Router {
   const router = userDataRouter(deps.auth, BODY_LIMIT, {
     '/admin/import/preview': IMPORT_LIMIT,
     '/admin/import': IMPORT_LIMIT,
+    '/admin/skills': IMPORT_LIMIT,
   });
   const route = authenticated(deps.auth);
   const costly = perUser(USER_LIMITS.graph);
@@ -444,6 +452,31 @@ export function tabApi(deps: TabApiDeps): express.Router {
         })),
       } satisfies RecordAnswer);
     }),
+  );
+
+  // CaptureME's skills list: the shipped one until an admin saves theirs (one skill a line).
+  router.get(
+    '/admin/skills',
+    route(
+      admin(async (_req, res, me) => {
+        if (!deps.skills) throw new AppError('input.invalid', 'CaptureME is not set up here');
+        const view = await deps.skills.view(me.tenantId);
+        res.json({ ...view, text: view.skills.join('\n') });
+      }),
+    ),
+  );
+
+  router.put(
+    '/admin/skills',
+    route(
+      admin(async (req, res, me) => {
+        if (!deps.skills) throw new AppError('input.invalid', 'CaptureME is not set up here');
+        const { text } = parse(skillsBody, req.body);
+        await deps.skills.set(me.tenantId, text, me.upn ?? me.userId);
+        const view = await deps.skills.view(me.tenantId);
+        res.json({ ...view, text: view.skills.join('\n') });
+      }),
+    ),
   );
 
   router.get(

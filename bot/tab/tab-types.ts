@@ -184,6 +184,16 @@ export interface EmailRow {
   updatedAt: string;
   /** Pending: when its next try is due. */
   retryAt: string | null;
+  /** CaptureME on this email (the "Captured" filter fills it in). */
+  capture?: {
+    state: 'pending' | 'done' | 'error';
+    /** The attachment's name, or the email's body. */
+    source: string;
+    share: 'private' | 'public';
+    candidate: RecordLink | null;
+    error: string | null;
+    at: string;
+  };
 }
 
 export interface EmailsAnswer {

@@ -13,6 +13,7 @@ import {
   TableHeaderCell,
   TableRow,
   Text,
+  Textarea,
   makeStyles,
   tokens,
 } from '@fluentui/react-components';
@@ -59,6 +60,62 @@ const STATE = {
   paused: { label: 'Paused', color: 'warning' },
   needs_consent: { label: 'Needs consent', color: 'danger' },
 } as const;
+
+interface SkillsView {
+  skills: string[];
+  text: string;
+  custom: boolean;
+  updatedAt?: string;
+}
+
+/** CaptureME's skills list: what it looks for in a resume, one skill a line; reset to the shipped list. */
+function SkillsEditor() {
+  const styles = useStyles();
+  const [view, setView] = useState<SkillsView>();
+  const [text, setText] = useState('');
+  const { outcome, busy, run, fail } = useOutcome();
+  useEffect(() => {
+    api<SkillsView>('/admin/skills').then(({ data }) => {
+      setView(data);
+      setText(data.text);
+    }, fail);
+  }, []);
+  const save = (body: { text: string | null }) =>
+    run(async () => {
+      const { data } = await api<SkillsView>('/admin/skills', { method: 'PUT', body });
+      setView(data);
+      setText(data.text);
+      return body.text === null
+        ? `Back to the shipped list of ${data.skills.length} skills.`
+        : `Saved: CaptureME looks for ${data.skills.length} skills.`;
+    });
+  return (
+    <>
+      <Subtitle2 as="h3">Skills CaptureME looks for</Subtitle2>
+      <Text>
+        When a resume becomes a candidate, these are the skills found in it: one a line, matched as whole
+        words whatever their case.{' '}
+        {view?.custom
+          ? `Your organization’s list, last saved ${when(view.updatedAt)}.`
+          : 'The list shipped with CRM Sync.'}
+      </Text>
+      <Field label="Skills, one a line">
+        <Textarea value={text} rows={8} resize="vertical" onChange={(_, d) => setText(d.value)} />
+      </Field>
+      <div className={styles.row}>
+        <Button appearance="primary" disabled={busy || !view} onClick={() => void save({ text })}>
+          Save skills
+        </Button>
+        {view?.custom && (
+          <Button disabled={busy} onClick={() => void save({ text: null })}>
+            Reset to the shipped list
+          </Button>
+        )}
+      </div>
+      <OutcomeBar outcome={outcome} />
+    </>
+  );
+}
 
 export function AdminPage() {
   const styles = useStyles();
@@ -144,6 +201,8 @@ export function AdminPage() {
           </TableBody>
         </Table>
       )}
+
+      <SkillsEditor />
 
       <Subtitle2 as="h3">Import candidates and contacts</Subtitle2>
       <Text>

@@ -47,14 +47,22 @@ const useStyles = makeStyles({
   wrap: { overflowWrap: 'anywhere' },
 });
 
-const STATUS_LABELS: Array<[keyof LedgerCounts | '', string]> = [
+const STATUS_LABELS: Array<[keyof LedgerCounts | '' | 'captured', string]> = [
   ['', 'All'],
   ['synced', 'Synced'],
   ['no_match', 'No match'],
   ['error', 'Error'],
   ['pending', 'Pending'],
   ['skipped', 'Kept out'],
+  // CaptureME: emails a candidate was made from, or a capture saved on (not a sync status: no count).
+  ['captured', 'Captured'],
 ];
+
+const CAPTURE_STATE = {
+  pending: 'Saved for later',
+  done: 'Captured',
+  error: 'Could not capture',
+} as const;
 
 const TRIGGERS: Record<string, string> = {
   manual: 'by you',
@@ -163,7 +171,7 @@ export function EmailsPage({ search }: { search: string }) {
           >
             {STATUS_LABELS.map(([value, label]) => (
               <option key={value} value={value}>
-                {counts && value ? `${label} (${counts[value]})` : label}
+                {counts && value && value !== 'captured' ? `${label} (${counts[value]})` : label}
               </option>
             ))}
           </Select>
@@ -315,6 +323,7 @@ function EmailTableRow({
         </TableCell>
         <TableCell className={styles.wrap}>
           {email.note ?? ''}
+          {email.capture && <CaptureLine email={email} onChanged={onChanged} busy={busy} run={run} />}
           {email.retryAt && (
             <Text size={200} block>
               Next try {when(email.retryAt)}
@@ -330,6 +339,52 @@ function EmailTableRow({
         </TableRow>
       )}
     </>
+  );
+}
+
+/** What CaptureME did with the email, and Retry for a capture that failed. */
+function CaptureLine({
+  email,
+  onChanged,
+  busy,
+  run,
+}: {
+  email: EmailRow;
+  onChanged(email: EmailRow): Promise<void>;
+  busy: boolean;
+  run: ReturnType<typeof useOutcome>['run'];
+}) {
+  const capture = email.capture!;
+  const retry = () =>
+    run(async () => {
+      const { data } = await api<{ email: EmailRow | null }>('/emails/capture-retry', {
+        method: 'POST',
+        body: { messageId: email.messageId },
+      });
+      if (data.email) await onChanged(data.email);
+      const after = data.email?.capture;
+      if (after?.state === 'error') throw new Error(`Still could not capture a candidate: ${after.error}`);
+      return `Captured ${after?.candidate?.name ?? 'the candidate'}.`;
+    });
+  return (
+    <Text size={200} block data-testid="capture">
+      <Badge appearance="outline" color={capture.state === 'error' ? 'danger' : 'brand'}>
+        {CAPTURE_STATE[capture.state]}
+      </Badge>{' '}
+      {capture.state === 'done' && capture.candidate ? (
+        <Link href={capture.candidate.link} target="_blank" rel="noreferrer">
+          Show Candidate {capture.candidate.name}
+        </Link>
+      ) : (
+        `from ${capture.source} (${capture.share})`
+      )}
+      {capture.error && <> : {capture.error} </>}
+      {capture.state === 'error' && (
+        <Button size="small" disabled={busy} onClick={() => void retry()}>
+          Retry
+        </Button>
+      )}
+    </Text>
   );
 }
 
