@@ -276,6 +276,7 @@ export async function createServices(
           `The candidate is in the CRM, but the email could not be put on it yet (${summary.note ?? summary.status}); Process Now again puts it there.`,
         );
     },
+    events,
     logger: logger.child({ component: 'capture' }),
   });
   late.capture = capture;

@@ -3,6 +3,7 @@ import type { CandidateProfile, CaptureInput, CrmConnector, CrmRecord } from '..
 import { AppError } from '../errors/app-error.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { MailMessage, MailSource } from '../mail-source/mail-source.port.ts';
+import type { SyncEvents } from '../sync/sync-events.ts';
 import type { CaptureDoc, CaptureRepository, CaptureShare, CaptureSource } from './capture-store.ts';
 import type { ParsedResume, ResumeFormat, ResumeReader } from './resume.port.ts';
 
@@ -68,6 +69,8 @@ export interface CaptureServiceDeps {
   linkEmail(user: CaptureUser, messageId: string, candidateId: string): Promise<void>;
   /** ISO country assumed for a phone number without a country code, when the resume names none. */
   defaultCountry?: string;
+  /** Where Process Later's results go (the notifier tells the user). */
+  events?: SyncEvents;
   logger: Logger;
   now?: () => Date;
 }
@@ -278,6 +281,11 @@ export class CaptureService {
         created = made.created;
       }
       await this.done(user, doc.messageId, doc.source, doc.share, record, created, emailFacts(doc));
+      this.deps.events?.emit('captured', {
+        ...user,
+        messageId: doc.messageId,
+        candidate: { id: record.id, name: record.name, created },
+      });
       return record.id;
     } catch (error) {
       if (!capturable(error)) throw error;
@@ -291,6 +299,7 @@ export class CaptureService {
         { ...withoutKeys(doc), kind: 'capture:error', error: reason },
         this.now(),
       );
+      this.deps.events?.emit('captured', { ...user, messageId: doc.messageId, error: reason });
       return undefined;
     }
   }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { AdaptiveCard, ExecuteAction, OpenUrlAction, TextBlock } from '@microsoft/teams.cards';
 import { cardDateTime } from '../cards/card-time.ts';
 import { CARD_VERSION, SEVERITY_COLOR } from '../cards/help-card.ts';
@@ -50,6 +51,32 @@ export function connectNotifications(events: SyncEvents, notifier: Notifier, log
           text: 'The connection is back; syncing picked up where it stopped.',
           severity: 'success',
         },
+      ),
+    );
+  });
+  // CaptureME's Process Later happens in a sync the user is not watching: they hear how it went.
+  events.on('captured', ({ tenantId, userId, messageId, candidate, error }) => {
+    const key = createHash('sha256').update(messageId).digest('base64url').slice(0, 16);
+    safely(
+      notifier.notify(
+        { tenantId, userId },
+        candidate
+          ? {
+              id: `captured-${key}`,
+              title: candidate.created ? 'Candidate captured' : 'Email added to a candidate you have',
+              text: candidate.created
+                ? `${candidate.name} is a new candidate in your CRM, from the resume you saved for later (Source Type: Outlook).`
+                : `${candidate.name} was already in your CRM, so the email went on their record and nothing else changed.`,
+              severity: 'success',
+              records: [{ type: 'candidate', id: candidate.id, name: candidate.name }],
+            }
+          : {
+              id: `capture-failed-${key}-${new Date().toISOString().slice(0, 13)}`,
+              title: 'CaptureME could not make a candidate',
+              text: `${error ?? 'The resume could not be read.'} Retry it from the Emails view (Captured), or use Process Now.`,
+              severity: 'error',
+              open: 'captured',
+            },
       ),
     );
   });
@@ -136,6 +163,9 @@ export function notificationCard(doc: OutboxDoc, links?: Pick<TabLinks, 'record'
         (record) => new OpenUrlAction(links!.record(record.type, record.id), { title: showTitle(record) }),
       ),
       ...(more && links ? [new OpenUrlAction(links.emails(), { title: 'Open the Emails view' })] : []),
+      ...(links && doc.open === 'captured'
+        ? [new OpenUrlAction(links.emails('captured'), { title: 'Retry in the Emails view' })]
+        : []),
     )
     .withFallbackText(doc.title);
 }

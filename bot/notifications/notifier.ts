@@ -66,6 +66,8 @@ export interface OutboxDoc extends Doc {
   };
   /** A digest's newest synced emails and the records they are on (candidates first). */
   contents?: RunContents;
+  /** The tab's view the card links to besides: `captured`, the Emails view's CaptureME filter. */
+  open?: 'captured';
   state: 'pending' | 'sending' | 'sent' | 'failed';
   attempts: number;
   sendAfter: number;
@@ -148,9 +150,19 @@ export class Notifier {
   /** Queues one notification; the same id twice is one notification. */
   async notify(
     user: { tenantId: string; userId: string },
-    note: { id: string; title: string; text: string; severity: OutboxDoc['severity'] },
+    note: {
+      id: string;
+      title: string;
+      text: string;
+      severity: OutboxDoc['severity'];
+      /** Records the card offers a Show button for. */
+      records?: RunRecord[];
+      /** A view of the tab the card opens: CaptureME's captures, to retry one. */
+      open?: OutboxDoc['open'];
+    },
   ): Promise<void> {
-    await this.options.center.add(user.tenantId, user.userId, note);
+    const { records, open, ...centerNote } = note;
+    await this.options.center.add(user.tenantId, user.userId, centerNote);
     try {
       await this.outbox.create({
         id: `${user.tenantId}|${user.userId}|${note.id}`,
@@ -161,6 +173,8 @@ export class Notifier {
         title: note.title,
         text: note.text,
         severity: note.severity,
+        ...(records?.length ? { contents: { emails: [], records, more: false } } : {}),
+        ...(open ? { open } : {}),
         state: 'pending',
         attempts: 0,
         sendAfter: this.now(),

@@ -28,6 +28,14 @@ export interface SyncEventMap {
     kind?: ItemKind;
   };
   runSummary: { tenantId: string; userId: string; summary: RunSummary };
+  /** CaptureME's Process Later, settled at a sync: the candidate made (or the one the email joined), or why not. */
+  captured: {
+    tenantId: string;
+    userId: string;
+    messageId: string;
+    candidate?: { id: string; name: string; created: boolean };
+    error?: string;
+  };
   /** Graph refused the mailbox, or only one kind of item (`what`: "contacts", "tasks", "calendar"). */
   needsConsent: { tenantId: string; userId: string; note: string; what?: string };
   /** `pausedAt`: when an outage paused the mailbox (absent when the user paused it). */

@@ -12,8 +12,8 @@ export interface TabLinks {
   settings(section?: string): string;
   /** A candidate's, contact's or company's page in the built-in CRM. */
   record(type: CrmRecordType, id: string): string;
-  /** The Emails view (the settings tab's `emails` page), optionally showing only one ledger status. */
-  emails(status?: LedgerStatus): string;
+  /** The Emails view (the settings tab's `emails` page), optionally one ledger status or CaptureME's captures. */
+  emails(status?: LedgerStatus | 'captured'): string;
 }
 
 /** Our static tab's entityId in appPackage/manifest.json. */

@@ -248,6 +248,12 @@ describe('CaptureME (Outlook add-in API and sync)', function () {
     );
     assert.equal((await h.app.services.ledger.get(TENANT, RILEY_ID, later.immutableId))?.status, 'synced');
     assert.equal((await call<CaptureView>(capture(later.restId))).json.state?.state, 'done');
+    // The sync ran unwatched: Riley is told, once, with the way to the candidate.
+    const told = (await h.app.services.notifications.latest(TENANT, RILEY_ID, 50)).filter(
+      (n) => n.title === 'Candidate captured',
+    );
+    assert.equal(told.length, 1, JSON.stringify(told));
+    assert.match(told[0]!.text, new RegExp(want.name));
     assert.equal((await candidatesNamed(expected[TEXT]!.name)).length, 0, 'a cleared choice makes nothing');
   });
 
@@ -275,6 +281,10 @@ describe('CaptureME (Outlook add-in API and sync)', function () {
     assert.equal(listed.status, 200, JSON.stringify(listed.json));
     const row = listed.json.emails.find((e: { messageId: string }) => e.messageId === message.immutableId);
     assert.equal(row?.capture?.state, 'error', JSON.stringify(row));
+    const failed = (await h.app.services.notifications.latest(TENANT, RILEY_ID, 50)).find(
+      (n) => n.title === 'CaptureME could not make a candidate',
+    );
+    assert.match(failed?.text ?? '', /no longer in the mailbox\. Retry it from the Emails view/);
     assert.equal(row.capture.error, 'The email or its resume is no longer in the mailbox.');
     assert.equal((await candidatesNamed(want.name)).length, 0);
 

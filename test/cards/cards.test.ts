@@ -4,6 +4,13 @@ import { associateDialogCard, linkedCard, recordCard, syncDialogCard } from '../
 import type { CrmRecord } from '../../bot/crm/crm.port.ts';
 import { summarize } from '../../bot/crm/message-linking.ts';
 import { notificationCard } from '../../bot/notifications/notification-events.ts';
+import {
+  captureErrorCard,
+  captureFormCard,
+  capturedCard,
+  capturePickCard,
+  profileFromForm,
+} from '../../bot/cards/capture-cards.ts';
 import { tabLinks } from '../../bot/tab/tab-links.ts';
 import {
   accessCard,
@@ -249,6 +256,57 @@ const cards: Record<string, unknown> = {
     1,
   ),
   'no notifications': notificationsCard([], 0),
+  'capture: pick the resume': capturePickCard([
+    { ref: 'file:0', title: 'Ava Kim CV.pdf' },
+    { ref: 'text', title: 'The message’s text' },
+  ]),
+  'capture: the form, with a duplicate': captureFormCard(
+    {
+      resume: {
+        text: 'Ava Kim\nava@example.org\n+1 206 555 0142',
+        name: { value: 'Ava Kim', confidence: 0.9, source: { start: 0, end: 7 } },
+        emails: [{ value: 'ava@example.org', confidence: 1, source: { start: 8, end: 23 } }],
+        phones: [],
+        links: [],
+        skills: [{ value: 'Python', confidence: 1 }],
+        history: [{ employer: 'Contoso', title: 'Engineer', start: '2020', confidence: 0.7 }],
+        education: [],
+      },
+      draft: {
+        name: 'Ava Kim',
+        emails: ['ava@example.org'],
+        links: [],
+        skills: ['Python'],
+        history: [{ employer: 'Contoso', title: 'Engineer', start: '2020' }],
+        education: [],
+      },
+      duplicates: [{ record: candidate, reason: 'name and phone' }],
+    },
+    { ref: 'file:0', share: 'private', sourceName: 'Ava Kim CV.pdf' },
+  ),
+  'capture: candidate created': capturedCard(candidate, 'https://app.example/tab/records/candidate/c1', true),
+  'capture: refused, with Retry': captureErrorCard('This PDF has no text to read.', {
+    ref: 'file:0',
+    share: 'public',
+  }),
+  'capture failed notice': notificationCard(
+    {
+      id: 'x',
+      pk: 'outbox',
+      kind: 'outbox',
+      tenantId: 't',
+      userId: 'u',
+      title: 'CaptureME could not make a candidate',
+      text: 'No name found in the resume.',
+      severity: 'error',
+      open: 'captured',
+      state: 'pending',
+      attempts: 0,
+      sendAfter: 0,
+      createdAt: '2026-11-20T10:00:00.000Z',
+    },
+    tabLinks('https://app.example/'),
+  ),
   settings: settingsCard({
     emailSync: true,
     active: false,
@@ -291,6 +349,35 @@ describe('Adaptive Cards the bot sends', () => {
       /Contacts, Calendar: written to the CRM again too/,
     );
     assert.doesNotMatch(JSON.stringify(cards['resend all: confirm']), /written to the CRM again too/);
+  });
+
+  it('CaptureME: the form keeps every field editable with its source, offers the duplicate, and round-trips', () => {
+    const form = JSON.stringify(cards['capture: the form, with a duplicate']);
+    assert.match(form, /"id":"name".*"value":"Ava Kim"/);
+    assert.match(form, /From the resume \(90 %\): “Ava Kim/);
+    assert.match(form, /"title":"Update .* \(same name and phone\)"/);
+    assert.match(form, /"title":"Create a new candidate","value":"new"/);
+    const profile = profileFromForm({
+      name: ' Ava Kim ',
+      emails: 'ava@example.org, AVA@work.example;',
+      phone: '',
+      skills: 'Python, SQL\nC#',
+      links: 'https://github.com/ava https://ava.dev',
+      history: [{ employer: 'Contoso' }],
+      education: [{ institution: 'UW' }, { degree: 'no institution' }],
+    });
+    assert.deepEqual(profile, {
+      name: 'Ava Kim',
+      emails: ['ava@example.org', 'AVA@work.example'],
+      links: ['https://github.com/ava', 'https://ava.dev'],
+      skills: ['Python', 'SQL', 'C#'],
+      history: [{ employer: 'Contoso' }],
+      education: [{ institution: 'UW' }],
+    });
+    assert.match(
+      JSON.stringify(cards['capture failed notice']),
+      /"title":"Retry in the Emails view","url":"[^"]*status=captured/,
+    );
   });
 
   it('the linked result names the link type, Cand, Con or CandCon, as the seeds do', () => {
