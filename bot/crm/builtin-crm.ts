@@ -678,13 +678,14 @@ export class BuiltinCrm implements CrmConnector {
     return counts.reduce((a, b) => a + b, 0);
   }
 
-  async search(tenantId: string, query: string, limit = 20): Promise<CrmRecord[]> {
+  async search(tenantId: string, query: string, limit = 20, viewerId?: string): Promise<CrmRecord[]> {
     const needle = query.trim().toLowerCase();
     if (!needle) return [];
     const index = await this.directory(tenantId);
     // A name or address containing the words, or a keyword or skill that is them ("Outlook" finds
     // every captured candidate, as the seeds' keyword search does).
     return index.records
+      .filter((r) => viewerId === undefined || visibleTo(r, viewerId))
       .filter(
         (r) =>
           r.name.toLowerCase().includes(needle) ||
@@ -714,4 +715,9 @@ export class BuiltinCrm implements CrmConnector {
   deepLink(record: Pick<CrmRecord, 'id' | 'type'>): string {
     return this.recordUrl(record.type, record.id);
   }
+}
+
+/** Whether a user may see a record: a private candidate is its owner's alone (the seeds' Share type). */
+export function visibleTo(record: Pick<CrmRecord, 'share' | 'ownerId'>, userId: string): boolean {
+  return record.share !== 'private' || record.ownerId === userId;
 }

@@ -138,7 +138,11 @@ export interface CrmConnector extends CrmItems {
   directory(tenantId: string): Promise<Directory>;
   /** Idempotent per (tenant, user, messageKey): never a second activity for the same email. */
   recordActivity(input: ActivityInput): Promise<ActivityResult>;
-  search(tenantId: string, query: string, limit?: number): Promise<CrmRecord[]>;
+  /**
+   * Candidates, contacts and companies by name, address, keyword or skill. With `viewerId`, a
+   * private candidate (the seeds' Share type) is found by its owner only.
+   */
+  search(tenantId: string, query: string, limit?: number, viewerId?: string): Promise<CrmRecord[]>;
   /** One record with its company's name and when it last had an activity, for match cards. */
   record(tenantId: string, id: string): Promise<CrmRecord | undefined>;
   /** Where "Show Candidate" / "Show Contact" go. */

@@ -82,8 +82,8 @@ export class MessageLinking {
     return records.filter((r): r is CrmRecord => r !== undefined);
   }
 
-  search(tenantId: string, query: string): Promise<CrmRecord[]> {
-    return this.crm.search(tenantId, query, 15);
+  search(user: UserRef, query: string): Promise<CrmRecord[]> {
+    return this.crm.search(user.tenantId, query, 15, user.userId);
   }
 
   /** Records the message as one activity linked to the chosen records (ids the user picked). */

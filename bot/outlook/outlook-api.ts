@@ -154,7 +154,7 @@ export function outlookApi(deps: OutlookApiDeps): express.Router {
     '/search',
     route(async (req, res, me) => {
       const { q } = parse(searchQuery, req.query);
-      const records = await deps.crm.search(me.tenantId, q, 25);
+      const records = await deps.crm.search(me.tenantId, q, 25, me.userId);
       const answer: SearchView = { records: records.map((r) => view(r, deps.crm.deepLink(r))) };
       res.json(answer);
     }),

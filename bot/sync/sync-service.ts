@@ -344,7 +344,7 @@ export class SyncService {
 
   /** Candidates, contacts and companies by name or address, for Associate. */
   async findRecords(user: UserRef, query: string, limit = 10): Promise<CrmRecord[]> {
-    return this.deps.crm.search(user.tenantId, query.slice(0, 200), limit);
+    return this.deps.crm.search(user.tenantId, query.slice(0, 200), limit, user.userId);
   }
 
   /** The records an email's entry is linked to, each with where "Show" goes. */

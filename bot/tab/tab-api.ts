@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { TenantAdmin } from '../admin/tenant-admin.ts';
 import type { CaptureService } from '../capture/capture-service.ts';
 import type { SkillsRepository } from '../capture/skills-store.ts';
-import type { BuiltinCrm } from '../crm/builtin-crm.ts';
+import { type BuiltinCrm, visibleTo } from '../crm/builtin-crm.ts';
 import type { CrmAppointment, CrmTask } from '../crm/crm-items.port.ts';
 import { htmlToText } from '../crm/html-text.ts';
 import { AppError } from '../errors/app-error.ts';
@@ -417,8 +417,30 @@ export function tabApi(deps: TabApiDeps): express.Router {
     '/records',
     route(async (req, res, me) => {
       const { q } = parse(searchQuery, req.query);
-      const records = await deps.crm.search(me.tenantId, q, 25);
+      const records = await deps.crm.search(me.tenantId, q, 25, me.userId);
       res.json({ records: records.map((r) => ({ ...r, link: deps.crm.deepLink(r) })) });
+    }),
+  );
+
+  // The resume a candidate was captured from, as a download: never shown inline (it is a file from
+  // mail, possibly HTML), its name kept to safe characters.
+  router.get(
+    '/records/candidate/:id/resume',
+    route(async (req, res, me) => {
+      const { id } = parse(z.object({ id: z.string().min(1).max(200) }), req.params);
+      const record = await deps.crm.record(me.tenantId, id);
+      const resume =
+        record && visibleTo(record, me.userId) ? await deps.crm.resumeOf(me.tenantId, id) : undefined;
+      if (!resume) throw new AppError('store.not_found', 'This candidate has no resume stored.');
+      const safeName = resume.name.replace(/[^A-Za-z0-9 ._-]/g, '_').slice(0, 120) || 'resume';
+      res
+        .set({
+          'Content-Type': 'application/octet-stream',
+          'Content-Disposition': `attachment; filename="${safeName}"`,
+          'X-Content-Type-Options': 'nosniff',
+          'Content-Security-Policy': "default-src 'none'; sandbox",
+        })
+        .send(resume.bytes);
     }),
   );
 
@@ -427,7 +449,8 @@ export function tabApi(deps: TabApiDeps): express.Router {
     route(async (req, res, me) => {
       const { type, id } = parse(recordParams, req.params);
       const record = await deps.crm.record(me.tenantId, id);
-      if (!record || record.type !== type)
+      // A private candidate is its owner's: to anyone else it is not there.
+      if (!record || record.type !== type || !visibleTo(record, me.userId))
         throw new AppError('store.not_found', `No ${type} with id ${id} in your CRM.`);
       const [activities, appointments, tasks] = await Promise.all([
         deps.crm.activitiesOf(me.tenantId, id, 50),

@@ -135,7 +135,7 @@ export function registerMessageActionRoutes(app: App, rc: RouteContext): void {
         return dialog(COMMAND_TITLES.associate!, associateDialogCard(summary, '', undefined));
       if (action === 'search') {
         const query = String(data.query ?? '').trim();
-        const results = query ? await who.linking.search(who.user.tenantId, query) : [];
+        const results = query ? await who.linking.search(who.user, query) : [];
         return dialog(COMMAND_TITLES.associate!, associateDialogCard(summary, query, results));
       }
       const picked = Object.entries(data)

@@ -60,3 +60,30 @@ export async function api<T>(
   }
   return { data: payload as T, etag: response.headers.get('ETag') };
 }
+
+/** Saves a file the tab API serves as a download (a candidate's resume), with the host's token. */
+export async function download(path: string, name: string): Promise<void> {
+  const token = await tokenSource();
+  let response: Response;
+  try {
+    response = await fetch(`/api/tab${path}`, token ? { headers: { Authorization: `Bearer ${token}` } } : {});
+  } catch {
+    throw new ApiError(0, 'offline', 'CRM Sync cannot be reached. Check your connection and try again.');
+  }
+  if (!response.ok) {
+    const payload = (await response.json().catch(() => ({}))) as {
+      error?: { code?: string; message?: string };
+    };
+    throw new ApiError(
+      response.status,
+      payload.error?.code ?? 'error',
+      payload.error?.message ?? 'The file could not be downloaded.',
+    );
+  }
+  const url = URL.createObjectURL(await response.blob());
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  link.click();
+  URL.revokeObjectURL(url);
+}

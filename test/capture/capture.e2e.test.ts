@@ -240,6 +240,25 @@ describe('CaptureME (Outlook add-in API and sync)', function () {
     const [made] = await candidatesNamed(want.name);
     assert.ok(made, 'the pending choice became a candidate');
     assert.equal((await candidatesNamed(want.name)).length, 1, 'once, however many syncs');
+    // Private: Riley finds and opens the candidate and its resume; a colleague does neither.
+    const sam = await entra.token(TENANT, '8a1d2c3b-4e5f-4a6b-9c7d-2e3f4a5b6c7d');
+    const asUser = (bearer: string, path: string) =>
+      fetch(`${h.app.url}/api/tab${path}`, { headers: { authorization: `Bearer ${bearer}` } });
+    const search = `/records?q=${encodeURIComponent(want.name)}`;
+    const found = async (bearer: string) =>
+      ((await (await asUser(bearer, search)).json()) as { records: Array<{ name: string }> }).records.some(
+        (r) => r.name === want.name,
+      );
+    assert.equal(await found(token), true);
+    assert.equal(await found(sam), false, 'a private candidate is its owner’s');
+    const [mine] = await candidatesNamed(want.name);
+    assert.equal((await asUser(sam, `/records/candidate/${mine!.id}`)).status, 404);
+    assert.equal((await asUser(sam, `/records/candidate/${mine!.id}/resume`)).status, 404);
+    const resume = await asUser(token, `/records/candidate/${mine!.id}/resume`);
+    assert.equal(resume.status, 200);
+    assert.equal(resume.headers.get('content-type'), 'application/octet-stream');
+    assert.match(resume.headers.get('content-disposition') ?? '', /^attachment; filename="Liam CV\.docx"$/);
+    assert.deepEqual(Buffer.from(await resume.arrayBuffer()), fixture(DOCX));
     assert.equal(made.sourceType, 'Outlook');
     assert.equal(made.share, 'private');
     assert.deepEqual(

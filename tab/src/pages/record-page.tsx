@@ -1,5 +1,6 @@
 import {
   Badge,
+  Button,
   Card,
   CardHeader,
   Link,
@@ -9,11 +10,11 @@ import {
   makeStyles,
   tokens,
 } from '@fluentui/react-components';
-import { useEffect, useState } from 'react';
-import { api } from '../api.ts';
+import { Fragment, useEffect, useState } from 'react';
+import { api, download } from '../api.ts';
 import { when } from '../format.ts';
 import type { RecordAnswer } from '../types.ts';
-import { Loading } from '../feedback.tsx';
+import { Loading, Notice } from '../feedback.tsx';
 import { AppointmentList, TaskList } from './record-items.tsx';
 
 const useStyles = makeStyles({
@@ -85,9 +86,67 @@ export function RecordPage({ type, id }: { type: string; id: string }) {
             <dd style={{ margin: 0 }}>{record.department}</dd>
           </>
         )}
+        {(
+          [
+            ['Current title', record.title],
+            ['Current employer', record.employer],
+            ['Location', record.address],
+            ['Skills', record.skills?.join(', ')],
+            ['Source Type', record.sourceType],
+            [
+              'Share',
+              record.share === 'private' ? 'Private (only its owner sees it)' : record.share && 'Public',
+            ],
+          ] as const
+        ).map(([label, value]) =>
+          value ? (
+            <Fragment key={label}>
+              <dt>{label}</dt>
+              <dd style={{ margin: 0 }}>{value}</dd>
+            </Fragment>
+          ) : null,
+        )}
+        {record.links && record.links.length > 0 && (
+          <>
+            <dt>Links</dt>
+            <dd style={{ margin: 0 }}>
+              {record.links.map((url, i) => (
+                <span key={url}>
+                  {i > 0 && ', '}
+                  {/^https?:\/\//i.test(url) ? (
+                    <Link href={url} target="_blank" rel="noreferrer noopener">
+                      {url}
+                    </Link>
+                  ) : (
+                    url
+                  )}
+                </span>
+              ))}
+            </dd>
+          </>
+        )}
+        {record.resume && (
+          <>
+            <dt>Resume</dt>
+            <dd style={{ margin: 0 }}>
+              <Button
+                size="small"
+                onClick={() =>
+                  void download(
+                    `/records/candidate/${encodeURIComponent(record.id)}/resume`,
+                    record.resume!.name,
+                  ).catch((e: Error) => setError(e.message))
+                }
+              >
+                Download {record.resume.name}
+              </Button>
+            </dd>
+          </>
+        )}
         <dt>Last activity</dt>
         <dd style={{ margin: 0 }}>{when(record.lastActivityAt)}</dd>
       </dl>
+      {error && <Notice intent="error">{error}</Notice>}
       <Subtitle2 as="h3">Appointments</Subtitle2>
       <AppointmentList appointments={appointments} name={record.name} />
       <Subtitle2 as="h3">Tasks</Subtitle2>
