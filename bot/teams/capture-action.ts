@@ -201,6 +201,11 @@ export class CaptureAction {
       return captureErrorCard(error.message, retry);
     if (AppError.is(error, 'mail.not_found'))
       return captureErrorCard('The file is gone from SharePoint, or CRM Sync may not read it.', retry);
+    if (AppError.is(error, 'mail.needs_consent'))
+      return captureErrorCard(
+        'CRM Sync may not read files shared in Teams (your administrator has not granted it Files.Read.All). Capture the resume from its email in Outlook, or from the message’s text.',
+        retry,
+      );
     throw error;
   }
 }

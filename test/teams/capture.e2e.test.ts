@@ -145,5 +145,13 @@ describe('Capture candidate (Teams message action)', function () {
     const gone = payload('1732960000005', [file(`${FILE_URL}.missing`, 'gone.pdf')], '');
     const missing = await invoke('fetchTask', gone);
     assert.match(text(missing), /gone from SharePoint/);
+
+    // Without Files.Read.All consented, Graph refuses the file: the card says what to do instead.
+    h.sandbox.faults.add({ route: 'shares', status: 403, code: 'accessDenied', times: 1 });
+    const denied = await invoke(
+      'fetchTask',
+      payload('1732960000006', [file(FILE_URL, 'Arjun Mehta CV.pdf')], ''),
+    );
+    assert.match(text(denied), /may not read files shared in Teams/);
   });
 });
