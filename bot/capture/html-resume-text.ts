@@ -4,21 +4,11 @@
  * content of script, style and head is dropped; entities (named and numeric) are decoded.
  */
 
+import { BLOCK_TAGS as MAIL_BLOCK_TAGS } from '../crm/html-text.ts';
+
+/** A mail body's block elements, and the ones a resume's layout uses besides. */
 const BLOCK_TAGS = new Set([
-  'br',
-  'p',
-  'div',
-  'li',
-  'tr',
-  'h1',
-  'h2',
-  'h3',
-  'h4',
-  'h5',
-  'h6',
-  'table',
-  'ul',
-  'ol',
+  ...MAIL_BLOCK_TAGS,
   'section',
   'article',
   'header',

@@ -5,7 +5,8 @@
  * the input is cut to `maxChars` first.
  */
 
-const BLOCK_TAGS = new Set([
+/** Elements that end a line of text (a mail body's, a resume's). */
+export const BLOCK_TAGS: ReadonlySet<string> = new Set([
   'br',
   'p',
   'div',

@@ -113,22 +113,18 @@ export class CaptureAction {
     const share = data.share === 'public' ? 'public' : 'private';
     const source = captureSources(payload).find((s) => s.ref === data.source);
     if (!source) return capturePickCard(captureSources(payload).map(choiceOf), share);
-    const work = this.bytesOf(user, payload, source).then((bytes) =>
-      this.capture.service.readResume(user.tenantId, { bytes, format: source.format, name: source.name }),
+    const retry = { ref: source.ref, share };
+    const work = this.bytesOf(user, payload, source)
+      .then((bytes) =>
+        this.capture.service.readResume(user.tenantId, { bytes, format: source.format, name: source.name }),
+      )
+      .then((read) => captureFormCard(read, { ...retry, sourceName: source.name }));
+    return this.within(
+      work,
+      left,
+      retry,
+      captureErrorCard('Reading the resume took longer than Teams waits. Try again.', retry),
     );
-    try {
-      const answer = await withinBudget(work, Math.max(0, left()));
-      if (!answer.done) {
-        answer.later.catch(() => undefined);
-        return captureErrorCard('Reading the resume took longer than Teams waits. Try again.', {
-          ref: source.ref,
-          share,
-        });
-      }
-      return captureFormCard(answer.value, { ref: source.ref, share, sourceName: source.name });
-    } catch (error) {
-      return this.refused(error, { ref: source.ref, share });
-    }
   }
 
   /** The form submitted: the candidate made (or the duplicate updated), the message on its record. */
@@ -161,16 +157,34 @@ export class CaptureAction {
       await this.linking.link(user, payload, [made.record.id]);
       return capturedCard(made.record, made.link, made.created);
     })();
+    return this.within(
+      work,
+      left,
+      { ref: source.ref, share },
+      noticeCard(
+        'Saving the candidate…',
+        'This is taking a moment; run Capture candidate again in a minute to see the candidate.',
+      ),
+    );
+  }
+
+  /**
+   * The card `work` makes if it comes within Teams' deadline, `late` if not (the work goes on); a
+   * refusal the user can act on is the error card with Retry.
+   */
+  private async within(
+    work: Promise<AdaptiveCard>,
+    left: () => number,
+    retry: { ref: string; share: string },
+    late: AdaptiveCard,
+  ): Promise<AdaptiveCard> {
     try {
       const answer = await withinBudget(work, Math.max(0, left()));
       if (answer.done) return answer.value;
       answer.later.catch(() => undefined);
-      return noticeCard(
-        'Saving the candidate…',
-        'This is taking a moment; run Capture candidate again in a minute to see the candidate.',
-      );
+      return late;
     } catch (error) {
-      return this.refused(error, { ref: source.ref, share });
+      return this.refused(error, retry);
     }
   }
 
