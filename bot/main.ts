@@ -183,6 +183,8 @@ export async function createHttpApp(options: {
           capture: {
             service: services.capture,
             openFile: (userId: string, url: string) => services.files.open(userId, url),
+            addressesOf: async (aadObjectId: string) =>
+              (await services.mailSource.mailbox(aadObjectId)).addresses,
             maxBytes: services.reader.limits.maxBytes,
           },
           notifications: services.notifications,

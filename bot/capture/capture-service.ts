@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { visibleTo } from '../crm/builtin-crm.ts';
 import type { CandidateProfile, CaptureInput, CrmConnector, CrmRecord } from '../crm/crm.port.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -55,7 +56,13 @@ export interface CaptureReadView {
   resume: ParsedResume;
   /** The resume's fields as the form starts: the user corrects them before anything is written. */
   draft: CandidateProfile;
+  /** Candidates the caller may see that the resume may be: offered for update. */
   duplicates: DuplicateView[];
+  /**
+   * Another recruiter holds a candidate with one of the addresses privately: it is neither named
+   * nor offered, and a candidate with that address cannot be made again.
+   */
+  heldPrivately: boolean;
 }
 
 export interface CaptureServiceDeps {
@@ -76,6 +83,8 @@ export interface CaptureServiceDeps {
 }
 
 const BODY_REF = 'body';
+export const HELD_PRIVATELY =
+  'Another recruiter holds a candidate with this address privately, so it cannot be captured again.';
 const ATTACHMENT_REF = 'att:';
 
 export class CaptureService {
@@ -108,7 +117,7 @@ export class CaptureService {
   /** Process Now's first step: the resume read, the form's starting values and any duplicates. */
   async read(user: CaptureUser, messageId: string, ref: string): Promise<CaptureReadView> {
     const { source, bytes, format } = await this.open(user, messageId, ref);
-    return { source, ...(await this.readResume(user.tenantId, { bytes, format, name: source.name })) };
+    return { source, ...(await this.readResume(user, { bytes, format, name: source.name })) };
   }
 
   /**
@@ -116,23 +125,39 @@ export class CaptureService {
    * form's starting values and any duplicates. Refused (`capture.*`) as an email's would be.
    */
   async readResume(
-    tenantId: string,
+    user: CaptureUser,
     file: { bytes: Buffer; format: ResumeFormat; name: string },
   ): Promise<Omit<CaptureReadView, 'source'>> {
     if (file.bytes.length > this.deps.reader.limits.maxBytes)
       throw new AppError('capture.too_large', tooLarge(file.name, this.deps.reader.limits.maxBytes));
-    const resume = await this.parse(tenantId, file.bytes, file.format, file.name);
+    const resume = await this.parse(user.tenantId, file.bytes, file.format, file.name);
     const draft = draftOf(resume);
-    return { resume, draft, duplicates: await this.duplicates(tenantId, draft) };
+    return { resume, draft, ...(await this.duplicates(user, draft)) };
   }
 
   /**
    * The candidate from a profile the user confirmed, from a resume that is not an email's (a Teams
    * message's file): made, or `updateId` updated; the caller links the message.
    */
-  async captureFrom(input: Omit<CaptureInput, 'profile'> & { profile: CandidateProfile }) {
+  async captureFrom(input: CaptureInput) {
+    await this.mayUpdate(input);
     const result = await this.deps.crm.captureCandidate(input);
     return { ...result, link: this.deps.crm.deepLink(result.record) };
+  }
+
+  /**
+   * An update is of a candidate this profile duplicates and the caller may see, checked here on
+   * the profile sent: an id from anywhere else (another recruiter's private candidate, any record
+   * at all) is refused, and nothing is written.
+   */
+  private async mayUpdate(input: CaptureInput): Promise<void> {
+    if (!input.updateId) return;
+    const { duplicates } = await this.duplicates(input, input.profile);
+    if (!duplicates.some((d) => d.record.id === input.updateId))
+      throw new AppError(
+        'input.invalid',
+        'You can update only a candidate this resume duplicates (one of its addresses, or its name and phone).',
+      );
   }
 
   /**
@@ -145,7 +170,7 @@ export class CaptureService {
     request: { ref: string; share: CaptureShare; profile: CandidateProfile; updateId?: string },
   ): Promise<{ record: CrmRecord; created: boolean; link: string }> {
     const { source, bytes, id, message } = await this.open(user, messageId, request.ref);
-    const result = await this.deps.crm.captureCandidate({
+    const result = await this.captureFrom({
       tenantId: user.tenantId,
       userId: user.userId,
       captureKey: captureKey(user, id, request.ref),
@@ -156,6 +181,9 @@ export class CaptureService {
         ? { resume: { name: source.name, contentType: source.contentType, bytes } }
         : {}),
     });
+    // The email on the candidate first: should that fail, nothing says "captured", and Process Now
+    // again finishes it (the candidate is not made twice).
+    await this.deps.linkEmail(user, id, result.record.id);
     await this.done(
       user,
       id,
@@ -165,8 +193,7 @@ export class CaptureService {
       result.created,
       emailFacts(message),
     );
-    await this.deps.linkEmail(user, id, result.record.id);
-    return { ...result, link: this.deps.crm.deepLink(result.record) };
+    return result;
   }
 
   /** Process Later: the choice saved on the email, for its next sync. */
@@ -249,7 +276,9 @@ export class CaptureService {
       if (!draft.name)
         throw new AppError('capture.unreadable', 'No name found in the resume: capture it with Process Now.');
       const key = captureKey(user, doc.messageId, ref);
-      const [duplicate] = await this.duplicates(user.tenantId, draft);
+      const { duplicates, heldPrivately } = await this.duplicates(user, draft);
+      if (heldPrivately) throw new AppError('input.invalid', HELD_PRIVATELY);
+      const [duplicate] = duplicates;
       if (duplicate?.reason === 'name and phone')
         throw new AppError(
           'input.invalid',
@@ -288,6 +317,14 @@ export class CaptureService {
       });
       return record.id;
     } catch (error) {
+      // The reader is busy with other resumes: the choice stays pending for the next sync.
+      if (AppError.is(error, 'capture.busy')) {
+        this.deps.logger.info(
+          { messageId: doc.messageId },
+          'capture left for the next sync: the reader is busy',
+        );
+        return undefined;
+      }
       if (!capturable(error)) throw error;
       const reason = AppError.is(error, 'mail.not_found')
         ? 'The email or its resume is no longer in the mailbox.'
@@ -339,16 +376,25 @@ export class CaptureService {
     );
   }
 
-  /** Candidates the profile may already be: any of its addresses, or the same name and phone number. */
-  private async duplicates(tenantId: string, draft: CandidateProfile): Promise<DuplicateView[]> {
+  /**
+   * Candidates the profile may already be: any of its addresses, or the same name and phone number;
+   * only those the user may see (another recruiter's private candidate is not named, only said).
+   */
+  private async duplicates(
+    user: CaptureUser,
+    draft: CandidateProfile,
+  ): Promise<{ duplicates: DuplicateView[]; heldPrivately: boolean }> {
     const found: DuplicateView[] = [];
-    const directory = await this.deps.crm.directory(tenantId);
-    for (const match of directory.lookup(draft.emails).candidates)
-      if (!found.some((d) => d.record.id === match.record.id))
+    let heldPrivately = false;
+    const directory = await this.deps.crm.directory(user.tenantId);
+    for (const match of directory.lookup(draft.emails).candidates) {
+      if (!visibleTo(match.record, user.userId)) heldPrivately = true;
+      else if (!found.some((d) => d.record.id === match.record.id))
         found.push({ record: match.record, reason: 'address' });
+    }
     const phone = phoneDigits(draft.phone);
     if (draft.name && phone) {
-      const named = await this.deps.crm.search(tenantId, draft.name, 50);
+      const named = await this.deps.crm.search(user.tenantId, draft.name, 50, user.userId);
       for (const record of named) {
         if (record.type !== 'candidate' || found.some((d) => d.record.id === record.id)) continue;
         if (record.name.trim().toLowerCase() !== draft.name.trim().toLowerCase()) continue;
@@ -356,7 +402,7 @@ export class CaptureService {
           found.push({ record, reason: 'name and phone' });
       }
     }
-    return found;
+    return { duplicates: found, heldPrivately };
   }
 
   private async sourceList(user: CaptureUser, messageId: string, hasAttachments: boolean) {

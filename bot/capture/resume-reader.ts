@@ -13,11 +13,24 @@ const WORKER_URL = new URL('./resume-worker.ts', import.meta.url);
 export interface ResumeReaderOptions {
   /** Worker threads; defaults to min(2, available cores). */
   poolSize?: number;
+  /**
+   * Reads waiting for a worker, at most; more are refused at once (`capture.busy`). Defaults to
+   * four per worker: a burst of hostile files cannot queue work (and their bytes) without end.
+   */
+  maxWaiting?: number;
+  /**
+   * A read that waited longer than this for a worker is not started (`capture.busy`): its caller
+   * (Teams waits 5 s) has given up. Defaults to twice the time limit, and at least 5 s so a worker's
+   * start (loading pdf.js, about a second) never counts against a read.
+   */
+  maxWaitMs?: number;
   /** The worker's module; tests pass one that crashes. Defaults to resume-worker.ts. */
   workerUrl?: URL;
 }
 
 interface Job {
+  /** When it was asked for: a read that waited longer than the time limit is not started. */
+  queuedAt: number;
   request: ReadRequest;
   resolve: (resume: ParsedResume) => void;
   reject: (error: Error) => void;
@@ -45,6 +58,10 @@ export function createResumeReader(
 ): ResumeReader {
   const resolved = resolveLimits(limits);
   const size = Math.max(1, options.poolSize ?? Math.min(2, availableParallelism()));
+  const maxWaiting = Math.max(1, options.maxWaiting ?? size * 4);
+  const maxWaitMs = options.maxWaitMs ?? Math.max(2 * resolved.timeMs, 5_000);
+  /** When a worker last became ready: time spent waiting for a worker to start is not held against a read. */
+  let readyAt = 0;
   // pdf.js holds the file, its parsed objects and the text: a few times the file, plus the code.
   const maxOldGenerationSizeMb = Math.ceil((6 * resolved.maxBytes) / MB) + 96;
   const slots: Slot[] = [];
@@ -77,6 +94,7 @@ export function createResumeReader(
       if (slot.dead) return;
       if ('ready' in reply) {
         slot.ready = true;
+        readyAt = Date.now();
         dispatch();
         if (!slot.job) worker.unref();
         return;
@@ -120,6 +138,11 @@ export function createResumeReader(
         return;
       }
       const job = queue.shift()!;
+      // Its caller has waited too long already (Teams has given up): not read at all.
+      if (Date.now() - Math.max(job.queuedAt, readyAt) > maxWaitMs) {
+        job.reject(busy());
+        continue;
+      }
       slot.job = job;
       slot.worker.ref();
       slot.timer = setTimeout(() => {
@@ -154,8 +177,9 @@ export function createResumeReader(
         },
         limits: resolved,
       };
+      if (queue.length >= maxWaiting) return Promise.reject(busy());
       return new Promise<ParsedResume>((resolve, reject) => {
-        queue.push({ request, resolve, reject });
+        queue.push({ queuedAt: Date.now(), request, resolve, reject });
         dispatch();
       });
     },
@@ -189,6 +213,13 @@ function refuse(input: ResumeInput, limits: ReaderLimits): AppError | undefined 
     );
   }
   return undefined;
+}
+
+function busy(): AppError {
+  return new AppError(
+    'capture.busy',
+    'CaptureME is reading other resumes right now; nothing was read. Try again in a minute.',
+  );
 }
 
 function timeoutMessage(timeMs: number): string {

@@ -60,7 +60,8 @@ export class SkillsRepository {
         'input.invalid',
         'The list has no skills; to go back to the shipped list, reset it.',
       );
-    if (skills.length >= MAX_SKILLS)
+    // loadSkills stops at the limit: a longer list is refused rather than cut without a word.
+    if (moreThan(text, MAX_SKILLS))
       throw new AppError('input.invalid', `A skills list holds at most ${MAX_SKILLS} skills.`);
     await this.items.upsert({
       id: ID,
@@ -71,4 +72,15 @@ export class SkillsRepository {
       updatedBy: by,
     });
   }
+}
+
+/** Whether the text has more than `max` distinct skills (one a line, `#` comments and blanks aside). */
+function moreThan(text: string, max: number): boolean {
+  const seen = new Set<string>();
+  for (const raw of text.split('\n')) {
+    const skill = raw.trim().toLowerCase();
+    if (skill && !skill.startsWith('#')) seen.add(skill);
+    if (seen.size > max) return true;
+  }
+  return false;
 }

@@ -6,7 +6,7 @@ import {
   TextInput,
   type IChoice,
 } from '@microsoft/teams.cards';
-import type { CaptureReadView } from '../capture/capture-service.ts';
+import { type CaptureReadView, HELD_PRIVATELY } from '../capture/capture-service.ts';
 import type { Field, SourceSpan } from '../capture/resume.port.ts';
 import type { CandidateProfile, CrmRecord } from '../crm/crm.port.ts';
 import { CARD_VERSION } from './help-card.ts';
@@ -109,6 +109,8 @@ export function captureFormCard(
     shareInput(state.share),
   ).withVersion(CARD_VERSION);
   const byAddress = duplicates.find((d) => d.reason === 'address');
+  if (read.heldPrivately)
+    card.body.push(new TextBlock(HELD_PRIVATELY, { wrap: true, color: 'Attention', weight: 'Bolder' }));
   if (duplicates.length > 0) {
     card.body.push(
       new TextBlock('This may be a candidate you already have:', { weight: 'Bolder', wrap: true }),
@@ -153,8 +155,18 @@ export function profileFromForm(data: Record<string, unknown>): CandidateProfile
     }
     return out;
   };
-  const entries = <T>(key: string, max: number): T[] =>
-    Array.isArray(data[key]) ? (data[key] as T[]).slice(0, max) : [];
+  // The resume's history and education ride in the card's data: whatever comes back is taken as
+  // strings of bounded length, each entry an object of the known fields, nothing else.
+  const entries = <K extends string>(key: string, max: number, fields: Record<K, number>) =>
+    (Array.isArray(data[key]) ? (data[key] as unknown[]) : []).slice(0, max).flatMap((entry) => {
+      if (!entry || typeof entry !== 'object') return [];
+      const out: Partial<Record<K, string>> = {};
+      for (const [field, limit] of Object.entries(fields) as Array<[K, number]>) {
+        const value = (entry as Record<string, unknown>)[field];
+        if (typeof value === 'string' && value.trim()) out[field] = value.trim().slice(0, limit);
+      }
+      return Object.keys(out).length > 0 ? [out] : [];
+    });
   const phone = text('phone', 40);
   const location = text('location', 200);
   const title = text('title', 200);
@@ -168,9 +180,9 @@ export function profileFromForm(data: Record<string, unknown>): CandidateProfile
     ...(employer ? { employer } : {}),
     links: list('links', '\n ', 10, 500),
     skills: list('skills', ',;\n', 100, 100),
-    history: entries<CandidateProfile['history'][number]>('history', 20),
-    education: entries<CandidateProfile['education'][number]>('education', 10).filter(
-      (e) => typeof e?.institution === 'string',
+    history: entries('history', 20, { employer: 200, title: 200, start: 40, end: 40 }),
+    education: entries('education', 10, { institution: 200, degree: 200, year: 20 }).flatMap((e) =>
+      e.institution ? [{ ...e, institution: e.institution }] : [],
     ),
   };
 }

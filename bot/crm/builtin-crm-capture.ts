@@ -57,7 +57,11 @@ export class BuiltinCrmCapture {
     const existing = (await this.crm.items.read(pk, id))?.value as RecordDoc | undefined;
     if (existing?.captures?.includes(input.captureKey)) return { record: toRecord(existing), created: false };
     const duplicate = existing ?? index.lookup(emails).candidates[0]?.record;
-    if (duplicate) throw alreadyThere(duplicate.name, duplicate.id);
+    if (duplicate)
+      throw alreadyThere(
+        duplicate.share === 'private' && duplicate.ownerId !== input.userId ? undefined : duplicate.name,
+        duplicate.id,
+      );
     const doc: RecordDoc = {
       id,
       pk,
@@ -82,7 +86,10 @@ export class BuiltinCrmCapture {
       // Made a moment ago: by this same capture (done), or by someone else for the address (refused).
       const now = (await this.crm.items.read(pk, id))?.value as RecordDoc | undefined;
       if (now?.captures?.includes(input.captureKey)) return { record: toRecord(now), created: false };
-      throw alreadyThere(now?.name ?? name, id);
+      throw alreadyThere(
+        now?.share === 'private' && now.ownerId !== input.userId ? undefined : (now?.name ?? name),
+        id,
+      );
     }
     await this.crm.recordsWritten(input.tenantId, [doc]);
     return { record: toRecord(doc), created: true };
@@ -109,8 +116,10 @@ export class BuiltinCrmCapture {
       skills: union(doc.skills, fields.skills, MAX.skills),
       history: fields.history ?? doc.history ?? [],
       education: fields.education ?? doc.education ?? [],
-      // A phone the record has stays; the resume's fills a blank.
+      // A phone the record has stays; the resume's fills a blank. The current title is also the
+      // role the CRM shows the candidate with.
       ...(doc.phone ? { phone: doc.phone } : {}),
+      ...(fields.title ? { role: fields.title } : {}),
       keywords: union(doc.keywords, [CAPTURE_SOURCE], 20),
       captures: union(doc.captures, [input.captureKey], 50),
       updatedAt: this.crm.now().toISOString(),
@@ -126,8 +135,9 @@ export class BuiltinCrmCapture {
   private async storeResume(input: CaptureInput, id: string): Promise<NonNullable<RecordDoc['resume']>> {
     const resume = input.resume!;
     const name = clip(resume.name) || 'resume';
+    // Prefixed: a file named `..` or `.` stays a file name inside the record's folder.
     const ref = await this.attachments.put(
-      attachmentKey(input.tenantId, 'resumes', id, name),
+      attachmentKey(input.tenantId, 'resumes', id, `resume-${name}`),
       resume.bytes,
       resume.contentType,
     );
@@ -187,10 +197,13 @@ function union(a: readonly string[] | undefined, b: readonly string[] | undefine
   return out.slice(0, max);
 }
 
-function alreadyThere(name: string, id: string): AppError {
+/** The refusal of a second candidate; another recruiter's private candidate is not named. */
+function alreadyThere(name: string | undefined, id: string): AppError {
   return new AppError(
     'input.invalid',
-    `${name} is already a candidate in the CRM: update that candidate instead.`,
+    name
+      ? `${name} is already a candidate in the CRM: update that candidate instead.`
+      : 'Another recruiter holds a candidate with this address privately, so it cannot be captured again.',
     {
       context: { existingId: id },
     },

@@ -36,6 +36,8 @@ export type AppErrorCode =
   | 'capture.unreadable'
   /** The reader ran past its time limit and was stopped. */
   | 'capture.timeout'
+  /** The reader has more resumes waiting than it takes: nothing was read; try again shortly. */
+  | 'capture.busy'
   | 'internal';
 
 export class AppError extends Error {

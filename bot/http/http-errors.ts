@@ -29,6 +29,7 @@ const STATUS: Partial<Record<AppErrorCode, { status: number; code: string }>> = 
   'capture.unsupported': { status: 415, code: 'resume_unsupported' },
   'capture.unreadable': { status: 422, code: 'resume_unreadable' },
   'capture.timeout': { status: 422, code: 'resume_timeout' },
+  'capture.busy': { status: 503, code: 'resume_busy' },
 };
 
 /** What people read for the codes whose own message is written for logs, not for them. */

@@ -23,6 +23,23 @@ export function isTeamsFileUrl(value: string): boolean {
   return url.protocol === 'https:' && SHAREPOINT_HOSTS.some((h) => url.hostname.toLowerCase().endsWith(h));
 }
 
+/**
+ * Whether a file URL is in the OneDrive of one of these addresses: `https://<tenant>-my.sharepoint.com/
+ * personal/<address with @ and . as _>/...`, where Teams keeps the files a person shares in chats.
+ * The app reads with an application permission (every file in the tenant), so a message's file is
+ * read only when it is its sender's own: a message cannot name someone else's file for the app to
+ * read on its behalf.
+ */
+export function isInOneDriveOf(value: string, addresses: readonly string[]): boolean {
+  if (!isTeamsFileUrl(value)) return false;
+  const url = new URL(value);
+  const host = url.hostname.toLowerCase();
+  if (!SHAREPOINT_HOSTS.some((h) => host.endsWith(`-my${h}`))) return false;
+  const [, personal, owner] = url.pathname.toLowerCase().split('/');
+  if (personal !== 'personal' || !owner) return false;
+  return addresses.some((a) => a.toLowerCase().replaceAll('@', '_').replaceAll('.', '_') === owner);
+}
+
 /** shares-get's encoding of a sharing URL. */
 export function sharingToken(url: string): string {
   return `u!${Buffer.from(url, 'utf8').toString('base64url')}`;

@@ -196,7 +196,12 @@ export function mountEmailRoutes(
       if (!deps.capture) throw new AppError('input.invalid', 'CaptureME is not set up here');
       await deps.capture.requeue(user(me), messageId);
       // Sync Selected makes the pending capture now, and puts the email on its candidate.
-      await deps.mailSync.syncSelected(user(me), messageId, 'manual');
+      const { summary } = await deps.mailSync.syncSelected(user(me), messageId, 'manual');
+      if (summary.status !== 'completed')
+        throw new AppError(
+          'sync.paused',
+          `The email could not be synced now (${summary.note ?? summary.status}); the capture waits for its next sync.`,
+        );
       const doc = (await deps.capture.list(user(me))).find((d) => d.messageId === messageId);
       res.json({ email: doc ? (await capturedRows(user(me), [doc]))[0] : null });
     }),

@@ -14,6 +14,7 @@ import { noticeCard } from '../cards/notice-cards.ts';
 import type { MessageLinking, TeamsMessagePayload } from '../crm/message-linking.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { UserRef } from '../sync/mail-sync.ts';
+import { isInOneDriveOf } from '../mail-source/graph-files.ts';
 import { withinBudget } from './route-helpers.ts';
 
 /**
@@ -27,6 +28,8 @@ export interface TeamsCapture {
   service: CaptureService;
   /** A file a Teams message links to, read through Graph on the user's behalf. */
   openFile(userId: string, url: string): Promise<Readable>;
+  /** Every address of a Microsoft 365 user (their OneDrive's name comes from one). */
+  addressesOf(aadObjectId: string): Promise<readonly string[]>;
   /** The reader's size limit, so a file is read no further. */
   maxBytes: number;
 }
@@ -84,10 +87,17 @@ function typeOf(format: ResumeFormat): string {
 export class CaptureAction {
   private readonly capture: TeamsCapture;
   private readonly linking: MessageLinking;
+  /** Posts a card to the user's chat with the bot: a result that came after Teams stopped waiting. */
+  private readonly sendLater: (user: UserRef, card: AdaptiveCard) => Promise<void>;
 
-  constructor(capture: TeamsCapture, linking: MessageLinking) {
+  constructor(
+    capture: TeamsCapture,
+    linking: MessageLinking,
+    sendLater: (user: UserRef, card: AdaptiveCard) => Promise<void>,
+  ) {
     this.capture = capture;
     this.linking = linking;
+    this.sendLater = sendLater;
   }
 
   /** The first step: the pick card, or straight to the form when the message offers one resume. */
@@ -116,7 +126,7 @@ export class CaptureAction {
     const retry = { ref: source.ref, share };
     const work = this.bytesOf(user, payload, source)
       .then((bytes) =>
-        this.capture.service.readResume(user.tenantId, { bytes, format: source.format, name: source.name }),
+        this.capture.service.readResume(user, { bytes, format: source.format, name: source.name }),
       )
       .then((read) => captureFormCard(read, { ...retry, sourceName: source.name }));
     return this.within(
@@ -163,8 +173,9 @@ export class CaptureAction {
       { ref: source.ref, share },
       noticeCard(
         'Saving the candidate…',
-        'This is taking a moment; run Capture candidate again in a minute to see the candidate.',
+        'This is taking a moment. The result will be in your chat with CRM Sync.',
       ),
+      (card) => this.sendLater(user, card),
     );
   }
 
@@ -177,11 +188,26 @@ export class CaptureAction {
     left: () => number,
     retry: { ref: string; share: string },
     late: AdaptiveCard,
+    /** Where the result goes when it comes after Teams stopped waiting; dropped when absent. */
+    afterwards?: (card: AdaptiveCard) => Promise<void>,
   ): Promise<AdaptiveCard> {
     try {
       const answer = await withinBudget(work, Math.max(0, left()));
       if (answer.done) return answer.value;
-      answer.later.catch(() => undefined);
+      void answer.later
+        .catch((error: unknown) => {
+          try {
+            return this.refused(error, retry);
+          } catch {
+            return noticeCard(
+              'No candidate was made',
+              'Something went wrong on our side; try again.',
+              'Attention',
+            );
+          }
+        })
+        .then((card) => afterwards?.(card))
+        .catch(() => undefined);
       return late;
     } catch (error) {
       return this.refused(error, retry);
@@ -190,6 +216,14 @@ export class CaptureAction {
 
   private async bytesOf(user: UserRef, payload: TeamsMessagePayload, source: Source): Promise<Buffer> {
     if (!source.url) return Buffer.from(payload.body?.content ?? '', 'utf8');
+    // Read with the app's own permission, so only the sender's own file: see isInOneDriveOf.
+    const senderId = payload.from?.user?.id;
+    const owners = senderId ? await this.capture.addressesOf(senderId).catch(() => []) : [];
+    if (!isInOneDriveOf(source.url, owners))
+      throw new AppError(
+        'capture.unsupported',
+        `${source.name} is not in its sender's OneDrive (a channel's or someone else's file), so CaptureME does not read it. Email the resume and capture it in Outlook, or paste its text.`,
+      );
     const stream = await this.capture.openFile(user.userId, source.url);
     const chunks: Buffer[] = [];
     let size = 0;

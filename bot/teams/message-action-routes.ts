@@ -70,7 +70,8 @@ export function registerMessageActionRoutes(app: App, rc: RouteContext): void {
 
   const sendLater = (user: { tenantId: string; userId: string }, card: AdaptiveCard) =>
     sendToUserChat(app, deps.conversations, user, card);
-  const capture = deps.capture && deps.linking ? new CaptureAction(deps.capture, deps.linking) : undefined;
+  const capture =
+    deps.capture && deps.linking ? new CaptureAction(deps.capture, deps.linking, sendLater) : undefined;
   const budget = () => {
     // One budget for the whole answer, from the moment the invoke arrived: each step gets what is left.
     const deadline = Date.now() + INVOKE_BUDGET_MS;

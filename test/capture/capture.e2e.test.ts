@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { RILEY_ID, TENANT, riley, startAppHarness, type AppHarness } from '../support/app-harness.ts';
+
+const SAM_ID = '8a1d2c3b-4e5f-4a6b-9c7d-2e3f4a5b6c7d';
 import { FakeEntra } from '../support/sso.ts';
 import type { SandboxMessage } from '../../bot/sandbox/mailbox-model.ts';
 import type { CaptureReadResponse, CaptureResult, CaptureView } from '../../bot/outlook/outlook-types.ts';
@@ -241,7 +243,7 @@ describe('CaptureME (Outlook add-in API and sync)', function () {
     assert.ok(made, 'the pending choice became a candidate');
     assert.equal((await candidatesNamed(want.name)).length, 1, 'once, however many syncs');
     // Private: Riley finds and opens the candidate and its resume; a colleague does neither.
-    const sam = await entra.token(TENANT, '8a1d2c3b-4e5f-4a6b-9c7d-2e3f4a5b6c7d');
+    const sam = await entra.token(TENANT, SAM_ID);
     const asUser = (bearer: string, path: string) =>
       fetch(`${h.app.url}/api/tab${path}`, { headers: { authorization: `Bearer ${bearer}` } });
     const search = `/records?q=${encodeURIComponent(want.name)}`;
@@ -259,6 +261,48 @@ describe('CaptureME (Outlook add-in API and sync)', function () {
     assert.equal(resume.headers.get('content-type'), 'application/octet-stream');
     assert.match(resume.headers.get('content-disposition') ?? '', /^attachment; filename="Liam CV\.docx"$/);
     assert.deepEqual(Buffer.from(await resume.arrayBuffer()), fixture(DOCX));
+
+    // Sam gets the same CV: the private candidate is not named, not offered, and not his to update.
+    const samsMessage = h.sandbox.model.addMessage(SAM_ID, h.sandbox.model.wellKnown(SAM_ID, 'inbox')!.id, {
+      subject: 'My CV',
+      from: { emailAddress: { name: 'Liam', address: 'liam.applicant@example.net' } },
+      toRecipients: [{ emailAddress: { address: 'sam.patel@northwindstaffing.com' } }],
+      body: { contentType: 'html', content: '<p>CV attached</p>' },
+      receivedDateTime: new Date().toISOString(),
+      attachments: [
+        {
+          name: 'Liam CV.docx',
+          contentType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+          contentBytes: fixture(DOCX).toString('base64'),
+          isInline: false,
+        },
+      ],
+    });
+    const asSam = async <T>(path: string, body?: unknown) => {
+      const response = await fetch(`${h.app.url}/api/outlook${path}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { authorization: `Bearer ${sam}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are checked field by field
+      return { status: response.status, json: (await response.json()) as T & Record<string, any> };
+    };
+    const samsRef = (await asSam<CaptureView>(capture(samsMessage.restId))).json.sources[0]!.ref;
+    const samRead = await asSam<CaptureReadResponse>(capture(samsMessage.restId, '/read'), { ref: samsRef });
+    assert.equal(samRead.status, 200, JSON.stringify(samRead.json));
+    assert.equal(samRead.json.heldPrivately, true);
+    assert.deepEqual(samRead.json.duplicates, []);
+    assert.doesNotMatch(JSON.stringify(samRead.json.duplicates), new RegExp(mine!.id));
+    for (const body of [
+      { ref: samsRef, share: 'public', profile: samRead.json.draft, updateId: mine!.id },
+      { ref: samsRef, share: 'public', profile: samRead.json.draft },
+    ]) {
+      const refused = await asSam(capture(samsMessage.restId), body);
+      assert.equal(refused.status, 400, JSON.stringify(refused.json));
+      assert.doesNotMatch(refused.json.error.message, new RegExp(want.name));
+    }
+    const after = await h.app.services.crm.record(TENANT, mine!.id);
+    assert.deepEqual(after?.emails, mine!.emails, 'the private candidate is as it was');
     assert.equal(made.sourceType, 'Outlook');
     assert.equal(made.share, 'private');
     assert.deepEqual(
@@ -341,7 +385,7 @@ describe('CaptureME (Outlook add-in API and sync)', function () {
     assert.equal(shipped.status, 200, JSON.stringify(shipped.json));
     assert.equal(shipped.json.custom, false);
     assert.ok(shipped.json.skills.length > 100);
-    const someoneElse = await entra.token(TENANT, '8a1d2c3b-4e5f-4a6b-9c7d-2e3f4a5b6c7d');
+    const someoneElse = await entra.token(TENANT, SAM_ID);
     assert.equal((await admin({ method: 'PUT', body: { text: 'Hacking' }, as: someoneElse })).status, 403);
 
     const saved = await admin({

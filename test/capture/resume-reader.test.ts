@@ -56,9 +56,31 @@ describe('resume reader (worker threads)', function () {
         assert.ok(codes.includes(e.code), `${file}: ${e.code} ${e.message}`);
         return true;
       });
-      assert.ok(answered > 0 || !reading);
     });
   }
+
+  it('refuses reads past its queue at once, and carries on reading', async () => {
+    const busy = createResumeReader({ timeMs: 400 }, { poolSize: 1, maxWaiting: 1, maxWaitMs: 200 });
+    try {
+      const text = Buffer.from('Jordan Blake\njordan@example.org\n');
+      // The worker started and warm: what follows measures waiting, not its start.
+      assert.equal((await busy.read({ bytes: text, format: 'text' }, options)).name?.value, 'Jordan Blake');
+      const bomb = () => busy.read({ bytes: resumeBytes('hostile/text-bomb.pdf'), format: 'pdf' }, options);
+      const running = bomb(); // takes the one worker until its time limit
+      const waiting = bomb(); // waits; by its turn it has waited longer than the limit
+      await assert.rejects(bomb(), (e) => AppError.is(e, 'capture.busy') && /Try again/.test(e.message));
+      await assert.rejects(running, (e) => AppError.is(e, 'capture.timeout'));
+      // It waited behind the bomb and then for the worker put in its place: started late, or not at all.
+      await assert.rejects(
+        waiting,
+        (e) => AppError.is(e, 'capture.busy') || AppError.is(e, 'capture.timeout'),
+      );
+      // And the reader still reads.
+      assert.equal((await busy.read({ bytes: text, format: 'text' }, options)).name?.value, 'Jordan Blake');
+    } finally {
+      await busy.close();
+    }
+  });
 
   it('answers requests while a read runs into its time limit, then reads the next file', async () => {
     const slow = createResumeReader({ timeMs: 300 }, { poolSize: 1 });

@@ -281,6 +281,7 @@ const cards: Record<string, unknown> = {
         education: [],
       },
       duplicates: [{ record: candidate, reason: 'name and phone' }],
+      heldPrivately: false,
     },
     { ref: 'file:0', share: 'private', sourceName: 'Ava Kim CV.pdf' },
   ),
@@ -363,7 +364,7 @@ describe('Adaptive Cards the bot sends', () => {
       phone: '',
       skills: 'Python, SQL\nC#',
       links: 'https://github.com/ava https://ava.dev',
-      history: [{ employer: 'Contoso' }],
+      history: [{ employer: 'Contoso', title: { nested: 'object' } }, { employer: ['x'] }, 'junk'],
       education: [{ institution: 'UW' }, { degree: 'no institution' }],
     });
     assert.deepEqual(profile, {

@@ -146,6 +146,26 @@ describe('Capture candidate (Teams message action)', function () {
     const missing = await invoke('fetchTask', gone);
     assert.match(text(missing), /gone from SharePoint/);
 
+    // A file in someone else's OneDrive (or a channel's site), linked from Sam's message: never read.
+    const ridersFile = FILE_URL.replace(
+      'sam_patel_northwindstaffing_com',
+      'riley_morgan_northwindstaffing_com',
+    );
+    h.sandbox.files.add(ridersFile, {
+      name: 'Riley private.pdf',
+      contentType: 'application/pdf',
+      bytes: fixture(PDF),
+    });
+    const before = h.sandbox.files.downloads;
+    for (const url of [
+      ridersFile,
+      'https://northwindstaffing.sharepoint.com/sites/Recruiting/Shared%20Documents/cv.pdf',
+    ]) {
+      const foreign = await invoke('fetchTask', payload('1732960000007', [file(url, 'cv.pdf')], ''));
+      assert.match(text(foreign), /not in its sender's OneDrive/);
+    }
+    assert.equal(h.sandbox.files.downloads, before, 'nothing was downloaded');
+
     // Without Files.Read.All consented, Graph refuses the file: the card says what to do instead.
     h.sandbox.faults.add({ route: 'shares', status: 403, code: 'accessDenied', times: 1 });
     const denied = await invoke(

@@ -207,6 +207,11 @@ function ProfileForm({
       {field('Current employer', employer, setEmployer, resume.employer?.source, resume.employer?.confidence)}
       {field('Links', links, setLinks, resume.links[0]?.source, resume.links[0]?.confidence, true)}
       {field('Skills', skills, setSkills, resume.skills[0]?.source, resume.skills[0]?.confidence, true)}
+      {read.heldPrivately && (
+        <Notice intent="warning">
+          Another recruiter holds a candidate with this address privately, so it cannot be captured again.
+        </Notice>
+      )}
       {duplicates.length > 0 && (
         <Field label="This may be a candidate you already have">
           <RadioGroup value={target} onChange={(_, d) => setTarget(d.value)}>
