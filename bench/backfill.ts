@@ -8,7 +8,12 @@ import { createLogger } from '../bot/logging/logger.ts';
 import { SqliteStore } from '../bot/store/sqlite-store.ts';
 import type { Collection, ContainerDefinition, Doc, Store } from '../bot/store/store.port.ts';
 import { BENCH_TENANT } from './generate.ts';
-import { GRAPH_REQUESTS_PER_SECOND_BUDGET, peerStrategy, readLimit, syncOurs } from './mail-strategies.ts';
+import {
+  GRAPH_REQUESTS_PER_SECOND_BUDGET,
+  peerStrategy,
+  readLimit,
+  syncOursApart,
+} from './mail-strategies.ts';
 
 /**
  * Backfill at production shape: a recruiter's mailbox of 50,000 realistic emails (realistic-mail.ts:
@@ -109,10 +114,9 @@ export async function backfill(): Promise<Record<string, unknown>> {
       `backfill: ${MESSAGES} realistic emails (${String(sandbox.info.emailsWithAttachments)} with ${String(sandbox.info.attachments)} attachments), ${RECORDS} CRM records\n`,
     );
     const run = (name: string, attachments: boolean) =>
-      syncOurs({
+      syncOursApart({
         graphUrl: sandbox.url,
         dataDir: join(dir, name),
-        store: new SqliteStore({ path: join(dir, name, 'bench.db') }),
         records: RECORDS,
         attachments,
         label: name,

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { createServices } from '../bot/composition.ts';
 import { loadConfig } from '../bot/config/config.ts';
 import { createLogger } from '../bot/logging/logger.ts';
@@ -116,6 +118,36 @@ export async function syncOurs(options: {
   } finally {
     await services.close();
   }
+}
+
+/**
+ * `syncOurs` in a child process (sync-once.ts), so its peak RSS is its own and not what earlier
+ * runs in this process left behind. BENCH_CPU_PROF=<dir> profiles it (`node --cpu-prof`).
+ */
+export async function syncOursApart(options: {
+  graphUrl: string;
+  dataDir: string;
+  records: number;
+  attachments: boolean;
+  label: string;
+}): Promise<OursFigures> {
+  const profile = process.env.BENCH_CPU_PROF;
+  const child = spawn(
+    process.execPath,
+    [
+      ...(profile
+        ? ['--cpu-prof', `--cpu-prof-dir=${profile}`, `--cpu-prof-name=${options.label}.cpuprofile`]
+        : []),
+      join(import.meta.dirname, 'sync-once.ts'),
+    ],
+    { env: { ...process.env, BENCH_SYNC: JSON.stringify(options) }, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const line = out.trim().split('\n').at(-1);
+  if (code !== 0 || !line) throw new Error(`${options.label}: sync process exited ${code}: ${out}`);
+  return JSON.parse(line) as OursFigures;
 }
 
 /** The recruiter's Inbox and Sent Items, which our sync reads by default. */

@@ -478,3 +478,67 @@ describe('embedded store: an array index added to an existing database', () => {
     }
   });
 });
+
+describe('embedded store: bodies apart from the indexed document', () => {
+  it('keeps an excluded field out of the document its indexes read, and reads the item back whole', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { DatabaseSync } = await import('node:sqlite');
+    const dir = mkdtempSync(join(tmpdir(), 'crm-sync-sqlite-'));
+    const path = join(dir, 'store.db');
+    type Activity = Doc & { type: string; linkIds: string[]; body?: { content: string } };
+    try {
+      const store = new SqliteStore({ path, purgeIntervalMs: 0 });
+      await store.init([CONTAINERS.crm]);
+      const crm = store.collection<Activity>(CONTAINERS.crm);
+      const body = { content: `<p>${'quoted thread '.repeat(2000)}</p>` };
+      await crm.create({ id: 'a1', pk: 't', type: 'activity', linkIds: ['cand-1'], body });
+      await crm.upsertMany([{ id: 'a2', pk: 't', type: 'activity', linkIds: ['cand-1'] }]);
+      assert.deepEqual((await crm.read('t', 'a1'))?.value.body, body);
+      const found = await crm.query('t', {
+        filters: [{ field: 'linkIds', op: 'contains', value: 'cand-1' }],
+      });
+      assert.deepEqual(
+        found.items.map((i) => [i.value.id, i.value.body?.content.length]),
+        [
+          ['a1', body.content.length],
+          ['a2', undefined],
+        ],
+      );
+      await store.close();
+      const raw = new DatabaseSync(path);
+      const row = raw.prepare(`SELECT doc FROM "c_crm" WHERE id = 'a1'`).get() as { doc: string };
+      raw.close();
+      assert.equal(row.doc.includes('quoted thread'), false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads a row written with its body inside the document, from a database made before', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { DatabaseSync } = await import('node:sqlite');
+    const dir = mkdtempSync(join(tmpdir(), 'crm-sync-sqlite-'));
+    const path = join(dir, 'store.db');
+    try {
+      const raw = new DatabaseSync(path);
+      raw.exec(
+        `CREATE TABLE "c_crm" (pk TEXT NOT NULL, id TEXT NOT NULL, etag TEXT NOT NULL, expires_at INTEGER, doc TEXT NOT NULL, PRIMARY KEY (pk, id)) WITHOUT ROWID`,
+      );
+      raw
+        .prepare(`INSERT INTO "c_crm" VALUES ('t', 'old', '"e"', NULL, ?)`)
+        .run(JSON.stringify({ id: 'old', pk: 't', type: 'activity', body: { content: 'hello' } }));
+      raw.close();
+      const store = new SqliteStore({ path, purgeIntervalMs: 0 });
+      await store.init([CONTAINERS.crm]);
+      const crm = store.collection<Doc & { body?: { content: string } }>(CONTAINERS.crm);
+      assert.deepEqual((await crm.read('t', 'old'))?.value.body, { content: 'hello' });
+      await store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
