@@ -12,6 +12,7 @@ const scenarios: Record<string, () => Promise<Record<string, unknown>>> = {
   invoke: async () => (await import('./invoke.ts')).invoke(),
   'notify-latency': async () => (await import('./notify-latency.ts')).notifyLatency(),
   outlook: async () => (await import('./outlook.ts')).outlook(),
+  'scale-curve': async () => (await import('./scale-curve.ts')).scaleCurve(),
 };
 
 const COMMAND = 'npm run bench --';
@@ -21,13 +22,15 @@ const { positionals } = parseCli({
 
 Runs one benchmark: progress goes to stderr, and the last line of stdout is one JSON object with the
 figures, the targets and whether each was met.
-  backfill         a mailbox's first sync through the sandbox and the embedded store
+  backfill         a mailbox of realistic mail's first sync (attachments off, then on) through the
+                   sandbox and the embedded store, beside the peer's strategy and the read limit
   backfill-all     every kind from scratch: 50,000 emails, 5,000 contacts, 20,000 events, 5,000 tasks
   emails           the Emails view's API: 50 clients at once over 50,000 ledger entries, each filter
   hostile-html     1 MB of hostile HTML through previews, linking and card text (under 100 ms)
   invoke           message-action invokes through the bot, against Teams' 5 s limit
   notify-latency   change notification to card, one email at a time and after a quiet period
-  outlook          50 recruiters opening the Outlook task pane on an email and syncing it`,
+  outlook          50 recruiters opening the Outlook task pane on an email and syncing it
+  scale-curve      the realistic backfill at 10k, 50k and 200k emails: time, RSS, cost growth`,
   options: {},
   allowPositionals: true,
 });
