@@ -41,6 +41,9 @@ export interface OursFigures {
   noMatch: number;
   errors: number;
   duplicates: number;
+  /** Requests the store's server answered during the sync, per email, by kind (Cosmos DB only). */
+  storeRequestsPerMessage?: number;
+  storeRequestsByKind?: Record<string, number>;
 }
 
 /**
@@ -54,6 +57,8 @@ export async function syncOurs(options: {
   records: number;
   attachments: boolean;
   label: string;
+  /** The store's server's count of requests so far, by kind, where it counts them. */
+  storeRequests?: () => Promise<Record<string, number>>;
 }): Promise<OursFigures> {
   const store = new CountingStore(options.store);
   const config = loadConfig({
@@ -88,11 +93,13 @@ export async function syncOurs(options: {
       reported = p.processed;
       process.stderr.write(`  ${options.label} ${p.folder}: ${p.processed}/${p.total}\n`);
     });
+    const storeBefore = await options.storeRequests?.();
     const started = performance.now();
     const cpuBefore = process.cpuUsage();
     const summary = await services.mailSync.run(user, { mode: 'all', trigger: 'cli' });
     const seconds = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
+    const storeAfter = await options.storeRequests?.();
     if (summary.status !== 'completed')
       throw new Error(`${options.label}: ${summary.status} ${summary.note}`);
     // The kernel's high-water mark for this process so far (set-up, directory and sync).
@@ -119,10 +126,27 @@ export async function syncOurs(options: {
       noMatch: summary.noMatch,
       errors: summary.errors,
       duplicates,
+      ...(storeBefore && storeAfter ? storeRequestFigures(storeBefore, storeAfter, processed) : {}),
     };
   } finally {
     await services.close();
   }
+}
+
+function storeRequestFigures(
+  before: Record<string, number>,
+  after: Record<string, number>,
+  messages: number,
+) {
+  const byKind: Record<string, number> = {};
+  let total = 0;
+  for (const [kind, n] of Object.entries(after)) {
+    const made = n - (before[kind] ?? 0);
+    if (made === 0) continue;
+    byKind[kind] = Number((made / messages).toFixed(3));
+    total += made;
+  }
+  return { storeRequestsPerMessage: Number((total / messages).toFixed(3)), storeRequestsByKind: byKind };
 }
 
 /**
@@ -135,6 +159,8 @@ export async function syncOursApart(options: {
   records: number;
   attachments: boolean;
   label: string;
+  /** bench-cosmos.ts's endpoint and counts: sync into Cosmos DB instead of the embedded store. */
+  cosmos?: { endpoint: string; requests: string };
 }): Promise<OursFigures> {
   const profile = process.env.BENCH_CPU_PROF;
   const child = spawn(
