@@ -7,17 +7,36 @@ import { loadConfig } from '../bot/config/config.ts';
 import { createLogger } from '../bot/logging/logger.ts';
 import { SqliteStore } from '../bot/store/sqlite-store.ts';
 import type { Collection, ContainerDefinition, Doc, Store } from '../bot/store/store.port.ts';
-import { BENCH_TENANT, BENCH_USER, directory } from './generate.ts';
+import { BENCH_TENANT } from './generate.ts';
+import {
+  GRAPH_REQUESTS_PER_SECOND_BUDGET,
+  peerStrategy,
+  readLimit,
+  syncOursApart,
+} from './mail-strategies.ts';
 
 /**
- * Backfill: a generated mailbox of 50,000 messages in the Microsoft 365 sandbox (its own process,
- * over HTTP) synced into the embedded store against a built-in CRM of 20,000 records.
- * Targets on a 2-core machine: >= 2,000 messages/s, <= 0.05 Graph requests and <= 2 store writes per
- * message, peak RSS <= 400 MB, no duplicates.
+ * Backfill at production shape: a recruiter's mailbox of 50,000 realistic emails (realistic-mail.ts:
+ * HTML bodies of 25 KB at the median with a tail to 500 KB, one in ten with resumes of 50 KB to
+ * 5 MB) in the Microsoft 365 sandbox (its own process, over HTTP), synced from scratch into the
+ * embedded store against a built-in CRM of 20,000 records: once with attachments off, once with
+ * them on (bytes streamed to the attachment store), each into a fresh store.
+ *
+ * Side by side in the same run, against the same sandbox and mail (these machines are shared, so
+ * the ratios say more than the rates): the peer's strategy (Twenty's Microsoft import) and the
+ * read limit (mail-strategies.ts). Exchange's budget of 10,000 requests per mailbox in 10 minutes
+ * is lifted in the sandbox so that code is measured against code; the ceiling that budget puts on
+ * each strategy is reported beside it.
+ *
+ * Targets on a 2-core machine: >= 1,000 emails/s with attachments off, >= 150 with them on; Graph
+ * requests per email <= 0.05 besides one per attachment; store writes per email <= 2; peak RSS
+ * <= 400 MB; no duplicates; >= 20x the peer's rate and >= 40 % of the read limit.
  */
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES || 50_000);
 const RECORDS = Number(process.env.BENCH_RECORDS || 20_000);
+/** Messages the peer's batches are timed on (its id listing reads the whole mailbox). */
+const PEER_SAMPLE = Number(process.env.BENCH_PEER_SAMPLE || 2_000);
 
 /** Counts the writes the sync makes, leaving reads alone. */
 export class CountingStore implements Store {
@@ -62,82 +81,94 @@ export class CountingStore implements Store {
 /** The sandbox in its own process, with the generated mailbox (and `env`'s extras, such as BENCH_ITEMS). */
 export async function startSandbox(
   env: Record<string, string> = {},
-): Promise<{ child: ChildProcess; url: string }> {
+): Promise<{ child: ChildProcess; url: string; info: Record<string, unknown> }> {
   const child = spawn(process.execPath, [join(import.meta.dirname, 'bench-sandbox.ts')], {
     env: { ...process.env, BENCH_MESSAGES: String(MESSAGES), BENCH_RECORDS: String(RECORDS), ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const url = await new Promise<string>((resolve, reject) => {
+  const info = await new Promise<Record<string, unknown>>((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (d) => {
       out += d.toString();
-      const match = /"graph":"([^"]+)"/.exec(out);
-      if (match?.[1]) resolve(match[1]);
+      const line = out.split('\n').find((l) => l.includes('"graph":'));
+      if (line && out.includes('\n')) resolve(JSON.parse(line) as Record<string, unknown>);
     });
     child.once('exit', (code) => reject(new Error(`sandbox exited (${code})`)));
   });
-  return { child, url };
+  return { child, url: String(info.graph), info };
 }
+
+/** A Graph client of the app's own making (the sandbox's tokens, retries, per-mailbox limits). */
+export async function graphClient(dataDir: string, graphUrl: string, store: Store) {
+  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', SANDBOX_TENANT_ID: BENCH_TENANT });
+  return createServices(config, createLogger({ level: 'silent' }), { store, graphBaseUrl: graphUrl });
+}
+
+const ratio = (a: number, b: number) => Number((a / b).toFixed(3));
 
 export async function backfill(): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'crm-sync-bench-'));
-  const sandbox = await startSandbox();
+  const sandbox = await startSandbox({ BENCH_MAIL: 'realistic', BENCH_REQUESTS_PER_WINDOW: '100000000' });
   try {
-    const store = new CountingStore(new SqliteStore({ path: join(dir, 'bench.db') }));
-    const config = loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent', SANDBOX_TENANT_ID: BENCH_TENANT });
-    const services = await createServices(config, createLogger({ level: 'silent' }), {
-      store,
-      graphBaseUrl: sandbox.url,
-    });
-    await services.crm.importDirectory(BENCH_TENANT, directory(RECORDS));
-    await services.syncService.setTenantEnabled(BENCH_TENANT, true, 'bench');
-    const user = { tenantId: BENCH_TENANT, userId: BENCH_USER.id };
-    await services.settings.save(BENCH_TENANT, BENCH_USER.id, { enabledAt: '2025-01-01T00:00:00.000Z' });
-    process.stderr.write(`backfill: ${MESSAGES} messages, ${RECORDS} CRM records\n`);
-
-    const writesBefore = store.writes;
-    const requestsBefore = services.mailSource.requestCount;
-    services.events.on('progress', (p) => process.stderr.write(`  ${p.folder}: ${p.processed}/${p.total}\n`));
-    const started = performance.now();
-    const summary = await services.mailSync.run(user, { mode: 'all', trigger: 'cli' });
-    const seconds = (performance.now() - started) / 1000;
-    // The kernel's high-water mark for this process: set-up, directory and sync, nothing missed between samples.
-    const peakRss = process.resourceUsage().maxRSS * 1024;
-    const memory = process.memoryUsage();
     process.stderr.write(
-      `memory after sync: rss ${Math.round(memory.rss / 1048576)} MB, heap ${Math.round(memory.heapUsed / 1048576)}/${Math.round(memory.heapTotal / 1048576)} MB, external ${Math.round(memory.external / 1048576)} MB, array buffers ${Math.round(memory.arrayBuffers / 1048576)} MB\n`,
+      `backfill: ${MESSAGES} realistic emails (${String(sandbox.info.emailsWithAttachments)} with ${String(sandbox.info.attachments)} attachments), ${RECORDS} CRM records\n`,
     );
+    const run = (name: string, attachments: boolean) =>
+      syncOursApart({
+        graphUrl: sandbox.url,
+        dataDir: join(dir, name),
+        records: RECORDS,
+        attachments,
+        label: name,
+      });
+    const off = await run('attachments-off', false);
+    process.stderr.write(`  attachments off: ${off.messagesPerSecond}/s\n`);
+    const on = await run('attachments-on', true);
+    process.stderr.write(`  attachments on: ${on.messagesPerSecond}/s\n`);
 
-    const activities = await services.crm.listActivities(BENCH_TENANT);
-    const ledger = await services.ledger.all(BENCH_TENANT, BENCH_USER.id);
-    const duplicates =
-      activities.length -
-      new Set(activities.map((a) => a.messageKey)).size +
-      (ledger.length - new Set(ledger.map((e) => e.messageId)).size);
+    const side = await graphClient(
+      join(dir, 'side'),
+      sandbox.url,
+      new SqliteStore({ path: join(dir, 'side', 'side.db') }),
+    );
+    const limit = await readLimit(side.graph);
+    process.stderr.write(`  read limit: ${limit.messagesPerSecond}/s\n`);
+    const peerStore = new SqliteStore({ path: join(dir, 'peer', 'peer.db') });
+    const peer = await peerStrategy(side.graph, peerStore, PEER_SAMPLE);
+    process.stderr.write(`  peer: ${peer.messagesPerSecond}/s\n`);
+    await peerStore.close();
+    await side.close();
+
+    const budget = GRAPH_REQUESTS_PER_SECOND_BUDGET;
     const figures = {
-      messages: summary.processed,
-      seconds: Number(seconds.toFixed(2)),
-      messagesPerSecond: Math.round(summary.processed / seconds),
-      graphRequestsPerMessage: Number(
-        ((services.mailSource.requestCount - requestsBefore) / summary.processed).toFixed(4),
-      ),
-      storeWritesPerMessage: Number(((store.writes - writesBefore) / summary.processed).toFixed(3)),
-      peakRssMb: Math.round(peakRss / 1048576),
-      activitiesCreated: summary.activitiesCreated,
-      synced: summary.synced,
-      noMatch: summary.noMatch,
-      errors: summary.errors,
-      duplicates,
+      messages: off.messages,
+      attachmentsOff: off,
+      attachmentsOn: on,
+      peer,
+      readLimit: limit,
+      timesPeer: ratio(off.messagesPerSecond, peer.messagesPerSecond),
+      ofReadLimit: ratio(off.messagesPerSecond, limit.messagesPerSecond),
+      // What Exchange's 10,000 requests per mailbox in 10 minutes allows each strategy, in emails/s.
+      graphBudgetCeiling: {
+        oursAttachmentsOff: Math.round(budget / off.graphRequestsPerMessage),
+        oursAttachmentsOn: Math.round(budget / on.graphRequestsPerMessage),
+        peer: Math.round(budget / peer.graphRequestsPerMessage),
+      },
+      peakRssMb: Math.max(off.peakRssMb, on.peakRssMb),
     };
-    await services.close();
+    const perAttachmentExtra = on.graphRequestsPerMessageBesidesDownloads;
     return {
       ...figures,
       targets: {
-        messagesPerSecond: figures.messagesPerSecond >= 2000,
-        graphRequestsPerMessage: figures.graphRequestsPerMessage <= 0.05,
-        storeWritesPerMessage: figures.storeWritesPerMessage <= 2,
+        messagesPerSecondOff: off.messagesPerSecond >= 1000,
+        messagesPerSecondOn: on.messagesPerSecond >= 150,
+        graphRequestsPerMessage: off.graphRequestsPerMessage <= 0.05 && perAttachmentExtra <= 0.05,
+        storeWritesPerMessage: off.storeWritesPerMessage <= 2 && on.storeWritesPerMessage <= 2,
         peakRssMb: figures.peakRssMb <= 400,
-        duplicates: figures.duplicates === 0,
+        duplicates: off.duplicates === 0 && on.duplicates === 0,
+        noErrors: off.errors === 0 && on.errors === 0,
+        timesPeer: figures.timesPeer >= 20,
+        ofReadLimit: figures.ofReadLimit >= 0.4,
       },
     };
   } finally {

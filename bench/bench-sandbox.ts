@@ -1,35 +1,56 @@
 /**
  * The Microsoft 365 sandbox with a generated mailbox, in its own process so that making 50,000
  * messages costs the measured process nothing. Prints the sandbox's Graph URL as JSON when ready.
- * BENCH_FIXTURE names a mailbox fixture file to serve instead (the outlook benchmark's recruiters).
+ * BENCH_FIXTURE names a mailbox fixture file to serve instead (the outlook benchmark's recruiters);
+ * BENCH_MAIL=realistic serves production-shaped mail (realistic-mail.ts) made as it is read;
+ * BENCH_REQUESTS_PER_WINDOW lifts Exchange's per-mailbox request budget (code against code).
  */
 import { readFileSync } from 'node:fs';
 import { GraphSandbox } from '../bot/sandbox/graph-sandbox.ts';
+import { MailboxModel } from '../bot/sandbox/mailbox-model.ts';
 import { startSandboxServer } from '../bot/sandbox/sandbox-server.ts';
 import { type MailboxFixture, seedMailboxes } from '../bot/sandbox/seed.ts';
 import { type ItemsFixture, seedItems } from '../bot/sandbox/seed-items.ts';
-import { items, mailbox } from './generate.ts';
+import { BENCH_TENANT, items, mailbox } from './generate.ts';
+import { seedRealisticMailbox } from './realistic-mail.ts';
 
-const fixture = (
-  process.env.BENCH_FIXTURE
-    ? JSON.parse(readFileSync(process.env.BENCH_FIXTURE, 'utf8'))
-    : mailbox(Number(process.env.BENCH_MESSAGES), Number(process.env.BENCH_RECORDS))
-) as MailboxFixture;
-const model = seedMailboxes(fixture);
+const messages = Number(process.env.BENCH_MESSAGES);
+const records = Number(process.env.BENCH_RECORDS);
+let model: MailboxModel;
+let tenantId = BENCH_TENANT;
+let shape: Record<string, unknown> = {};
+if (process.env.BENCH_MAIL === 'realistic') {
+  model = new MailboxModel();
+  shape = seedRealisticMailbox(model, messages, records);
+} else {
+  const fixture = (
+    process.env.BENCH_FIXTURE
+      ? JSON.parse(readFileSync(process.env.BENCH_FIXTURE, 'utf8'))
+      : mailbox(messages, records)
+  ) as MailboxFixture;
+  model = seedMailboxes(fixture);
+  tenantId = fixture.tenantId;
+}
 // BENCH_ITEMS="contacts,events,tasks": the recruiter's Outlook items too (the backfill-all benchmark).
 const itemCounts = process.env.BENCH_ITEMS?.split(',').map(Number);
 const seeded = itemCounts
   ? seedItems(
       items(
         { contacts: itemCounts[0] ?? 0, events: itemCounts[1] ?? 0, tasks: itemCounts[2] ?? 0 },
-        Number(process.env.BENCH_RECORDS),
+        records,
       ) as ItemsFixture,
       model,
     )
   : undefined;
-const sandbox = new GraphSandbox({ model, tenantId: fixture.tenantId, ...(seeded ? { items: seeded } : {}) });
+const budget = Number(process.env.BENCH_REQUESTS_PER_WINDOW || 0);
+const sandbox = new GraphSandbox({
+  model,
+  tenantId,
+  ...(seeded ? { items: seeded } : {}),
+  ...(budget > 0 ? { requestsPerWindow: budget } : {}),
+});
 const server = await startSandboxServer(sandbox);
 process.stdout.write(
-  `${JSON.stringify({ graph: server.graphBaseUrl, messages: sandbox.model.messageCount() })}\n`,
+  `${JSON.stringify({ graph: server.graphBaseUrl, messages: sandbox.model.messageCount(), ...shape })}\n`,
 );
 process.on('SIGTERM', () => void server.close().then(() => process.exit(0)));

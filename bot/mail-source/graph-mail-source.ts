@@ -62,6 +62,8 @@ const SELECT: Record<MessageDetail, string> = {
   headers_body: [...HEADER_FIELDS, 'body'].join(','),
   headers: HEADER_FIELDS.join(','),
 };
+/** What a folder's delta pages select (for benchmarks that read the same pages side by side). */
+export const DELTA_SELECT = SELECT.full;
 
 function address(recipient: Recipient | null | undefined): EmailAddress | undefined {
   const email = recipient?.emailAddress;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import type { Attachment, MailFolder, Message, User } from '@microsoft/microsoft-graph-types';
 import { htmlToText } from '../crm/html-text.ts';
 import type {
@@ -16,6 +17,8 @@ export interface GraphResponse {
   headers?: Record<string, string>;
   body?: unknown;
   raw?: Buffer;
+  /** Bytes made as they are sent (a generated attachment of megabytes is never held whole). */
+  stream?: () => Readable;
 }
 
 const ERROR_CODES: Record<number, { code: string; message: string }> = {
@@ -195,11 +198,47 @@ export function messageJson(message: SandboxMessage, view: MessageView): Message
   return picked;
 }
 
-function fillerBytes(size: number): Buffer {
+/** The first bytes a file of this type starts with, so a generated attachment looks like one. */
+function magicOf(contentType: string): Buffer {
+  if (contentType.includes('wordprocessingml') || contentType.includes('zip'))
+    return Buffer.from('504b0304140006000800', 'hex');
+  if (contentType === 'image/png') return Buffer.from('89504e470d0a1a0a', 'hex');
+  if (contentType === 'image/jpeg') return Buffer.from('ffd8ffe000104a464946', 'hex');
+  return Buffer.from('%PDF-1.4\n', 'latin1');
+}
+
+function fillerBytes(size: number, contentType = 'application/pdf'): Buffer {
   // A large attachment's bytes are made on request so fixtures stay small.
   const bytes = Buffer.alloc(size, 0x20);
-  bytes.write('%PDF-1.4\n', 0, 'latin1');
+  magicOf(contentType).copy(bytes, 0, 0, Math.min(size, 16));
   return bytes;
+}
+
+const FILLER_CHUNK = 64 * 1024;
+const filler = Buffer.alloc(FILLER_CHUNK, 0x20);
+
+/** The same bytes as `fillerBytes`, made chunk by chunk as the reader asks for them. */
+function fillerStream(size: number, contentType: string): Readable {
+  let sent = 0;
+  return new Readable({
+    read() {
+      if (sent >= size) return void this.push(null);
+      const length = Math.min(FILLER_CHUNK, size - sent);
+      const chunk = Buffer.from(filler.subarray(0, length));
+      if (sent === 0) magicOf(contentType).copy(chunk, 0, 0, Math.min(length, 16));
+      sent += length;
+      this.push(chunk);
+    },
+  });
+}
+
+/**
+ * A generated file attachment's `$value` as a stream (undefined when the attachment has stored
+ * bytes or is not a plain file: those are small and served whole by `attachmentBytes`).
+ */
+export function attachmentStream(attachment: SandboxAttachment): (() => Readable) | undefined {
+  if ((attachment.kind ?? 'file') !== 'file' || attachment.contentBytes) return undefined;
+  return () => fillerStream(attachment.size, attachment.contentType);
 }
 
 /** An attachment's `$value`: a file's bytes, an attached email's MIME; a cloud link has none (undefined). */
@@ -213,7 +252,7 @@ export function attachmentBytes(attachment: SandboxAttachment): Buffer | undefin
   }
   return attachment.contentBytes
     ? Buffer.from(attachment.contentBytes, 'base64')
-    : fillerBytes(attachment.size);
+    : fillerBytes(attachment.size, attachment.contentType);
 }
 
 const ODATA_TYPES = {

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { pipeline } from 'node:stream/promises';
 import type { FaultRule } from './faults.ts';
 import { DOWNLOAD_PATH } from './shared-files.ts';
 import type { GraphSandbox } from './graph-sandbox.ts';
@@ -131,6 +132,11 @@ async function handle(sandbox: GraphSandbox, req: IncomingMessage, res: ServerRe
   });
   if ('reset' in answer) {
     req.socket.destroy();
+    return;
+  }
+  if (answer.stream) {
+    res.writeHead(answer.status, answer.headers);
+    await pipeline(answer.stream(), res);
     return;
   }
   send(res, answer.status, answer.raw ?? answer.body, answer.headers);

@@ -33,10 +33,29 @@ export interface SqliteStoreOptions {
 
 interface Row {
   doc: string;
+  /** The excluded fields of a row written before they had a table of their own (bodiesTable). */
+  extra?: string | null;
+  /** The excluded fields (excludedFields), apart from the document; null when there are none. */
+  body?: string | null;
   etag: string;
 }
 
 const ETAG = () => `"${randomUUID()}"`;
+
+/**
+ * The top-level fields a definition's `excludedPaths` name (`/body/*`): bodies and blobs, kept in
+ * a column of their own (`extra`) so that no index, trigger or count, which read the document with
+ * SQLite's JSON functions, parses them. An email body of 25 KB parsed by each of a CRM item's four
+ * indexes and triggers cost a millisecond per write, four times the write itself.
+ */
+function excludedFields(definition: ContainerDefinition): string[] {
+  const fields: string[] = [];
+  for (const path of definition.excludedPaths ?? []) {
+    const match = /^\/([^/*?"]+)\/[*?]$/.exec(path);
+    if (match?.[1]) fields.push(match[1]);
+  }
+  return fields;
+}
 
 function table(name: string): string {
   if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(name)) throw new Error(`bad container name ${name}`);
@@ -46,6 +65,16 @@ function table(name: string): string {
 /** The index table of a container's array elements (ContainerDefinition.arrayQueryFields). */
 function elementsTable(name: string): string {
   return `"e_${name}"`;
+}
+
+/**
+ * A container's excluded fields (bodies), one row each in a plain rowid table that the item's row
+ * points to (`body_ref`): rows are appended at the end of its b-tree, where the items' own table
+ * (WITHOUT ROWID, keyed by partition and id) would fit a 25 KB row in among its neighbours, spill
+ * it to overflow pages and split pages around it.
+ */
+function bodiesTable(name: string): string {
+  return `"b_${name}"`;
 }
 
 /** Items per value of each counted field (ContainerDefinition.countedFields). */
@@ -115,34 +144,130 @@ function statement(db: DatabaseSync, sql: string): StatementSync {
   return prepared;
 }
 
+/**
+ * Creates not yet written, per database: the creates made while the event loop turns (a folder
+ * page's activities, each from its own email's handling) are written together, in one
+ * transaction, when it next comes round. A commit per item wrote each index page it touched once
+ * per item; one per batch writes it once. Every other operation on the database writes them first,
+ * so reads and writes still see the creates in the order they were made.
+ */
+interface PendingCreate {
+  write: () => Versioned<Doc>;
+  resolve: (written: Versioned<Doc>) => void;
+  reject: (error: unknown) => void;
+}
+const pendingCreates = new WeakMap<DatabaseSync, PendingCreate[]>();
+
+function isConflict(error: unknown): boolean {
+  return (error as { errcode?: number }).errcode === 1555 || /UNIQUE/.test(String(error));
+}
+
+/** Writes the database's pending creates, one transaction for all; a conflict fails its own create only. */
+function flushCreates(db: DatabaseSync): void {
+  const batch = pendingCreates.get(db);
+  if (!batch || batch.length === 0) return;
+  pendingCreates.delete(db);
+  const outcomes: Array<{ written: Versioned<Doc> } | { error: unknown }> = [];
+  try {
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      for (const create of batch) {
+        try {
+          outcomes.push({ written: create.write() });
+        } catch (error) {
+          // A statement that fails on a constraint undoes itself alone; the transaction goes on.
+          if (!AppError.is(error, 'store.conflict')) throw error;
+          outcomes.push({ error });
+        }
+      }
+      db.exec('COMMIT');
+    } catch (error) {
+      if (db.isTransaction) db.exec('ROLLBACK');
+      throw error;
+    }
+  } catch (error) {
+    for (const create of batch) create.reject(error);
+    return;
+  }
+  for (const [index, create] of batch.entries()) {
+    const outcome = outcomes[index]!;
+    if ('written' in outcome) create.resolve(outcome.written);
+    else create.reject(outcome.error);
+  }
+}
+
 class SqliteCollection<T extends Doc> implements Collection<T> {
   private readonly table: string;
-  private readonly stmts: Record<'read' | 'insert' | 'upsert' | 'update' | 'delete' | 'purge', StatementSync>;
+  private readonly stmts: Record<
+    'read' | 'insert' | 'upsert' | 'update' | 'delete' | 'purge' | 'insertBody' | 'deleteBody',
+    StatementSync
+  >;
   private readonly db: DatabaseSync;
   private readonly definition: ContainerDefinition;
   private readonly now: () => number;
+  private readonly excluded: readonly string[];
+  /** The columns a read selects: the document, the excluded fields (old and new places), the etag. */
+  private readonly columns: string;
 
   constructor(db: DatabaseSync, definition: ContainerDefinition, now: () => number) {
     this.db = db;
     this.definition = definition;
     this.now = now;
+    this.excluded = excludedFields(definition);
     this.table = table(definition.name);
+    const bodies = bodiesTable(definition.name);
+    this.columns = `doc, extra, etag, ${this.excluded.length > 0 ? `(SELECT b.body FROM ${bodies} AS b WHERE b.rowid = body_ref)` : 'NULL'} AS body`;
     const live = '(expires_at IS NULL OR expires_at > ?)';
     this.stmts = {
-      read: db.prepare(`SELECT doc, etag FROM ${this.table} WHERE pk = ? AND id = ? AND ${live}`),
-      insert: db.prepare(`INSERT INTO ${this.table} (pk, id, etag, expires_at, doc) VALUES (?, ?, ?, ?, ?)`),
+      read: db.prepare(`SELECT ${this.columns} FROM ${this.table} WHERE pk = ? AND id = ? AND ${live}`),
+      insert: db.prepare(
+        `INSERT INTO ${this.table} (pk, id, etag, expires_at, doc, body_ref) VALUES (?, ?, ?, ?, ?, ?)`,
+      ),
+      // `extra` is cleared: a row written before bodies had their table keeps them there until now.
       upsert: db.prepare(
-        `INSERT INTO ${this.table} (pk, id, etag, expires_at, doc) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (pk, id) DO UPDATE SET etag = excluded.etag, expires_at = excluded.expires_at, doc = excluded.doc`,
+        `INSERT INTO ${this.table} (pk, id, etag, expires_at, doc, body_ref) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (pk, id) DO UPDATE SET etag = excluded.etag, expires_at = excluded.expires_at, doc = excluded.doc, extra = NULL, body_ref = excluded.body_ref`,
       ),
       update: db.prepare(
-        `UPDATE ${this.table} SET etag = ?, expires_at = ?, doc = ? WHERE pk = ? AND id = ? AND ${live}`,
+        `UPDATE ${this.table} SET etag = ?, expires_at = ?, doc = ?, extra = NULL, body_ref = ? WHERE pk = ? AND id = ? AND ${live}`,
       ),
       delete: db.prepare(`DELETE FROM ${this.table} WHERE pk = ? AND id = ? AND ${live}`),
       purge: db.prepare(
         `DELETE FROM ${this.table} WHERE pk = ? AND id = ? AND expires_at IS NOT NULL AND expires_at <= ?`,
       ),
+      insertBody: db.prepare(
+        this.excluded.length > 0 ? `INSERT INTO ${bodies} (body) VALUES (?)` : 'SELECT NULL WHERE ?',
+      ),
+      deleteBody: db.prepare(
+        this.excluded.length > 0 ? `DELETE FROM ${bodies} WHERE rowid = ?` : 'SELECT NULL WHERE ?',
+      ),
     };
+  }
+
+  /**
+   * The document as stored, with its excluded fields written to the bodies' table (inside the
+   * caller's transaction) and the row that holds them, or null when it has none.
+   */
+  private stored(item: T): [string, number | bigint | null] {
+    if (this.excluded.length === 0) return [JSON.stringify(item), null];
+    const rest: Record<string, unknown> = { ...(item as unknown as Record<string, unknown>) };
+    const extra: Record<string, unknown> = {};
+    let any = false;
+    for (const field of this.excluded) {
+      if (!(field in rest)) continue;
+      extra[field] = rest[field];
+      delete rest[field];
+      any = true;
+    }
+    if (!any) return [JSON.stringify(rest), null];
+    const body = this.stmts.insertBody.run(JSON.stringify(extra)).lastInsertRowid;
+    return [JSON.stringify(rest), body];
+  }
+
+  private parse(row: Row): T {
+    const value = JSON.parse(row.doc) as T;
+    const extra = row.body ?? row.extra;
+    return extra ? Object.assign(value, JSON.parse(extra) as object) : value;
   }
 
   private expiresAt(item: T): number | null {
@@ -152,45 +277,70 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
   }
 
   async read(pk: string, id: string): Promise<Versioned<T> | undefined> {
+    flushCreates(this.db);
     const row = this.stmts.read.get(pk, id, this.now()) as Row | undefined;
-    return row ? { value: JSON.parse(row.doc) as T, etag: row.etag } : undefined;
+    return row ? { value: this.parse(row), etag: row.etag } : undefined;
   }
 
-  async create(item: T): Promise<Versioned<T>> {
-    return this.transaction(() => {
-      // An expired row still holds the key until it is purged; it no longer exists for callers.
-      this.purgeExpired(item.pk, item.id);
-      const etag = ETAG();
-      try {
-        this.stmts.insert.run(item.pk, item.id, etag, this.expiresAt(item), JSON.stringify(item));
-      } catch (error) {
-        if ((error as { errcode?: number }).errcode === 1555 || /UNIQUE/.test(String(error))) {
-          throw new AppError('store.conflict', `${this.definition.name} item ${item.id} already exists`, {
-            cause: error,
-            context: { container: this.definition.name, id: item.id },
-          });
-        }
-        throw error;
+  /** Written with the other creates of this turn of the event loop (pendingCreates). */
+  create(item: T): Promise<Versioned<T>> {
+    return new Promise((resolve, reject) => {
+      let batch = pendingCreates.get(this.db);
+      if (!batch) {
+        pendingCreates.set(this.db, (batch = []));
+        setImmediate(() => flushCreates(this.db));
       }
-      return { value: item, etag };
+      batch.push({
+        write: () => this.insert(item) as Versioned<Doc>,
+        resolve: resolve as (written: Versioned<Doc>) => void,
+        reject,
+      });
     });
   }
 
-  async upsert(item: T): Promise<Versioned<T>> {
+  /** One create, inside the caller's transaction. */
+  private insert(item: T): Versioned<T> {
+    // An expired row still holds the key until it is purged; it no longer exists for callers.
+    this.purgeExpired(item.pk, item.id);
     const etag = ETAG();
-    this.stmts.upsert.run(item.pk, item.id, etag, this.expiresAt(item), JSON.stringify(item));
+    const [doc, body] = this.stored(item);
+    try {
+      this.stmts.insert.run(item.pk, item.id, etag, this.expiresAt(item), doc, body);
+    } catch (error) {
+      if (body !== null) this.stmts.deleteBody.run(body);
+      if (isConflict(error)) {
+        throw new AppError('store.conflict', `${this.definition.name} item ${item.id} already exists`, {
+          cause: error,
+          context: { container: this.definition.name, id: item.id },
+        });
+      }
+      throw error;
+    }
     return { value: item, etag };
   }
 
+  async upsert(item: T): Promise<Versioned<T>> {
+    flushCreates(this.db);
+    const write = () => {
+      const etag = ETAG();
+      this.stmts.upsert.run(item.pk, item.id, etag, this.expiresAt(item), ...this.stored(item));
+      return { value: item, etag };
+    };
+    // The body's row and the item's go in together.
+    return this.excluded.length > 0 ? this.transaction(write) : write();
+  }
+
   async upsertMany(items: readonly T[]): Promise<void> {
+    flushCreates(this.db);
     if (items.length === 0) return;
     this.transaction(() => {
       for (const item of items)
-        this.stmts.upsert.run(item.pk, item.id, ETAG(), this.expiresAt(item), JSON.stringify(item));
+        this.stmts.upsert.run(item.pk, item.id, ETAG(), this.expiresAt(item), ...this.stored(item));
     });
   }
 
   async replace(item: T, options: WriteOptions = {}): Promise<Versioned<T>> {
+    flushCreates(this.db);
     return this.transaction(() => {
       const current = this.stmts.read.get(item.pk, item.id, this.now()) as Row | undefined;
       if (!current) {
@@ -200,12 +350,13 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
       }
       this.checkEtag(current, item.id, options);
       const etag = ETAG();
-      this.stmts.update.run(etag, this.expiresAt(item), JSON.stringify(item), item.pk, item.id, this.now());
+      this.stmts.update.run(etag, this.expiresAt(item), ...this.stored(item), item.pk, item.id, this.now());
       return { value: item, etag };
     });
   }
 
   async delete(pk: string, id: string, options: WriteOptions = {}): Promise<boolean> {
+    flushCreates(this.db);
     return this.transaction(() => {
       const current = this.stmts.read.get(pk, id, this.now()) as Row | undefined;
       if (!current) return false;
@@ -216,6 +367,7 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
   }
 
   async query(pk: string, options: QueryOptions = {}): Promise<Page<T>> {
+    flushCreates(this.db);
     const limit = pageSize(options.limit);
     const sortedBy =
       options.orderBy && options.orderBy.field === this.definition.arraySortField
@@ -255,13 +407,13 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
       : 'id ASC';
     const rows = statement(
       this.db,
-      `SELECT doc, etag, id FROM ${this.table} WHERE ${where.join(' AND ')} ORDER BY ${orderSql} LIMIT ?`,
+      `SELECT ${this.columns}, id FROM ${this.table} WHERE ${where.join(' AND ')} ORDER BY ${orderSql} LIMIT ?`,
     ).all(...params, limit + 1) as unknown as Array<Row & { id: string }>;
 
     const more = rows.length > limit;
     const pageRows = more ? rows.slice(0, limit) : rows;
     const page: Page<T> = {
-      items: pageRows.map((r) => ({ value: JSON.parse(r.doc) as T, etag: r.etag })),
+      items: pageRows.map((r) => ({ value: this.parse(r), etag: r.etag })),
     };
     const last = page.items.at(-1);
     if (more && last) {
@@ -300,8 +452,8 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
     const direction = desc ? 'DESC' : 'ASC';
     const rows = statement(
       this.db,
-      `SELECT doc, etag, id, sort_key FROM (
-           SELECT t.doc AS doc, t.etag AS etag, o.id AS id, o.sort AS sort_key, t.pk AS pk, t.expires_at AS expires_at
+      `SELECT ${this.columns}, id, sort_key FROM (
+           SELECT t.doc AS doc, t.extra AS extra, t.body_ref AS body_ref, t.etag AS etag, o.id AS id, o.sort AS sort_key, t.pk AS pk, t.expires_at AS expires_at
            FROM ${sortedElementsTable(this.definition.name)} AS o JOIN ${this.table} AS t ON t.pk = o.pk AND t.id = o.id
            WHERE ${inner.join(' AND ')}
          ) WHERE ${where.join(' AND ')} ORDER BY sort_key ${direction}, id ${direction} LIMIT ?`,
@@ -312,13 +464,14 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
     const pageRows = more ? rows.slice(0, limit) : rows;
     const last = pageRows.at(-1);
     const page: Page<T> = {
-      items: pageRows.map((r) => ({ value: JSON.parse(r.doc) as T, etag: r.etag })),
+      items: pageRows.map((r) => ({ value: this.parse(r), etag: r.etag })),
     };
     if (more && last) page.continuation = encodeToken([last.sort_key, last.id]);
     return page;
   }
 
   async count(pk: string, filters?: readonly Filter[]): Promise<number> {
+    flushCreates(this.db);
     const only = filters?.length === 1 ? filters[0] : undefined;
     if (
       only?.op === '=' &&
@@ -444,9 +597,16 @@ export class SqliteStore implements Store {
       this.db.exec(
         `CREATE TABLE IF NOT EXISTS ${t} (
            pk TEXT NOT NULL, id TEXT NOT NULL, etag TEXT NOT NULL, expires_at INTEGER, doc TEXT NOT NULL,
-           PRIMARY KEY (pk, id)
+           extra TEXT, body_ref INTEGER, PRIMARY KEY (pk, id)
          ) WITHOUT ROWID`,
       );
+      // A database made before bodies had a place of their own: its rows keep them in `doc` (or
+      // `extra`), where they are read as before, until each is written again.
+      const columns = this.db.prepare(`SELECT name FROM pragma_table_info(?)`).all(`c_${definition.name}`);
+      if (!columns.some((c) => c.name === 'extra')) this.db.exec(`ALTER TABLE ${t} ADD COLUMN extra TEXT`);
+      if (!columns.some((c) => c.name === 'body_ref'))
+        this.db.exec(`ALTER TABLE ${t} ADD COLUMN body_ref INTEGER`);
+      if (excludedFields(definition).length > 0) this.keepBodies(t, definition.name);
       this.db.exec(
         `CREATE INDEX IF NOT EXISTS "ix_${definition.name}_expires" ON ${t} (expires_at) WHERE expires_at IS NOT NULL`,
       );
@@ -478,6 +638,22 @@ export class SqliteStore implements Store {
       this.sweeper = setInterval(() => this.purgeAllExpired(), interval);
       this.sweeper.unref();
     }
+  }
+
+  /**
+   * The bodies' table (bodiesTable): a body's row goes when its item does, or when the item is
+   * written again with a body of its own (purges of expired items included, by the same triggers).
+   */
+  private keepBodies(t: string, name: string): void {
+    const b = bodiesTable(name);
+    this.db.exec(
+      `CREATE TABLE IF NOT EXISTS ${b} (body TEXT NOT NULL);
+       CREATE TRIGGER IF NOT EXISTS "tb_${name}_upd" AFTER UPDATE OF body_ref ON ${t}
+         WHEN OLD.body_ref IS NOT NULL AND OLD.body_ref IS NOT NEW.body_ref
+         BEGIN DELETE FROM ${b} WHERE rowid = OLD.body_ref; END;
+       CREATE TRIGGER IF NOT EXISTS "tb_${name}_del" AFTER DELETE ON ${t} WHEN OLD.body_ref IS NOT NULL
+         BEGIN DELETE FROM ${b} WHERE rowid = OLD.body_ref; END;`,
+    );
   }
 
   /**
@@ -634,6 +810,7 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
+    if (this.db.isOpen) flushCreates(this.db);
     if (this.db.isOpen) this.db.close();
   }
 }

@@ -6,6 +6,7 @@ import { CosmosStore } from '../../bot/store/cosmos-store.ts';
 import { SqliteStore } from '../../bot/store/sqlite-store.ts';
 import { type ContainerDefinition, type Doc, type Store, userPartition } from '../../bot/store/store.port.ts';
 import { startCosmosServer } from '../support/cosmos-server.ts';
+import type { DatabaseSync } from 'node:sqlite';
 
 interface Entry extends Doc {
   status: 'synced' | 'error' | 'no_match' | 'pending';
@@ -475,6 +476,135 @@ describe('embedded store: an array index added to an existing database', () => {
       await store.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('embedded store: bodies apart from the indexed document', () => {
+  it('keeps an excluded field out of the document its indexes read, and reads the item back whole', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { DatabaseSync } = await import('node:sqlite');
+    const dir = mkdtempSync(join(tmpdir(), 'crm-sync-sqlite-'));
+    const path = join(dir, 'store.db');
+    type Activity = Doc & { type: string; linkIds: string[]; body?: { content: string } };
+    try {
+      const store = new SqliteStore({ path, purgeIntervalMs: 0 });
+      await store.init([CONTAINERS.crm]);
+      const crm = store.collection<Activity>(CONTAINERS.crm);
+      const body = { content: `<p>${'quoted thread '.repeat(2000)}</p>` };
+      await crm.create({ id: 'a1', pk: 't', type: 'activity', linkIds: ['cand-1'], body });
+      await crm.upsertMany([{ id: 'a2', pk: 't', type: 'activity', linkIds: ['cand-1'] }]);
+      assert.deepEqual((await crm.read('t', 'a1'))?.value.body, body);
+      const found = await crm.query('t', {
+        filters: [{ field: 'linkIds', op: 'contains', value: 'cand-1' }],
+      });
+      assert.deepEqual(
+        found.items.map((i) => [i.value.id, i.value.body?.content.length]),
+        [
+          ['a1', body.content.length],
+          ['a2', undefined],
+        ],
+      );
+      await store.close();
+      const raw = new DatabaseSync(path);
+      const row = raw.prepare(`SELECT doc FROM "c_crm" WHERE id = 'a1'`).get() as { doc: string };
+      raw.close();
+      assert.equal(row.doc.includes('quoted thread'), false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads a row written with its body inside the document, from a database made before', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { DatabaseSync } = await import('node:sqlite');
+    const dir = mkdtempSync(join(tmpdir(), 'crm-sync-sqlite-'));
+    const path = join(dir, 'store.db');
+    try {
+      const raw = new DatabaseSync(path);
+      raw.exec(
+        `CREATE TABLE "c_crm" (pk TEXT NOT NULL, id TEXT NOT NULL, etag TEXT NOT NULL, expires_at INTEGER, doc TEXT NOT NULL, PRIMARY KEY (pk, id)) WITHOUT ROWID`,
+      );
+      raw
+        .prepare(`INSERT INTO "c_crm" VALUES ('t', 'old', '"e"', NULL, ?)`)
+        .run(JSON.stringify({ id: 'old', pk: 't', type: 'activity', body: { content: 'hello' } }));
+      raw.close();
+      const store = new SqliteStore({ path, purgeIntervalMs: 0 });
+      await store.init([CONTAINERS.crm]);
+      const crm = store.collection<Doc & { body?: { content: string } }>(CONTAINERS.crm);
+      assert.deepEqual((await crm.read('t', 'old'))?.value.body, { content: 'hello' });
+      await store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps one body row per item through replaces, upserts without a body, conflicts and deletes', async () => {
+    const store = new SqliteStore({ path: ':memory:', purgeIntervalMs: 0 });
+    try {
+      await store.init([CONTAINERS.crm]);
+      type Activity = Doc & { type: string; linkIds: string[]; body?: { content: string } };
+      const crm = store.collection<Activity>(CONTAINERS.crm);
+      // The store's own database (a private field): an in-memory one has no other way in.
+      const db = (store as unknown as { db: DatabaseSync }).db;
+      const bodies = async () => (db.prepare(`SELECT COUNT(*) AS n FROM "b_crm"`).get() as { n: number }).n;
+      const item = (id: string, content?: string): Activity => ({
+        id,
+        pk: 't',
+        type: 'activity',
+        linkIds: [],
+        ...(content ? { body: { content } } : {}),
+      });
+      const first = await crm.create(item('a1', 'one'));
+      await assert.rejects(crm.create(item('a1', 'again')), (e) => AppError.is(e, 'store.conflict'));
+      assert.equal(await bodies(), 1, 'the refused create left no body behind');
+      await crm.replace(item('a1', 'two'), { ifMatch: first.etag });
+      assert.equal(await bodies(), 1);
+      assert.equal((await crm.read('t', 'a1'))?.value.body?.content, 'two');
+      await crm.upsert(item('a1'));
+      assert.equal(await bodies(), 0);
+      assert.equal((await crm.read('t', 'a1'))?.value.body, undefined);
+      await crm.upsertMany([item('a1', 'three'), item('a2', 'four')]);
+      assert.equal(await bodies(), 2);
+      await crm.delete('t', 'a1');
+      assert.equal(await bodies(), 1);
+      assert.equal((await crm.read('t', 'a2'))?.value.body?.content, 'four');
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('embedded store: creates made together', () => {
+  it('writes them together, fails only the one that conflicts, and shows them to what comes after', async () => {
+    const store = new SqliteStore({ path: ':memory:', purgeIntervalMs: 0 });
+    try {
+      await store.init([ledger]);
+      const entries = store.collection<Entry>(ledger);
+      const entry = (id: string): Entry => ({
+        id,
+        pk: 'p',
+        status: 'synced',
+        updatedAt: '2026-01-01T00:00:00.000Z',
+        attempts: 0,
+      });
+      const made = ['e1', 'e2', 'e1', 'e3'].map((id) =>
+        entries.create(entry(id)).then(
+          () => 'created',
+          (e: unknown) => (AppError.is(e, 'store.conflict') ? 'conflict' : 'failed'),
+        ),
+      );
+      // A read made in the same turn, after the creates, sees them (not yet awaited).
+      const seen = await entries.read('p', 'e3');
+      assert.equal(seen?.value.id, 'e3');
+      assert.deepEqual(await Promise.all(made), ['created', 'created', 'conflict', 'created']);
+      assert.equal(await entries.count('p'), 3);
+    } finally {
+      await store.close();
     }
   });
 });

@@ -1,0 +1,294 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createServices } from '../bot/composition.ts';
+import { loadConfig } from '../bot/config/config.ts';
+import { createLogger } from '../bot/logging/logger.ts';
+import { PREFER_IMMUTABLE, readDeltaPage, userPath } from '../bot/mail-source/graph-delta.ts';
+import type { GraphHttp } from '../bot/mail-source/graph-http.ts';
+import { DELTA_PAGE_SIZE, DELTA_SELECT, toMailMessage } from '../bot/mail-source/graph-mail-source.ts';
+import type { Message } from '@microsoft/microsoft-graph-types';
+import type { Store } from '../bot/store/store.port.ts';
+import { CountingStore } from './backfill.ts';
+import { BENCH_TENANT, BENCH_USER, directory } from './generate.ts';
+
+/**
+ * The three ways of reading one mailbox that the throughput benchmarks run side by side against
+ * the same sandbox: ours (the product's sync into a store), the peer's (Twenty's Microsoft import:
+ * delta for ids only, then `$batch` GETs of 20 messages, one activity write per message), and the
+ * limit (the delta pages our sync reads, read with no processing at all).
+ */
+
+/** Exchange's budget per app and mailbox (Graph throttling docs): 10,000 requests in 10 minutes. */
+export const GRAPH_REQUESTS_PER_SECOND_BUDGET = 10_000 / 600;
+/** Graph refuses a JSON batch of more than 20 requests; Twenty's import sends batches of that size. */
+const PEER_BATCH = 20;
+/** Twenty asks delta for 1,000 ids a page (Graph's list ceiling). */
+const PEER_ID_PAGE = 1000;
+
+export interface OursFigures {
+  messages: number;
+  seconds: number;
+  messagesPerSecond: number;
+  graphRequestsPerMessage: number;
+  /** Graph requests per message other than attachment downloads (`$value`). */
+  graphRequestsPerMessageBesidesDownloads: number;
+  attachmentsStored: number;
+  storeWritesPerMessage: number;
+  peakRssMb: number;
+  /** CPU time of the sync's process (user and system) per email: steadier than the rate on a shared machine. */
+  cpuMsPerMessage: number;
+  activitiesCreated: number;
+  noMatch: number;
+  errors: number;
+  duplicates: number;
+  /** Requests the store's server answered during the sync, per email, by kind (Cosmos DB only). */
+  storeRequestsPerMessage?: number;
+  storeRequestsByKind?: Record<string, number>;
+}
+
+/**
+ * Our sync of the benchmark recruiter's mailbox from scratch into `store` (wrapped to count its
+ * writes), against a CRM directory of `records`, attachments on or off.
+ */
+export async function syncOurs(options: {
+  graphUrl: string;
+  dataDir: string;
+  store: Store;
+  records: number;
+  attachments: boolean;
+  label: string;
+  /** The store's server's count of requests so far, by kind, where it counts them. */
+  storeRequests?: () => Promise<Record<string, number>>;
+}): Promise<OursFigures> {
+  const store = new CountingStore(options.store);
+  const config = loadConfig({
+    DATA_DIR: options.dataDir,
+    LOG_LEVEL: 'silent',
+    SANDBOX_TENANT_ID: BENCH_TENANT,
+  });
+  const services = await createServices(config, createLogger({ level: 'silent' }), {
+    store,
+    graphBaseUrl: options.graphUrl,
+  });
+  try {
+    await services.crm.importDirectory(BENCH_TENANT, directory(options.records));
+    await services.syncService.setTenantEnabled(BENCH_TENANT, true, 'bench');
+    const user = { tenantId: BENCH_TENANT, userId: BENCH_USER.id };
+    await services.settings.save(BENCH_TENANT, BENCH_USER.id, {
+      enabledAt: '2025-01-01T00:00:00.000Z',
+      attachments: options.attachments,
+      // The longest tail of resumes (5 MB) fits in the default 25 MB a message.
+    });
+    let downloads = 0;
+    const open = services.mailSource.openAttachment.bind(services.mailSource);
+    services.mailSource.openAttachment = (...args) => {
+      downloads++;
+      return open(...args);
+    };
+    const writesBefore = store.writes;
+    const requestsBefore = services.mailSource.requestCount;
+    let reported = 0;
+    services.events.on('progress', (p) => {
+      if (p.processed - reported < 5000 && p.processed < p.total) return;
+      reported = p.processed;
+      process.stderr.write(`  ${options.label} ${p.folder}: ${p.processed}/${p.total}\n`);
+    });
+    const storeBefore = await options.storeRequests?.();
+    const started = performance.now();
+    const cpuBefore = process.cpuUsage();
+    const summary = await services.mailSync.run(user, { mode: 'all', trigger: 'cli' });
+    const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
+    const storeAfter = await options.storeRequests?.();
+    if (summary.status !== 'completed')
+      throw new Error(`${options.label}: ${summary.status} ${summary.note}`);
+    // The kernel's high-water mark for this process so far (set-up, directory and sync).
+    const peakRss = process.resourceUsage().maxRSS * 1024;
+    const requests = services.mailSource.requestCount - requestsBefore;
+    const activities = await services.crm.listActivities(BENCH_TENANT);
+    const ledger = await services.ledger.all(BENCH_TENANT, BENCH_USER.id);
+    const duplicates =
+      activities.length -
+      new Set(activities.map((a) => a.messageKey)).size +
+      (ledger.length - new Set(ledger.map((e) => e.messageId)).size);
+    const processed = summary.processed;
+    return {
+      messages: processed,
+      seconds: Number(seconds.toFixed(2)),
+      messagesPerSecond: Math.round(processed / seconds),
+      graphRequestsPerMessage: Number((requests / processed).toFixed(4)),
+      graphRequestsPerMessageBesidesDownloads: Number(((requests - downloads) / processed).toFixed(4)),
+      attachmentsStored: downloads,
+      storeWritesPerMessage: Number(((store.writes - writesBefore) / processed).toFixed(3)),
+      peakRssMb: Math.round(peakRss / 1048576),
+      cpuMsPerMessage: Number(((cpu.user + cpu.system) / 1000 / processed).toFixed(3)),
+      activitiesCreated: summary.activitiesCreated,
+      noMatch: summary.noMatch,
+      errors: summary.errors,
+      duplicates,
+      ...(storeBefore && storeAfter ? storeRequestFigures(storeBefore, storeAfter, processed) : {}),
+    };
+  } finally {
+    await services.close();
+  }
+}
+
+function storeRequestFigures(
+  before: Record<string, number>,
+  after: Record<string, number>,
+  messages: number,
+) {
+  const byKind: Record<string, number> = {};
+  let total = 0;
+  for (const [kind, n] of Object.entries(after)) {
+    const made = n - (before[kind] ?? 0);
+    if (made === 0) continue;
+    byKind[kind] = Number((made / messages).toFixed(3));
+    total += made;
+  }
+  return { storeRequestsPerMessage: Number((total / messages).toFixed(3)), storeRequestsByKind: byKind };
+}
+
+/**
+ * `syncOurs` in a child process (sync-once.ts), so its peak RSS is its own and not what earlier
+ * runs in this process left behind. BENCH_CPU_PROF=<dir> profiles it (`node --cpu-prof`).
+ */
+export async function syncOursApart(options: {
+  graphUrl: string;
+  dataDir: string;
+  records: number;
+  attachments: boolean;
+  label: string;
+  /** bench-cosmos.ts's endpoint and counts: sync into Cosmos DB instead of the embedded store. */
+  cosmos?: { endpoint: string; requests: string };
+}): Promise<OursFigures> {
+  const profile = process.env.BENCH_CPU_PROF;
+  const child = spawn(
+    process.execPath,
+    [
+      ...(profile
+        ? ['--cpu-prof', `--cpu-prof-dir=${profile}`, `--cpu-prof-name=${options.label}.cpuprofile`]
+        : []),
+      join(import.meta.dirname, 'sync-once.ts'),
+    ],
+    { env: { ...process.env, BENCH_SYNC: JSON.stringify(options) }, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const line = out.trim().split('\n').at(-1);
+  if (code !== 0 || !line) throw new Error(`${options.label}: sync process exited ${code}: ${out}`);
+  return JSON.parse(line) as OursFigures;
+}
+
+/** The recruiter's Inbox and Sent Items, which our sync reads by default. */
+async function syncedFolders(http: GraphHttp): Promise<string[]> {
+  const answers = await http.batch<{ id: string }>(
+    BENCH_USER.id,
+    ['inbox', 'sentitems'].map((name) => ({
+      id: name,
+      method: 'GET',
+      url: `${userPath(BENCH_USER.id)}/mailFolders/${name}?$select=id`,
+    })),
+  );
+  return [...answers.values()].map((a) => String(a.body?.id));
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<{ value: T; seconds: number }> {
+  const started = performance.now();
+  const value = await work();
+  return { value, seconds: (performance.now() - started) / 1000 };
+}
+
+/** The limit: every delta page our sync reads (same `$select`, same page size), read and dropped. */
+export async function readLimit(http: GraphHttp): Promise<{ messages: number; messagesPerSecond: number }> {
+  const folders = await syncedFolders(http);
+  const { value: messages, seconds } = await timed(async () => {
+    let count = 0;
+    for (const folder of folders) {
+      let link: string | undefined =
+        `${userPath(BENCH_USER.id)}/mailFolders/${encodeURIComponent(folder)}/messages/delta?$select=${DELTA_SELECT}`;
+      while (link) {
+        const page: Awaited<ReturnType<typeof readDeltaPage>> = await readDeltaPage(
+          http,
+          BENCH_USER.id,
+          link,
+          `odata.maxpagesize=${DELTA_PAGE_SIZE}, ${PREFER_IMMUTABLE}`,
+        );
+        count += page.items.length;
+        link = page.nextLink;
+      }
+    }
+    return count;
+  });
+  return { messages, messagesPerSecond: Math.round(messages / seconds) };
+}
+
+/**
+ * The peer's strategy (Twenty's Microsoft import): delta with ids only, then the messages fetched
+ * in `$batch` requests of 20 (each inner GET a request against the mailbox's budget), each message
+ * written as its own activity. The ids are listed in full; the batches are timed on `sample`
+ * messages and the whole mailbox's time extrapolated from them.
+ */
+export async function peerStrategy(
+  http: GraphHttp,
+  store: Store,
+  sample: number,
+): Promise<{
+  messages: number;
+  sampled: number;
+  messagesPerSecond: number;
+  graphRequestsPerMessage: number;
+}> {
+  const folders = await syncedFolders(http);
+  const definition = { name: 'peer_activities', partitionKeyPath: '/pk' as const };
+  await store.init([definition]);
+  const activities = store.collection<{ id: string; pk: string; [key: string]: unknown }>(definition);
+  const ids = await timed(async () => {
+    const all: string[] = [];
+    for (const folder of folders) {
+      let link: string | undefined =
+        `${userPath(BENCH_USER.id)}/mailFolders/${encodeURIComponent(folder)}/messages/delta?$select=id`;
+      while (link) {
+        const page: Awaited<ReturnType<typeof readDeltaPage>> = await readDeltaPage(
+          http,
+          BENCH_USER.id,
+          link,
+          `odata.maxpagesize=${PEER_ID_PAGE}, ${PREFER_IMMUTABLE}`,
+        );
+        for (const item of page.items) all.push(String(item.id));
+        link = page.nextLink;
+      }
+    }
+    return all;
+  });
+  const chosen = ids.value.slice(0, sample);
+  const batches = await timed(async () => {
+    for (let start = 0; start < chosen.length; start += PEER_BATCH) {
+      const answers = await http.batch<Message>(
+        BENCH_USER.id,
+        chosen.slice(start, start + PEER_BATCH).map((id) => ({
+          id,
+          method: 'GET',
+          url: `${userPath(BENCH_USER.id)}/messages/${encodeURIComponent(id)}`,
+          headers: { prefer: PREFER_IMMUTABLE },
+        })),
+      );
+      for (const [id, answer] of answers) {
+        if (answer.status !== 200 || !answer.body) throw new Error(`peer: ${id} answered ${answer.status}`);
+        const message = toMailMessage(answer.body);
+        await activities.upsert({ ...message, pk: BENCH_TENANT });
+      }
+    }
+  });
+  const total = ids.value.length;
+  const seconds = ids.seconds + (batches.seconds * total) / Math.max(1, chosen.length);
+  const idPages = Math.ceil(total / PEER_ID_PAGE);
+  return {
+    messages: total,
+    sampled: chosen.length,
+    messagesPerSecond: Math.round(total / seconds),
+    // Every inner GET of a batch counts against the mailbox's budget, as Graph counts it.
+    graphRequestsPerMessage: Number(((idPages + total) / total).toFixed(4)),
+  };
+}
