@@ -11,6 +11,7 @@ import {
   profileFromForm,
 } from '../cards/capture-cards.ts';
 import { noticeCard } from '../cards/notice-cards.ts';
+import { htmlToText } from '../crm/html-text.ts';
 import type { MessageLinking, TeamsMessagePayload } from '../crm/message-linking.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { UserRef } from '../sync/mail-sync.ts';
@@ -61,7 +62,10 @@ export function captureSources(payload: TeamsMessagePayload): Source[] {
       });
   }
   const html = payload.body?.contentType === 'html';
-  const text: Source[] = payload.body?.content?.trim()
+  // A file's message carries only an <attachment> tag as its body: no text to offer then.
+  const content = (payload.body?.content ?? '').slice(0, 64 * 1024);
+  const words = html ? htmlToText(content) : content;
+  const text: Source[] = words.trim()
     ? [
         {
           ref: TEXT_REF,

@@ -137,7 +137,11 @@ describe('Capture candidate (Teams message action)', function () {
       bytes: readFileSync(new URL('../../fixtures/resumes/hostile/scanned-image.pdf', import.meta.url)),
     });
     // One file and no text: straight to reading it.
-    const refused = await invoke('fetchTask', payload('1732960000004', [file(scanned, 'scan.pdf')], ''));
+    // As Teams sends a file's message: its body is only the attachment's tag, so there is no text to offer.
+    const refused = await invoke(
+      'fetchTask',
+      payload('1732960000004', [file(scanned, 'scan.pdf')], '<attachment id="a1"></attachment>'),
+    );
     assert.match(text(refused), /No candidate was made/);
     assert.match(text(refused), /no text to read/i);
     assert.match(text(refused), /"title":"Retry"/);
