@@ -9,6 +9,7 @@ import {
 import { type CaptureReadView, HELD_PRIVATELY } from '../capture/capture-service.ts';
 import type { Field, SourceSpan } from '../capture/resume.port.ts';
 import type { CandidateProfile, CrmRecord } from '../crm/crm.port.ts';
+import { educationText, historyText, parseEducation, parseHistory } from '../capture/profile-text.ts';
 import { CARD_VERSION } from './help-card.ts';
 import { recordContainer, showButton } from './record-cards.ts';
 
@@ -106,6 +107,22 @@ export function captureFormCard(
     sourceLine(t, resume.employer),
     input('links', 'Links (one per line)', draft.links.join('\n'), 2000, true),
     input('skills', 'Skills (comma between them)', draft.skills.join(', '), 3000, true),
+    input(
+      'history',
+      'Work history (a line each: title | employer | from | to)',
+      historyText(draft.history),
+      8000,
+      true,
+    ),
+    sourceLine(t, resume.history[0]),
+    input(
+      'education',
+      'Education (a line each: school | degree | year)',
+      educationText(draft.education),
+      4000,
+      true,
+    ),
+    sourceLine(t, resume.education[0]),
     shareInput(state.share),
   ).withVersion(CARD_VERSION);
   const byAddress = duplicates.find((d) => d.reason === 'address');
@@ -131,13 +148,13 @@ export function captureFormCard(
     .withActions(
       new SubmitAction({
         title: duplicates.length > 0 ? 'Save candidate' : 'Create candidate',
-        data: { action: 'captureCreate', ref: state.ref, history: draft.history, education: draft.education },
+        data: { action: 'captureCreate', ref: state.ref },
       }),
     )
     .withFallbackText('Capture candidate');
 }
 
-/** The profile a submitted form carries, bounded as the API's; the resume's history rides in `data`. */
+/** The profile a submitted form carries, bounded as the API's. */
 export function profileFromForm(data: Record<string, unknown>): CandidateProfile {
   const text = (key: string, max: number) =>
     String(data[key] ?? '')
@@ -155,18 +172,6 @@ export function profileFromForm(data: Record<string, unknown>): CandidateProfile
     }
     return out;
   };
-  // The resume's history and education ride in the card's data: whatever comes back is taken as
-  // strings of bounded length, each entry an object of the known fields, nothing else.
-  const entries = <K extends string>(key: string, max: number, fields: Record<K, number>) =>
-    (Array.isArray(data[key]) ? (data[key] as unknown[]) : []).slice(0, max).flatMap((entry) => {
-      if (!entry || typeof entry !== 'object') return [];
-      const out: Partial<Record<K, string>> = {};
-      for (const [field, limit] of Object.entries(fields) as Array<[K, number]>) {
-        const value = (entry as Record<string, unknown>)[field];
-        if (typeof value === 'string' && value.trim()) out[field] = value.trim().slice(0, limit);
-      }
-      return Object.keys(out).length > 0 ? [out] : [];
-    });
   const phone = text('phone', 40);
   const location = text('location', 200);
   const title = text('title', 200);
@@ -180,10 +185,8 @@ export function profileFromForm(data: Record<string, unknown>): CandidateProfile
     ...(employer ? { employer } : {}),
     links: list('links', '\n ', 10, 500),
     skills: list('skills', ',;\n', 100, 100),
-    history: entries('history', 20, { employer: 200, title: 200, start: 40, end: 40 }),
-    education: entries('education', 10, { institution: 200, degree: 200, year: 20 }).flatMap((e) =>
-      e.institution ? [{ ...e, institution: e.institution }] : [],
-    ),
+    history: parseHistory(String(data.history ?? '')),
+    education: parseEducation(String(data.education ?? '')),
   };
 }
 

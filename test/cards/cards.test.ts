@@ -364,17 +364,22 @@ describe('Adaptive Cards the bot sends', () => {
       phone: '',
       skills: 'Python, SQL\nC#',
       links: 'https://github.com/ava https://ava.dev',
-      history: [{ employer: 'Contoso', title: { nested: 'object' } }, { employer: ['x'] }, 'junk'],
-      education: [{ institution: 'UW' }, { degree: 'no institution' }],
+      history: 'Engineer | Contoso | 2020 | Present\n\n | Fabrikam |  | \nnot | split | more | than | four',
+      education: 'UW | BSc | 2016\n | no school | 2010',
     });
     assert.deepEqual(profile, {
       name: 'Ava Kim',
       emails: ['ava@example.org', 'AVA@work.example'],
       links: ['https://github.com/ava', 'https://ava.dev'],
       skills: ['Python', 'SQL', 'C#'],
-      history: [{ employer: 'Contoso' }],
-      education: [{ institution: 'UW' }],
+      history: [
+        { title: 'Engineer', employer: 'Contoso', start: '2020', end: 'Present' },
+        { employer: 'Fabrikam' },
+        { title: 'not', employer: 'split', start: 'more', end: 'than' },
+      ],
+      education: [{ institution: 'UW', degree: 'BSc', year: '2016' }],
     });
+    assert.match(form, /"id":"history".*"value":"Engineer \| Contoso \| 2020 \| "/);
     assert.match(
       JSON.stringify(cards['capture failed notice']),
       /"title":"Retry in the Emails view","url":"[^"]*status=captured/,

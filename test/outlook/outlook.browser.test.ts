@@ -191,6 +191,9 @@ describe('Outlook add-in in the browser', function () {
     // Where the name came from, marked in the resume's own words.
     assert.equal(await frame.getByTestId('field-source').first().locator('mark').textContent(), want.name);
     await frame.getByRole('textbox', { name: 'Current title' }).fill('Lead Data Engineer');
+    const history = frame.getByRole('textbox', { name: /^Work history/ });
+    assert.match(await history.inputValue(), / \| /, 'the work history the resume gave, a line each');
+    await history.fill('Lead Data Engineer | Contoso | 2021 | Present');
     await frame.getByRole('button', { name: 'Create candidate' }).click();
     await frame.getByText(new RegExp(`Captured ${want.name}`)).waitFor();
     await frame.getByText('Yes: it is in the CRM').waitFor();
@@ -199,6 +202,9 @@ describe('Outlook add-in in the browser', function () {
       (r) => r.type === 'candidate' && r.name === want.name,
     );
     assert.equal(candidate?.title, 'Lead Data Engineer');
+    assert.deepEqual(candidate?.history, [
+      { title: 'Lead Data Engineer', employer: 'Contoso', start: '2021', end: 'Present' },
+    ]);
     assert.equal(candidate?.share, 'public');
 
     await select('Browser: another application');

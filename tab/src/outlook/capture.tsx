@@ -24,6 +24,12 @@ import type {
   RecordView,
   SourceSpan,
 } from '../../../bot/outlook/outlook-types.ts';
+import {
+  educationText,
+  historyText,
+  parseEducation,
+  parseHistory,
+} from '../../../bot/capture/profile-text.ts';
 import { api } from '../api.ts';
 import { Notice, OutcomeBar, useOutcome } from '../feedback.tsx';
 import { when } from '../format.ts';
@@ -142,6 +148,8 @@ function ProfileForm({
   const [employer, setEmployer] = useState(draft.employer ?? '');
   const [links, setLinks] = useState(draft.links.join('\n'));
   const [skills, setSkills] = useState(draft.skills.join(', '));
+  const [history, setHistory] = useState(historyText(draft.history));
+  const [education, setEducation] = useState(educationText(draft.education));
   // A candidate with one of the addresses cannot be made again: the choice is to update it.
   const byAddress = duplicates.find((d) => d.reason === 'address');
   const [target, setTarget] = useState<string>(
@@ -159,8 +167,8 @@ function ProfileForm({
         ...(employer.trim() ? { employer: employer.trim() } : {}),
         links: list(links, /\s+/),
         skills: list(skills, /[,;\n]+/),
-        history: draft.history,
-        education: draft.education,
+        history: parseHistory(history),
+        education: parseEducation(education),
       };
       const { data } = await api<CaptureResult>(path(messageId), {
         root,
@@ -207,6 +215,22 @@ function ProfileForm({
       {field('Current employer', employer, setEmployer, resume.employer?.source, resume.employer?.confidence)}
       {field('Links', links, setLinks, resume.links[0]?.source, resume.links[0]?.confidence, true)}
       {field('Skills', skills, setSkills, resume.skills[0]?.source, resume.skills[0]?.confidence, true)}
+      {field(
+        'Work history (a line each: title | employer | from | to)',
+        history,
+        setHistory,
+        resume.history[0]?.source,
+        resume.history[0]?.confidence,
+        true,
+      )}
+      {field(
+        'Education (a line each: school | degree | year)',
+        education,
+        setEducation,
+        resume.education[0]?.source,
+        resume.education[0]?.confidence,
+        true,
+      )}
       {read.heldPrivately && (
         <Notice intent="warning">
           Another recruiter holds a candidate with this address privately, so it cannot be captured again.

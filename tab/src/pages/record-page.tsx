@@ -125,6 +125,31 @@ export function RecordPage({ type, id }: { type: string; id: string }) {
             </dd>
           </>
         )}
+        {record.history && record.history.length > 0 && (
+          <>
+            <dt>Work history</dt>
+            <dd style={{ margin: 0 }}>
+              {record.history.map((h, i) => (
+                <Text block key={i}>
+                  {[h.title, h.employer].filter(Boolean).join(', ')}
+                  {h.start || h.end ? ` (${h.start ?? ''} – ${h.end ?? ''})` : ''}
+                </Text>
+              ))}
+            </dd>
+          </>
+        )}
+        {record.education && record.education.length > 0 && (
+          <>
+            <dt>Education</dt>
+            <dd style={{ margin: 0 }}>
+              {record.education.map((e, i) => (
+                <Text block key={i}>
+                  {[e.institution, e.degree, e.year].filter(Boolean).join(', ')}
+                </Text>
+              ))}
+            </dd>
+          </>
+        )}
         {record.resume && (
           <>
             <dt>Resume</dt>
