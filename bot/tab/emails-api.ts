@@ -11,6 +11,17 @@ import type { EmailRow, EmailsAnswer, RecordLink } from './tab-types.ts';
 import type { CaptureService } from '../capture/capture-service.ts';
 import type { CaptureDoc } from '../capture/capture-store.ts';
 
+/** Where a page of the Captured filter starts, from the token the previous page gave. */
+function capturedOffset(token: string): number {
+  const digits = token.startsWith('captured:') ? token.slice('captured:'.length) : '';
+  if (!/^\d{1,6}$/.test(digits))
+    throw new AppError(
+      'input.invalid',
+      'continuation: not a token this list gave; start from the first page',
+    );
+  return Number(digits);
+}
+
 /** A captured email the sync has not seen yet, as a row: its sender and date, no subject. */
 function unsyncedEntry(doc: CaptureDoc): LedgerEntry {
   return {
@@ -149,11 +160,15 @@ export function mountEmailRoutes(
       const query = parse(emailsQuery, req.query);
       if (query.status === CAPTURED) {
         if (!deps.capture) throw new AppError('input.invalid', 'status: CaptureME is not set up here');
-        // A person's captures are few (one per application they chose to capture): one page, newest first.
-        const docs = (await deps.capture.list(user(me))).slice(0, query.limit);
+        // A person's captures are few (one per application they chose to capture): read whole, newest
+        // first, and paged by position (`captured:<n>`; any other token is refused).
+        const at = query.continuation === undefined ? 0 : capturedOffset(query.continuation);
+        const all = await deps.capture.list(user(me));
+        const docs = all.slice(at, at + query.limit);
+        const next = at + docs.length;
         const answer: EmailsAnswer = {
           emails: await capturedRows(user(me), docs),
-          continuation: null,
+          continuation: next < all.length ? `captured:${next}` : null,
           counts: null,
         };
         res.json(answer);

@@ -360,6 +360,17 @@ describe('CaptureME (Outlook add-in API and sync)', function () {
     assert.equal(retried.json.email.capture.candidate.name, want.name);
     assert.equal(retried.json.email.exported, 'Yes');
     assert.equal((await candidatesNamed(want.name)).length, 1);
+    // A page at a time, newest first; a token from elsewhere is refused.
+    const another = deliver('Application: paging', [
+      { name: 'Mia Robinson.txt', contentType: 'text/plain', bytes: fixture(TEXT) },
+    ]);
+    await call(capture(another.restId, '/later'), { method: 'PUT', body: { ref: 'body', share: 'private' } });
+    const first = await tab('/emails?status=captured&limit=1');
+    assert.equal(first.json.emails.length, 1);
+    assert.match(first.json.continuation, /^captured:1$/);
+    const second = await tab(`/emails?status=captured&limit=1&continuation=${first.json.continuation}`);
+    assert.notEqual(second.json.emails[0].messageId, first.json.emails[0].messageId);
+    assert.equal((await tab('/emails?status=captured&continuation=abc')).status, 400);
     const relisted = await tab('/emails?status=captured');
     const done = relisted.json.emails.find((e: { messageId: string }) => e.messageId === message.immutableId);
     assert.equal(done?.capture?.candidate?.name, want.name, 'the made capture is listed with its candidate');
