@@ -23,7 +23,8 @@ import { directory, recruiterMailboxes, rng } from './generate.ts';
  * worker's peak RSS. Before the clock starts, one email to each mailbox warms the workers up (a
  * mailbox's first run reads its folder tree). Everything runs on 127.0.0.1 and stops by itself.
  * Targets on a 2-core machine: p95 <= 1 s, p99 <= 3 s, none lost or doubled, RSS <= 400 MB each.
- * BENCH_MAILBOXES, BENCH_RATE (emails a second) and BENCH_SECONDS change the shape.
+ * BENCH_MAILBOXES, BENCH_RATE (emails a second) and BENCH_SECONDS change the shape;
+ * BENCH_PROFILE_DIR=<dir> writes each worker's CPU profile there (`--cpu-prof`).
  */
 
 const MAILBOXES = Number(process.env.BENCH_MAILBOXES || 1000);
@@ -31,6 +32,7 @@ const RATE = Number(process.env.BENCH_RATE || 50);
 const SECONDS = Number(process.env.BENCH_SECONDS || 120);
 const WORKERS = 2;
 const WORKER = join(import.meta.dirname, '..', 'bot', 'worker', 'worker-main.ts');
+const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
 
 /** A process's resident set now and at its peak (Linux), in MB. */
 function rssOf(pid: number | undefined): { now: number; peak: number } | undefined {
@@ -88,7 +90,11 @@ export async function fanIn(): Promise<Record<string, unknown>> {
     await syncService.setTenantEnabled(fixture.tenantId, true, 'fan-in');
     for (let i = 0; i < WORKERS; i++)
       workers.push(
-        spawn(process.execPath, [WORKER], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: 'ignore' }),
+        spawn(
+          process.execPath,
+          [...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), WORKER],
+          { env: { PATH: process.env.PATH ?? '', ...env }, stdio: 'ignore' },
+        ),
       );
     const users = fixture.users.map((u) => ({ tenantId: fixture.tenantId, userId: u.id }));
     log(`fan-in: ${MAILBOXES} mailboxes, turning sync on`);

@@ -26,6 +26,8 @@ describe('sync worker', function () {
       logger: createLogger({ level: 'silent' }),
       pollMs: 10,
       leaseSeconds: 5,
+      // Every busy mailbox goes straight back to the queue here; the wait has its own test.
+      busyWaitMs: 0,
     });
   });
   afterEach(async () => {
@@ -86,6 +88,38 @@ describe('sync worker', function () {
       await new Promise((r) => setTimeout(r, 20));
     }
     assert.ok((await h.services.ledger.counts(h.riley.tenantId, h.riley.userId)).synced > 0);
+  });
+
+  it('waits briefly for a mailbox another job is finishing, instead of sending the job back', async () => {
+    await h.enable(h.riley, { folders: ['inbox'] });
+    const held = await h.services.leases.acquire(h.riley.tenantId, h.riley.userId, 'other-job', 600_000);
+    const waiting = new SyncWorker({
+      queue,
+      leases: new MailboxLeases(h.store, { now: () => now }),
+      mailSync: h.services.mailSync,
+      events: h.services.events,
+      logger: createLogger({ level: 'silent' }),
+      pollMs: 10,
+      leaseSeconds: 5,
+    });
+    const inbox = h.sandbox.model.wellKnown(h.riley.userId, 'inbox')!.id;
+    await queue.send({ kind: 'folder', ...h.riley, folderId: inbox, trigger: 'notified' });
+    waiting.start();
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      await h.services.leases.release(held!);
+      // The queue's clock stands still: a job sent back (due 3 s later) would never come round.
+      const deadline = Date.now() + 10_000;
+      while (
+        (await h.services.ledger.counts(h.riley.tenantId, h.riley.userId)).synced === 0 &&
+        Date.now() < deadline
+      ) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.ok((await h.services.ledger.counts(h.riley.tenantId, h.riley.userId)).synced > 0);
+    } finally {
+      await waiting.stop();
+    }
   });
 
   it('does not start "sync now" while a worker holds the mailbox, and runs it once the mailbox is free', async () => {
