@@ -1,17 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../bot/config/config.ts';
 import { createLogger } from '../bot/logging/logger.ts';
 import { startApp } from '../bot/main.ts';
-import { GraphSandbox } from '../bot/sandbox/graph-sandbox.ts';
-import { startSandboxServer } from '../bot/sandbox/sandbox-server.ts';
-import { seedMailboxes } from '../bot/sandbox/seed.ts';
-import { startAzurite } from '../test/support/azurite.ts';
-import { freePort } from '../test/support/free-port.ts';
-import { latencyStats } from './bench-support.ts';
-import { directory, recruiterMailboxes, rng } from './generate.ts';
+import { latencyStats, startMailboxPeers } from './bench-support.ts';
+import { rng } from './generate.ts';
 
 /**
  * Fan-in: 1,000 recruiters' mailboxes with sync on and their subscriptions live; new email arrives
@@ -57,22 +51,8 @@ async function until(what: string, ms: number, done: () => Promise<boolean>): Pr
 export async function fanIn(): Promise<Record<string, unknown>> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const random = rng(1000);
-  const people = directory(2_000);
-  const fixture = recruiterMailboxes(MAILBOXES, 0, people);
-  const sandbox = new GraphSandbox({ model: seedMailboxes(fixture), tenantId: fixture.tenantId });
-  const sandboxServer = await startSandboxServer(sandbox);
-  const azurite = await startAzurite();
-  const dataDir = mkdtempSync(join(tmpdir(), 'crm-sync-fan-in-'));
-  const port = await freePort();
-  const env = {
-    PORT: String(port),
-    DATA_DIR: dataDir,
-    GRAPH_BASE_URL: sandboxServer.graphBaseUrl,
-    SANDBOX_TENANT_ID: fixture.tenantId,
-    QUEUE_CONNECTION_STRING: azurite.connectionString,
-    PUBLIC_URL: `http://127.0.0.1:${port}`,
-    LOG_LEVEL: 'silent',
-  };
+  const peers = await startMailboxPeers({ name: 'fan-in', mailboxes: MAILBOXES, history: 0 });
+  const { people, fixture, sandbox, env } = peers;
   const app = await startApp(loadConfig(env), createLogger({ level: 'silent' }));
   const workers: ChildProcess[] = [];
   const peakRss = new Map<number, number>();
@@ -209,8 +189,6 @@ export async function fanIn(): Promise<Record<string, unknown>> {
       ),
     );
     await app.close();
-    await sandboxServer.close();
-    await azurite.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await peers.stop();
   }
 }

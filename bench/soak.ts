@@ -12,23 +12,17 @@
  * `test/soak/soak.test.ts` runs a short one in `npm test`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../bot/config/config.ts';
 import { AppError } from '../bot/errors/app-error.ts';
 import { createLogger } from '../bot/logging/logger.ts';
 import { startApp } from '../bot/main.ts';
-import { GraphSandbox } from '../bot/sandbox/graph-sandbox.ts';
-import { startSandboxServer } from '../bot/sandbox/sandbox-server.ts';
-import { seedMailboxes } from '../bot/sandbox/seed.ts';
 import { ALL_CONTAINERS, CONTAINERS } from '../bot/store/containers.ts';
 import { SqliteStore } from '../bot/store/sqlite-store.ts';
 import type { Store } from '../bot/store/store.port.ts';
-import { freePort } from '../test/support/free-port.ts';
 import { interceptStore } from '../test/support/store-proxy.ts';
-import { startAzurite } from '../test/support/azurite.ts';
-import { directory, recruiterMailboxes, rng } from './generate.ts';
+import { startMailboxPeers } from './bench-support.ts';
+import { rng } from './generate.ts';
 
 const WORKER = join(import.meta.dirname, '..', 'bot', 'worker', 'worker-main.ts');
 
@@ -57,23 +51,13 @@ function faulty(store: Store, rate: number, random: () => number, on: () => bool
 export async function runSoak(options: SoakOptions): Promise<Record<string, unknown>> {
   const log = options.log ?? (() => undefined);
   const random = rng(2026);
-  const people = directory(2_000);
-  const fixture = recruiterMailboxes(options.mailboxes, 3, people);
-  const sandbox = new GraphSandbox({ model: seedMailboxes(fixture), tenantId: fixture.tenantId });
-  const sandboxServer = await startSandboxServer(sandbox);
-  const azurite = await startAzurite();
-  const dataDir = mkdtempSync(join(tmpdir(), 'crm-sync-soak-'));
-  const port = await freePort();
-  const env = {
-    PORT: String(port),
-    DATA_DIR: dataDir,
-    GRAPH_BASE_URL: sandboxServer.graphBaseUrl,
-    SANDBOX_TENANT_ID: fixture.tenantId,
-    QUEUE_CONNECTION_STRING: azurite.connectionString,
-    WORKER_LEASE_SECONDS: '6',
-    PUBLIC_URL: `http://127.0.0.1:${port}`,
-    LOG_LEVEL: 'silent',
-  };
+  const peers = await startMailboxPeers({
+    name: 'soak',
+    mailboxes: options.mailboxes,
+    history: 3,
+    env: { WORKER_LEASE_SECONDS: '6' },
+  });
+  const { people, fixture, sandbox, dataDir, env } = peers;
   let chaos = false;
   const store = new SqliteStore({ path: join(dataDir, 'crm-sync.db') });
   await store.init(ALL_CONTAINERS);
@@ -226,9 +210,7 @@ export async function runSoak(options: SoakOptions): Promise<Record<string, unkn
       ),
     );
     await app.close();
-    await sandboxServer.close();
-    await azurite.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await peers.stop();
   }
 }
 
