@@ -185,7 +185,6 @@ export async function createHttpApp(options: {
             openFile: (userId: string, url: string) => services.files.open(userId, url),
             addressesOf: async (aadObjectId: string) =>
               (await services.mailSource.mailbox(aadObjectId)).addresses,
-            maxBytes: services.reader.limits.maxBytes,
           },
           notifications: services.notifications,
           settingsUrl: services.links.settings(),

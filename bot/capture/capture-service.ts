@@ -233,6 +233,11 @@ export class CaptureService {
     return this.deps.captures.clear(user.tenantId, user.userId, message.id);
   }
 
+  /** A resume file's bytes from a stream (a Teams message's file), read no further than the size limit. */
+  readFile(stream: Readable, name: string): Promise<Buffer> {
+    return readBounded(stream, this.deps.reader.limits.maxBytes, name);
+  }
+
   /** Every capture of the user, newest first (the Emails view's "Captured"). */
   list(user: CaptureUser): Promise<CaptureDoc[]> {
     return this.deps.captures.all(user.tenantId, user.userId);

@@ -184,17 +184,9 @@ function clip(value: string | undefined): string {
   return (value ?? '').trim().slice(0, MAX.text);
 }
 
-/** Case-insensitive union, first spelling kept, at most `max`. */
+/** Case-insensitive union, first spelling kept, at most `max` (the contacts' rule for addresses). */
 function union(a: readonly string[] | undefined, b: readonly string[] | undefined, max: number): string[] {
-  const seen = new Set<string>();
-  const out: string[] = [];
-  for (const value of [...(a ?? []), ...(b ?? [])]) {
-    const key = value.toLowerCase();
-    if (!value || seen.has(key)) continue;
-    seen.add(key);
-    out.push(value);
-  }
-  return out.slice(0, max);
+  return uniqueAddresses([...(a ?? []), ...(b ?? [])]).slice(0, max);
 }
 
 /** The refusal of a second candidate; another recruiter's private candidate is not named. */

@@ -31,8 +31,6 @@ export interface TeamsCapture {
   openFile(userId: string, url: string): Promise<Readable>;
   /** Every address of a Microsoft 365 user (their OneDrive's name comes from one). */
   addressesOf(aadObjectId: string): Promise<readonly string[]>;
-  /** The reader's size limit, so a file is read no further. */
-  maxBytes: number;
 }
 
 interface Source {
@@ -228,23 +226,7 @@ export class CaptureAction {
         'capture.unsupported',
         `${source.name} is not in its sender's OneDrive (a channel's or someone else's file), so CaptureME does not read it. Email the resume and capture it in Outlook, or paste its text.`,
       );
-    const stream = await this.capture.openFile(user.userId, source.url);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    try {
-      for await (const chunk of stream) {
-        size += (chunk as Buffer).length;
-        if (size > this.capture.maxBytes)
-          throw new AppError(
-            'capture.too_large',
-            `${source.name} is larger than the ${Math.round(this.capture.maxBytes / (1024 * 1024))} MB a resume may be.`,
-          );
-        chunks.push(chunk as Buffer);
-      }
-    } finally {
-      stream.destroy();
-    }
-    return Buffer.concat(chunks, size);
+    return this.capture.service.readFile(await this.capture.openFile(user.userId, source.url), source.name);
   }
 
   /** A refusal the user can act on (the file, the input) as the error card; anything else is thrown. */
