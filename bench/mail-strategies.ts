@@ -5,7 +5,7 @@ import { loadConfig } from '../bot/config/config.ts';
 import { createLogger } from '../bot/logging/logger.ts';
 import { PREFER_IMMUTABLE, readDeltaPage, userPath } from '../bot/mail-source/graph-delta.ts';
 import type { GraphHttp } from '../bot/mail-source/graph-http.ts';
-import { DELTA_PAGE_SIZE, DELTA_SELECT, toMailMessage } from '../bot/mail-source/graph-mail-source.ts';
+import { DELTA_PAGE_SIZE, DELTA_QUERY, toMailMessage } from '../bot/mail-source/graph-mail-source.ts';
 import type { Message } from '@microsoft/microsoft-graph-types';
 import type { Store } from '../bot/store/store.port.ts';
 import { CountingStore } from './backfill.ts';
@@ -200,14 +200,14 @@ async function timed<T>(work: () => Promise<T>): Promise<{ value: T; seconds: nu
   return { value, seconds: (performance.now() - started) / 1000 };
 }
 
-/** The limit: every delta page our sync reads (same `$select`, same page size), read and dropped. */
+/** The limit: every delta page our sync reads (same `$select` and `$expand`, same page size), read and dropped. */
 export async function readLimit(http: GraphHttp): Promise<{ messages: number; messagesPerSecond: number }> {
   const folders = await syncedFolders(http);
   const { value: messages, seconds } = await timed(async () => {
     let count = 0;
     for (const folder of folders) {
       let link: string | undefined =
-        `${userPath(BENCH_USER.id)}/mailFolders/${encodeURIComponent(folder)}/messages/delta?$select=${DELTA_SELECT}`;
+        `${userPath(BENCH_USER.id)}/mailFolders/${encodeURIComponent(folder)}/messages/delta?${DELTA_QUERY}`;
       while (link) {
         const page: Awaited<ReturnType<typeof readDeltaPage>> = await readDeltaPage(
           http,

@@ -129,7 +129,22 @@ export interface MessageView {
   select?: readonly string[];
   /** `Prefer: outlook.body-content-type="text"`. */
   textBody?: boolean;
+  /** `$expand=attachments`, with the attachments' own `$select` when it had one. */
+  attachments?: { select?: readonly string[] };
 }
+
+/** What an attachment has to select ($select inside `$expand=attachments(...)` or on its list). */
+export const ATTACHMENT_PROPERTIES = new Set([
+  'id',
+  'lastModifiedDateTime',
+  'name',
+  'contentType',
+  'size',
+  'isInline',
+  'contentBytes',
+  'contentId',
+  'contentLocation',
+]);
 
 /** Graph's text body (`Prefer: outlook.body-content-type="text"`): block tags break lines. */
 function htmlToPlainText(html: string): string {
@@ -180,11 +195,16 @@ export function messageJson(message: SandboxMessage, view: MessageView): Message
     replyTo: g.replyTo,
     flag: g.flag,
   };
-  if (!view.select) return full;
+  // A navigation property: only with $expand, whatever $select says, as Graph serves relationships.
+  const expanded = view.attachments
+    ? { attachments: message.attachments.map((a) => attachmentJson(a, view.attachments?.select)) }
+    : {};
+  if (!view.select) return { ...full, ...expanded };
   const picked: Record<string, unknown> = {
     '@odata.type': full['@odata.type'],
     '@odata.etag': full['@odata.etag'],
     id: full.id,
+    ...expanded,
   };
   for (const field of view.select) {
     if (field === 'uniqueBody') picked.uniqueBody = body;

@@ -8,6 +8,7 @@ import {
   folderJson,
   type GraphResponse,
   graphError,
+  ATTACHMENT_PROPERTIES,
   MESSAGE_PROPERTIES,
   messageId,
   messageJson,
@@ -72,6 +73,8 @@ interface DeltaState {
   after?: number;
   /** $select carried by the links, as Graph encodes query options into them */
   s?: string[];
+  /** `$expand=attachments` carried the same way: the attachments' own $select, or [] for all */
+  x?: string[];
   /** the initial round, which lists what is there and reports no removals */
   i?: boolean;
 }
@@ -527,6 +530,39 @@ export class GraphSandbox {
     return fields;
   }
 
+  /**
+   * A message's `$expand`: Graph's docs give message GET, list and delta `$expand`; the one
+   * navigation property the sandbox keeps is `attachments`, whole or with its own `$select`
+   * (`attachments($select=id,name,size)`). Anything else is refused as Graph refuses it.
+   */
+  private parseExpand(request: GraphRequest): { select?: string[] } | GraphResponse | undefined {
+    const raw = request.query.get('$expand');
+    if (raw === null) return undefined;
+    const refuse = (name: string, type = 'microsoft.graph.message') =>
+      graphError(
+        400,
+        'BadRequest',
+        `Parsing OData Select and Expand failed: Could not find a property named '${name.slice(0, 100)}' on type '${type}'.`,
+      );
+    const text = raw.trim();
+    const open = text.indexOf('(');
+    const name = (open === -1 ? text : text.slice(0, open)).trim();
+    if (name.toLowerCase() !== 'attachments') return refuse(name);
+    if (open === -1) return {};
+    if (!text.endsWith(')'))
+      return graphError(400, 'BadRequest', `Syntax error in '$expand=${text.slice(0, 100)}'.`);
+    const inner = text.slice(open + 1, -1).trim();
+    if (!inner.toLowerCase().startsWith('$select=')) return refuse(inner, 'microsoft.graph.attachment');
+    const fields = inner
+      .slice('$select='.length)
+      .split(',')
+      .map((f) => f.trim())
+      .filter(Boolean);
+    const unknown = fields.find((f) => !ATTACHMENT_PROPERTIES.has(f));
+    if (unknown) return refuse(unknown, 'microsoft.graph.attachment');
+    return { select: fields };
+  }
+
   private listFolders(
     request: GraphRequest,
     user: SandboxUser,
@@ -602,6 +638,8 @@ export class GraphSandbox {
     } else {
       const select = this.parseSelect(request);
       if (select && !Array.isArray(select)) return select;
+      const expand = this.parseExpand(request);
+      if (expand && 'status' in expand) return expand;
       state = {
         f: folder.id,
         g: folder.generation,
@@ -609,6 +647,7 @@ export class GraphSandbox {
         from: 0,
         i: true,
         ...(select ? { s: select } : {}),
+        ...(expand ? { x: expand.select ?? [] } : {}),
       };
     }
     // A round sees the changes up to the moment it started; later ones wait for the next round.
@@ -631,6 +670,7 @@ export class GraphSandbox {
       immutableIds: prefer.immutableIds,
       textBody: prefer.textBody,
       ...(state.s ? { select: state.s } : {}),
+      ...(state.x ? { attachments: state.x.length > 0 ? { select: state.x } : {} } : {}),
     };
     const value = page.map((entry) =>
       entry.message
@@ -654,6 +694,7 @@ export class GraphSandbox {
         e: this.epoch,
         from: to,
         ...(state.s ? { s: state.s } : {}),
+        ...(state.x ? { x: state.x } : {}),
       });
     }
     body.value = value;
@@ -722,6 +763,8 @@ export class GraphSandbox {
     if (r.length === 1 && method === 'GET') {
       const select = this.parseSelect(request);
       if (select && !Array.isArray(select)) return select;
+      const expand = this.parseExpand(request);
+      if (expand && 'status' in expand) return expand;
       const headers: Record<string, string> = prefer.textBody
         ? { 'Preference-Applied': 'outlook.body-content-type="text"' }
         : {};
@@ -732,6 +775,7 @@ export class GraphSandbox {
             immutableIds: prefer.immutableIds,
             textBody: prefer.textBody,
             ...(select ? { select } : {}),
+            ...(expand ? { attachments: expand } : {}),
           }),
         },
         headers,
@@ -764,6 +808,13 @@ export class GraphSandbox {
     if (r[1] === 'attachments' && method === 'GET') {
       const rawSelect = request.query.get('$select');
       const select = rawSelect ? rawSelect.split(',').map((s) => s.trim()) : undefined;
+      const unknown = select?.find((f) => !ATTACHMENT_PROPERTIES.has(f));
+      if (unknown)
+        return graphError(
+          400,
+          'RequestBroker--ParseUri',
+          `Could not find a property named '${unknown.slice(0, 100)}' on type 'microsoft.graph.attachment'.`,
+        );
       if (r.length === 2) {
         return ok({
           '@odata.context': `${request.baseUrl}/$metadata#users('${user.id}')/messages('${message.immutableId}')/attachments`,

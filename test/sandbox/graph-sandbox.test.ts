@@ -221,6 +221,74 @@ describe('Microsoft 365 sandbox: Graph v1.0 mail', () => {
       ]);
     });
 
+    it("expands attachments' names and sizes on every page of a round and the next, and refuses what Graph refuses", async () => {
+      const expand = '$expand=attachments($select=id,name,contentType,size,isInline)';
+      const round = await graph.deltaRound(
+        `${inboxDelta}?$select=subject,hasAttachments&${expand}`,
+        page(40),
+      );
+      assert.ok(round.pages.length > 2, 'the expand is carried by each nextLink');
+      const withFiles = round.items.filter((m) => m.hasAttachments);
+      assert.ok(withFiles.length >= 10);
+      for (const message of round.items) {
+        const listed = message.attachments as Array<Record<string, unknown>>;
+        assert.ok(Array.isArray(listed), `page item ${String(message.subject)} lists its attachments`);
+        for (const a of listed) {
+          assert.deepEqual(Object.keys(a).sort(), [
+            '@odata.type',
+            'contentType',
+            'id',
+            'isInline',
+            'name',
+            'size',
+          ]);
+        }
+      }
+      const first = withFiles[0]!;
+      const listed = await graph.get<{ value: Array<Record<string, unknown>> }>(
+        `/users/${RILEY}/messages/${String(first.id)}/attachments?$select=id,name,size`,
+        IMMUTABLE,
+      );
+      assert.deepEqual(
+        (first.attachments as Array<Record<string, unknown>>).map((a) => [a.id, a.name, a.size]),
+        listed.body.value.map((a) => [a.id, a.name, a.size]),
+      );
+      // The next round, from the delta link, lists them too.
+      await graph.adminCall('POST', `/users/${RILEY}/messages`, {
+        folder: 'inbox',
+        message: {
+          subject: 'CV attached',
+          from: { emailAddress: { name: 'New Person', address: 'new.person@outlook.com' } },
+          attachments: [
+            { name: 'cv.pdf', contentType: 'application/pdf', isInline: false, contentBytes: 'JVBERi0=' },
+          ],
+        },
+      });
+      const next = await graph.deltaRound(round.deltaLink, page(40));
+      assert.deepEqual(
+        next.items.flatMap((m) => (m.attachments as Array<Record<string, unknown>>).map((a) => a.name)),
+        ['cv.pdf'],
+      );
+      // A single GET takes the same expand; without $select inside it the bytes come too.
+      const whole = await graph.get<{ attachments: Array<Record<string, unknown>> }>(
+        `/users/${RILEY}/messages/${String(first.id)}?$select=subject&$expand=attachments`,
+        IMMUTABLE,
+      );
+      assert.ok(whole.body.attachments.some((a) => typeof a.contentBytes === 'string'));
+      for (const query of [
+        '$expand=singleValueExtendedProperties',
+        '$expand=attachments($select=id,secret)',
+        '$expand=attachments($filter=size gt 1)',
+      ]) {
+        const refused = await graph.get<{ error: { code: string; message: string } }>(
+          `${inboxDelta}?${query}`,
+          IMMUTABLE,
+        );
+        assert.equal(refused.status, 400, query);
+        assert.match(refused.body.error.message, /Could not find a property named/);
+      }
+    });
+
     it('uses a page of 10 when no page size is asked for', async () => {
       const first = await graph.get<{ value: unknown[] }>(inboxDelta, IMMUTABLE);
       assert.equal(first.body.value.length, 10);
