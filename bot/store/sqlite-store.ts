@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { AppError } from '../errors/app-error.ts';
+import { WalCheckpointer } from './wal-checkpointer.ts';
 import {
   type Collection,
   type ContainerDefinition,
@@ -29,7 +30,15 @@ export interface SqliteStoreOptions {
   now?: () => number;
   /** How often expired rows are deleted; 0 turns the sweeper off. */
   purgeIntervalMs?: number;
+  /**
+   * Checkpoints in a thread of their own (WalCheckpointer), not inside the commit that fills the
+   * log; on unless false. A file database only.
+   */
+  backgroundCheckpoints?: boolean;
 }
+
+/** The log is cut back to this after each checkpoint that empties it, so a burst leaves no large file. */
+const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
 
 interface Row {
   doc: string;
@@ -582,13 +591,23 @@ export class SqliteStore implements Store {
   private readonly definitions = new Map<string, ContainerDefinition>();
   private sweeper?: NodeJS.Timeout;
   private readonly options: SqliteStoreOptions;
+  private readonly checkpointer?: WalCheckpointer;
 
   constructor(options: SqliteStoreOptions) {
     this.options = options;
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
     this.db = new DatabaseSync(options.path);
-    this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
+    this.db.exec(
+      `PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT};`,
+    );
     this.now = options.now ?? Date.now;
+    if (options.path !== ':memory:' && options.backgroundCheckpoints !== false) {
+      this.db.exec('PRAGMA wal_autocheckpoint = 0');
+      this.checkpointer = new WalCheckpointer(options.path, () => {
+        // SQLite's own checkpoints again, so the log cannot grow without end.
+        if (this.db.isOpen) this.db.exec('PRAGMA wal_autocheckpoint = 1000');
+      });
+    }
   }
 
   async init(definitions: readonly ContainerDefinition[]): Promise<void> {
@@ -811,6 +830,8 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
     if (this.db.isOpen) flushCreates(this.db);
+    // Its connection first: the last one to close checkpoints the log into the file and removes it.
+    await this.checkpointer?.stop();
     if (this.db.isOpen) this.db.close();
   }
 }

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { CONTAINERS } from '../../bot/store/containers.ts';
+import { SqliteStore } from '../../bot/store/sqlite-store.ts';
+import type { Doc } from '../../bot/store/store.port.ts';
+
+interface Activity extends Doc {
+  type: 'activity';
+  body: string;
+}
+
+/** About 4 MB of activities with 40 KB bodies: a thousand pages of log, the size SQLite checkpoints at. */
+async function fill(store: SqliteStore, from: number, count = 100): Promise<void> {
+  const crm = store.collection<Activity>(CONTAINERS.crm);
+  await Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      crm.create({ id: `a-${from + i}`, pk: 'tenant', type: 'activity', body: 'x'.repeat(40_000) }),
+    ),
+  );
+}
+
+async function until(check: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('embedded store: checkpoints in a thread of their own', function () {
+  this.timeout(60_000);
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'crm-sync-checkpoints-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('copies the log into the database file while the store writes, and leaves no log when closed', async () => {
+    const path = join(dir, 'store.db');
+    const store = new SqliteStore({ path, purgeIntervalMs: 0 });
+    await store.init([CONTAINERS.crm]);
+    const fileAtStart = statSync(path).size;
+    const own = (store as unknown as { db: DatabaseSync }).db.prepare('PRAGMA wal_autocheckpoint').get();
+    assert.deepEqual({ ...own }, { wal_autocheckpoint: 0 }, 'commits do not checkpoint');
+    // The committing connection does not checkpoint (its automatic checkpoint is off): the file
+    // only grows because the thread copies the log into it.
+    for (let round = 0; round < 3; round++) await fill(store, round * 100);
+    await until(() => statSync(path).size > fileAtStart + 8 * 1024 * 1024, 'the log reaches the file');
+    // Every write is readable through another connection, as it would be after a crash.
+    const other = new DatabaseSync(path, { readOnly: true });
+    assert.equal(
+      (other.prepare('SELECT COUNT(*) AS n FROM "c_crm"').get() as { n: number }).n,
+      300,
+      'all 300 activities committed',
+    );
+    other.close();
+    await store.close();
+    assert.ok(!existsSync(`${path}-wal`) || statSync(`${path}-wal`).size === 0, 'no log left behind');
+    const reopened = new SqliteStore({ path, purgeIntervalMs: 0 });
+    await reopened.init([CONTAINERS.crm]);
+    const read = await reopened.collection<Activity>(CONTAINERS.crm).read('tenant', 'a-299');
+    assert.equal(read?.value.body.length, 40_000);
+    await reopened.close();
+  });
+
+  it("keeps the log from growing without the thread: SQLite's own checkpoints when it is off", async () => {
+    const path = join(dir, 'own.db');
+    const store = new SqliteStore({ path, purgeIntervalMs: 0, backgroundCheckpoints: false });
+    await store.init([CONTAINERS.crm]);
+    for (let round = 0; round < 3; round++) await fill(store, round * 100);
+    // SQLite's automatic checkpoint at 1,000 pages keeps the log near 4 MB, never the 12 MB written.
+    assert.ok(statSync(`${path}-wal`).size < 8 * 1024 * 1024);
+    await store.close();
+  });
+});
