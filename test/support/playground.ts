@@ -185,12 +185,16 @@ export class Playground {
     );
   }
 
-  /** Resolves with the next message the bot creates after `since` events, or fails after the timeout. */
-  async nextBotMessage(since: number, timeoutMs = 10_000): Promise<PlaygroundMessage> {
+  /** The bot's first message after event `since`, of those `which` accepts (all, unless given). */
+  async nextBotMessage(
+    since: number,
+    timeoutMs = 10_000,
+    which: (message: PlaygroundMessage) => boolean = () => true,
+  ): Promise<PlaygroundMessage> {
     const config = await this.config();
     return this.waitFor(
       since,
-      (e) => e.action === 'createMessage' && e.message?.from.id === config.bot.id,
+      (e) => e.action === 'createMessage' && e.message?.from.id === config.bot.id && which(e.message),
       timeoutMs,
     );
   }
