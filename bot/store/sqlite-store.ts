@@ -105,6 +105,25 @@ function bind(value: Scalar): SQLInputValue {
   return value;
 }
 
+/**
+ * What json_each(doc, path) gives for a field's value: an array's elements, an object's member
+ * values, a scalar itself; nothing for a field that is absent.
+ */
+function elementsOf(value: unknown): unknown[] {
+  if (value === undefined) return [];
+  if (Array.isArray(value)) return value;
+  if (value !== null && typeof value === 'object') return Object.values(value);
+  return [value];
+}
+
+/** An element as json_each's `value` column holds it: booleans as 1 and 0, objects as JSON; null for none. */
+function elementValue(value: unknown): SQLInputValue {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (typeof value === 'string' || typeof value === 'number') return value;
+  return JSON.stringify(value);
+}
+
 /** A document's value at a dotted field path, as the query's json_extract would find it. */
 function valueAt(doc: unknown, field: string): unknown {
   let value: unknown = doc;
@@ -208,9 +227,20 @@ function flushCreates(db: DatabaseSync): void {
 class SqliteCollection<T extends Doc> implements Collection<T> {
   private readonly table: string;
   private readonly stmts: Record<
-    'read' | 'insert' | 'upsert' | 'update' | 'delete' | 'purge' | 'insertBody' | 'deleteBody',
+    | 'read'
+    | 'insert'
+    | 'upsert'
+    | 'update'
+    | 'delete'
+    | 'purge'
+    | 'insertBody'
+    | 'deleteBody'
+    | 'exists'
+    | 'addElement',
     StatementSync
   >;
+  /** The container's array fields (arrayQueryFields), whose elements a new item adds. */
+  private readonly arrays: readonly string[];
   private readonly db: DatabaseSync;
   private readonly definition: ContainerDefinition;
   private readonly now: () => number;
@@ -250,7 +280,48 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
       deleteBody: db.prepare(
         this.excluded.length > 0 ? `DELETE FROM ${bodies} WHERE rowid = ?` : 'SELECT NULL WHERE ?',
       ),
+      // Expired rows too: an upsert onto one updates it (its triggers move its elements).
+      exists: db.prepare(`SELECT 1 AS found FROM ${this.table} WHERE pk = ? AND id = ?`),
+      addElement: db.prepare(
+        definition.arraySortField
+          ? `INSERT OR IGNORE INTO ${sortedElementsTable(definition.name)} (pk, field, value, sort, id) VALUES (?, ?, ?, ?, ?)`
+          : (definition.arrayQueryFields ?? []).length > 0
+            ? `INSERT OR IGNORE INTO ${elementsTable(definition.name)} (pk, field, value, id) VALUES (?, ?, ?, ?)`
+            : 'SELECT NULL WHERE ?',
+      ),
     };
+    this.arrays = definition.arrayQueryFields ?? [];
+  }
+
+  /**
+   * A new item's array elements into the index table, in the caller's transaction: what an insert
+   * trigger did, with the values already in hand. The trigger read them back out of the document
+   * with json_each, twice the cost of the rows themselves (a ledger entry has a dozen search
+   * words). Updates and deletes keep their triggers, which need the old document.
+   */
+  private addElements(item: T): void {
+    if (this.arrays.length === 0) return;
+    const sortField = this.definition.arraySortField;
+    const sort = sortField ? elementValue(valueAt(item, sortField)) : undefined;
+    // As the trigger: an item without its sort value has no sorted elements.
+    if (sortField && sort === null) return;
+    for (const field of this.arrays) {
+      for (const element of elementsOf(valueAt(item, field))) {
+        const value = elementValue(element);
+        if (value === null) continue;
+        if (sortField) this.stmts.addElement.run(item.pk, field, value, sort as SQLInputValue, item.id);
+        else this.stmts.addElement.run(item.pk, field, value, item.id);
+      }
+    }
+  }
+
+  /** An upsert: the row's write, and a new item's elements (an existing one's are moved by its trigger). */
+  private upsertRow(item: T): string {
+    const etag = ETAG();
+    const existed = this.arrays.length > 0 && this.stmts.exists.get(item.pk, item.id) !== undefined;
+    this.stmts.upsert.run(item.pk, item.id, etag, this.expiresAt(item), ...this.stored(item));
+    if (this.arrays.length > 0 && !existed) this.addElements(item);
+    return etag;
   }
 
   /**
@@ -315,6 +386,7 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
     const [doc, body] = this.stored(item);
     try {
       this.stmts.insert.run(item.pk, item.id, etag, this.expiresAt(item), doc, body);
+      this.addElements(item);
     } catch (error) {
       if (body !== null) this.stmts.deleteBody.run(body);
       if (isConflict(error)) {
@@ -330,21 +402,16 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
 
   async upsert(item: T): Promise<Versioned<T>> {
     flushCreates(this.db);
-    const write = () => {
-      const etag = ETAG();
-      this.stmts.upsert.run(item.pk, item.id, etag, this.expiresAt(item), ...this.stored(item));
-      return { value: item, etag };
-    };
-    // The body's row and the item's go in together.
-    return this.excluded.length > 0 ? this.transaction(write) : write();
+    const write = () => ({ value: item, etag: this.upsertRow(item) });
+    // The body's row or the elements' rows and the item's go in together.
+    return this.excluded.length > 0 || this.arrays.length > 0 ? this.transaction(write) : write();
   }
 
   async upsertMany(items: readonly T[]): Promise<void> {
     flushCreates(this.db);
     if (items.length === 0) return;
     this.transaction(() => {
-      for (const item of items)
-        this.stmts.upsert.run(item.pk, item.id, ETAG(), this.expiresAt(item), ...this.stored(item));
+      for (const item of items) this.upsertRow(item);
     });
   }
 
@@ -761,6 +828,7 @@ export class SqliteStore implements Store {
       const quoted = `'${field.replaceAll("'", "''")}'`;
       this.sideTable(t, `to_${definition.name}_${field.replaceAll('.', '_')}`, {
         add: `INSERT OR IGNORE INTO ${o} SELECT NEW.pk, ${quoted}, value, json_extract(NEW.doc, ${sortPath}), NEW.id FROM json_each(NEW.doc, ${path}) WHERE value IS NOT NULL AND json_extract(NEW.doc, ${sortPath}) IS NOT NULL;`,
+        insertsByCaller: true,
         // By the whole key, the old sort value included: one seek per element, however common.
         remove: `DELETE FROM ${o} WHERE pk = OLD.pk AND field = ${quoted} AND sort = json_extract(OLD.doc, ${sortPath}) AND id = OLD.id AND value IN (SELECT value FROM json_each(OLD.doc, ${path}));`,
         fill: `INSERT OR IGNORE INTO ${o} SELECT t.pk, ${quoted}, j.value, json_extract(t.doc, ${sortPath}), t.id FROM ${t} AS t, json_each(t.doc, ${path}) AS j WHERE j.value IS NOT NULL AND json_extract(t.doc, ${sortPath}) IS NOT NULL`,
@@ -772,19 +840,24 @@ export class SqliteStore implements Store {
    * Keeps a side table of `t` by triggers on every write path (insert, update of the document,
    * delete, expiry purge), and fills it from the rows there are when its triggers are new: the
    * elements of an array field, the sorted elements, the counts. `add` and `remove` are statements
-   * over NEW and OLD; `fill` the first filling.
+   * over NEW and OLD; `fill` the first filling. `insertsByCaller`: a new item's rows are written by
+   * the collection itself (SqliteCollection.addElements), not by an insert trigger.
    */
   private sideTable(
     t: string,
     name: string,
-    rows: { add: string; remove: string; changedWhen?: string; fill: string },
+    rows: { add: string; remove: string; changedWhen?: string; fill: string; insertsByCaller?: boolean },
   ): void {
     const known = this.db
       .prepare(`SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?`)
-      .get(`${name}_ins`);
+      .get(`${name}_del`);
     const when = rows.changedWhen ? ` WHEN ${rows.changedWhen}` : '';
     this.db.exec(
-      `CREATE TRIGGER IF NOT EXISTS "${name}_ins" AFTER INSERT ON ${t} BEGIN ${rows.add} END;
+      `${
+        rows.insertsByCaller
+          ? `DROP TRIGGER IF EXISTS "${name}_ins";`
+          : `CREATE TRIGGER IF NOT EXISTS "${name}_ins" AFTER INSERT ON ${t} BEGIN ${rows.add} END;`
+      }
        CREATE TRIGGER IF NOT EXISTS "${name}_upd" AFTER UPDATE OF doc ON ${t}${when} BEGIN ${rows.remove} ${rows.add} END;
        CREATE TRIGGER IF NOT EXISTS "${name}_del" AFTER DELETE ON ${t} BEGIN ${rows.remove} END;`,
     );
@@ -797,6 +870,7 @@ export class SqliteStore implements Store {
       const quoted = `'${field.replaceAll("'", "''")}'`;
       this.sideTable(t, `tr_${container}_${field.replaceAll('.', '_')}`, {
         add: `INSERT OR IGNORE INTO ${e} SELECT NEW.pk, ${quoted}, value, NEW.id FROM json_each(NEW.doc, ${path}) WHERE value IS NOT NULL;`,
+        insertsByCaller: true,
         remove: `DELETE FROM ${e} WHERE pk = OLD.pk AND field = ${quoted} AND id = OLD.id AND value IN (SELECT value FROM json_each(OLD.doc, ${path}));`,
         fill: `INSERT OR IGNORE INTO ${e} SELECT t.pk, ${quoted}, j.value, t.id FROM ${t} AS t, json_each(t.doc, ${path}) AS j WHERE j.value IS NOT NULL`,
       });
