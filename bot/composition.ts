@@ -4,16 +4,8 @@ import { targetKey } from './mail-source/subscription-targets.ts';
 import { ItemSync } from './sync/item-sync.ts';
 import { clientCredentialsToken } from './mail-source/client-credentials.ts';
 import { join } from 'node:path';
-import { CosmosClient } from '@azure/cosmos';
-import { BlobServiceClient } from '@azure/storage-blob';
-import { QueueServiceClient } from '@azure/storage-queue';
-import {
-  ClientAssertionCredential,
-  ClientCertificateCredential,
-  ClientSecretCredential,
-  ManagedIdentityCredential,
-  type TokenCredential,
-} from '@azure/identity';
+import type * as IdentitySdk from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
 import type { AppConfig } from './config/config.ts';
 import type { AttachmentStore } from './crm/attachment-store.port.ts';
 import { BlobAttachmentStore } from './crm/blob-attachment-store.ts';
@@ -118,10 +110,26 @@ export interface Services {
   close(): Promise<void>;
 }
 
-function azureCredential(config: Extract<AppConfig, { mode: 'azure' }>): TokenCredential {
+/**
+ * The Azure SDKs, loaded where they are used: a machine on the embedded store and its own queue
+ * never loads them (with them, a process starts about 50 MB larger).
+ */
+type Identity = typeof IdentitySdk;
+const azureSdk = {
+  identity: () => import('@azure/identity'),
+  cosmos: () => import('@azure/cosmos'),
+  blob: () => import('@azure/storage-blob'),
+  queue: () => import('@azure/storage-queue'),
+};
+
+function azureCredential(config: Extract<AppConfig, { mode: 'azure' }>, identity: Identity): TokenCredential {
   if (config.bot.managedIdentityClientId)
-    return new ManagedIdentityCredential(config.bot.managedIdentityClientId);
-  return new ClientSecretCredential(config.bot.tenantId, config.bot.clientId, config.bot.clientSecret ?? '');
+    return new identity.ManagedIdentityCredential(config.bot.managedIdentityClientId);
+  return new identity.ClientSecretCredential(
+    config.bot.tenantId,
+    config.bot.clientId,
+    config.bot.clientSecret ?? '',
+  );
 }
 
 /**
@@ -130,30 +138,31 @@ function azureCredential(config: Extract<AppConfig, { mode: 'azure' }>): TokenCr
  * identity's token through a federated credential on the Entra app; otherwise with a certificate
  * or, last, a client secret.
  */
-function graphCredential(config: Extract<AppConfig, { mode: 'azure' }>): TokenCredential {
+function graphCredential(config: Extract<AppConfig, { mode: 'azure' }>, sdk: Identity): TokenCredential {
   const { tenantId, managedIdentityClientId, clientSecret } = config.bot;
   const clientId = config.aadApp.clientId;
   if (managedIdentityClientId) {
-    const identity = new ManagedIdentityCredential(managedIdentityClientId);
-    return new ClientAssertionCredential(tenantId, clientId, async () => {
+    const identity = new sdk.ManagedIdentityCredential(managedIdentityClientId);
+    return new sdk.ClientAssertionCredential(tenantId, clientId, async () => {
       const token = await identity.getToken(FEDERATED_TOKEN_SCOPE);
       if (!token) throw new Error('the managed identity returned no token for the federated credential');
       return token.token;
     });
   }
   if (config.aadApp.certificatePath)
-    return new ClientCertificateCredential(tenantId, clientId, {
+    return new sdk.ClientCertificateCredential(tenantId, clientId, {
       certificatePath: config.aadApp.certificatePath,
     });
-  return new ClientSecretCredential(tenantId, clientId, clientSecret ?? '');
+  return new sdk.ClientSecretCredential(tenantId, clientId, clientSecret ?? '');
 }
 
-export function createStore(config: AppConfig, credential?: TokenCredential): Store {
+async function createStore(config: AppConfig, credential?: TokenCredential): Promise<Store> {
   if (config.mode === 'sandbox') return new SqliteStore({ path: join(config.dataDir, 'crm-sync.db') });
+  const { CosmosClient } = await azureSdk.cosmos();
   return new CosmosStore({
     client: new CosmosClient({
       endpoint: config.cosmos.endpoint,
-      aadCredentials: credential ?? azureCredential(config),
+      aadCredentials: credential ?? azureCredential(config, await azureSdk.identity()),
     }),
     database: config.cosmos.database,
     // With Entra ID, Cosmos refuses to create containers; the infrastructure creates them.
@@ -174,8 +183,9 @@ export async function createServices(
     publicUrl?: string;
   } = {},
 ): Promise<Services> {
-  const credential = config.mode === 'azure' ? azureCredential(config) : undefined;
-  const store = overrides.store ?? createStore(config, credential);
+  const identity = config.mode === 'azure' ? await azureSdk.identity() : undefined;
+  const credential = config.mode === 'azure' ? azureCredential(config, identity!) : undefined;
+  const store = overrides.store ?? (await createStore(config, credential));
   if (config.mode === 'sandbox') await store.init(ALL_CONTAINERS);
   // In Azure the first call to Cosmos DB is where a missing role or endpoint shows: say which.
   else
@@ -187,9 +197,12 @@ export async function createServices(
     (config.mode === 'sandbox'
       ? new FileAttachmentStore(join(config.dataDir, 'attachments'))
       : new BlobAttachmentStore(
-          new BlobServiceClient(config.storage.blobUrl, credential).getContainerClient(ATTACHMENTS_CONTAINER),
+          new (await azureSdk.blob()).BlobServiceClient(
+            config.storage.blobUrl,
+            credential,
+          ).getContainerClient(ATTACHMENTS_CONTAINER),
         ));
-  const graphIdentity = config.mode === 'azure' ? graphCredential(config) : undefined;
+  const graphIdentity = config.mode === 'azure' ? graphCredential(config, identity!) : undefined;
   const graphBaseUrl = overrides.graphBaseUrl ?? config.graphBaseUrl;
   const token = graphIdentity
     ? async () => (await graphIdentity.getToken(GRAPH_SCOPE))?.token ?? ''
@@ -283,10 +296,13 @@ export async function createServices(
   const files = new GraphFiles(http);
   const queue: JobQueue<SyncJob> =
     config.mode === 'azure'
-      ? new StorageQueue<SyncJob>(new QueueServiceClient(config.storage.queueUrl, credential), SYNC_QUEUE)
+      ? new StorageQueue<SyncJob>(
+          new (await azureSdk.queue()).QueueServiceClient(config.storage.queueUrl, credential),
+          SYNC_QUEUE,
+        )
       : config.queueConnectionString
         ? new StorageQueue<SyncJob>(
-            QueueServiceClient.fromConnectionString(config.queueConnectionString),
+            (await azureSdk.queue()).QueueServiceClient.fromConnectionString(config.queueConnectionString),
             SYNC_QUEUE,
           )
         : new StoreQueue<SyncJob>(store, SYNC_QUEUE);
