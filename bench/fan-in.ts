@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../bot/config/config.ts';
+import { NODE_FLAGS } from '../bot/config/node-flags.ts';
 import { createLogger } from '../bot/logging/logger.ts';
 import { startApp } from '../bot/main.ts';
 import { latencyStats, startMailboxPeers } from './bench-support.ts';
@@ -72,7 +73,7 @@ export async function fanIn(): Promise<Record<string, unknown>> {
       workers.push(
         spawn(
           process.execPath,
-          [...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), WORKER],
+          [...NODE_FLAGS, ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), WORKER],
           { env: { PATH: process.env.PATH ?? '', ...env }, stdio: 'ignore' },
         ),
       );

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createServices } from '../bot/composition.ts';
 import { loadConfig } from '../bot/config/config.ts';
+import { NODE_FLAGS } from '../bot/config/node-flags.ts';
 import { createLogger } from '../bot/logging/logger.ts';
 import { PREFER_IMMUTABLE, readDeltaPage, userPath } from '../bot/mail-source/graph-delta.ts';
 import type { GraphHttp } from '../bot/mail-source/graph-http.ts';
@@ -166,6 +167,8 @@ export async function syncOursApart(options: {
   const child = spawn(
     process.execPath,
     [
+      // It stands for a worker process, which runs with the app's flags.
+      ...NODE_FLAGS,
       ...(profile
         ? ['--cpu-prof', `--cpu-prof-dir=${profile}`, `--cpu-prof-name=${options.label}.cpuprofile`]
         : []),

@@ -14,6 +14,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { loadConfig } from '../bot/config/config.ts';
+import { NODE_FLAGS } from '../bot/config/node-flags.ts';
 import { AppError } from '../bot/errors/app-error.ts';
 import { createLogger } from '../bot/logging/logger.ts';
 import { startApp } from '../bot/main.ts';
@@ -66,7 +67,10 @@ export async function runSoak(options: SoakOptions): Promise<Record<string, unkn
   });
   const workers: ChildProcess[] = [];
   const startWorker = () =>
-    spawn(process.execPath, [WORKER], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: 'ignore' });
+    spawn(process.execPath, [...NODE_FLAGS, WORKER], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: 'ignore',
+    });
   const stats = { emails: 0, killed: 0, expired: 0, lifecycle: 0 };
   try {
     const { crm, syncService, settings } = app.services;

@@ -260,7 +260,7 @@ resource web 'Microsoft.Web/sites@2023-12-01' = {
     siteConfig: {
       linuxFxVersion: 'NODE|24-lts'
       // The deploy step ships built files and production node_modules: nothing to build there.
-      appCommandLine: 'node --import ./bot/logging/azure-monitor.ts bot/main.ts'
+      appCommandLine: 'node --max-semi-space-size=8 --import ./bot/logging/azure-monitor.ts bot/main.ts'
       alwaysOn: true
       // App Service takes an instance out of rotation when this fails: the store and the queue answer.
       healthCheckPath: '/readyz'

@@ -9,6 +9,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { parseCli } from '../bot/cli/cli.ts';
 import { ConfigError, loadConfig } from '../bot/config/config.ts';
+import { NODE_FLAGS } from '../bot/config/node-flags.ts';
 import { humanLogLines } from '../bot/logging/logger.ts';
 
 const { values: args } = parseCli({
@@ -122,7 +123,12 @@ try {
     { SANDBOX_PORT: String(config.sandboxPort) },
     /sandbox listening/,
   );
-  await start('app', [...(args.watch ? ['--watch'] : []), 'bot/main.ts'], {}, /CRM Sync is listening/);
+  await start(
+    'app',
+    [...NODE_FLAGS, ...(args.watch ? ['--watch'] : []), 'bot/main.ts'],
+    {},
+    /CRM Sync is listening/,
+  );
   await start(
     'playground',
     [
