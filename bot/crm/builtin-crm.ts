@@ -644,6 +644,27 @@ export class BuiltinCrm implements CrmConnector {
     return (parts.flat() as ActivityDoc[]).sort((a, b) => a.id.localeCompare(b.id));
   }
 
+  /**
+   * Every activity's message key, a page at a time: nothing but the keys is held, where the
+   * activities themselves (bodies and all) are gigabytes at 200,000 emails.
+   */
+  async activityKeys(tenantId: string): Promise<string[]> {
+    const keys: string[] = [];
+    for (const pk of await this.activityPartitions(tenantId)) {
+      let continuation: string | undefined;
+      do {
+        const page = await this.items.query(pk, {
+          filters: [{ field: 'type', op: '=', value: 'activity' }],
+          limit: 500,
+          ...(continuation ? { continuation } : {}),
+        });
+        for (const { value } of page.items) keys.push((value as ActivityDoc).messageKey);
+        continuation = page.continuation;
+      } while (continuation);
+    }
+    return keys;
+  }
+
   /** A record's activity timeline, newest first: each bucket's newest, merged. */
   async activitiesOf(tenantId: string, recordId: string, limit = 50): Promise<ActivityDoc[]> {
     const pages = await Promise.all(

@@ -14,7 +14,6 @@ import {
   type DeltaPage,
   type EmailAddress,
   type LeftOutAttachment,
-  type ListedAttachment,
   type MailAttachment,
   type MailboxInfo,
   type MailFolderInfo,
@@ -64,13 +63,13 @@ const SELECT: Record<MessageDetail, string> = {
   headers: HEADER_FIELDS.join(','),
 };
 /**
- * The attachments' names and sizes come with the message (Graph documents `$expand` on message
- * delta and GET): one request a page, where listing each email's attachments cost one an email.
- * `contentBytes` is left out; bytes are read one attachment at a time, as streams.
+ * What a folder's delta pages select (for benchmarks that read the same pages side by side).
+ * Attachments are not expanded into them: Graph documents `$expand` on message delta, but a
+ * `$select` inside it is reported ignored there (microsoft-graph-docs-contrib#8431), which would
+ * bring every file attachment's bytes, base64, in the page (resumes of megabytes, a hundred emails
+ * a page). They are listed per email that has them (`attachments`), names and sizes only.
  */
-const EXPAND_ATTACHMENTS = 'attachments($select=id,name,contentType,size,isInline)';
-/** What a folder's delta pages ask for (for benchmarks that read the same pages side by side). */
-export const DELTA_QUERY = `$select=${SELECT.full}&$expand=${EXPAND_ATTACHMENTS}`;
+export const DELTA_SELECT = SELECT.full;
 
 function address(recipient: Recipient | null | undefined): EmailAddress | undefined {
   const email = recipient?.emailAddress;
@@ -80,23 +79,6 @@ function address(recipient: Recipient | null | undefined): EmailAddress | undefi
 
 function addresses(list: Recipient[] | null | undefined): EmailAddress[] {
   return (list ?? []).map(address).filter((a): a is EmailAddress => a !== undefined);
-}
-
-type GraphAttachment = Attachment & { '@odata.type'?: string };
-
-function listedAttachment(item: GraphAttachment): ListedAttachment {
-  const type = (item['@odata.type'] ?? '#microsoft.graph.fileAttachment').toLowerCase();
-  return {
-    id: String(item.id),
-    name: item.name ?? 'attachment',
-    ...(item.contentType ? { contentType: item.contentType } : {}),
-    size: item.size ?? 0,
-    kind: type.endsWith('referenceattachment')
-      ? 'reference'
-      : type.endsWith('itemattachment')
-        ? 'item'
-        : 'file',
-  };
 }
 
 export function toMailMessage(message: Message, folderId?: string): MailMessage {
@@ -121,9 +103,6 @@ export function toMailMessage(message: Message, folderId?: string): MailMessage 
       ? { body: { contentType: body.contentType === 'html' ? 'html' : 'text', content: body.content ?? '' } }
       : {}),
     ...(message.webLink ? { webLink: message.webLink } : {}),
-    ...(Array.isArray(message.attachments)
-      ? { attachmentList: (message.attachments as GraphAttachment[]).map(listedAttachment) }
-      : {}),
   };
 }
 
@@ -217,7 +196,7 @@ export class GraphMailSource implements MailSource, MailSubscriptions {
   async deltaPage(userId: string, folderId: string, link?: string): Promise<DeltaPage> {
     const url =
       link ??
-      `${this.user(userId)}/mailFolders/${encodeURIComponent(folderId)}/messages/delta?${DELTA_QUERY}`;
+      `${this.user(userId)}/mailFolders/${encodeURIComponent(folderId)}/messages/delta?$select=${SELECT.full}`;
     const { items, ...page } = await readDeltaPage<Message>(
       this.http,
       userId,
@@ -231,34 +210,28 @@ export class GraphMailSource implements MailSource, MailSubscriptions {
     const message = await this.http.request<Message>(
       userId,
       'GET',
-      `${this.user(userId)}/messages/${encodeURIComponent(messageId)}?$select=${SELECT[detail]}${detail === 'full' ? `&$expand=${EXPAND_ATTACHMENTS}` : ''}`,
+      `${this.user(userId)}/messages/${encodeURIComponent(messageId)}?$select=${SELECT[detail]}`,
       { headers: { prefer: PREFER_IMMUTABLE } },
     );
     return toMailMessage(message);
   }
 
-  async attachments(
-    userId: string,
-    messageId: string,
-    maxBytes: number,
-    listed?: readonly ListedAttachment[],
-  ) {
-    const list =
-      listed ??
-      (
-        await this.http.request<{ value: GraphAttachment[] }>(
-          userId,
-          'GET',
-          `${this.user(userId)}/messages/${encodeURIComponent(messageId)}/attachments?$select=id,name,contentType,size,isInline`,
-          { headers: { prefer: PREFER_IMMUTABLE } },
-        )
-      ).value.map(listedAttachment);
+  async attachments(userId: string, messageId: string, maxBytes: number) {
+    const base = `${this.user(userId)}/messages/${encodeURIComponent(messageId)}/attachments`;
+    const list = await this.http.request<{ value: Array<Attachment & { '@odata.type'?: string }> }>(
+      userId,
+      'GET',
+      `${base}?$select=id,name,contentType,size,isInline`,
+      { headers: { prefer: PREFER_IMMUTABLE } },
+    );
     const included: MailAttachment[] = [];
     const leftOut: LeftOutAttachment[] = [];
     let total = 0;
-    for (const item of list) {
-      const { size, name } = item;
-      if (item.kind === 'reference') {
+    for (const item of list.value) {
+      const size = item.size ?? 0;
+      const name = item.name ?? 'attachment';
+      const type = (item['@odata.type'] ?? '#microsoft.graph.fileAttachment').toLowerCase();
+      if (type.endsWith('referenceattachment')) {
         leftOut.push({ name, size, reason: 'link' });
         continue;
       }
@@ -267,14 +240,14 @@ export class GraphMailSource implements MailSource, MailSubscriptions {
         continue;
       }
       total += size;
-      const isItem = item.kind === 'item';
+      const item_ = type.endsWith('itemattachment');
       included.push({
-        id: item.id,
+        id: String(item.id),
         // An attached email (or event) is stored as its MIME, as Outlook saves it.
-        name: isItem && !/\.(eml|ics)$/i.test(name) ? `${name}.eml` : name,
-        contentType: isItem ? 'message/rfc822' : (item.contentType ?? 'application/octet-stream'),
+        name: item_ && !/\.(eml|ics)$/i.test(name) ? `${name}.eml` : name,
+        contentType: item_ ? 'message/rfc822' : (item.contentType ?? 'application/octet-stream'),
         size,
-        kind: isItem ? 'item' : 'file',
+        kind: item_ ? 'item' : 'file',
       });
     }
     return { included, leftOut };

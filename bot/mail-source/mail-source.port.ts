@@ -56,20 +56,6 @@ export interface MailMessage {
   hasAttachments: boolean;
   body?: { contentType: 'text' | 'html'; content: string };
   webLink?: string;
-  /**
-   * Its attachments as listed with the message (Graph's `$expand=attachments` on the delta page),
-   * names and sizes only; absent when the page did not list them (a folder cursor from before).
-   */
-  attachmentList?: ListedAttachment[];
-}
-
-/** One attachment as Graph lists it, before any bytes are read. */
-export interface ListedAttachment {
-  id: string;
-  name: string;
-  contentType?: string;
-  size: number;
-  kind: 'file' | 'item' | 'reference';
 }
 
 /**
@@ -110,15 +96,11 @@ export interface MailSource {
   /** One page of a folder's delta round; no link starts a new round. */
   deltaPage(userId: string, folderId: string, link?: string): Promise<DeltaPage>;
   message(userId: string, messageId: string, detail: MessageDetail): Promise<MailMessage>;
-  /**
-   * A message's attachments that fit in `maxBytes` in all; the rest are named in `leftOut`. No
-   * bytes yet. `listed` (MailMessage.attachmentList) saves the request that lists them.
-   */
+  /** A message's attachments that fit in `maxBytes` in all; the rest are named in `leftOut`. No bytes yet. */
   attachments(
     userId: string,
     messageId: string,
     maxBytes: number,
-    listed?: readonly ListedAttachment[],
   ): Promise<{ included: MailAttachment[]; leftOut: LeftOutAttachment[] }>;
   /** One attachment's bytes as a stream (Graph's `$value`), to be read to its end or destroyed. */
   openAttachment(userId: string, messageId: string, attachmentId: string): Promise<Readable>;

@@ -133,7 +133,12 @@ export interface MessageView {
   attachments?: { select?: readonly string[] };
 }
 
-/** What an attachment has to select ($select inside `$expand=attachments(...)` or on its list). */
+/**
+ * What an attachment has to `$select` (inside `$expand=attachments(...)` or on its list): the base
+ * type's properties. A file attachment's own (`contentBytes`, `contentId`) are refused there, as
+ * Graph refuses them (microsoft/microsoft-graph-explorer-v4#3916); its bytes come unselected or
+ * from `$value`.
+ */
 export const ATTACHMENT_PROPERTIES = new Set([
   'id',
   'lastModifiedDateTime',
@@ -141,9 +146,6 @@ export const ATTACHMENT_PROPERTIES = new Set([
   'contentType',
   'size',
   'isInline',
-  'contentBytes',
-  'contentId',
-  'contentLocation',
 ]);
 
 /** Graph's text body (`Prefer: outlook.body-content-type="text"`): block tags break lines. */

@@ -73,8 +73,8 @@ interface DeltaState {
   after?: number;
   /** $select carried by the links, as Graph encodes query options into them */
   s?: string[];
-  /** `$expand=attachments` carried the same way: the attachments' own $select, or [] for all */
-  x?: string[];
+  /** `$expand=attachments`, carried the same way */
+  x?: 1;
   /** the initial round, which lists what is there and reports no removals */
   i?: boolean;
 }
@@ -531,9 +531,9 @@ export class GraphSandbox {
   }
 
   /**
-   * A message's `$expand`: Graph's docs give message GET, list and delta `$expand`; the one
-   * navigation property the sandbox keeps is `attachments`, whole or with its own `$select`
-   * (`attachments($select=id,name,size)`). Anything else is refused as Graph refuses it.
+   * A message's `$expand` on GET and delta (Graph documents both): the one navigation property
+   * the sandbox keeps is `attachments`, whole or with its own `$select` of the attachment type's
+   * properties (`attachments($select=id,name,size)`). Anything else is refused as Graph refuses it.
    */
   private parseExpand(request: GraphRequest): { select?: string[] } | GraphResponse | undefined {
     const raw = request.query.get('$expand');
@@ -541,7 +541,7 @@ export class GraphSandbox {
     const refuse = (name: string, type = 'microsoft.graph.message') =>
       graphError(
         400,
-        'BadRequest',
+        'RequestBroker--ParseUri',
         `Parsing OData Select and Expand failed: Could not find a property named '${name.slice(0, 100)}' on type '${type}'.`,
       );
     const text = raw.trim();
@@ -647,7 +647,7 @@ export class GraphSandbox {
         from: 0,
         i: true,
         ...(select ? { s: select } : {}),
-        ...(expand ? { x: expand.select ?? [] } : {}),
+        ...(expand ? { x: 1 as const } : {}),
       };
     }
     // A round sees the changes up to the moment it started; later ones wait for the next round.
@@ -670,7 +670,9 @@ export class GraphSandbox {
       immutableIds: prefer.immutableIds,
       textBody: prefer.textBody,
       ...(state.s ? { select: state.s } : {}),
-      ...(state.x ? { attachments: state.x.length > 0 ? { select: state.x } : {} } : {}),
+      // Whole, whatever `$select` it was given: on message delta Graph is reported to ignore a
+      // `$select` inside `$expand` (microsoft-graph-docs-contrib#8431), bytes and all.
+      ...(state.x ? { attachments: {} } : {}),
     };
     const value = page.map((entry) =>
       entry.message

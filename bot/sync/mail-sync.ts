@@ -802,7 +802,6 @@ export class MailSync {
         ctx.user.userId,
         message.id,
         ctx.settings.attachmentMaxMb * 1024 * 1024,
-        message.attachmentList,
       );
       const { userId } = ctx.user;
       attachments = fetched.included.map((a) => ({

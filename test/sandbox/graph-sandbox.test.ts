@@ -221,39 +221,20 @@ describe('Microsoft 365 sandbox: Graph v1.0 mail', () => {
       ]);
     });
 
-    it("expands attachments' names and sizes on every page of a round and the next, and refuses what Graph refuses", async () => {
-      const expand = '$expand=attachments($select=id,name,contentType,size,isInline)';
+    it('expands attachments on every page of a delta round and the next, bytes and all, and refuses what Graph refuses', async () => {
+      // Graph is reported to ignore a $select inside $expand on message delta
+      // (microsoft-graph-docs-contrib#8431): the sandbox does the same, so no client relies on it.
+      const expand = '$expand=attachments($select=id,name,size)';
       const round = await graph.deltaRound(
         `${inboxDelta}?$select=subject,hasAttachments&${expand}`,
         page(40),
       );
       assert.ok(round.pages.length > 2, 'the expand is carried by each nextLink');
+      assert.ok(round.items.every((m) => Array.isArray(m.attachments)));
       const withFiles = round.items.filter((m) => m.hasAttachments);
       assert.ok(withFiles.length >= 10);
-      for (const message of round.items) {
-        const listed = message.attachments as Array<Record<string, unknown>>;
-        assert.ok(Array.isArray(listed), `page item ${String(message.subject)} lists its attachments`);
-        for (const a of listed) {
-          assert.deepEqual(Object.keys(a).sort(), [
-            '@odata.type',
-            'contentType',
-            'id',
-            'isInline',
-            'name',
-            'size',
-          ]);
-        }
-      }
-      const first = withFiles[0]!;
-      const listed = await graph.get<{ value: Array<Record<string, unknown>> }>(
-        `/users/${RILEY}/messages/${String(first.id)}/attachments?$select=id,name,size`,
-        IMMUTABLE,
-      );
-      assert.deepEqual(
-        (first.attachments as Array<Record<string, unknown>>).map((a) => [a.id, a.name, a.size]),
-        listed.body.value.map((a) => [a.id, a.name, a.size]),
-      );
-      // The next round, from the delta link, lists them too.
+      const files = withFiles.flatMap((m) => m.attachments as Array<Record<string, unknown>>);
+      assert.ok(files.some((a) => typeof a.contentBytes === 'string' && 'lastModifiedDateTime' in a));
       await graph.adminCall('POST', `/users/${RILEY}/messages`, {
         folder: 'inbox',
         message: {
@@ -269,15 +250,16 @@ describe('Microsoft 365 sandbox: Graph v1.0 mail', () => {
         next.items.flatMap((m) => (m.attachments as Array<Record<string, unknown>>).map((a) => a.name)),
         ['cv.pdf'],
       );
-      // A single GET takes the same expand; without $select inside it the bytes come too.
-      const whole = await graph.get<{ attachments: Array<Record<string, unknown>> }>(
-        `/users/${RILEY}/messages/${String(first.id)}?$select=subject&$expand=attachments`,
+      // A single GET honours the $select inside: names and sizes, no bytes.
+      const one = await graph.get<{ attachments: Array<Record<string, unknown>> }>(
+        `/users/${RILEY}/messages/${String(withFiles[0]!.id)}?$select=subject&${expand}`,
         IMMUTABLE,
       );
-      assert.ok(whole.body.attachments.some((a) => typeof a.contentBytes === 'string'));
+      for (const a of one.body.attachments)
+        assert.deepEqual(Object.keys(a).sort(), ['@odata.type', 'id', 'name', 'size']);
       for (const query of [
         '$expand=singleValueExtendedProperties',
-        '$expand=attachments($select=id,secret)',
+        '$expand=attachments($select=id,contentId)',
         '$expand=attachments($filter=size gt 1)',
       ]) {
         const refused = await graph.get<{ error: { code: string; message: string } }>(
