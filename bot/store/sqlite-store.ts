@@ -37,8 +37,14 @@ export interface SqliteStoreOptions {
   backgroundCheckpoints?: boolean;
 }
 
-/** The log is cut back to this after each checkpoint that empties it, so a burst leaves no large file. */
+/** The log file is cut back to this when the log starts over, so a burst leaves no large file. */
 const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
+/**
+ * With checkpoints in their thread, the writer checkpoints only past this many pages of log (64 MB
+ * at 4 KB), by which time the thread has copied most of them: the log stays bounded under writes
+ * that never pause (WalCheckpointer), and the writer's own checkpoints are a sixteenth as many.
+ */
+const WAL_BACKSTOP_PAGES = 16_000;
 
 interface Row {
   doc: string;
@@ -114,14 +120,6 @@ function elementsOf(value: unknown): unknown[] {
   if (Array.isArray(value)) return value;
   if (value !== null && typeof value === 'object') return Object.values(value);
   return [value];
-}
-
-/** An element as json_each's `value` column holds it: booleans as 1 and 0, objects as JSON; null for none. */
-function elementValue(value: unknown): SQLInputValue {
-  if (value === undefined || value === null) return null;
-  if (typeof value === 'boolean') return value ? 1 : 0;
-  if (typeof value === 'string' || typeof value === 'number') return value;
-  return JSON.stringify(value);
 }
 
 /** A document's value at a dotted field path, as the query's json_extract would find it. */
@@ -282,11 +280,16 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
       ),
       // Expired rows too: an upsert onto one updates it (its triggers move its elements).
       exists: db.prepare(`SELECT 1 AS found FROM ${this.table} WHERE pk = ? AND id = ?`),
+      // Each value goes in as JSON and comes out through json_extract: exactly what json_each
+      // and json_extract give the update and delete triggers that take the row out again (a lone
+      // surrogate, a date, a number too large for JSON all read back as they do there).
       addElement: db.prepare(
         definition.arraySortField
-          ? `INSERT OR IGNORE INTO ${sortedElementsTable(definition.name)} (pk, field, value, sort, id) VALUES (?, ?, ?, ?, ?)`
+          ? `INSERT OR IGNORE INTO ${sortedElementsTable(definition.name)} (pk, field, value, sort, id)
+               SELECT ?, ?, v, s, ? FROM (SELECT json_extract(?, '$') AS v, json_extract(?, '$') AS s) WHERE v IS NOT NULL AND s IS NOT NULL`
           : (definition.arrayQueryFields ?? []).length > 0
-            ? `INSERT OR IGNORE INTO ${elementsTable(definition.name)} (pk, field, value, id) VALUES (?, ?, ?, ?)`
+            ? `INSERT OR IGNORE INTO ${elementsTable(definition.name)} (pk, field, value, id)
+                 SELECT ?, ?, v, ? FROM (SELECT json_extract(?, '$') AS v) WHERE v IS NOT NULL`
             : 'SELECT NULL WHERE ?',
       ),
     };
@@ -302,15 +305,15 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
   private addElements(item: T): void {
     if (this.arrays.length === 0) return;
     const sortField = this.definition.arraySortField;
-    const sort = sortField ? elementValue(valueAt(item, sortField)) : undefined;
     // As the trigger: an item without its sort value has no sorted elements.
-    if (sortField && sort === null) return;
+    const sort = sortField ? JSON.stringify(valueAt(item, sortField)) : undefined;
+    if (sortField && sort === undefined) return;
     for (const field of this.arrays) {
       for (const element of elementsOf(valueAt(item, field))) {
-        const value = elementValue(element);
-        if (value === null) continue;
-        if (sortField) this.stmts.addElement.run(item.pk, field, value, sort as SQLInputValue, item.id);
-        else this.stmts.addElement.run(item.pk, field, value, item.id);
+        const value = JSON.stringify(element);
+        if (value === undefined) continue;
+        if (sortField) this.stmts.addElement.run(item.pk, field, item.id, value, sort!);
+        else this.stmts.addElement.run(item.pk, field, item.id, value);
       }
     }
   }
@@ -669,7 +672,7 @@ export class SqliteStore implements Store {
     );
     this.now = options.now ?? Date.now;
     if (options.path !== ':memory:' && options.backgroundCheckpoints !== false) {
-      this.db.exec('PRAGMA wal_autocheckpoint = 0');
+      this.db.exec(`PRAGMA wal_autocheckpoint = ${WAL_BACKSTOP_PAGES}`);
       this.checkpointer = new WalCheckpointer(options.path, () => {
         // SQLite's own checkpoints again, so the log cannot grow without end.
         if (this.db.isOpen) this.db.exec('PRAGMA wal_autocheckpoint = 1000');
@@ -743,8 +746,9 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Array elements into an index table, kept by triggers on every write path (insert, upsert,
-   * update, delete, expiry purge); a field new to the definition is filled from the rows there are.
+   * Array elements into an index table: a new item's rows written with it (addElements), then kept
+   * by triggers through updates, deletes and expiry purges; a field new to the definition is filled
+   * from the rows there are.
    */
   private indexArrays(definition: ContainerDefinition): void {
     const fields = definition.arrayQueryFields ?? [];
@@ -813,7 +817,7 @@ export class SqliteStore implements Store {
     }
   }
 
-  /** The sorted elements (ContainerDefinition.arraySortField), kept like the elements by triggers. */
+  /** The sorted elements (ContainerDefinition.arraySortField), kept as the elements are. */
   private indexSortedArrayFields(t: string, definition: ContainerDefinition): void {
     const sortField = definition.arraySortField;
     if (!sortField) return;

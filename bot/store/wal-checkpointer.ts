@@ -7,7 +7,10 @@ import { Worker } from 'node:worker_threads';
  * every request waiting. A production-shape backfill spent 6 of its 16 s in commits, most of that
  * in checkpoints (with `synchronous = OFF` the same commits took 2.5 s). Checkpoints here are
  * PASSIVE: they copy what no reader still needs and never block the writer, so durability is what
- * `synchronous = NORMAL` in WAL mode gives, as before.
+ * `synchronous = NORMAL` in WAL mode gives, as before. The writing connection keeps a checkpoint of
+ * its own far past SQLite's (SqliteStore's WAL_BACKSTOP_PAGES): under writes that never pause, the
+ * thread copies most of the log but the log only starts over once a checkpoint is complete when
+ * a write begins, so without it the log would grow for as long as the writes go on.
  */
 
 /** Between checkpoints while there is nothing left to copy; right away while there is. */
@@ -49,6 +52,7 @@ timer = setTimeout(tick, workerData.idleMs);
 export class WalCheckpointer {
   private readonly worker: Worker;
   private closing?: Promise<void>;
+  private exited = false;
 
   /**
    * Starts checkpointing `path` in a worker thread; `onFailure` hears when it stops on its own (the
@@ -76,13 +80,19 @@ export class WalCheckpointer {
       }
     });
     this.worker.on('error', (error) => fail(error.message));
-    this.worker.on('exit', (code) => fail(`the checkpoint thread ended (${code})`));
+    this.worker.on('exit', (code) => {
+      this.exited = true;
+      fail(`the checkpoint thread ended (${code})`);
+    });
   }
 
   /** Closes the thread's connection, then the thread; by force if it does not answer in 5 s. */
   stop(): Promise<void> {
+    // A thread that already ended (it failed, and SQLite's own checkpoints took over) has nothing to close.
+    if (this.exited) return Promise.resolve();
     this.closing ??= new Promise<void>((resolve) => {
       const timeout = setTimeout(() => void this.worker.terminate().then(() => resolve()), 5_000);
+      timeout.unref();
       this.worker.once('exit', () => {
         clearTimeout(timeout);
         resolve();

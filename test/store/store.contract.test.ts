@@ -480,6 +480,48 @@ describe('embedded store: an array index added to an existing database', () => {
   });
 });
 
+describe('embedded store: a new item writes its own elements', () => {
+  it('writes them as the triggers that later take them out read them: no row is left behind', async () => {
+    const store = new SqliteStore({ path: ':memory:', purgeIntervalMs: 0 });
+    try {
+      await store.init([CONTAINERS.ledger, CONTAINERS.crm]);
+      // The store's own database (a private field): an in-memory one has no other way in.
+      const db = (store as unknown as { db: DatabaseSync }).db;
+      const rows = (table: string) =>
+        (db.prepare(`SELECT COUNT(*) AS n FROM "${table}"`).get() as { n: number }).n;
+      type Entry = Doc & { terms: unknown[]; receivedAt: unknown };
+      const ledger = store.collection<Entry>(CONTAINERS.ledger);
+      // A lone surrogate (an address cut in the middle of an emoji), a number, a boolean, a null, a
+      // nested list, and a sort value that is a Date: each as JSON reads it.
+      const odd = ['caf\ud83d', 7, true, null, ['a'], 'plain'];
+      await ledger.create({ id: 'one', pk: 't', terms: odd, receivedAt: new Date('2026-01-01T00:00:00Z') });
+      await ledger.upsertMany([{ id: 'two', pk: 't', terms: odd, receivedAt: '2026-02-01' }]);
+      assert.equal(rows('o_ledger'), 10, 'five elements each: the null is not indexed');
+      const found = await ledger.query('t', {
+        filters: [{ field: 'terms', op: 'contains', value: 'plain' }],
+        orderBy: { field: 'receivedAt', direction: 'desc' },
+      });
+      assert.deepEqual(
+        found.items.map((i) => i.value.id),
+        ['two', 'one'],
+      );
+      // The update trigger takes out what the create wrote, whatever the value.
+      await ledger.upsert({ id: 'one', pk: 't', terms: [], receivedAt: '2026-01-01' });
+      await ledger.delete('t', 'two');
+      assert.equal(rows('o_ledger'), 0);
+      // The unsorted elements (a CRM activity's links) likewise.
+      type Activity = Doc & { type: string; linkIds: unknown[] };
+      const crm = store.collection<Activity>(CONTAINERS.crm);
+      await crm.create({ id: 'a', pk: 't', type: 'activity', linkIds: ['c1', 'x\udfff', 3] });
+      assert.equal(rows('e_crm'), 3);
+      await crm.delete('t', 'a');
+      assert.equal(rows('e_crm'), 0);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('embedded store: bodies apart from the indexed document', () => {
   it('keeps an excluded field out of the document its indexes read, and reads the item back whole', async () => {
     const { mkdtempSync, rmSync } = await import('node:fs');
