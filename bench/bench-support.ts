@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { GraphSandbox } from '../bot/sandbox/graph-sandbox.ts';
 import { startSandboxServer } from '../bot/sandbox/sandbox-server.ts';
 import { seedMailboxes } from '../bot/sandbox/seed.ts';
+import { NODE_FLAGS } from '../bot/config/node-flags.ts';
 import { startAzurite } from '../test/support/azurite.ts';
 import { freePort } from '../test/support/free-port.ts';
 import { directory, recruiterMailboxes } from './generate.ts';
@@ -22,7 +23,8 @@ export function startProcess(
   env: Record<string, string>,
   ready: RegExp,
 ): Promise<{ child: ChildProcess; output: string }> {
-  const child = spawn(process.execPath, [join(ROOT, script)], {
+  // The app's processes run with its flags (bot/config/node-flags.ts).
+  const child = spawn(process.execPath, [...NODE_FLAGS, join(ROOT, script)], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -5,7 +5,7 @@ import { UrlQueryScrubber } from './telemetry-privacy.ts';
 
 /**
  * Application Insights, when APPLICATIONINSIGHTS_CONNECTION_STRING is set (Azure mode). Loaded
- * with `node --import ./bot/logging/azure-monitor.ts bot/main.ts` (App Service's start command) so
+ * with `node --max-semi-space-size=8 --import ./bot/logging/azure-monitor.ts bot/main.ts` (App Service's start command) so
  * OpenTelemetry hooks express, http and the Azure SDKs before they load: requests, dependencies
  * and exceptions become traces. Log lines reach it through `logSink()`, a second destination of
  * the pino logger, already redacted like every other line.

@@ -26,7 +26,14 @@ describe('the Node.js flags the app runs with', () => {
         assert.ok(at > 0 && at < script, `${where} runs node with ${flag}: ${command}`);
       }
     }
-    // npm start's app and the benchmarks' worker processes take the list itself.
+    const launch = read('.vscode/launch.json');
+    for (const program of ['bot/main.ts', 'bot/worker/worker-main.ts']) {
+      const config = launch.slice(0, launch.indexOf(program));
+      const args = /"runtimeArgs": \[([^\]]*)\]\s*,\s*"program": "[^"]*$/.exec(config)?.[1] ?? '';
+      for (const flag of NODE_FLAGS)
+        assert.ok(args.includes(`"${flag}"`), `VS Code's ${program} runs with ${flag}`);
+    }
+    // npm start's app and the benchmarks' processes take the list itself.
     for (const file of [
       'scripts/start-local.ts',
       'bench/mail-strategies.ts',

@@ -87,8 +87,12 @@ export async function startAzurite(): Promise<Azurite> {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
-      if (child.exitCode === null) child.kill('SIGKILL');
-      rmSync(location, { recursive: true, force: true });
+      if (child.exitCode === null) {
+        const killed = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGKILL');
+        await Promise.race([killed, new Promise((r) => setTimeout(r, 3000))]);
+      }
+      rmSync(location, { recursive: true, force: true, maxRetries: 3 });
     },
   };
 }
