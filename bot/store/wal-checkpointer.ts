@@ -91,8 +91,10 @@ export class WalCheckpointer {
     // A thread that already ended (it failed, and SQLite's own checkpoints took over) has nothing to close.
     if (this.exited) return Promise.resolve();
     this.closing ??= new Promise<void>((resolve) => {
+      // Held while it closes: with nothing else left to do, an unreferenced thread would let the
+      // process end before its connection has closed (and an awaited close with it).
+      this.worker.ref();
       const timeout = setTimeout(() => void this.worker.terminate().then(() => resolve()), 5_000);
-      timeout.unref();
       this.worker.once('exit', () => {
         clearTimeout(timeout);
         resolve();

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { DatabaseSync } from 'node:sqlite';
 import { CONTAINERS } from '../../bot/store/containers.ts';
 import { SqliteStore } from '../../bot/store/sqlite-store.ts';
@@ -103,6 +105,30 @@ describe('embedded store: checkpoints in a thread of their own', function () {
     const started = Date.now();
     await store.close();
     assert.ok(Date.now() - started < 2_000, `closed in ${Date.now() - started} ms`);
+  });
+
+  it('finishes closing when closing is the last thing a process does', () => {
+    // The thread is unreferenced so an open store never keeps a process alive; while it closes it
+    // must be held, or the process ends mid-close (exit 13, an unsettled await).
+    const store = pathToFileURL(
+      join(import.meta.dirname, '..', '..', 'bot', 'store', 'sqlite-store.ts'),
+    ).href;
+    const containers = pathToFileURL(
+      join(import.meta.dirname, '..', '..', 'bot', 'store', 'containers.ts'),
+    ).href;
+    const script = `
+      import { SqliteStore } from ${JSON.stringify(store)};
+      import { CONTAINERS } from ${JSON.stringify(containers)};
+      const store = new SqliteStore({ path: ${JSON.stringify(join(dir, 'last.db'))}, purgeIntervalMs: 0 });
+      await store.init([CONTAINERS.crm]);
+      await store.close();
+      console.log('closed');`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stdout.trim(), 'closed');
   });
 
   it("keeps the log from growing without the thread: SQLite's own checkpoints when it is off", async () => {
