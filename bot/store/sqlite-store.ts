@@ -40,11 +40,13 @@ export interface SqliteStoreOptions {
 /** The log file is cut back to this when the log starts over, so a burst leaves no large file. */
 const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
 /**
- * With checkpoints in their thread, the writer checkpoints only past this many pages of log (64 MB
- * at 4 KB), by which time the thread has copied most of them: the log stays bounded under writes
- * that never pause (WalCheckpointer), and the writer's own checkpoints are a sixteenth as many.
+ * With checkpoints in their thread, the writer checkpoints only past this many pages of log (16 MB
+ * at 4 KB), by which time the thread has copied most of them, so its checkpoint is short: the log
+ * stays bounded under writes that never pause (WalCheckpointer), and the writer syncs the file a
+ * quarter as often as SQLite's 1,000 pages would have it. Over it, every commit tries again until
+ * one finds the thread between checkpoints.
  */
-const WAL_BACKSTOP_PAGES = 16_000;
+const WAL_BACKSTOP_PAGES = 4_000;
 
 interface Row {
   doc: string;

@@ -7,14 +7,16 @@ import { Worker } from 'node:worker_threads';
  * every request waiting. A production-shape backfill spent 6 of its 16 s in commits, most of that
  * in checkpoints (with `synchronous = OFF` the same commits took 2.5 s). Checkpoints here are
  * PASSIVE: they copy what no reader still needs and never block the writer, so durability is what
- * `synchronous = NORMAL` in WAL mode gives, as before. The writing connection keeps a checkpoint of
- * its own far past SQLite's (SqliteStore's WAL_BACKSTOP_PAGES): under writes that never pause, the
- * thread copies most of the log but the log only starts over once a checkpoint is complete when
- * a write begins, so without it the log would grow for as long as the writes go on.
+ * `synchronous = NORMAL` in WAL mode gives, as before. The log only starts over when a write begins
+ * with all of it copied, which this thread's checkpoints never manage under writes that never
+ * pause: the writing connection keeps a checkpoint of its own past SQLite's threshold (SqliteStore's
+ * WAL_BACKSTOP_PAGES), short since this thread has copied most of the log, and that one completes.
  */
 
-/** Between checkpoints while there is nothing left to copy; right away while there is. */
+/** Between checkpoints while there is nothing left to copy. */
 const IDLE_MS = 200;
+/** Between checkpoints while frames wait: long enough for the writer's own to find the lock free. */
+const GAP_MS = 20;
 
 /** Runs in the worker: its own connection to the file, a PASSIVE checkpoint whenever frames wait. */
 const WORKER_SOURCE = `
@@ -29,14 +31,16 @@ function tick() {
   if (stopped) return;
   let behind = false;
   try {
-    const r = step.get();
     // busy: another checkpoint ran; log: frames in the log; checkpointed: frames copied.
+    const r = step.get();
     behind = r.busy === 0 && r.checkpointed >= 0 && r.checkpointed < r.log;
   } catch (error) {
     parentPort.postMessage({ error: String(error && error.message ? error.message : error) });
     return;
   }
-  timer = setTimeout(tick, behind ? 0 : workerData.idleMs);
+  // Never back to back: the writer's own checkpoint (past its backstop) needs the lock a checkpoint
+  // holds, and only gets it between two of these.
+  timer = setTimeout(tick, behind ? workerData.gapMs : workerData.idleMs);
 }
 parentPort.on('message', (message) => {
   if (message !== 'stop') return;
@@ -61,7 +65,7 @@ export class WalCheckpointer {
   constructor(path: string, onFailure: (reason: string) => void) {
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { path, idleMs: IDLE_MS },
+      workerData: { path, idleMs: IDLE_MS, gapMs: GAP_MS },
       // A loop of one statement: a small heap is plenty, and the process's memory is the sync's.
       resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 2 },
     });

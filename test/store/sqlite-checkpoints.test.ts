@@ -47,8 +47,8 @@ describe('embedded store: checkpoints in a thread of their own', function () {
       ({ ...(store as unknown as { db: DatabaseSync }).db.prepare('PRAGMA wal_autocheckpoint').get() }) as {
         wal_autocheckpoint: number;
       };
-    // Commits checkpoint only far past SQLite's 1,000 pages (the backstop), never in this test.
-    assert.ok(own().wal_autocheckpoint >= 8_000, 'commits leave checkpoints to the thread');
+    // Commits checkpoint only well past SQLite's 1,000 pages (the backstop), not in this test.
+    assert.ok(own().wal_autocheckpoint >= 4_000, 'commits leave checkpoints to the thread');
     // The committing connection does not checkpoint (its automatic checkpoint is off): the file
     // only grows because the thread copies the log into it.
     for (let round = 0; round < 3; round++) await fill(store, round * 100);
@@ -61,7 +61,7 @@ describe('embedded store: checkpoints in a thread of their own', function () {
       'all 300 activities committed',
     );
     other.close();
-    assert.ok(own().wal_autocheckpoint >= 8_000, 'the thread is still the one checkpointing');
+    assert.ok(own().wal_autocheckpoint >= 4_000, 'the thread is still the one checkpointing');
     await store.close();
     assert.ok(!existsSync(`${path}-wal`) || statSync(`${path}-wal`).size === 0, 'no log left behind');
     const reopened = new SqliteStore({ path, purgeIntervalMs: 0 });
@@ -84,7 +84,7 @@ describe('embedded store: checkpoints in a thread of their own', function () {
       largest = Math.max(largest, statSync(`${path}-wal`).size);
     }
     await store.close();
-    assert.ok(largest < 96 * 1024 * 1024, `the log reached ${Math.round(largest / 1048576)} MB`);
+    assert.ok(largest < 64 * 1024 * 1024, `the log reached ${Math.round(largest / 1048576)} MB`);
   });
 
   it('closes at once, with SQLite checkpointing again, when the thread has stopped', async () => {
