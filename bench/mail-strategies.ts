@@ -9,7 +9,7 @@ import type { GraphHttp } from '../bot/mail-source/graph-http.ts';
 import { DELTA_PAGE_SIZE, DELTA_SELECT, toMailMessage } from '../bot/mail-source/graph-mail-source.ts';
 import type { Message } from '@microsoft/microsoft-graph-types';
 import { CONTAINERS } from '../bot/store/containers.ts';
-import { type Store, userPartition } from '../bot/store/store.port.ts';
+import { forEachPage, type Store, userPartition } from '../bot/store/store.port.ts';
 import type { LedgerEntry } from '../bot/sync/ledger.ts';
 import { CountingStore } from './backfill.ts';
 import { BENCH_TENANT, BENCH_USER, directory } from './generate.ts';
@@ -111,16 +111,12 @@ export async function syncOurs(options: {
     // Read a page at a time, keeping only keys: at 200,000 emails the activities are gigabytes.
     const keys = await services.crm.activityKeys(BENCH_TENANT);
     const ledgerKeys: string[] = [];
-    const ledger = options.store.collection<LedgerEntry>(CONTAINERS.ledger);
-    let continuation: string | undefined;
-    do {
-      const page = await ledger.query(userPartition(BENCH_TENANT, BENCH_USER.id), {
-        limit: 1000,
-        ...(continuation ? { continuation } : {}),
-      });
-      for (const { value } of page.items) ledgerKeys.push(value.messageId);
-      continuation = page.continuation;
-    } while (continuation);
+    await forEachPage(
+      options.store.collection<LedgerEntry>(CONTAINERS.ledger),
+      userPartition(BENCH_TENANT, BENCH_USER.id),
+      {},
+      (page) => ledgerKeys.push(...page.map((entry) => entry.messageId)),
+    );
     const duplicates = keys.length - new Set(keys).size + (ledgerKeys.length - new Set(ledgerKeys).size);
     const processed = summary.processed;
     return {

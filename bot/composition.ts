@@ -156,13 +156,13 @@ function graphCredential(config: Extract<AppConfig, { mode: 'azure' }>, sdk: Ide
   return new sdk.ClientSecretCredential(tenantId, clientId, clientSecret ?? '');
 }
 
-async function createStore(config: AppConfig, credential?: TokenCredential): Promise<Store> {
+async function createStore(config: AppConfig, credential: TokenCredential | undefined): Promise<Store> {
   if (config.mode === 'sandbox') return new SqliteStore({ path: join(config.dataDir, 'crm-sync.db') });
   const { CosmosClient } = await azureSdk.cosmos();
   return new CosmosStore({
     client: new CosmosClient({
       endpoint: config.cosmos.endpoint,
-      aadCredentials: credential ?? azureCredential(config, await azureSdk.identity()),
+      aadCredentials: credential,
     }),
     database: config.cosmos.database,
     // With Entra ID, Cosmos refuses to create containers; the infrastructure creates them.

@@ -2,7 +2,14 @@ import { createHash } from 'node:crypto';
 import { Transform } from 'node:stream';
 import { AppError } from '../errors/app-error.ts';
 import { CONTAINERS } from '../store/containers.ts';
-import { type Collection, type Doc, queryAll, type Store, tenantPartition } from '../store/store.port.ts';
+import {
+  type Collection,
+  type Doc,
+  forEachPage,
+  queryAll,
+  type Store,
+  tenantPartition,
+} from '../store/store.port.ts';
 import type { AttachmentStore } from './attachment-store.port.ts';
 import { attachmentKey } from './file-attachment-store.ts';
 import { tabLinks } from '../tab/tab-links.ts';
@@ -650,18 +657,15 @@ export class BuiltinCrm implements CrmConnector {
    */
   async activityKeys(tenantId: string): Promise<string[]> {
     const keys: string[] = [];
-    for (const pk of await this.activityPartitions(tenantId)) {
-      let continuation: string | undefined;
-      do {
-        const page = await this.items.query(pk, {
-          filters: [{ field: 'type', op: '=', value: 'activity' }],
-          limit: 500,
-          ...(continuation ? { continuation } : {}),
-        });
-        for (const { value } of page.items) keys.push((value as ActivityDoc).messageKey);
-        continuation = page.continuation;
-      } while (continuation);
-    }
+    for (const pk of await this.activityPartitions(tenantId))
+      await forEachPage(
+        this.items,
+        pk,
+        { filters: [{ field: 'type', op: '=', value: 'activity' }] },
+        (page) => {
+          for (const item of page) keys.push((item as ActivityDoc).messageKey);
+        },
+      );
     return keys;
   }
 

@@ -143,13 +143,16 @@ export function pageSize(limit: number | undefined): number {
   return Math.min(limit, MAX_PAGE_SIZE);
 }
 
-/** Every item a query matches, page by page: for sets known to be bounded (a directory, a page of ids). */
-export async function queryAll<T extends Doc>(
+/**
+ * Every item a query matches, a page at a time, each page handed to `visit` and let go: for sets
+ * too large to hold (a tenant's activities with their bodies).
+ */
+export async function forEachPage<T extends Doc>(
   collection: Collection<T>,
   pk: string,
-  options: Omit<QueryOptions, 'continuation' | 'limit'> = {},
-): Promise<T[]> {
-  const items: T[] = [];
+  options: Omit<QueryOptions, 'continuation' | 'limit'>,
+  visit: (items: T[]) => void,
+): Promise<void> {
   let continuation: string | undefined;
   do {
     const page = await collection.query(pk, {
@@ -157,9 +160,19 @@ export async function queryAll<T extends Doc>(
       limit: MAX_PAGE_SIZE,
       ...(continuation ? { continuation } : {}),
     });
-    items.push(...page.items.map((i) => i.value));
+    visit(page.items.map((i) => i.value));
     continuation = page.continuation;
   } while (continuation);
+}
+
+/** Every item a query matches, page by page: for sets known to be bounded (a directory, a page of ids). */
+export async function queryAll<T extends Doc>(
+  collection: Collection<T>,
+  pk: string,
+  options: Omit<QueryOptions, 'continuation' | 'limit'> = {},
+): Promise<T[]> {
+  const items: T[] = [];
+  await forEachPage(collection, pk, options, (page) => items.push(...page));
   return items;
 }
 
