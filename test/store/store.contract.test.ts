@@ -453,6 +453,12 @@ describe('embedded store: an array index added to an existing database', () => {
         .collection<Item>(before)
         .upsertMany([item('a', '2026-01-01', ['x']), item('b', '2026-03-01', ['x'])]);
       await old.close();
+      // What the build before the search index kept: its sorted elements' table and triggers.
+      const { DatabaseSync } = await import('node:sqlite');
+      const raw = new DatabaseSync(path);
+      raw.exec(`CREATE TABLE "o_ledger" (pk, field, value, sort, id);
+        CREATE TRIGGER "to_ledger_terms_del" AFTER DELETE ON "c_ledger" BEGIN DELETE FROM "o_ledger" WHERE id = OLD.id; END;`);
+      raw.close();
 
       const store = new SqliteStore({ path, purgeIntervalMs: 0 });
       await store.init([CONTAINERS.ledger]);
@@ -473,6 +479,12 @@ describe('embedded store: an array index added to an existing database', () => {
       assert.deepEqual(await newest('y'), ['b', 'c']);
       await items.delete('t', 'c');
       assert.deepEqual(await newest('y'), ['b']);
+      const db = (store as unknown as { db: DatabaseSync }).db;
+      assert.deepEqual(
+        db.prepare(`SELECT name FROM sqlite_master WHERE name IN ('o_ledger', 'to_ledger_terms_del')`).all(),
+        [],
+        'the earlier index is gone',
+      );
       await store.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -496,7 +508,19 @@ describe('embedded store: a new item writes its own elements', () => {
       const odd = ['caf\ud83d', 7, true, null, ['a'], 'plain'];
       await ledger.create({ id: 'one', pk: 't', terms: odd, receivedAt: new Date('2026-01-01T00:00:00Z') });
       await ledger.upsertMany([{ id: 'two', pk: 't', terms: odd, receivedAt: '2026-02-01' }]);
-      assert.equal(rows('o_ledger'), 10, 'five elements each: the null is not indexed');
+      assert.equal(rows('f_ledger'), 2, 'one search row each');
+      for (const value of odd.filter((v) => v !== null && !Array.isArray(v)) as Array<
+        string | number | boolean
+      >) {
+        const found = await ledger.count('t', [{ field: 'terms', op: 'contains', value }]);
+        assert.equal(found, 2, `found by ${JSON.stringify(value)}`);
+      }
+      assert.equal(
+        await ledger.count('t', [{ field: 'terms', op: 'contains', value: '7' }]),
+        0,
+        '"7" is not 7',
+      );
+      assert.equal(await ledger.count('t', [{ field: 'terms', op: 'contains', value: null }]), 0);
       const found = await ledger.query('t', {
         filters: [{ field: 'terms', op: 'contains', value: 'plain' }],
         orderBy: { field: 'receivedAt', direction: 'desc' },
@@ -507,8 +531,9 @@ describe('embedded store: a new item writes its own elements', () => {
       );
       // The update trigger takes out what the create wrote, whatever the value.
       await ledger.upsert({ id: 'one', pk: 't', terms: [], receivedAt: '2026-01-01' });
+      assert.equal(rows('f_ledger'), 1, 'an item without elements has no search row');
       await ledger.delete('t', 'two');
-      assert.equal(rows('o_ledger'), 0);
+      assert.equal(rows('f_ledger'), 0);
       // The unsorted elements (a CRM activity's links) likewise.
       type Activity = Doc & { type: string; linkIds: unknown[] };
       const crm = store.collection<Activity>(CONTAINERS.crm);
@@ -516,6 +541,99 @@ describe('embedded store: a new item writes its own elements', () => {
       assert.equal(rows('e_crm'), 3);
       await crm.delete('t', 'a');
       assert.equal(rows('e_crm'), 0);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('embedded store: the search index of a sorted container', () => {
+  type Item = Doc & { terms: string[]; receivedAt: string; status?: string };
+  const open = async () => {
+    const store = new SqliteStore({ path: ':memory:', purgeIntervalMs: 0 });
+    await store.init([CONTAINERS.ledger]);
+    const db = (store as unknown as { db: DatabaseSync }).db;
+    const seqOf = (id: string) =>
+      (db.prepare(`SELECT seq FROM "c_ledger" WHERE id = ?`).get(id) as { seq: number | null }).seq;
+    return { store, items: store.collection<Item>(CONTAINERS.ledger), seqOf };
+  };
+
+  it('keeps an item’s place when what it is found by is unchanged, and moves it when it changes', async () => {
+    const { store, items, seqOf } = await open();
+    try {
+      await items.upsert({
+        id: 'a',
+        pk: 't',
+        terms: ['x'],
+        receivedAt: '2026-01-01T00:00:00Z',
+        status: 'pending',
+      });
+      const first = seqOf('a');
+      assert.notEqual(first, null);
+      // A status change (the ledger's most common write) leaves the search row alone.
+      await items.upsert({
+        id: 'a',
+        pk: 't',
+        terms: ['x'],
+        receivedAt: '2026-01-01T00:00:00Z',
+        status: 'synced',
+      });
+      const current = (await items.read('t', 'a'))!;
+      await items.replace({ ...current.value, status: 'error' }, { ifMatch: current.etag });
+      assert.equal(seqOf('a'), first);
+      await items.upsert({ id: 'a', pk: 't', terms: ['x', 'y'], receivedAt: '2026-01-01T00:00:00Z' });
+      assert.notEqual(seqOf('a'), first);
+      assert.equal(await items.count('t', [{ field: 'terms', op: 'contains', value: 'y' }]), 1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('finds and pages every item sharing one millisecond, more than it has places for', async () => {
+    const { store, items } = await open();
+    try {
+      const at = '2026-05-01T09:00:00.000Z';
+      const docs = Array.from({ length: 1_100 }, (_, i) => ({
+        id: `m${i}`,
+        pk: 't',
+        terms: ['same'],
+        receivedAt: at,
+      }));
+      docs.push({ id: 'later', pk: 't', terms: ['same'], receivedAt: '2026-05-01T09:00:00.001Z' });
+      docs.push({ id: 'other', pk: 'u', terms: ['same'], receivedAt: at });
+      await items.upsertMany(docs);
+      const seen: string[] = [];
+      let continuation: string | undefined;
+      do {
+        const page = await items.query('t', {
+          filters: [{ field: 'terms', op: 'contains', value: 'same' }],
+          orderBy: { field: 'receivedAt', direction: 'desc' },
+          limit: 100,
+          ...(continuation ? { continuation } : {}),
+        });
+        seen.push(...page.items.map((i) => i.value.id));
+        continuation = page.continuation;
+      } while (continuation);
+      assert.equal(seen[0], 'later', 'newest first');
+      assert.equal(seen.length, 1_101);
+      assert.equal(new Set(seen).size, 1_101, 'none twice, and none of another partition');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses a continuation token it did not issue, with a clear error', async () => {
+    const { store, items } = await open();
+    try {
+      await assert.rejects(
+        items.query('t', {
+          filters: [{ field: 'terms', op: 'contains', value: 'x' }],
+          orderBy: { field: 'receivedAt', direction: 'desc' },
+          // An earlier build's token: the sort value and the id.
+          continuation: Buffer.from(JSON.stringify(['2026-01-01', 'a'])).toString('base64url'),
+        }),
+        (error) => AppError.is(error, 'store.invalid_query'),
+      );
     } finally {
       await store.close();
     }
