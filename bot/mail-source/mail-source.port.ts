@@ -70,11 +70,18 @@ export interface MailAttachment {
   kind: 'file' | 'item';
 }
 
+export interface AttachmentFiles {
+  included: Array<Omit<MailAttachment, 'id'> & { open(): Promise<Readable> }>;
+  leftOut: LeftOutAttachment[];
+  /** Frees what holds the files' bytes meanwhile (a spool on disk); safe to call more than once. */
+  release(): Promise<void>;
+}
+
 export interface LeftOutAttachment {
   name: string;
   size: number;
-  /** Over the user's size limit, or a link to a cloud file (nothing to store). */
-  reason: 'size' | 'link';
+  /** Over the user's size limit, a link to a cloud file (nothing to store), or past the most a message may hand on. */
+  reason: 'size' | 'link' | 'count';
 }
 
 export interface DeltaPage {
@@ -104,8 +111,15 @@ export interface MailSource {
   ): Promise<{ included: MailAttachment[]; leftOut: LeftOutAttachment[] }>;
   /** One attachment's bytes as a stream (Graph's `$value`), to be read to its end or destroyed. */
   openAttachment(userId: string, messageId: string, attachmentId: string): Promise<Readable>;
+  /**
+   * A message's attachments for the sync, at the fewest requests: those that fit in `maxBytes`
+   * in all, each ready to open (and open again); the rest named. `release()` once they are stored.
+   */
+  attachmentFiles(userId: string, messageId: string, maxBytes: number): Promise<AttachmentFiles>;
   /** Graph requests made so far, for benchmarks. */
   readonly requestCount: number;
+  /** Of those, downloads of bytes (`$value`: a message's MIME or one attachment), for benchmarks. */
+  readonly downloadCount: number;
 }
 
 export interface SubscriptionRequest {

@@ -10,6 +10,8 @@ export const FAULT_ROUTES = [
   'message',
   'delta',
   'attachments',
+  // A message's MIME (messages/{id}/$value).
+  'mime',
   'batch',
   'subscriptions',
   // Contacts, To Do and calendar (below /users/{id} or /me): folder and list listings, item

@@ -277,6 +277,95 @@ export function attachmentBytes(attachment: SandboxAttachment): Buffer | undefin
     : fillerBytes(attachment.size, attachment.contentType);
 }
 
+/** Base64 in lines of 76 characters (57 bytes), as MIME writes it. */
+async function* base64Lines(chunks: AsyncIterable<Buffer> | Iterable<Buffer>): AsyncGenerator<Buffer> {
+  let rest = Buffer.alloc(0);
+  for await (const chunk of chunks) {
+    const bytes = rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk;
+    const whole = bytes.length - (bytes.length % 57);
+    if (whole > 0) {
+      const lines: string[] = [];
+      for (let at = 0; at < whole; at += 57) lines.push(bytes.subarray(at, at + 57).toString('base64'));
+      yield Buffer.from(`${lines.join('\r\n')}\r\n`);
+    }
+    rest = Buffer.from(bytes.subarray(whole));
+  }
+  if (rest.length > 0) yield Buffer.from(`${rest.toString('base64')}\r\n`);
+}
+
+/**
+ * A header parameter's value as Exchange writes a file name: quoted when it is plain printable
+ * ASCII, otherwise an RFC 2047 encoded word (`=?utf-8?B?...?=`), so no name can break a header.
+ */
+function mimeParameter(value: string): string {
+  if (/^[\x20-\x7e]*$/.test(value) && !/["\\]/.test(value)) return `"${value}"`;
+  return `"=?utf-8?B?${Buffer.from(value).toString('base64')}?="`;
+}
+
+function mimeAddress(recipient: {
+  emailAddress?: { name?: string | null; address?: string | null } | null;
+}): string {
+  const address = recipient.emailAddress?.address ?? '';
+  const name = recipient.emailAddress?.name;
+  return name ? `${mimeParameter(name)} <${address}>` : `<${address}>`;
+}
+
+/**
+ * A message's MIME (`GET /messages/{id}/$value`), made as it is read, in the shape of Graph's
+ * example (message-get, "Get MIME content"): the message's headers, multipart/mixed with the body
+ * first, then each file attachment in base64 (`Content-Disposition: attachment` or, for a picture
+ * in the body, `inline`, with its size) and each attached Outlook item as message/rfc822. A cloud
+ * link has no bytes and no part.
+ */
+export function messageMime(message: SandboxMessage): () => Readable {
+  return () => Readable.from(mimeParts(message));
+}
+
+async function* mimeParts(message: SandboxMessage): AsyncGenerator<Buffer> {
+  const g = message.graph;
+  const boundary = `_004_${message.seq.toString(16)}_`;
+  const date = new Date(g.receivedDateTime ?? Date.now()).toUTCString().replace('GMT', '+0000');
+  const recipients = (list: typeof g.toRecipients) => (list ?? []).map(mimeAddress).join(', ');
+  const head = [
+    ...(g.from ? [`From: ${mimeAddress(g.from)}`] : []),
+    ...(g.toRecipients?.length ? [`To: ${recipients(g.toRecipients)}`] : []),
+    ...(g.ccRecipients?.length ? [`CC: ${recipients(g.ccRecipients)}`] : []),
+    `Subject: =?utf-8?B?${Buffer.from(g.subject ?? '').toString('base64')}?=`,
+    `Date: ${date}`,
+    `Message-ID: ${g.internetMessageId ?? `<${message.immutableId}@sandbox>`}`,
+    `X-MS-Has-Attach: ${message.attachments.some((a) => !a.isInline) ? 'yes' : ''}`,
+    `Content-Type: multipart/mixed;\r\n\tboundary="${boundary}"`,
+    'MIME-Version: 1.0',
+  ];
+  yield Buffer.from(`${head.join('\r\n')}\r\n\r\n`);
+  const html = g.body?.contentType === 'html';
+  yield Buffer.from(
+    `--${boundary}\r\nContent-Type: text/${html ? 'html' : 'plain'}; charset="utf-8"\r\nContent-Transfer-Encoding: base64\r\n\r\n`,
+  );
+  yield* base64Lines([Buffer.from(g.body?.content ?? '')]);
+  for (const attachment of message.attachments) {
+    const kind = attachment.kind ?? 'file';
+    if (kind === 'reference') continue;
+    const name = mimeParameter(attachment.name);
+    if (kind === 'item') {
+      yield Buffer.from(
+        `\r\n--${boundary}\r\nContent-Type: message/rfc822\r\nContent-Disposition: attachment; filename=${name}\r\n\r\n`,
+      );
+      yield attachmentBytes(attachment)!;
+      continue;
+    }
+    const inline = attachment.isInline ? 'inline' : 'attachment';
+    yield Buffer.from(
+      `\r\n--${boundary}\r\nContent-Type: ${attachment.contentType}; name=${name}\r\nContent-Description: ${name}\r\n` +
+        `Content-Disposition: ${inline}; filename=${name}; size=${attachment.size}\r\n` +
+        `${attachment.isInline ? `Content-ID: <${attachment.id}@sandbox>\r\n` : ''}Content-Transfer-Encoding: base64\r\n\r\n`,
+    );
+    const stream = attachmentStream(attachment);
+    yield* base64Lines(stream ? stream() : [attachmentBytes(attachment)!]);
+  }
+  yield Buffer.from(`\r\n--${boundary}--\r\n`);
+}
+
 const ODATA_TYPES = {
   file: '#microsoft.graph.fileAttachment',
   item: '#microsoft.graph.itemAttachment',

@@ -5,6 +5,7 @@ import {
   attachmentBytes,
   attachmentJson,
   attachmentStream,
+  messageMime,
   folderJson,
   type GraphResponse,
   graphError,
@@ -226,6 +227,8 @@ export class GraphSandbox {
   private readonly mailboxWindows = new Map<string, { start: number; count: number }>();
   /** Attachment bytes served raw (`$value`), for tests that the client streams them. */
   attachmentDownloads = 0;
+  /** Messages served as MIME (`GET /messages/{id}/$value`). */
+  messageDownloads = 0;
   /** Requests refused for a mailbox's concurrency or rate, for tests. */
   throttled = 0;
   private readonly clock: () => number;
@@ -413,6 +416,7 @@ export class GraphSandbox {
     if (items) return items;
     if (lower.includes('delta')) return 'delta';
     if (lower.includes('attachments')) return 'attachments';
+    if (lower.at(-1) === '$value' && lower.at(-3) === 'messages') return 'mime';
     const messagesAt = lower.lastIndexOf('messages');
     if (messagesAt >= 0) return messagesAt === lower.length - 1 ? 'messages' : 'message';
     if (lower.includes('mailfolders')) return 'folders';
@@ -782,6 +786,10 @@ export class GraphSandbox {
         },
         headers,
       );
+    }
+    if (r.length === 2 && r[1] === '$value' && method === 'GET') {
+      this.messageDownloads++;
+      return { status: 200, headers: { 'content-type': 'text/plain' }, stream: messageMime(message) };
     }
     if (r.length === 1 && method === 'DELETE') {
       // Graph's DELETE moves a message to Deleted Items; from there it is gone for good.

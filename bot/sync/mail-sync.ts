@@ -721,7 +721,7 @@ export class MailSync {
     for (const [index, detail] of ATTEMPT_DETAILS.entries()) {
       try {
         // An email already in the CRM (resend all) only gets its links refreshed: no attachments again.
-        const { input, notes } = await this.activityInput(
+        const { input, notes, release } = await this.activityInput(
           ctx,
           message,
           direction,
@@ -729,7 +729,8 @@ export class MailSync {
           detail,
           !previous?.activityId,
         );
-        const result = await this.deps.crm.recordActivity(input);
+        // The attachments' spooled bytes go once the CRM has them (or the attempt failed).
+        const result = await this.deps.crm.recordActivity(input).finally(release);
         if (result.created) ctx.summary.activitiesCreated++;
         await record(
           transitions.synced(
@@ -791,6 +792,7 @@ export class MailSync {
     const notes: string[] = [];
     const visibility = ctx.settings.visibility;
     let attachments: ActivityInput['attachments'] = [];
+    let release = async () => {};
     if (
       fetchAttachments &&
       detail === 'full' &&
@@ -798,21 +800,24 @@ export class MailSync {
       ctx.settings.attachments &&
       message.hasAttachments
     ) {
-      const fetched = await this.deps.mailSource.attachments(
+      const fetched = await this.deps.mailSource.attachmentFiles(
         ctx.user.userId,
         message.id,
         ctx.settings.attachmentMaxMb * 1024 * 1024,
       );
-      const { userId } = ctx.user;
+      release = fetched.release;
+      // Streamed to the attachment store when the CRM writes them, never held whole.
       attachments = fetched.included.map((a) => ({
         name: a.name,
         contentType: a.contentType,
         size: a.size,
-        // Streamed from Graph to the attachment store when the CRM writes it, never held whole.
-        open: () => this.deps.mailSource.openAttachment(userId, message.id, a.id),
+        open: a.open,
       }));
       const overSize = fetched.leftOut.filter((a) => a.reason === 'size');
       const cloudLinks = fetched.leftOut.filter((a) => a.reason === 'link');
+      const pastCount = fetched.leftOut.filter((a) => a.reason === 'count');
+      if (pastCount.length > 0)
+        notes.push(`${pastCount.length} more attachments left out (too many in one email)`);
       if (overSize.length > 0) {
         notes.push(
           `attachments over the ${ctx.settings.attachmentMaxMb} MB limit left out: ${overSize.map((a) => `${a.name} (${Math.round(a.size / 1048576)} MB)`).join(', ')}`,
@@ -846,7 +851,7 @@ export class MailSync {
       ...(message.webLink ? { webLink: message.webLink } : {}),
       links,
     };
-    return { input, notes };
+    return { input, notes, release };
   }
 
   private async stopped(user: UserRef, summary: RunSummary, error: unknown): Promise<void> {
