@@ -106,6 +106,27 @@ describe("a message's attachments from its MIME", () => {
     }
   });
 
+  it('decodes base64 however its lines are cut and whatever stray bytes it carries', async () => {
+    const { randomBytes } = await import('node:crypto');
+    const original = randomBytes(200_003);
+    const encoded = original.toString('base64');
+    // Lines of 73 characters (not a multiple of 4), a stray space and tab, bare LF line ends.
+    const lines = encoded.match(/.{1,73}/g)!.map((line, i) => (i === 5 ? ` ${line}\t` : line));
+    const source = `From: a@example.com\nContent-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: application/pdf\nContent-Disposition: attachment; filename="x.pdf"\nContent-Transfer-Encoding: base64\n\n${lines.join('\n')}\n--b--\n`;
+    // Delivered in pieces of odd sizes, so quanta straddle them.
+    const bytes = Buffer.from(source);
+    const pieces: Buffer[] = [];
+    for (let at = 0, size = 1; at < bytes.length; at += size, size = (size * 7 + 3) % 4099 || 1)
+      pieces.push(bytes.subarray(at, at + size));
+    const spooled = await spoolMimeAttachments(Readable.from(pieces), { maxBytes: MB, maxMimeBytes: MB });
+    try {
+      const { buffer } = await import('node:stream/consumers');
+      assert.ok((await buffer(spooled.included[0]!.open())).equals(original));
+    } finally {
+      await spooled.release();
+    }
+  });
+
   it('removes its spool when released', async () => {
     const spooled = await spoolMimeAttachments(
       mime(file('Content-Type: text/plain\r\nContent-Disposition: attachment; filename="n.txt"', 'note')),
