@@ -4,7 +4,7 @@ import { AppError } from '../errors/app-error.ts';
 import type { Attachment, MailFolder, Message, Recipient, User } from '@microsoft/microsoft-graph-types';
 import { batchError, PREFER_IMMUTABLE, readDeltaPage, userPath } from './graph-delta.ts';
 import type { GraphHttp } from './graph-http.ts';
-import { MimeTooLarge, spoolMimeAttachments, storedAttachmentName } from './mime-attachments.ts';
+import { MimeUnreadable, spoolMimeAttachments, storedAttachmentName } from './mime-attachments.ts';
 
 /** A 404 about the mailbox itself (Exchange does not host it), not about the folder asked for. */
 function isMailboxError(body: unknown): boolean {
@@ -263,10 +263,12 @@ export class GraphMailSource implements MailSource, MailSubscriptions {
 
   /**
    * One download of the message's MIME (`$value`) for all its files: one request where the list
-   * and a download per file took two or more. A message whose MIME runs past what its kept files
-   * could take (MIME_ALLOWANCE) has files over the limit: it is listed instead, and only the files
-   * that fit are downloaded. Cloud links are not in the MIME, as they are not always in the list
-   * either (microsoft-graph-docs-contrib#279): the sync names them no more.
+   * and a download per file took two or more. The list and a download per file that fits serve
+   * instead where the MIME does not: one that runs past what its kept files could take
+   * (MIME_ALLOWANCE: files over the limit, or a very large body), one that cannot be read (malformed,
+   * nested too deep, headers past their cap), or a 500 from Graph for it. Cloud links are not in the
+   * MIME, as they are not always in the list either (microsoft-graph-docs-contrib#279): the sync
+   * names them no more.
    */
   async attachmentFiles(userId: string, messageId: string, maxBytes: number): Promise<AttachmentFiles> {
     try {
@@ -285,7 +287,8 @@ export class GraphMailSource implements MailSource, MailSubscriptions {
         release: spooled.release,
       };
     } catch (error) {
-      if (!(error instanceof MimeTooLarge)) throw error;
+      const failedHere = AppError.is(error, 'mail.unavailable') && error.context.status === 500;
+      if (!(error instanceof MimeUnreadable) && !failedHere) throw error;
     }
     const listed = await this.attachments(userId, messageId, maxBytes);
     return {

@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,8 +20,14 @@ import type { LeftOutAttachment, MailAttachment } from './mail-source.port.ts';
  * ones that fit the user's limit are handed on as streams from there.
  */
 
-/** Header bytes a part may have; Exchange writes a few hundred. */
-const MAX_HEAD_BYTES = 64 * 1024;
+/**
+ * Header bytes a part may have (each line counting for at least 64): Exchange writes a few KB, a
+ * message to a thousand recipients folded one a line about 70.
+ */
+const MAX_HEAD_BYTES = 256 * 1024;
+/** MIME parts a message may have, and how deep they may nest: each open level is checked on every line. */
+const MAX_MIME_PARTS = 300;
+const MAX_MIME_DEPTH = 16;
 /** Files a message may hand on; parts past it are left out (named in the note). */
 export const MAX_MIME_ATTACHMENTS = 250;
 /** A file name as long as a file system takes. */
@@ -57,8 +63,11 @@ export async function sweepStaleSpools(root: string): Promise<void> {
   }
 }
 
+/** The MIME could not be read (malformed or past a cap): list the files instead. */
+export class MimeUnreadable extends Error {}
+
 /** The MIME was longer than `maxMimeBytes`: its files cannot all fit, so list them instead. */
-export class MimeTooLarge extends Error {
+export class MimeTooLarge extends MimeUnreadable {
   constructor(limit: number) {
     super(`the message's MIME is over ${limit} bytes`);
   }
@@ -80,6 +89,7 @@ export function storedAttachmentName(name: string, kind: 'file' | 'item'): strin
 
 interface MimeNode {
   root: boolean;
+  parentNode: MimeNode | false;
   multipart: string | false;
   contentType: string | false;
   disposition: string | false;
@@ -146,8 +156,15 @@ interface OpenPart {
   decoder: Transform;
   size: number;
   fits: boolean;
-  file?: WriteStream;
+  file?: Writable;
   done: Promise<void>;
+}
+
+/** The spool's own failure (a full disk, too many open files): an outage of this machine, tried again later. */
+function spoolError(error: unknown): AppError {
+  return new AppError('store.unavailable', `the attachment spool could not be written: ${String(error)}`, {
+    cause: error,
+  });
 }
 
 /**
@@ -157,14 +174,35 @@ interface OpenPart {
  */
 export async function spoolMimeAttachments(
   mime: Readable,
-  options: { maxBytes: number; maxMimeBytes: number },
+  options: {
+    maxBytes: number;
+    maxMimeBytes: number;
+    /** Where a file's bytes are written (a file in the spool); tests stand a full disk in here. */
+    spoolFile?: (path: string) => Writable;
+  },
 ): Promise<SpooledAttachments> {
   if (!swept) {
     swept = true;
     void sweepStaleSpools(tmpdir()).catch(() => {});
   }
-  const dir = await mkdtemp(join(tmpdir(), SPOOL_PREFIX));
+  let dir: string;
+  try {
+    dir = await mkdtemp(join(tmpdir(), SPOOL_PREFIX));
+  } catch (error) {
+    mime.destroy();
+    throw spoolError(error);
+  }
   const release = () => rm(dir, { recursive: true, force: true });
+  const splitter = new Splitter({
+    ignoreEmbedded: true,
+    maxHeadSize: MAX_HEAD_BYTES,
+    maxChildNodes: MAX_MIME_PARTS,
+  });
+  // A file the spool could not write (a full disk): the read stops at once, and it is this
+  // machine's fault, not the message's.
+  let spoolFailure: unknown;
+  // Set once the read has failed: the parts destroyed then fail as they should, not as the spool's fault.
+  let stopping = false;
   const parts: OpenPart[] = [];
   const leftOut: LeftOutAttachment[] = [];
   let kept = 0;
@@ -177,6 +215,7 @@ export async function spoolMimeAttachments(
     current = undefined;
     part.decoder.end();
     await part.done;
+    if (spoolFailure !== undefined) throw spoolFailure;
     if (part.fits) kept += part.size;
     else leftOut.push({ name: part.name, size: part.size, reason: 'size' });
   };
@@ -209,7 +248,7 @@ export async function spoolMimeAttachments(
       fits: true,
       done: Promise.resolve(),
     };
-    part.file = createWriteStream(part.path);
+    part.file = (options.spoolFile ?? createWriteStream)(part.path);
     const budget = options.maxBytes;
     // Counts every byte (a file left out is still named with its size); writes while it fits.
     const gate = new Transform({
@@ -219,7 +258,11 @@ export async function spoolMimeAttachments(
         callback(null, part.fits ? chunk : undefined);
       },
     });
-    part.done = pipeline(decoder, gate, part.file);
+    part.done = pipeline(decoder, gate, part.file).catch((error: unknown) => {
+      if (stopping) return;
+      spoolFailure ??= error;
+      splitter.destroy(error as Error);
+    });
     current = part;
     parts.push(part);
   };
@@ -236,6 +279,10 @@ export async function spoolMimeAttachments(
     objectMode: true,
     write(data: SplitData, _encoding, callback) {
       if (data.type === 'node') {
+        let depth = 0;
+        for (let node = data.parentNode; node; node = node.parentNode) depth++;
+        if (depth > MAX_MIME_DEPTH)
+          return callback(new MimeUnreadable(`parts nested past ${MAX_MIME_DEPTH} levels`));
         finish().then(() => {
           if (!data.multipart) start(data);
           callback();
@@ -244,6 +291,8 @@ export async function spoolMimeAttachments(
       }
       if (data.type !== 'body' || !current) return callback();
       const decoder = current.decoder;
+      if (decoder.destroyed)
+        return callback((spoolFailure as Error | undefined) ?? new Error('the spool stopped writing'));
       if (decoder.write(data.value)) return callback();
       // On to the next chunk once the spool has taken this one, or stop if the spool stopped.
       const go = (error?: Error) => {
@@ -265,7 +314,6 @@ export async function spoolMimeAttachments(
   // raised before any stage failed is its own.)
   let broken: unknown;
   let stageFailed = false;
-  const splitter = new Splitter({ ignoreEmbedded: true, maxHeadSize: MAX_HEAD_BYTES });
   for (const stage of [limit, splitter, sink] as NodeJS.EventEmitter[])
     stage.once('error', () => (stageFailed = true));
   mime.once('error', (error) => {
@@ -274,23 +322,21 @@ export async function spoolMimeAttachments(
   try {
     await pipeline(mime, limit, splitter, sink);
   } catch (error) {
+    stopping = true;
     current?.decoder.destroy();
     await Promise.allSettled(parts.map((p) => p.done));
     await release();
-    if (error instanceof MimeTooLarge) throw error;
+    if (spoolFailure !== undefined) throw spoolError(spoolFailure);
+    if (error instanceof MimeUnreadable) throw error;
     if (broken !== undefined) {
       if (broken instanceof AppError) throw broken;
       throw new AppError('mail.unavailable', `the message's MIME download broke off: ${String(broken)}`, {
         cause: broken,
       });
     }
-    throw new AppError(
-      'mail.bad_request',
-      `the message's MIME could not be read: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
-    );
+    throw new MimeUnreadable(`the message's MIME could not be read: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   const included = parts
     .filter((p) => p.fits)

@@ -302,10 +302,15 @@ function mimeParameter(value: string): string {
   return `"=?utf-8?B?${Buffer.from(value).toString('base64')}?="`;
 }
 
+/** A value as one header line: line breaks would start headers of their own. */
+function oneLine(value: string): string {
+  return value.replace(/[\r\n]+/g, ' ');
+}
+
 function mimeAddress(recipient: {
   emailAddress?: { name?: string | null; address?: string | null } | null;
 }): string {
-  const address = recipient.emailAddress?.address ?? '';
+  const address = oneLine(recipient.emailAddress?.address ?? '');
   const name = recipient.emailAddress?.name;
   return name ? `${mimeParameter(name)} <${address}>` : `<${address}>`;
 }
@@ -332,7 +337,7 @@ async function* mimeParts(message: SandboxMessage): AsyncGenerator<Buffer> {
     ...(g.ccRecipients?.length ? [`CC: ${recipients(g.ccRecipients)}`] : []),
     `Subject: =?utf-8?B?${Buffer.from(g.subject ?? '').toString('base64')}?=`,
     `Date: ${date}`,
-    `Message-ID: ${g.internetMessageId ?? `<${message.immutableId}@sandbox>`}`,
+    `Message-ID: ${oneLine(g.internetMessageId ?? `<${message.immutableId}@sandbox>`)}`,
     `X-MS-Has-Attach: ${message.attachments.some((a) => !a.isInline) ? 'yes' : ''}`,
     `Content-Type: multipart/mixed;\r\n\tboundary="${boundary}"`,
     'MIME-Version: 1.0',
@@ -356,7 +361,7 @@ async function* mimeParts(message: SandboxMessage): AsyncGenerator<Buffer> {
     }
     const inline = attachment.isInline ? 'inline' : 'attachment';
     yield Buffer.from(
-      `\r\n--${boundary}\r\nContent-Type: ${attachment.contentType}; name=${name}\r\nContent-Description: ${name}\r\n` +
+      `\r\n--${boundary}\r\nContent-Type: ${oneLine(attachment.contentType)}; name=${name}\r\nContent-Description: ${name}\r\n` +
         `Content-Disposition: ${inline}; filename=${name}; size=${attachment.size}\r\n` +
         `${attachment.isInline ? `Content-ID: <${attachment.id}@sandbox>\r\n` : ''}Content-Transfer-Encoding: base64\r\n\r\n`,
     );

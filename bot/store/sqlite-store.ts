@@ -117,16 +117,25 @@ function searchTable(name: string): string {
 }
 
 /**
- * An item's `seq`, its rowid in searchTable: the sort field's milliseconds times SEQ_SLOTS, plus a
- * slot that keeps it unique. Rowids come out of FTS5 in order, so a page of an element's items is
- * read newest first and stops at the page, however many items share the element. Up to 2^43 ms
- * (the year 2248) times 1,024 stays within JavaScript's safe integers.
+ * An item's `seq`, its rowid in searchTable: where it sorts. Rowids come out of FTS5 in order, so a
+ * page of an element's items is read newest first and stops at the page, however many items share
+ * the element. A second of the sort field spans SECOND_SPAN rowids: 1,024 for each of its
+ * milliseconds, a slot each (a hash of the item's key, so the same item finds the same one). A
+ * slot taken (Graph's dates are whole seconds: an email to all staff is thousands of entries in
+ * one millisecond) sends it to a pseudo-random slot of the same second, so that crowding costs a
+ * probe or two, not a walk; a second that is full, to the second before. Never full: the seq is
+ * unique across the table. Seconds up to 2^33 (the year 2242) times 2^20 stay within JavaScript's
+ * safe integers, before 1970 too.
  */
-const SEQ_SLOTS = 1024;
-const MAX_SORT_MS = 2 ** 43 - 1;
+const SLOTS_PER_MS = 1024;
+const SLOTS_PER_SECOND = 1000 * SLOTS_PER_MS;
+const SECOND_SPAN = 2 ** 20;
+const MAX_SECONDS = 2 ** 33 - 1;
+/** Probes in one second before the second before is tried. */
+const PROBES_PER_SECOND = 64;
 
-/** Where an item with this sort value sorts (its slot 0), or undefined when it is not a date. */
-function seqBase(value: unknown): number | undefined {
+/** The first slot of the millisecond an item with this sort value sorts at, or undefined when it is not a date. */
+function seqPlace(value: unknown): number | undefined {
   const ms =
     value instanceof Date
       ? value.getTime()
@@ -136,15 +145,18 @@ function seqBase(value: unknown): number | undefined {
           ? value
           : Number.NaN;
   if (!Number.isFinite(ms)) return undefined;
-  return Math.min(Math.max(Math.trunc(ms), 0), MAX_SORT_MS) * SEQ_SLOTS;
+  const second = Math.floor(ms / 1000);
+  if (second > MAX_SECONDS) return MAX_SECONDS * SECOND_SPAN + 999 * SLOTS_PER_MS;
+  if (second < -MAX_SECONDS) return -MAX_SECONDS * SECOND_SPAN;
+  return second * SECOND_SPAN + Math.floor(ms - second * 1000) * SLOTS_PER_MS;
 }
 
-/** The slot an item tries first: a hash of its key (FNV-1a), so the same item finds the same one. */
-function seqSlot(pk: string, id: string): number {
+/** A hash of an item's key (FNV-1a): the slot it tries first, and where its probes go. */
+function seqHash(pk: string, id: string): number {
   let hash = 0x811c9dc5;
   const key = `${pk}\u0000${id}`;
   for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
-  return (hash >>> 0) % SEQ_SLOTS;
+  return hash >>> 0;
 }
 
 /**
@@ -393,9 +405,9 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
     pk: string,
     sort: unknown,
     arrays: readonly unknown[],
-  ): { tokens: string; base: number } | undefined {
-    const base = seqBase(sort);
-    if (base === undefined) return undefined;
+  ): { tokens: string; place: number } | undefined {
+    const place = seqPlace(sort);
+    if (place === undefined) return undefined;
     const tokens = new Set<string>();
     for (const [i, field] of this.arrays.entries()) {
       for (const element of elementsOf(arrays[i])) {
@@ -404,7 +416,7 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
       }
     }
     if (tokens.size === 0) return undefined;
-    return { tokens: `${partitionToken(pk)} ${[...tokens].join(' ')}`, base };
+    return { tokens: `${partitionToken(pk)} ${[...tokens].join(' ')}`, place };
   }
 
   /**
@@ -429,11 +441,11 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
           parse(before.sort),
           this.arrays.map((_, i) => parse(before[`a${i}`])),
         );
-        if (old && old.tokens === row.tokens && old.base === row.base) return { seq: before.seq };
+        if (old && old.tokens === row.tokens && old.place === row.place) return { seq: before.seq };
       }
     }
     if (!row) return { seq: null };
-    return { seq: this.freeSeq(row.base, seqSlot(item.pk, item.id)), add: row.tokens };
+    return { seq: this.freeSeq(row.place, seqHash(item.pk, item.id)), add: row.tokens };
   }
 
   /** The item's row in the search index, once its own row holds the seq (placeInSearch). */
@@ -441,10 +453,15 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
     if (placed.add !== undefined) this.stmts.addSearch.run(placed.seq, placed.add);
   }
 
-  /** Every item's search row, a page of items at a time: for a search index new to the file. */
+  /**
+   * The search rows of the items without one, a page of items at a time: every item, for a search
+   * index new to the file; else those an earlier build wrote meanwhile (a rollback, or an old
+   * process during a deploy), which would not be found. Items with nothing to find them by are
+   * passed over again, each read once.
+   */
   fillSearch(): void {
     const next = this.db.prepare(
-      `SELECT pk, id, doc FROM ${this.table} WHERE (pk, id) > (?, ?) ORDER BY pk, id LIMIT 500`,
+      `SELECT pk, id, doc FROM ${this.table} WHERE (pk, id) > (?, ?) AND seq IS NULL ORDER BY pk, id LIMIT 500`,
     );
     const setSeq = this.db.prepare(`UPDATE ${this.table} SET seq = ? WHERE pk = ? AND id = ?`);
     let after: [string, string] = ['', ''];
@@ -462,15 +479,20 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
     }
   }
 
-  /** A seq in the millisecond `base` stands for (or, should all its slots be taken, one before). */
-  private freeSeq(base: number, slot: number): number {
-    for (let ms = base; ms >= 0 && ms > base - 4 * SEQ_SLOTS; ms -= SEQ_SLOTS) {
-      for (let n = 0; n < SEQ_SLOTS; n++) {
-        const seq = ms + ((slot + n) % SEQ_SLOTS);
+  /** A free seq: the item's slot of its millisecond, else a probe of its second, else of the seconds before. */
+  private freeSeq(place: number, hash: number): number {
+    let seq = place + (hash % SLOTS_PER_MS);
+    let second = Math.floor(place / SECOND_SPAN) * SECOND_SPAN;
+    let probe = hash;
+    for (;;) {
+      for (let n = 0; n < PROBES_PER_SECOND; n++) {
         if (this.stmts.seqTaken.get(seq) === undefined) return seq;
+        probe = (Math.imul(probe ^ (probe >>> 15), 0x2c1b3c6d) + 0x9e3779b9) >>> 0;
+        seq = second + (probe % SLOTS_PER_SECOND);
       }
+      second -= SECOND_SPAN;
+      seq = second + (probe % SLOTS_PER_SECOND);
     }
-    throw new AppError('store.conflict', `${this.definition.name}: no free place to sort an item at ${base}`);
   }
 
   /**
@@ -1057,8 +1079,8 @@ export class SqliteStore implements Store {
         `CREATE VIRTUAL TABLE ${f} USING fts5(tokens, content='', contentless_delete=1, tokenize='ascii', detail='none');
          UPDATE ${t} SET seq = NULL WHERE seq IS NOT NULL`,
       );
-      new SqliteCollection(this.db, definition, this.now).fillSearch();
     }
+    new SqliteCollection(this.db, definition, this.now).fillSearch();
     this.db.exec(
       `CREATE TRIGGER IF NOT EXISTS "ts_${definition.name}_del" AFTER DELETE ON ${t} WHEN OLD.seq IS NOT NULL
          BEGIN DELETE FROM ${f} WHERE rowid = OLD.seq; END;

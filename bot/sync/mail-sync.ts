@@ -729,8 +729,15 @@ export class MailSync {
           detail,
           !previous?.activityId,
         );
-        // The attachments' spooled bytes go once the CRM has them (or the attempt failed).
-        const result = await this.deps.crm.recordActivity(input).finally(release);
+        // The attachments' spooled bytes go once the CRM has them (or the attempt failed); a spool
+        // that will not go is the sweep's, not a reason to fail an email the CRM has.
+        const result = await this.deps.crm
+          .recordActivity(input)
+          .finally(() =>
+            release().catch((error: unknown) =>
+              this.deps.logger.warn({ err: { message: (error as Error).message } }, 'attachment spool left'),
+            ),
+          );
         if (result.created) ctx.summary.activitiesCreated++;
         await record(
           transitions.synced(

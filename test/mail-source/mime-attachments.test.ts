@@ -7,6 +7,7 @@ import { AppError } from '../../bot/errors/app-error.ts';
 import {
   MAX_MIME_ATTACHMENTS,
   MimeTooLarge,
+  MimeUnreadable,
   spoolMimeAttachments,
 } from '../../bot/mail-source/mime-attachments.ts';
 import { messageMime } from '../../bot/sandbox/graph-responses.ts';
@@ -173,16 +174,54 @@ describe("a message's attachments from its MIME", () => {
     );
   });
 
-  it('refuses hostile MIME with a clear error: a header block past its cap', async () => {
+  it('refuses hostile MIME with a clear error (the list serves instead): headers past their cap, parts nested too deep', async () => {
+    const unreadable = (error: unknown) =>
+      error instanceof MimeUnreadable && /MIME could not be read|nested past/.test((error as Error).message);
     await assert.rejects(
       spoolMimeAttachments(
         mime(
-          `Content-Type: application/pdf\r\nX-Junk: ${'j'.repeat(70_000)}\r\nContent-Disposition: attachment; filename="x.pdf"\r\n\r\nAAAA`,
+          `Content-Type: application/pdf\r\nX-Junk: ${'j'.repeat(300_000)}\r\nContent-Disposition: attachment; filename="x.pdf"\r\n\r\nAAAA`,
         ),
         { maxBytes: MB, maxMimeBytes: MB },
       ),
-      (error) =>
-        AppError.is(error, 'mail.bad_request') && /MIME could not be read/.test((error as Error).message),
+      unreadable,
+    );
+    // Each open level is checked on every line: nesting is capped, so a line costs a bounded check.
+    let nested =
+      'Content-Type: application/pdf\r\nContent-Disposition: attachment; filename="deep.pdf"\r\n\r\nAAAA';
+    for (let level = 40; level > 0; level--)
+      nested = `Content-Type: multipart/mixed; boundary="n${level}"\r\n\r\n--n${level}\r\n${nested}\r\n--n${level}--`;
+    await assert.rejects(spoolMimeAttachments(mime(nested), { maxBytes: MB, maxMimeBytes: MB }), unreadable);
+  });
+
+  it('stops at once when the spool cannot write (a full disk): an outage, the spool removed', async () => {
+    const { readdirSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { Writable } = await import('node:stream');
+    const spools = () => readdirSync(tmpdir()).filter((n) => n.startsWith('crm-sync-mime-'));
+    const before = new Set(spools());
+    // Every write fails, as it does with ENOSPC.
+    const full = () =>
+      new Writable({
+        write(_chunk, _encoding, callback) {
+          callback(Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }));
+        },
+      });
+    const head =
+      'From: a@example.com\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename="x.pdf"\r\nContent-Transfer-Encoding: base64\r\n\r\n';
+    // Many small pieces, as a download arrives: the splitter must stop, not wait on the spool.
+    const pieces = [
+      Buffer.from(head),
+      ...Array.from({ length: 200 }, () => Buffer.from(`${'QUJD'.repeat(19)}\r\n`.repeat(20))),
+    ];
+    await assert.rejects(
+      spoolMimeAttachments(Readable.from(pieces), { maxBytes: MB, maxMimeBytes: MB, spoolFile: full }),
+      (error) => AppError.is(error, 'store.unavailable') && /no space/.test((error as Error).message),
+    );
+    assert.deepEqual(
+      spools().filter((n) => !before.has(n)),
+      [],
+      'no spool left behind',
     );
   });
 

@@ -598,11 +598,47 @@ describe('mail sync against the Microsoft 365 sandbox', function () {
         },
       ],
     });
+    // Graph fails the MIME and the list both (the list is what a failed MIME falls back to).
     h.sandbox.faults.add({ route: 'mime', status: 500 });
+    h.sandbox.faults.add({ route: 'attachments', status: 500 });
     await run('all', ['inbox']);
     const entry = await h.services.ledger.get(h.riley.tenantId, h.riley.userId, id);
     assert.equal(entry?.status, 'synced');
     assert.match(entry?.note ?? '', /^synced with headers and body only after 1 failed attempt/);
+  });
+
+  it('falls back to the attachment list when Graph fails the MIME or it cannot be read', async () => {
+    await h.enable(h.riley, { folders: ['inbox'], attachments: true });
+    await addCandidate(AVA);
+    await run('all', ['inbox']);
+    const cv = (subject: string) =>
+      add('inbox', {
+        subject,
+        from: person('Ava', AVA),
+        toRecipients: [person('Riley', RILEY)],
+        body: { contentType: 'text', content: 'see attached' },
+        attachments: [
+          {
+            name: 'cv.pdf',
+            contentType: 'application/pdf',
+            isInline: false,
+            contentBytes: Buffer.from('%PDF-1.4 cv').toString('base64'),
+          },
+        ],
+      });
+    const failed = await cv('Graph fails its MIME');
+    h.sandbox.faults.add({ route: 'mime', status: 500, times: 1 });
+    await run('all', ['inbox']);
+    for (const id of [failed]) {
+      const entry = await h.services.ledger.get(h.riley.tenantId, h.riley.userId, id);
+      assert.equal(entry?.status, 'synced');
+      assert.equal(entry?.note ?? null, null, 'the whole email, at the first attempt');
+      const activity = await h.services.crm.activity(h.tenantId, String(entry?.activityId));
+      assert.deepEqual(
+        activity?.attachments.map((a) => a.name),
+        ['cv.pdf'],
+      );
+    }
   });
 
   it('does not spend an attempt on a fault of the store or the network: the email syncs whole later', async () => {
