@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { AppError } from '../../bot/errors/app-error.ts';
 import { ALL_CONTAINERS, AZURE_CONTAINERS, CONTAINERS } from '../../bot/store/containers.ts';
 import { CosmosStore } from '../../bot/store/cosmos-store.ts';
@@ -17,6 +20,16 @@ interface Entry extends Doc {
 }
 
 const ledger: ContainerDefinition = CONTAINERS.ledger;
+
+/** A fresh database file for the test, removed after it. */
+async function withDatabaseFile(work: (path: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'crm-sync-sqlite-'));
+  try {
+    await work(join(dir, 'store.db'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 const expiring: ContainerDefinition = CONTAINERS.notifications;
 
 interface Harness {
@@ -374,13 +387,8 @@ describe('Cosmos DB containers created at start-up', () => {
 
 describe('embedded store: an array index added to an existing database', () => {
   it('is filled from the items already there', async () => {
-    const { mkdtempSync, rmSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const dir = mkdtempSync(join(tmpdir(), 'crm-sync-sqlite-'));
-    const path = join(dir, 'store.db');
     const { arrayQueryFields: _, ...before } = CONTAINERS.crm;
-    try {
+    await withDatabaseFile(async (path) => {
       const old = new SqliteStore({ path, purgeIntervalMs: 0 });
       await old.init([before]);
       await old
@@ -398,19 +406,12 @@ describe('embedded store: an array index added to an existing database', () => {
         ['a1'],
       );
       await store.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('counts the items already there when a counted field is new to the definition', async () => {
-    const { mkdtempSync, rmSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const dir = mkdtempSync(join(tmpdir(), 'crm-sync-sqlite-'));
-    const path = join(dir, 'store.db');
     const { countedFields: _, ...before } = CONTAINERS.ledger;
-    try {
+    await withDatabaseFile(async (path) => {
       const old = new SqliteStore({ path, purgeIntervalMs: 0 });
       await old.init([before]);
       await old.collection<Doc & { status: string }>(before).upsertMany([
@@ -427,17 +428,10 @@ describe('embedded store: an array index added to an existing database', () => {
       assert.equal(await items.count('t', [{ field: 'status', op: '=', value: 'synced' }]), 3);
       assert.equal(await items.count('t', [{ field: 'status', op: '=', value: 'error' }]), 0);
       await store.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('fills the sorted elements of a sort field new to the definition, and keeps them as items change', async () => {
-    const { mkdtempSync, rmSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const dir = mkdtempSync(join(tmpdir(), 'crm-sync-sqlite-'));
-    const path = join(dir, 'store.db');
     const { arraySortField: _, ...before } = CONTAINERS.ledger;
     type Item = Doc & { terms: string[]; receivedAt: string };
     const item = (id: string, receivedAt: string, terms: string[]): Item => ({
@@ -446,7 +440,7 @@ describe('embedded store: an array index added to an existing database', () => {
       terms,
       receivedAt,
     });
-    try {
+    await withDatabaseFile(async (path) => {
       const old = new SqliteStore({ path, purgeIntervalMs: 0 });
       await old.init([before]);
       await old
@@ -486,9 +480,7 @@ describe('embedded store: an array index added to an existing database', () => {
         'the earlier index is gone',
       );
       await store.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
@@ -626,12 +618,7 @@ describe('embedded store: the search index of a sorted container', () => {
   });
 
   it('indexes at start the items an earlier build wrote without a place (a rollback, an old process)', async () => {
-    const { mkdtempSync, rmSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const dir = mkdtempSync(join(tmpdir(), 'crm-sync-sqlite-'));
-    const path = join(dir, 'store.db');
-    try {
+    await withDatabaseFile(async (path) => {
       const first = new SqliteStore({ path, purgeIntervalMs: 0 });
       await first.init([CONTAINERS.ledger]);
       await first
@@ -654,9 +641,7 @@ describe('embedded store: the search index of a sorted container', () => {
         ['new', 'old'],
       );
       await again.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('refuses a continuation token it did not issue, with a clear error', async () => {
@@ -679,14 +664,9 @@ describe('embedded store: the search index of a sorted container', () => {
 
 describe('embedded store: bodies apart from the indexed document', () => {
   it('keeps an excluded field out of the document its indexes read, and reads the item back whole', async () => {
-    const { mkdtempSync, rmSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
     const { DatabaseSync } = await import('node:sqlite');
-    const dir = mkdtempSync(join(tmpdir(), 'crm-sync-sqlite-'));
-    const path = join(dir, 'store.db');
     type Activity = Doc & { type: string; linkIds: string[]; body?: { content: string } };
-    try {
+    await withDatabaseFile(async (path) => {
       const store = new SqliteStore({ path, purgeIntervalMs: 0 });
       await store.init([CONTAINERS.crm]);
       const crm = store.collection<Activity>(CONTAINERS.crm);
@@ -709,19 +689,12 @@ describe('embedded store: bodies apart from the indexed document', () => {
       const row = raw.prepare(`SELECT doc FROM "c_crm" WHERE id = 'a1'`).get() as { doc: string };
       raw.close();
       assert.equal(row.doc.includes('quoted thread'), false);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('reads a row written with its body inside the document, from a database made before', async () => {
-    const { mkdtempSync, rmSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
     const { DatabaseSync } = await import('node:sqlite');
-    const dir = mkdtempSync(join(tmpdir(), 'crm-sync-sqlite-'));
-    const path = join(dir, 'store.db');
-    try {
+    await withDatabaseFile(async (path) => {
       const raw = new DatabaseSync(path);
       raw.exec(
         `CREATE TABLE "c_crm" (pk TEXT NOT NULL, id TEXT NOT NULL, etag TEXT NOT NULL, expires_at INTEGER, doc TEXT NOT NULL, PRIMARY KEY (pk, id)) WITHOUT ROWID`,
@@ -735,9 +708,7 @@ describe('embedded store: bodies apart from the indexed document', () => {
       const crm = store.collection<Doc & { body?: { content: string } }>(CONTAINERS.crm);
       assert.deepEqual((await crm.read('t', 'old'))?.value.body, { content: 'hello' });
       await store.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('keeps one body row per item through replaces, upserts without a body, conflicts and deletes', async () => {
