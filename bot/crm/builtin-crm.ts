@@ -223,6 +223,9 @@ export interface BuiltinCrmOptions {
   activityBuckets?: number;
 }
 
+/** Records an import writes together. */
+const IMPORT_BATCH = 500;
+
 export class BuiltinCrm implements CrmConnector {
   private readonly items: Collection<CrmDoc>;
   private readonly attachments: AttachmentStore;
@@ -357,7 +360,12 @@ export class BuiltinCrm implements CrmConnector {
       })),
     ];
     const known = await this.outlookOnlyFields(pk, docs);
-    for (const doc of docs) await this.items.upsert({ ...known.get(doc.id), ...doc });
+    // A few hundred at a time: one transaction each in the embedded store (a record at a time was a
+    // commit each, 5 s for 20,000), requests side by side in Cosmos DB.
+    for (let i = 0; i < docs.length; i += IMPORT_BATCH)
+      await this.items.upsertMany(
+        docs.slice(i, i + IMPORT_BATCH).map((doc) => ({ ...known.get(doc.id), ...doc })),
+      );
     return this.bumpVersion(pk);
   }
 
