@@ -4,7 +4,12 @@ import { AppError } from '../errors/app-error.ts';
 import type { Attachment, MailFolder, Message, Recipient, User } from '@microsoft/microsoft-graph-types';
 import { batchError, PREFER_IMMUTABLE, readDeltaPage, userPath } from './graph-delta.ts';
 import type { GraphHttp } from './graph-http.ts';
-import { MimeUnreadable, spoolMimeAttachments, storedAttachmentName } from './mime-attachments.ts';
+import {
+  MAX_MIME_ATTACHMENTS,
+  MimeUnreadable,
+  spoolMimeAttachments,
+  storedAttachmentName,
+} from './mime-attachments.ts';
 
 /** A 404 about the mailbox itself (Exchange does not host it), not about the folder asked for. */
 function isMailboxError(body: unknown): boolean {
@@ -241,6 +246,11 @@ export class GraphMailSource implements MailSource, MailSubscriptions {
       const type = (item['@odata.type'] ?? '#microsoft.graph.fileAttachment').toLowerCase();
       if (type.endsWith('referenceattachment')) {
         leftOut.push({ name, size, reason: 'link' });
+        continue;
+      }
+      // As many files as the MIME path hands on: a hostile email of thousands is not thousands of downloads.
+      if (included.length >= MAX_MIME_ATTACHMENTS) {
+        leftOut.push({ name, size, reason: 'count' });
         continue;
       }
       if (total + size > maxBytes) {
