@@ -1060,8 +1060,8 @@ export class SqliteStore implements Store {
   /**
    * The search index (searchTable) of a sorted container: each row's `seq`, unique, and the
    * triggers that take an item's search row out when it is deleted (purges included) or written
-   * with another seq; the collection adds the rows (placeInSearch). New to the file: filled from
-   * the items there are.
+   * with another seq; the collection adds the rows (placeInSearch). At every start the items without
+   * a place get one (fillSearch): all of them when the index is new to the file.
    */
   private indexSearch(t: string, definition: ContainerDefinition): void {
     const columns = this.db.prepare(`SELECT name FROM pragma_table_info(?)`).all(`c_${definition.name}`);
@@ -1093,7 +1093,7 @@ export class SqliteStore implements Store {
   /**
    * Keeps a side table of `t` by triggers on every write path (insert, update of the document,
    * delete, expiry purge), and fills it from the rows there are when its triggers are new: the
-   * elements of an array field, the sorted elements, the counts. `add` and `remove` are statements
+   * elements of an array field, the counts. `add` and `remove` are statements
    * over NEW and OLD; `fill` the first filling. `insertsByCaller`: a new item's rows are written by
    * the collection itself (SqliteCollection.addElements), not by an insert trigger.
    */
