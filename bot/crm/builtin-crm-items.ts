@@ -4,6 +4,7 @@ import { type Collection, type Doc, type Filter, type QueryOptions, queryAll } f
 import type { CrmDoc } from './builtin-crm.ts';
 import type { RecordDoc } from './builtin-crm-records.ts';
 import { BuiltinCrmContacts } from './builtin-crm-contacts.ts';
+import { checkItemSize } from './item-size.ts';
 import type {
   AppointmentInput,
   ContactInput,
@@ -212,16 +213,11 @@ export class BuiltinCrmItems implements CrmItems {
    * which keeps only when it was first made. The same copy again writes nothing. True when made.
    */
   private async upsertItem<D extends ItemDoc>(fresh: Fresh<D>): Promise<boolean> {
-    const size = Buffer.byteLength(
-      JSON.stringify({ ...fresh, createdAt: this.crm.now().toISOString(), updatedAt: '' }),
+    checkItemSize(
+      { ...fresh, createdAt: this.crm.now().toISOString(), updatedAt: '' },
+      this.crm.maxItemBytes,
+      fresh.type,
     );
-    if (size > this.crm.maxItemBytes) {
-      throw new AppError(
-        'crm.rejected',
-        `the ${fresh.type} is ${Math.round(size / 1024)} KB; the CRM takes at most ${Math.round(this.crm.maxItemBytes / 1024)} KB`,
-        { context: { size } },
-      );
-    }
     try {
       for (;;) {
         const current = await this.crm.items.read(fresh.pk, fresh.id);

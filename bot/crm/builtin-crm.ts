@@ -12,6 +12,7 @@ import {
 } from '../store/store.port.ts';
 import type { AttachmentStore } from './attachment-store.port.ts';
 import { attachmentKey } from './file-attachment-store.ts';
+import { checkItemSize } from './item-size.ts';
 import { tabLinks } from '../tab/tab-links.ts';
 import { BuiltinCrmCapture } from './builtin-crm-capture.ts';
 import type { AppointmentDoc, CrmItemsContext, TaskDoc } from './builtin-crm-items.ts';
@@ -578,16 +579,7 @@ export class BuiltinCrm implements CrmConnector {
       linkIds: input.links.map((l) => l.id),
       createdAt: this.now().toISOString(),
     };
-    const size = Buffer.byteLength(JSON.stringify(doc));
-    if (size > this.maxActivityBytes) {
-      throw new AppError(
-        'crm.rejected',
-        `the activity is ${Math.round(size / 1024)} KB; the CRM takes at most ${Math.round(this.maxActivityBytes / 1024)} KB`,
-        {
-          context: { size },
-        },
-      );
-    }
+    checkItemSize(doc, this.maxActivityBytes, 'activity');
     try {
       await this.items.create(doc);
       return { activityId: id, created: true };
