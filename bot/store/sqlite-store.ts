@@ -108,6 +108,16 @@ function countsTable(name: string): string {
   return `"k_${name}"`;
 }
 
+/** The fields counted (countedFields): none in a container whose items expire, counted as read. */
+function countedFieldsOf(definition: ContainerDefinition): readonly string[] {
+  return definition.defaultTtlSeconds === undefined ? (definition.countedFields ?? []) : [];
+}
+
+/** A field's name as an SQL string literal. */
+function sqlText(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
 /** The table of sorted array elements an earlier build kept (before searchTable): dropped at init. */
 function sortedElementsTable(name: string): string {
   return `"o_${name}"`;
@@ -264,6 +274,13 @@ function statement(db: DatabaseSync, sql: string): StatementSync {
  * per item; one per batch writes it once. Every other operation on the database writes them first,
  * so reads and writes still see the creates in the order they were made.
  */
+/** Where a sorted item goes in the search index: its seq, its row's tokens, the seq of the row it leaves. */
+interface Placed {
+  seq: number | null;
+  add?: string;
+  remove?: number;
+}
+
 interface PendingCreate {
   write: () => Versioned<Doc>;
   resolve: (written: Versioned<Doc>) => void;
@@ -324,9 +341,13 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
     | 'addElement'
     | 'searchOf'
     | 'seqTaken'
-    | 'addSearch',
+    | 'addSearch'
+    | 'removeSearch',
     StatementSync
   >;
+  /** Per counted field (countedFields): a document's value counted in, and a stored row's taken out. */
+  private readonly countInStatements: readonly StatementSync[];
+  private readonly countOutStatements: readonly StatementSync[];
   /** The container's array fields (arrayQueryFields), whose elements a new item adds. */
   private readonly arrays: readonly string[];
   /** The field the array fields' queries are ordered by (arraySortField): elements go to searchTable. */
@@ -403,7 +424,41 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
           ? `INSERT INTO ${searchTable(definition.name)} (rowid, tokens) VALUES (?, ?)`
           : 'SELECT NULL WHERE ? AND ?',
       ),
+      removeSearch: db.prepare(
+        this.sortField
+          ? `DELETE FROM ${searchTable(definition.name)} WHERE rowid = ?`
+          : 'SELECT NULL WHERE ?',
+      ),
     };
+    // The value as the document's JSON gives it (json_extract), as the counts were first filled.
+    const counted = countedFieldsOf(definition);
+    const k = countsTable(definition.name);
+    this.countInStatements = counted.map((field) =>
+      db.prepare(
+        `INSERT INTO ${k} (pk, field, value, n) SELECT ?, ${sqlText(field)}, v, 1
+           FROM (SELECT json_extract(?, ${jsonPath(field)}) AS v) WHERE v IS NOT NULL
+           ON CONFLICT (pk, field, value) DO UPDATE SET n = n + 1`,
+      ),
+    );
+    this.countOutStatements = counted.map((field) =>
+      db.prepare(
+        `UPDATE ${k} SET n = n - 1 WHERE pk = ? AND field = ${sqlText(field)}
+           AND value = (SELECT json_extract(doc, ${jsonPath(field)}) FROM ${this.table} WHERE pk = ? AND id = ?)`,
+      ),
+    );
+  }
+
+  /**
+   * The counts, kept in the write's own transaction, so they are always exact: a row's values are
+   * taken out before it is overwritten (countOut) and the new document's counted in after (countIn).
+   * Deletes and expiry purges keep a trigger, which costs the inserts nothing.
+   */
+  private countOut(pk: string, id: string): void {
+    for (const statement of this.countOutStatements) statement.run(pk, pk, id);
+  }
+
+  private countIn(pk: string, doc: string): void {
+    for (const statement of this.countInStatements) statement.run(pk, doc);
   }
 
   /**
@@ -431,9 +486,9 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
   /**
    * The seq a sorted item is written with, in the caller's transaction: the one it has when its
    * sort value and elements are unchanged (nothing else to write), or a free one, with its row
-   * added to the search index (the row's update trigger takes the old one out). Null: not indexed.
+   * added to the search index and its old row taken out (addSearch). Null: not indexed.
    */
-  private placeInSearch(item: T, current: 'new' | 'read'): { seq: number | null; add?: string } {
+  private placeInSearch(item: T, current: 'new' | 'read'): Placed {
     const row = this.searchRow(
       item.pk,
       valueAt(item, this.sortField!),
@@ -452,13 +507,26 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
         );
         if (old && old.tokens === row.tokens && old.place === row.place) return { seq: before.seq };
       }
+      if (before && before.seq !== null) {
+        if (!row) return { seq: null, remove: before.seq };
+        return {
+          seq: this.freeSeq(row.place, seqHash(item.pk, item.id)),
+          add: row.tokens,
+          remove: before.seq,
+        };
+      }
     }
     if (!row) return { seq: null };
     return { seq: this.freeSeq(row.place, seqHash(item.pk, item.id)), add: row.tokens };
   }
 
-  /** The item's row in the search index, once its own row holds the seq (placeInSearch). */
-  private addSearch(placed: { seq: number | null; add?: string }): void {
+  /**
+   * The item's row in the search index, once its own row holds the seq (placeInSearch), and its
+   * old one taken out. A trigger did the latter, but any trigger on an insert or an upsert made
+   * SQLite's write of the row three times dearer (its expression indexes' JSON read again).
+   */
+  private addSearch(placed: Placed): void {
+    if (placed.remove !== undefined) this.stmts.removeSearch.run(placed.remove);
     if (placed.add !== undefined) this.stmts.addSearch.run(placed.seq, placed.add);
   }
 
@@ -523,15 +591,18 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
   /** An upsert: the row's write, and a new item's elements (an existing one's are moved by its trigger). */
   private upsertRow(item: T): string {
     const etag = ETAG();
+    this.countOut(item.pk, item.id);
+    const [doc, body] = this.stored(item);
     if (this.sortField) {
       const placed = this.placeInSearch(item, 'read');
-      this.stmts.upsert.run(item.pk, item.id, etag, this.expiresAt(item), ...this.stored(item), placed.seq);
+      this.stmts.upsert.run(item.pk, item.id, etag, this.expiresAt(item), doc, body, placed.seq);
       this.addSearch(placed);
-      return etag;
+    } else {
+      const existed = this.arrays.length > 0 && this.stmts.exists.get(item.pk, item.id) !== undefined;
+      this.stmts.upsert.run(item.pk, item.id, etag, this.expiresAt(item), doc, body);
+      if (this.arrays.length > 0 && !existed) this.addElements(item);
     }
-    const existed = this.arrays.length > 0 && this.stmts.exists.get(item.pk, item.id) !== undefined;
-    this.stmts.upsert.run(item.pk, item.id, etag, this.expiresAt(item), ...this.stored(item));
-    if (this.arrays.length > 0 && !existed) this.addElements(item);
+    this.countIn(item.pk, doc);
     return etag;
   }
 
@@ -604,6 +675,7 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
         this.stmts.insert.run(item.pk, item.id, etag, this.expiresAt(item), doc, body);
         this.addElements(item);
       }
+      this.countIn(item.pk, doc);
     } catch (error) {
       if (body !== null) this.stmts.deleteBody.run(body);
       if (isConflict(error)) {
@@ -643,9 +715,10 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
       }
       this.checkEtag(current, item.id, options);
       const etag = ETAG();
+      this.countOut(item.pk, item.id);
+      const [doc, body] = this.stored(item);
       if (this.sortField) {
         const placed = this.placeInSearch(item, 'read');
-        const [doc, body] = this.stored(item);
         this.stmts.update.run(
           etag,
           this.expiresAt(item),
@@ -658,8 +731,9 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
         );
         this.addSearch(placed);
       } else {
-        this.stmts.update.run(etag, this.expiresAt(item), ...this.stored(item), item.pk, item.id, this.now());
+        this.stmts.update.run(etag, this.expiresAt(item), doc, body, item.pk, item.id, this.now());
       }
+      this.countIn(item.pk, doc);
       return { value: item, etag };
     });
   }
@@ -957,8 +1031,8 @@ export class SqliteStore implements Store {
         const columns = fields.map((f) => `json_extract(doc, ${jsonPath(f)})`).join(', ');
         this.db.exec(`CREATE INDEX IF NOT EXISTS "${name}" ON ${t} (pk, ${columns}, id)`);
       }
-      this.indexArrays(definition);
-      // The triggers and the first count go in together or not at all.
+      // The trigger and the count go in together or not at all; before the arrays' index, whose
+      // fill makes a collection, which prepares its statements on the counts' table.
       this.db.exec('BEGIN IMMEDIATE');
       try {
         this.countFields(t, definition);
@@ -967,6 +1041,7 @@ export class SqliteStore implements Store {
         this.db.exec('ROLLBACK');
         throw error;
       }
+      this.indexArrays(definition);
       this.definitions.set(definition.name, definition);
     }
     const interval = this.options.purgeIntervalMs ?? 60_000;
@@ -1044,35 +1119,46 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * The counts of each counted field's values, kept by triggers in the write's own transaction, so
-   * they are always exact; a field new to the definition is counted from the items there are.
+   * The counts of each counted field's values (the collection keeps them: SqliteCollection.countIn),
+   * counted from the items when the field is new to the definition, and again when an earlier
+   * build's triggers are found: during a deploy they and this build's writes may both have counted
+   * (a count costs a read of every item's document, about 10 µs each, so not at every start).
    */
   private countFields(t: string, definition: ContainerDefinition): void {
-    const fields = definition.countedFields ?? [];
-    if (fields.length === 0 || definition.defaultTtlSeconds !== undefined) return;
+    const fields = countedFieldsOf(definition);
+    if (fields.length === 0) return;
     const k = countsTable(definition.name);
     this.db.exec(
       `CREATE TABLE IF NOT EXISTS ${k} (pk TEXT NOT NULL, field TEXT NOT NULL, value NOT NULL, n INTEGER NOT NULL,
          PRIMARY KEY (pk, field, value)) WITHOUT ROWID`,
     );
+    const trigger = this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?`);
     for (const field of fields) {
       const path = jsonPath(field);
-      const quoted = `'${field.replaceAll("'", "''")}'`;
-      const value = (row: 'NEW' | 'OLD') => `json_extract(${row}.doc, ${path})`;
-      this.sideTable(t, `tk_${definition.name}_${field.replaceAll('.', '_')}`, {
-        add: `INSERT INTO ${k} (pk, field, value, n) SELECT NEW.pk, ${quoted}, ${value('NEW')}, 1 WHERE ${value('NEW')} IS NOT NULL ON CONFLICT (pk, field, value) DO UPDATE SET n = n + 1;`,
-        remove: `UPDATE ${k} SET n = n - 1 WHERE pk = OLD.pk AND field = ${quoted} AND value = ${value('OLD')};`,
-        changedWhen: `${value('OLD')} IS NOT ${value('NEW')}`,
-        fill: `INSERT OR REPLACE INTO ${k} (pk, field, value, n) SELECT pk, ${quoted}, json_extract(doc, ${path}) AS v, COUNT(*) FROM ${t} WHERE v IS NOT NULL GROUP BY pk, v`,
-      });
+      const name = `tk_${definition.name}_${field.replaceAll('.', '_')}`;
+      const earlier = [`${name}_ins`, `${name}_upd`].some((n) => trigger.get(n) !== undefined);
+      const known = trigger.get(`${name}_del`) !== undefined;
+      this.db.exec(
+        `DROP TRIGGER IF EXISTS "${name}_ins"; DROP TRIGGER IF EXISTS "${name}_upd";
+         CREATE TRIGGER IF NOT EXISTS "${name}_del" AFTER DELETE ON ${t} BEGIN
+           UPDATE ${k} SET n = n - 1 WHERE pk = OLD.pk AND field = ${sqlText(field)} AND value = json_extract(OLD.doc, ${path});
+         END;`,
+      );
+      if (known && !earlier) continue;
+      this.db.prepare(`DELETE FROM ${k} WHERE field = ?`).run(field);
+      this.db.exec(
+        `INSERT INTO ${k} (pk, field, value, n) SELECT pk, ${sqlText(field)}, json_extract(doc, ${path}) AS v, COUNT(*)
+           FROM ${t} WHERE v IS NOT NULL GROUP BY pk, v`,
+      );
     }
   }
 
   /**
    * The search index (searchTable) of a sorted container: each row's `seq`, unique, and the
-   * triggers that take an item's search row out when it is deleted (purges included) or written
-   * with another seq; the collection adds the rows (placeInSearch). At every start the items without
-   * a place get one (fillSearch): all of them when the index is new to the file.
+   * trigger that takes an item's search row out when it is deleted (purges included); the
+   * collection adds the rows and takes out those of items written with another seq (placeInSearch).
+   * At every start the items without a place get one (fillSearch): all of them when the index is
+   * new to the file.
    */
   private indexSearch(t: string, definition: ContainerDefinition): void {
     const columns = this.db.prepare(`SELECT name FROM pragma_table_info(?)`).all(`c_${definition.name}`);
@@ -1095,9 +1181,7 @@ export class SqliteStore implements Store {
     this.db.exec(
       `CREATE TRIGGER IF NOT EXISTS "ts_${definition.name}_del" AFTER DELETE ON ${t} WHEN OLD.seq IS NOT NULL
          BEGIN DELETE FROM ${f} WHERE rowid = OLD.seq; END;
-       CREATE TRIGGER IF NOT EXISTS "ts_${definition.name}_upd" AFTER UPDATE OF seq ON ${t}
-         WHEN OLD.seq IS NOT NULL AND OLD.seq IS NOT NEW.seq
-         BEGIN DELETE FROM ${f} WHERE rowid = OLD.seq; END;`,
+       DROP TRIGGER IF EXISTS "ts_${definition.name}_upd";`,
     );
   }
 
