@@ -8,11 +8,15 @@ import { AppError } from '../errors/app-error.ts';
  */
 function jsonBytesAtMost(value: unknown, depth = 0): number {
   if (typeof value === 'string') return 6 * value.length + 2;
-  if (typeof value === 'number') return 24;
+  // The longest a number is written: -0.0000012345678901234567 (below 1e-6 it takes an exponent).
+  if (typeof value === 'number') return 25;
   if (typeof value === 'boolean' || value === null || value === undefined) return 9;
-  // Deep or unusual values (a toJSON, a Map...) are not worth bounding: the exact size says.
-  if (typeof value !== 'object' || depth > 32 || typeof (value as { toJSON?: unknown }).toJSON === 'function')
-    return Number.POSITIVE_INFINITY;
+  // Deep or unusual values (a toJSON, a boxed string, a Map...) are not worth bounding: the exact
+  // size says.
+  if (typeof value !== 'object' || depth > 32) return Number.POSITIVE_INFINITY;
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  const plain = prototype === Object.prototype || prototype === null || Array.isArray(value);
+  if (!plain || typeof (value as { toJSON?: unknown }).toJSON === 'function') return Number.POSITIVE_INFINITY;
   let total = 2;
   if (Array.isArray(value)) {
     for (const element of value) total += jsonBytesAtMost(element, depth + 1) + 1;

@@ -43,6 +43,12 @@ describe('CRM item size', () => {
     for (let i = 0; i < 40; i++) deep = { next: deep };
     checkItemSize(deep, bytes(deep), 'task');
     assert.throws(() => checkItemSize(deep, bytes(deep) - 1, 'task'), /the task is/);
+    // The longest numbers JSON writes, many of them, and boxed values (written as their value).
+    const numbers = { n: Array.from({ length: 10 }, () => -0.0000012345678901234567) };
+    checkItemSize(numbers, bytes(numbers), 'task');
+    assert.throws(() => checkItemSize(numbers, bytes(numbers) - 1, 'task'), /the task is/);
+    const boxed = { n: new Number(-0.0000012345678901234567), s: new String('x'.repeat(50)) };
+    assert.throws(() => checkItemSize(boxed, bytes(boxed) - 1, 'task'), /the task is/);
     const dated = { at: new Date('2026-12-01T00:00:00Z'), skipped: undefined };
     checkItemSize(dated, bytes(dated), 'event');
     assert.throws(() => checkItemSize(dated, bytes(dated) - 1, 'event'), /the event is/);
