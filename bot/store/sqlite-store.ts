@@ -45,7 +45,7 @@ const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
  * and again in the checkpoint; with 8 KB pages half as many. A backfill's CPU per email fell about
  * 10 % (A/B in one run, 4 KB against 8 KB); 16 KB measured the same as 8 KB and 64 KB worse, and
  * every small write (a ledger entry, a queue message) writes whole pages. Existing files keep
- * their size (changing it would take a VACUUM of the whole file).
+ * their size (changing it would take leaving WAL mode and a VACUUM of the whole file).
  */
 const PAGE_SIZE = 8192;
 /**
@@ -591,8 +591,8 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
   /** An upsert: the row's write, and a new item's elements (an existing one's are moved by its trigger). */
   private upsertRow(item: T): string {
     const etag = ETAG();
-    this.countOut(item.pk, item.id);
     const [doc, body] = this.stored(item);
+    this.countOut(item.pk, item.id);
     if (this.sortField) {
       const placed = this.placeInSearch(item, 'read');
       this.stmts.upsert.run(item.pk, item.id, etag, this.expiresAt(item), doc, body, placed.seq);
@@ -692,8 +692,10 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
   async upsert(item: T): Promise<Versioned<T>> {
     flushCreates(this.db);
     const write = () => ({ value: item, etag: this.upsertRow(item) });
-    // The body's row or the elements' rows and the item's go in together.
-    return this.excluded.length > 0 || this.arrays.length > 0 ? this.transaction(write) : write();
+    // The body's row, the elements' rows or the counts, and the item's go in together.
+    return this.excluded.length > 0 || this.arrays.length > 0 || this.countInStatements.length > 0
+      ? this.transaction(write)
+      : write();
   }
 
   async upsertMany(items: readonly T[]): Promise<void> {
@@ -707,7 +709,9 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
   async replace(item: T, options: WriteOptions = {}): Promise<Versioned<T>> {
     flushCreates(this.db);
     return this.transaction(() => {
-      const current = this.stmts.read.get(item.pk, item.id, this.now()) as Row | undefined;
+      // One moment for the read and the write: an item that expired in between is not updated.
+      const now = this.now();
+      const current = this.stmts.read.get(item.pk, item.id, now) as Row | undefined;
       if (!current) {
         throw new AppError('store.not_found', `${this.definition.name} item ${item.id} does not exist`, {
           context: { container: this.definition.name, id: item.id },
@@ -715,23 +719,14 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
       }
       this.checkEtag(current, item.id, options);
       const etag = ETAG();
-      this.countOut(item.pk, item.id);
       const [doc, body] = this.stored(item);
+      this.countOut(item.pk, item.id);
       if (this.sortField) {
         const placed = this.placeInSearch(item, 'read');
-        this.stmts.update.run(
-          etag,
-          this.expiresAt(item),
-          doc,
-          body,
-          placed.seq,
-          item.pk,
-          item.id,
-          this.now(),
-        );
+        this.stmts.update.run(etag, this.expiresAt(item), doc, body, placed.seq, item.pk, item.id, now);
         this.addSearch(placed);
       } else {
-        this.stmts.update.run(etag, this.expiresAt(item), doc, body, item.pk, item.id, this.now());
+        this.stmts.update.run(etag, this.expiresAt(item), doc, body, item.pk, item.id, now);
       }
       this.countIn(item.pk, doc);
       return { value: item, etag };
@@ -1126,6 +1121,7 @@ export class SqliteStore implements Store {
    */
   private countFields(t: string, definition: ContainerDefinition): void {
     const fields = countedFieldsOf(definition);
+    this.forgetCounts(definition, fields);
     if (fields.length === 0) return;
     const k = countsTable(definition.name);
     this.db.exec(
@@ -1150,6 +1146,31 @@ export class SqliteStore implements Store {
         `INSERT INTO ${k} (pk, field, value, n) SELECT pk, ${sqlText(field)}, json_extract(doc, ${path}) AS v, COUNT(*)
            FROM ${t} WHERE v IS NOT NULL GROUP BY pk, v`,
       );
+    }
+  }
+
+  /**
+   * A field no longer counted loses its trigger and its counts: left, its delete trigger would go
+   * on taking items out of a count that nothing adds to, which would be wrong if it came back.
+   */
+  private forgetCounts(definition: ContainerDefinition, fields: readonly string[]): void {
+    const prefix = `tk_${definition.name}_`;
+    const kept = new Set(fields.map((field) => `${prefix}${field.replaceAll('.', '_')}`));
+    const triggers = this.db
+      .prepare(`SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?`)
+      .all(`c_${definition.name}`)
+      .map((row) => String(row.name))
+      .filter((name) => name.startsWith(prefix) && !kept.has(name.replace(/_(ins|upd|del)$/, '')));
+    for (const name of triggers) this.db.exec(`DROP TRIGGER IF EXISTS "${name}"`);
+    const counts = this.db
+      .prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`)
+      .get(`k_${definition.name}`);
+    if (counts) {
+      this.db
+        .prepare(
+          `DELETE FROM ${countsTable(definition.name)} WHERE field NOT IN (SELECT value FROM json_each(?))`,
+        )
+        .run(JSON.stringify(fields));
     }
   }
 

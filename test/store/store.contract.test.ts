@@ -431,6 +431,52 @@ describe('embedded store: an array index added to an existing database', () => {
     });
   });
 
+  it('counts again a counted field taken out of the definition and later put back', async () => {
+    const { countedFields: _, ...without } = CONTAINERS.ledger;
+    type Item = Doc & { status: string };
+    await withDatabaseFile(async (path) => {
+      const open = async (definition: typeof without) => {
+        const store = new SqliteStore({ path, purgeIntervalMs: 0 });
+        await store.init([definition]);
+        return { store, items: store.collection<Item>(definition) };
+      };
+      const first = await open(CONTAINERS.ledger);
+      await first.items.upsertMany([
+        { id: 'a', pk: 't', status: 'synced' },
+        { id: 'b', pk: 't', status: 'synced' },
+      ]);
+      await first.store.close();
+      // A build that counts nothing deletes one and writes two.
+      const second = await open(without);
+      await second.items.delete('t', 'a');
+      await second.items.upsertMany([
+        { id: 'c', pk: 't', status: 'synced' },
+        { id: 'd', pk: 't', status: 'synced' },
+      ]);
+      await second.store.close();
+      const third = await open(CONTAINERS.ledger);
+      assert.equal(await third.items.count('t', [{ field: 'status', op: '=', value: 'synced' }]), 3);
+      await third.store.close();
+    });
+  });
+
+  it('keeps a count unchanged when a write fails before it is made (an item that cannot be stored)', async () => {
+    type Item = Doc & { kindStatus: string; n?: bigint };
+    const store = new SqliteStore({ path: ':memory:', purgeIntervalMs: 0 });
+    try {
+      await store.init([CONTAINERS.itemLedger]);
+      const items = store.collection<Item>(CONTAINERS.itemLedger);
+      const count = () => items.count('t', [{ field: 'kindStatus', op: '=', value: 'task:synced' }]);
+      await items.upsert({ id: 'a', pk: 't', kindStatus: 'task:synced' });
+      await assert.rejects(items.upsert({ id: 'a', pk: 't', kindStatus: 'task:synced', n: 1n }), TypeError);
+      assert.equal(await count(), 1);
+      await items.upsert({ id: 'a', pk: 't', kindStatus: 'task:error' });
+      assert.equal(await count(), 0);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('fills the sorted elements of a sort field new to the definition, and keeps them as items change', async () => {
     const { arraySortField: _, ...before } = CONTAINERS.ledger;
     type Item = Doc & { terms: string[]; receivedAt: string };
