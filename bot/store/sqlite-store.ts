@@ -51,9 +51,9 @@ const PAGE_SIZE = 8192;
 /**
  * With checkpoints in their thread, the writer checkpoints only past this many pages of log (32 MB
  * at 8 KB, 16 MB in a file of 4 KB pages), by which time the thread has copied most of them, so its
- * checkpoint is short: the log stays bounded under writes that never pause (WalCheckpointer), and the writer syncs the file a
- * quarter as often as SQLite's 1,000 pages would have it. Over it, every commit tries again until
- * one finds the thread between checkpoints.
+ * checkpoint is short: the log stays bounded under writes that never pause (WalCheckpointer), and
+ * the writer syncs the file a quarter as often as SQLite's 1,000 pages would have it. Over it,
+ * every commit tries again until one finds the thread between checkpoints.
  */
 const WAL_BACKSTOP_PAGES = 4_000;
 
@@ -250,6 +250,13 @@ function decodeToken(token: string): unknown[] {
   throw new AppError('store.invalid_query', 'continuation token is not valid');
 }
 
+/** Where a sorted item goes in the search index: its seq, its row's tokens, the seq of the row it leaves. */
+interface Placed {
+  seq: number | null;
+  add?: string;
+  remove?: number;
+}
+
 /** Queries' statements per database, by their text: preparing one costs more than running it. */
 const statements = new WeakMap<DatabaseSync, Map<string, StatementSync>>();
 /** Query texts vary with the filters' shape only (values are bound), so a few hundred cover them. */
@@ -274,13 +281,6 @@ function statement(db: DatabaseSync, sql: string): StatementSync {
  * per item; one per batch writes it once. Every other operation on the database writes them first,
  * so reads and writes still see the creates in the order they were made.
  */
-/** Where a sorted item goes in the search index: its seq, its row's tokens, the seq of the row it leaves. */
-interface Placed {
-  seq: number | null;
-  add?: string;
-  remove?: number;
-}
-
 interface PendingCreate {
   write: () => Versioned<Doc>;
   resolve: (written: Versioned<Doc>) => void;
