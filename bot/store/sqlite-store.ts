@@ -416,8 +416,14 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
               .join('')} FROM ${this.table} WHERE pk = ? AND id = ?`
           : 'SELECT NULL WHERE ? AND ?',
       ),
+      // Taken by an item, or by a search row no item holds: one an older process still writing
+      // after this build's start left behind (it relied on a trigger this build dropped). Reused,
+      // that row's words would find the new item; never reused, they find nothing.
       seqTaken: db.prepare(
-        this.sortField ? `SELECT 1 AS taken FROM ${this.table} WHERE seq = ?` : 'SELECT NULL WHERE ?',
+        this.sortField
+          ? `SELECT 1 AS taken FROM ${this.table} WHERE seq = ?1
+             UNION ALL SELECT 1 FROM "f_${definition.name}_docsize" WHERE id = ?1 LIMIT 1`
+          : 'SELECT NULL WHERE ?',
       ),
       addSearch: db.prepare(
         this.sortField

@@ -649,6 +649,40 @@ describe('embedded store: the search index of a sorted container', () => {
     }
   });
 
+  it('never gives a new item the place of a search row no item holds, whose words would find it', async () => {
+    const { store, items, seqOf } = await open();
+    try {
+      const at = '2026-03-01T10:00:00.000Z';
+      // Every place of one millisecond held by an item with the word "secret"...
+      await items.upsertMany(
+        Array.from({ length: 1024 }, (_, i) => ({
+          id: `old-${i}`,
+          pk: 't',
+          terms: ['secret'],
+          receivedAt: at,
+        })),
+      );
+      // ...then moved by an older process, which relied on a trigger to take the old search rows
+      // out: the rows stay, held by no item.
+      const db = (store as unknown as { db: DatabaseSync }).db;
+      db.exec(`UPDATE "c_ledger" SET seq = NULL WHERE id LIKE 'old-%'`);
+      await items.upsert({ id: 'new', pk: 't', terms: ['fresh'], receivedAt: at });
+      assert.notEqual(seqOf('new'), null);
+      const found = await items.query('t', {
+        filters: [{ field: 'terms', op: 'contains', value: 'secret' }],
+        orderBy: { field: 'receivedAt', direction: 'desc' },
+      });
+      assert.deepEqual(
+        found.items.map((i) => i.value.id),
+        [],
+        'the old word finds nothing, not the new item',
+      );
+      assert.equal(await items.count('t', [{ field: 'terms', op: 'contains', value: 'fresh' }]), 1);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('drops the triggers an earlier build kept, and counts afresh at start what it counted', async () => {
     await withDatabaseFile(async (path) => {
       const first = new SqliteStore({ path, purgeIntervalMs: 0 });
