@@ -250,11 +250,16 @@ function decodeToken(token: string): unknown[] {
   throw new AppError('store.invalid_query', 'continuation token is not valid');
 }
 
-/** Where a sorted item goes in the search index: its seq, its row's tokens, the seq of the row it leaves. */
+/**
+ * Where a sorted item goes in the search index: its seq, its row's tokens, the seq of the row it
+ * leaves, and whether the item was there already (read with its search row, so an upsert of a new
+ * item need not look for its counts again).
+ */
 interface Placed {
   seq: number | null;
   add?: string;
   remove?: number;
+  existed?: true;
 }
 
 /** Queries' statements per database, by their text: preparing one costs more than running it. */
@@ -511,14 +516,17 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
           parse(before.sort),
           this.arrays.map((_, i) => parse(before[`a${i}`])),
         );
-        if (old && old.tokens === row.tokens && old.place === row.place) return { seq: before.seq };
+        if (old && old.tokens === row.tokens && old.place === row.place)
+          return { seq: before.seq, existed: true };
       }
-      if (before && before.seq !== null) {
-        if (!row) return { seq: null, remove: before.seq };
+      if (before) {
+        const remove = before.seq ?? undefined;
+        if (!row) return { seq: null, existed: true, ...(remove !== undefined ? { remove } : {}) };
         return {
           seq: this.freeSeq(row.place, seqHash(item.pk, item.id)),
           add: row.tokens,
-          remove: before.seq,
+          existed: true,
+          ...(remove !== undefined ? { remove } : {}),
         };
       }
     }
@@ -598,12 +606,13 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
   private upsertRow(item: T): string {
     const etag = ETAG();
     const [doc, body] = this.stored(item);
-    this.countOut(item.pk, item.id);
     if (this.sortField) {
       const placed = this.placeInSearch(item, 'read');
+      if (placed.existed) this.countOut(item.pk, item.id);
       this.stmts.upsert.run(item.pk, item.id, etag, this.expiresAt(item), doc, body, placed.seq);
       this.addSearch(placed);
     } else {
+      this.countOut(item.pk, item.id);
       const existed = this.arrays.length > 0 && this.stmts.exists.get(item.pk, item.id) !== undefined;
       this.stmts.upsert.run(item.pk, item.id, etag, this.expiresAt(item), doc, body);
       if (this.arrays.length > 0 && !existed) this.addElements(item);

@@ -649,6 +649,29 @@ describe('embedded store: the search index of a sorted container', () => {
     }
   });
 
+  it('counts the status of items with and without a place in the search index through upserts', async () => {
+    const { store, items } = await open();
+    try {
+      const count = (status: string) => items.count('t', [{ field: 'status', op: '=', value: status }]);
+      const placed = { terms: ['x'], receivedAt: '2026-01-01T00:00:00Z' };
+      // No date to sort by: no place, though the item is there.
+      const unplaced = { terms: ['x'], receivedAt: 'not a date' };
+      await items.upsertMany([
+        { id: 'a', pk: 't', ...placed, status: 'pending' },
+        { id: 'b', pk: 't', ...unplaced, status: 'pending' },
+      ]);
+      await items.upsertMany([
+        { id: 'a', pk: 't', ...placed, status: 'synced' },
+        { id: 'b', pk: 't', ...unplaced, status: 'synced' },
+        { id: 'c', pk: 't', ...placed, terms: ['y'], status: 'synced' },
+      ]);
+      await items.upsert({ id: 'a', pk: 't', ...unplaced, status: 'error' });
+      assert.deepEqual([await count('pending'), await count('synced'), await count('error')], [0, 2, 1]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('never gives a new item the place of a search row no item holds, whose words would find it', async () => {
     const { store, items, seqOf } = await open();
     try {
