@@ -700,6 +700,51 @@ describe('Graph sandbox throttling per mailbox', function () {
       await server.close();
     }
   });
+
+  it("keeps each app's budget for a mailbox apart, refuses requests over it (inside $batch too) until its window ends", async () => {
+    let budgetNow = Date.parse('2026-12-02T09:00:00Z');
+    const { server, sandbox, graph } = await startSeededSandbox({
+      limits: { requestsPerWindow: 3, budgetNow: () => budgetNow },
+    });
+    const user = `/users/${RILEY}`;
+    const otherApp = { authorization: `Bearer ${sandbox.tokens.issue({ appid: 'another-app' })}` };
+    try {
+      for (let n = 0; n < 3; n++) assert.equal((await graph.get(user)).status, 200);
+      const over = await graph.get<{ error: { code: string; message: string } }>(user);
+      assert.equal(over.status, 429);
+      assert.equal(over.body.error.code, 'ApplicationThrottled');
+      assert.match(over.body.error.message, /request limit/);
+      assert.equal(over.headers.get('retry-after'), '600');
+
+      budgetNow += 4 * 60_000;
+      assert.equal(
+        (await graph.get(user)).headers.get('retry-after'),
+        '360',
+        'the wait is to the window end',
+      );
+      const batch = await graph.call<{
+        responses: Array<{ status: number; headers: Record<string, string> }>;
+      }>('POST', '/$batch', {
+        body: { requests: ['1', '2'].map((id) => ({ id, method: 'GET', url: user })) },
+      });
+      assert.equal(batch.status, 200);
+      assert.deepEqual(
+        batch.body.responses.map((r) => r.status),
+        [429, 429],
+        'a batch is no way around the budget',
+      );
+
+      for (let n = 0; n < 3; n++) {
+        assert.equal((await graph.call('GET', user, { headers: otherApp })).status, 200, 'another app');
+      }
+      assert.equal((await graph.call('GET', user, { headers: otherApp })).status, 429);
+
+      budgetNow += 6 * 60_000;
+      assert.equal((await graph.get(user)).status, 200, 'a new window');
+    } finally {
+      await server.close();
+    }
+  });
 });
 
 describe('Graph sandbox authentication, as Graph checks tokens', function () {

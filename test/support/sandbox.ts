@@ -1,5 +1,5 @@
 import { clientCredentialsToken } from '../../bot/mail-source/client-credentials.ts';
-import { GraphSandbox } from '../../bot/sandbox/graph-sandbox.ts';
+import { GraphSandbox, type GraphSandboxOptions } from '../../bot/sandbox/graph-sandbox.ts';
 import { type SandboxServer, startSandboxServer } from '../../bot/sandbox/sandbox-server.ts';
 import { readMailboxFixture, seedMailboxes } from '../../bot/sandbox/seed.ts';
 import { readItemsFixture, seedItems } from '../../bot/sandbox/seed-items.ts';
@@ -9,9 +9,15 @@ export const SAM = 'sam.patel@northwindstaffing.com';
 
 /**
  * The sandbox seeded with the checked-in mailbox and items (contacts, tasks, this week's calendar;
- * `now` places the week), on 127.0.0.1, plus a small Graph client for tests.
+ * `now` places the week), on 127.0.0.1, plus a small Graph client for tests. `limits` sets the
+ * mailbox budget's size and clock.
  */
-export async function startSeededSandbox(options: { now?: number } = {}): Promise<{
+export async function startSeededSandbox(
+  options: {
+    now?: number;
+    limits?: Pick<GraphSandboxOptions, 'requestsPerWindow' | 'budgetNow'>;
+  } = {},
+): Promise<{
   sandbox: GraphSandbox;
   server: SandboxServer;
   graph: TestGraph;
@@ -19,7 +25,7 @@ export async function startSeededSandbox(options: { now?: number } = {}): Promis
   const fixture = readMailboxFixture();
   const model = seedMailboxes(fixture);
   const items = seedItems(readItemsFixture(), model, undefined, options.now);
-  const sandbox = new GraphSandbox({ model, items, tenantId: fixture.tenantId });
+  const sandbox = new GraphSandbox({ model, items, tenantId: fixture.tenantId, ...options.limits });
   const server = await startSandboxServer(sandbox);
   return { sandbox, server, graph: new TestGraph(server.graphBaseUrl, server.url, fixture.tenantId) };
 }
