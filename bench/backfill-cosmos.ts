@@ -27,7 +27,6 @@ export async function backfillCosmos(): Promise<Record<string, unknown>> {
     BENCH_MAIL: 'realistic',
     BENCH_MESSAGES: String(MESSAGES),
     BENCH_RECORDS: String(RECORDS),
-    BENCH_REQUESTS_PER_WINDOW: '100000000',
   });
   const cosmos = await startProcess('bench/bench-cosmos.ts', {}, /"cosmos":/);
   try {

@@ -23,7 +23,6 @@ export async function scaleCurve(): Promise<Record<string, unknown>> {
       const sandbox = await startSandbox({
         BENCH_MAIL: 'realistic',
         BENCH_MESSAGES: String(size),
-        BENCH_REQUESTS_PER_WINDOW: '100000000',
       });
       try {
         process.stderr.write(`scale-curve: ${size} emails\n`);
