@@ -4,18 +4,23 @@
  * BENCH_FIXTURE names a mailbox fixture file to serve instead (the outlook benchmark's recruiters);
  * BENCH_MAIL=realistic serves production-shaped mail (realistic-mail.ts) made as it is read.
  *
- * Exchange's budget per app and mailbox (10,000 requests in 10 minutes) is in force. Its windows run
- * on a clock of their own, which the benchmark moves on over IPC (`{ advanceBudgetMs }`, answered
- * with `{ budgetSkewMs }`): by the waits a throttled client counts instead of sleeping them, and by
- * a window between strategies, as if each ran ten minutes after the last.
+ * Exchange's budget per app and mailbox (10,000 requests in 10 minutes) is in force. The benchmark
+ * steers the sandbox over IPC (bench-control.ts): `advanceBudgetMs` moves the clock the budget's
+ * windows run on (by the waits a throttled client counts instead of sleeping them, and by a window
+ * between strategies, as if each ran ten minutes after the last); `latencyMs` makes every request
+ * to a mailbox take that long (inside a `$batch` each, four at a time, the batch itself nothing
+ * more), 0 for none. Each message is answered with its `id`, the clock's skew and the requests each
+ * app had admitted and refused.
  */
 import { readFileSync } from 'node:fs';
+import { FAULT_ROUTES } from '../bot/sandbox/faults.ts';
 import { GraphSandbox } from '../bot/sandbox/graph-sandbox.ts';
 import { MailboxModel } from '../bot/sandbox/mailbox-model.ts';
 import { startSandboxServer } from '../bot/sandbox/sandbox-server.ts';
 import { type MailboxFixture, seedMailboxes } from '../bot/sandbox/seed.ts';
 import { type ItemsFixture, seedItems } from '../bot/sandbox/seed-items.ts';
 import { BENCH_TENANT, items, mailbox } from './generate.ts';
+import type { SandboxControl, SandboxControlAnswer } from './bench-control.ts';
 import { seedRealisticMailbox } from './realistic-mail.ts';
 
 const messages = Number(process.env.BENCH_MESSAGES);
@@ -53,10 +58,24 @@ const sandbox = new GraphSandbox({
   ...(seeded ? { items: seeded } : {}),
   budgetNow: () => Date.now() + budgetSkewMs,
 });
-process.on('message', (message: { advanceBudgetMs?: unknown }) => {
-  const ms = Number(message.advanceBudgetMs);
-  if (Number.isFinite(ms) && ms > 0) budgetSkewMs += ms;
-  process.send?.({ budgetSkewMs });
+process.on('message', (message: SandboxControl) => {
+  const advance = Number(message.advanceBudgetMs ?? 0);
+  if (Number.isFinite(advance) && advance > 0) budgetSkewMs += advance;
+  if (message.latencyMs !== undefined) {
+    sandbox.faults.clear();
+    const latencyMs = Number(message.latencyMs);
+    if (Number.isFinite(latencyMs) && latencyMs > 0) {
+      for (const route of FAULT_ROUTES) {
+        if (route !== '*' && route !== 'batch') sandbox.faults.add({ route, latencyMs });
+      }
+    }
+  }
+  const answer: SandboxControlAnswer = {
+    id: message.id,
+    budgetSkewMs,
+    budgetCounts: Object.fromEntries(sandbox.budgetCounts),
+  };
+  process.send?.(answer);
 });
 const server = await startSandboxServer(sandbox);
 process.stdout.write(

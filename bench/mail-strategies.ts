@@ -8,10 +8,10 @@ import { NODE_FLAGS } from '../bot/config/node-flags.ts';
 import { createLogger } from '../bot/logging/logger.ts';
 import { PREFER_IMMUTABLE, readDeltaPage, userPath } from '../bot/mail-source/graph-delta.ts';
 import { clientCredentialsToken } from '../bot/mail-source/client-credentials.ts';
-import { GraphHttp } from '../bot/mail-source/graph-http.ts';
+import { DEFAULT_RETRY, GraphHttp } from '../bot/mail-source/graph-http.ts';
 import { DELTA_PAGE_SIZE, DELTA_SELECT, toMailMessage } from '../bot/mail-source/graph-mail-source.ts';
 import type { Message } from '@microsoft/microsoft-graph-types';
-import { MAILBOX_REQUESTS_PER_WINDOW, MAILBOX_WINDOW_MS } from '../bot/sandbox/graph-sandbox.ts';
+import { MAILBOX_REQUESTS_PER_WINDOW, MAILBOX_WINDOW_MS } from '../bot/sandbox/exchange-limits.ts';
 import { CONTAINERS } from '../bot/store/containers.ts';
 import { forEachPage, type Store, userPartition } from '../bot/store/store.port.ts';
 import type { LedgerEntry } from '../bot/sync/ledger.ts';
@@ -32,7 +32,7 @@ const PEER_BATCH = 20;
 /** Twenty asks delta for 1,000 ids a page (Graph's list ceiling). */
 const PEER_ID_PAGE = 1000;
 /** The peer is an app registration of its own, so Exchange gives it a budget of its own. */
-const PEER_CLIENT_ID = 'peer-import-bench';
+export const PEER_CLIENT_ID = 'peer-import-bench';
 
 export interface OursFigures {
   messages: number;
@@ -251,29 +251,24 @@ export async function readLimit(http: GraphHttp): Promise<{ messages: number; me
 }
 
 /**
- * The peer's strategy (Twenty's Microsoft import), over the whole mailbox: delta with ids only, then
- * the messages fetched in `$batch` requests of 20, each message written as its own activity. It
- * runs as an app of its own, with its own budget of Exchange's 10,000 requests per mailbox in 10
- * minutes: every inner GET of a batch counts against it, so past 10,000 the sandbox answers 429 with
- * Retry-After, and the peer waits as Retry-After says. It counts those waits and moves the
- * sandbox's budget clock on by them (`advanceBudget`) instead of sleeping them: its time is the time
- * it ran plus the time it waited. Its rate with the waits left out is reported beside it.
+ * The peer's strategy (Twenty's Microsoft import): delta with ids only, then the messages fetched
+ * in `$batch` requests of 20, each message written as its own activity. It runs as an app of its
+ * own, with its own budget of Exchange's 10,000 requests per mailbox in 10 minutes: every inner GET
+ * of a batch counts against it, so past 10,000 the sandbox answers 429 with Retry-After, and the
+ * peer waits as Retry-After says. It counts those waits and moves the sandbox's budget clock on by
+ * them (`advanceBudget`) instead of sleeping them: its time is the time it ran plus the time it
+ * waited. Its rate with the waits left out is reported beside it.
+ *
+ * With `sample`, the ids are listed in full but only the first `sample` messages fetched, and the
+ * whole mailbox's time extrapolated from them (for a run where each request takes Graph's latency,
+ * which would take the peer an hour).
  */
 export async function peerStrategy(options: {
   graphUrl: string;
   store: Store;
   advanceBudget: (ms: number) => Promise<void>;
-}): Promise<{
-  messages: number;
-  seconds: number;
-  messagesPerSecond: number;
-  graphRequestsPerMessage: number;
-  /** Times the mailbox budget refused the peer, and the seconds it waited in all. */
-  throttledWaits: number;
-  waitedSeconds: number;
-  /** The peer's code alone: its rate with the budget's waits left out. */
-  withoutWaits: { seconds: number; messagesPerSecond: number };
-}> {
+  sample?: number;
+}): Promise<PeerFigures> {
   let waitedMs = 0;
   let throttledWaits = 0;
   const http = new GraphHttp({
@@ -285,7 +280,12 @@ export async function peerStrategy(options: {
     }),
     // Retry-After is up to a whole window; a throttled batch is sent again once it has passed.
     retry: { maxRetries: 10, baseDelayMs: 500, maxDelayMs: MAILBOX_WINDOW_MS + 60_000 },
-    sleep: async (ms) => {
+    sleep: async (ms, retryAfterMs) => {
+      if (retryAfterMs === undefined) {
+        // Backoff after a failure with no Retry-After: slept for real, so it is in the time it ran.
+        await new Promise((resolve) => setTimeout(resolve, Math.min(ms, DEFAULT_RETRY.maxDelayMs)));
+        return;
+      }
       waitedMs += ms;
       throttledWaits++;
       await options.advanceBudget(ms);
@@ -295,8 +295,8 @@ export async function peerStrategy(options: {
   const definition = { name: 'peer_activities', partitionKeyPath: '/pk' as const };
   await options.store.init([definition]);
   const activities = options.store.collection<{ id: string; pk: string; [key: string]: unknown }>(definition);
-  const { value: total, seconds } = await timed(async () => {
-    const ids: string[] = [];
+  const ids = await timed(async () => {
+    const all: string[] = [];
     for (const folder of folders) {
       let link: string | undefined =
         `${userPath(BENCH_USER.id)}/mailFolders/${encodeURIComponent(folder)}/messages/delta?$select=id`;
@@ -307,14 +307,19 @@ export async function peerStrategy(options: {
           link,
           `odata.maxpagesize=${PEER_ID_PAGE}, ${PREFER_IMMUTABLE}`,
         );
-        for (const item of page.items) ids.push(String(item.id));
+        for (const item of page.items) all.push(String(item.id));
         link = page.nextLink;
       }
     }
-    for (let start = 0; start < ids.length; start += PEER_BATCH) {
+    return all;
+  });
+  const total = ids.value.length;
+  const chosen = ids.value.slice(0, options.sample ?? total);
+  const batches = await timed(async () => {
+    for (let start = 0; start < chosen.length; start += PEER_BATCH) {
       const answers = await http.batch<Message>(
         BENCH_USER.id,
-        ids.slice(start, start + PEER_BATCH).map((id) => ({
+        chosen.slice(start, start + PEER_BATCH).map((id) => ({
           id,
           method: 'GET',
           url: `${userPath(BENCH_USER.id)}/messages/${encodeURIComponent(id)}`,
@@ -327,18 +332,29 @@ export async function peerStrategy(options: {
         await activities.upsert({ ...message, pk: BENCH_TENANT });
       }
     }
-    return ids.length;
   });
-  const idPages = Math.ceil(total / PEER_ID_PAGE);
-  const withWaits = seconds + waitedMs / 1000;
+  const ran = ids.seconds + (batches.seconds * total) / Math.max(1, chosen.length);
+  const withWaits = ran + waitedMs / 1000;
   return {
     messages: total,
+    sampled: chosen.length,
     seconds: Number(withWaits.toFixed(1)),
     messagesPerSecond: Number((total / withWaits).toFixed(1)),
-    // Every inner GET of a batch counts against the mailbox's budget, as Graph counts it.
-    graphRequestsPerMessage: Number(((idPages + total) / total).toFixed(4)),
     throttledWaits,
     waitedSeconds: Math.round(waitedMs / 1000),
-    withoutWaits: { seconds: Number(seconds.toFixed(1)), messagesPerSecond: Math.round(total / seconds) },
+    withoutWaits: { seconds: Number(ran.toFixed(1)), messagesPerSecond: Math.round(total / ran) },
   };
+}
+
+export interface PeerFigures {
+  messages: number;
+  /** Messages fetched; the rest of the mailbox's time is extrapolated from them. */
+  sampled: number;
+  seconds: number;
+  messagesPerSecond: number;
+  /** Times the peer waited as a 429's Retry-After said, and the seconds it waited in all. */
+  throttledWaits: number;
+  waitedSeconds: number;
+  /** The peer's code alone: its rate with the budget's waits left out. */
+  withoutWaits: { seconds: number; messagesPerSecond: number };
 }

@@ -59,7 +59,8 @@ import { type TabLinks, tabLinks } from './tab/tab-links.ts';
  */
 
 /** The app's client id in the sandbox tenant (a name: the sandbox's Entra checks only that there is one). */
-const SANDBOX_CLIENT_ID = 'crm-sync-sandbox-app';
+/** The app's client id at the sandbox's Entra stand-in (the budget Exchange keeps for it is per app). */
+export const SANDBOX_CLIENT_ID = 'crm-sync-sandbox-app';
 const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 /** The audience Entra ID expects of a managed identity's token used as a federated credential. */
 const FEDERATED_TOKEN_SCOPE = 'api://AzureADTokenExchange/.default';

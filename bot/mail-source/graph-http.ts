@@ -28,8 +28,8 @@ export interface GraphHttpOptions {
   baseUrl: string;
   token: () => Promise<string>;
   retry?: RetryPolicy;
-  /** Tests replace the wait between retries. */
-  sleep?: (ms: number) => Promise<void>;
+  /** Tests replace the wait between retries; `retryAfterMs` is what Graph's Retry-After asked for, if it did. */
+  sleep?: (ms: number, retryAfterMs?: number) => Promise<void>;
   random?: () => number;
 }
 
@@ -111,7 +111,7 @@ async function errorBody(response: Response): Promise<{ code?: string; message?:
 export class GraphHttp {
   private readonly options: GraphHttpOptions;
   private readonly retry: RetryPolicy;
-  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly sleep: (ms: number, retryAfterMs?: number) => Promise<void>;
   private readonly random: () => number;
   private readonly mailboxes = new Map<string, Semaphore>();
   requestCount = 0;
@@ -172,7 +172,7 @@ export class GraphHttp {
       if (!outcome.retryable || attempt >= this.retry.maxRetries) throw outcome.error;
       const backoff = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** attempt);
       const wait = Math.max(outcome.retryAfterMs ?? 0, backoff * (0.5 + this.random() / 2));
-      await this.sleep(Math.min(wait, this.retry.maxDelayMs));
+      await this.sleep(Math.min(wait, this.retry.maxDelayMs), outcome.retryAfterMs);
     }
   }
 
@@ -194,7 +194,7 @@ export class GraphHttp {
       // Retry-After is the floor; backoff doubles from there, and jitter spreads a storm's retries.
       const backoff = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** attempt);
       const wait = Math.max(outcome.retryAfterMs ?? 0, backoff * (0.5 + this.random() / 2));
-      await this.sleep(Math.min(wait, this.retry.maxDelayMs));
+      await this.sleep(Math.min(wait, this.retry.maxDelayMs), outcome.retryAfterMs);
     }
   }
 
@@ -243,6 +243,7 @@ export class GraphHttp {
       const backoff = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** attempt);
       await this.sleep(
         Math.min(Math.max(retryAfter, backoff * (0.5 + this.random() / 2)), this.retry.maxDelayMs),
+        retryAfter > 0 ? retryAfter : undefined,
       );
       pending = again;
     }

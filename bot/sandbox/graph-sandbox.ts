@@ -22,6 +22,7 @@ import type { MailboxModel, SandboxFolder, SandboxMessage, SandboxUser } from '.
 import { SandboxTokens, type TokenClaims } from './sandbox-tokens.ts';
 import { SharedFiles } from './shared-files.ts';
 import { SubscriptionError, SubscriptionManager } from './subscriptions.ts';
+import { MAILBOX_CONCURRENCY, MAILBOX_REQUESTS_PER_WINDOW, MAILBOX_WINDOW_MS } from './exchange-limits.ts';
 
 /**
  * The Graph v1.0 subset the mail sync uses, as a pure request handler: the HTTP server and
@@ -50,15 +51,6 @@ export const DELTA_DEFAULT_PAGE_SIZE = 10;
 export const DELTA_MAX_PAGE_SIZE = 1000;
 /** Graph refuses a JSON batch of more than 20 requests. */
 export const BATCH_MAX_REQUESTS = 20;
-/**
- * Exchange Online's limits per app and mailbox (Graph throttling docs, Outlook service limits):
- * 4 concurrent requests, and 10,000 requests in 10 minutes. A `$batch` runs up to 4 of its requests
- * at once, each counting against both. Beyond either, 429 with Retry-After. Each app (the token's
- * `appid`) has its own budget for a mailbox, as Graph counts them.
- */
-export const MAILBOX_CONCURRENCY = 4;
-export const MAILBOX_REQUESTS_PER_WINDOW = 10_000;
-export const MAILBOX_WINDOW_MS = 10 * 60_000;
 
 interface DeltaState {
   /** folder id */
@@ -234,6 +226,8 @@ export class GraphSandbox {
   messageDownloads = 0;
   /** Requests refused for a mailbox's concurrency or rate, for tests. */
   throttled = 0;
+  /** Per app (the token's `appid`), requests to mailboxes admitted and refused with 429, a `$batch`'s each counted. */
+  readonly budgetCounts = new Map<string, { admitted: number; refused: number }>();
   private readonly clock: () => number;
   private readonly budgetClock: () => number;
   private readonly requestsPerWindow: number;
@@ -299,7 +293,13 @@ export class GraphSandbox {
     const budget = mailbox ? `${claims.appid} ${mailbox}` : undefined;
     if (budget) {
       const refused = this.admit(budget);
-      if (refused) return refused;
+      const counts = this.budgetCounts.get(claims.appid) ?? { admitted: 0, refused: 0 };
+      this.budgetCounts.set(claims.appid, counts);
+      if (refused) {
+        counts.refused++;
+        return refused;
+      }
+      counts.admitted++;
     }
     try {
       return await this.answerFor(request, parts, route, userRef, me, inBatch);

@@ -2,10 +2,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BENCH_TENANT } from '../../bench/generate.ts';
-import { peerStrategy } from '../../bench/mail-strategies.ts';
+import { BENCH_TENANT, BENCH_USER } from '../../bench/generate.ts';
+import { clientCredentialsToken } from '../../bot/mail-source/client-credentials.ts';
+import { PEER_CLIENT_ID, peerStrategy } from '../../bench/mail-strategies.ts';
+import { startSandbox } from '../../bench/backfill.ts';
 import { seedRealisticMailbox } from '../../bench/realistic-mail.ts';
-import { GraphSandbox, MAILBOX_WINDOW_MS } from '../../bot/sandbox/graph-sandbox.ts';
+import { MAILBOX_WINDOW_MS } from '../../bot/sandbox/exchange-limits.ts';
+import { GraphSandbox } from '../../bot/sandbox/graph-sandbox.ts';
 import { MailboxModel } from '../../bot/sandbox/mailbox-model.ts';
 import { startSandboxServer } from '../../bot/sandbox/sandbox-server.ts';
 import { SqliteStore } from '../../bot/store/sqlite-store.ts';
@@ -41,6 +44,13 @@ describe('benchmarks: the peer strategy under the mailbox budget', function () {
         },
       });
       assert.equal(peer.messages, 250);
+      assert.equal(peer.sampled, 250);
+      assert.deepEqual(
+        [...sandbox.budgetCounts.keys()],
+        [PEER_CLIENT_ID],
+        'the peer is an app of its own, with its own budget',
+      );
+      assert.equal(sandbox.budgetCounts.get(PEER_CLIENT_ID)?.refused, sandbox.throttled);
       assert.equal(sandbox.batchedRequests, 2 + 250 + sandbox.throttled, 'each refused GET was sent again');
       assert.ok(sandbox.throttled > 0);
       assert.equal(peer.throttledWaits, 2, 'one wait for each window it ran out of');
@@ -59,6 +69,50 @@ describe('benchmarks: the peer strategy under the mailbox budget', function () {
       await store.close();
       await server.close();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('steers the benchmark sandbox over IPC: each call gets its own answer, latency and the budget clock apply, a dead sandbox fails the calls', async () => {
+    const sandbox = await startSandbox({
+      BENCH_MAIL: 'realistic',
+      BENCH_MESSAGES: '20',
+      BENCH_RECORDS: '10',
+    });
+    try {
+      const answers = await Promise.all([
+        sandbox.control({ advanceBudgetMs: 1_000 }),
+        sandbox.control({ latencyMs: 150 }),
+        sandbox.control({ advanceBudgetMs: 2_000 }),
+      ]);
+      assert.deepEqual(
+        answers.map((a) => a.id),
+        [...new Set(answers.map((a) => a.id))],
+        'one answer a call',
+      );
+      assert.equal(answers.at(-1)!.budgetSkewMs, 3_000);
+      const token = clientCredentialsToken({
+        tokenUrl: `${new URL(sandbox.url).origin}/${BENCH_TENANT}/oauth2/v2.0/token`,
+        clientId: 'ipc-test-app',
+        scope: 'https://graph.microsoft.com/.default',
+      });
+      const user = async () => {
+        const started = performance.now();
+        const response = await fetch(`${sandbox.url}/users/${BENCH_USER.id}`, {
+          headers: { authorization: `Bearer ${await token()}` },
+        });
+        assert.equal(response.status, 200);
+        return performance.now() - started;
+      };
+      assert.ok((await user()) >= 140, 'every request takes the latency asked for');
+      await sandbox.control({ latencyMs: 0 });
+      assert.ok((await user()) < 140, 'and none once it is taken off');
+      const counts = (await sandbox.control({})).budgetCounts['ipc-test-app'];
+      assert.deepEqual(counts, { admitted: 2, refused: 0 });
+
+      sandbox.child.kill('SIGKILL');
+      await assert.rejects(sandbox.control({ advanceBudgetMs: 1 }));
+    } finally {
+      sandbox.child.kill('SIGTERM');
     }
   });
 });

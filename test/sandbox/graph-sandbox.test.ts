@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BATCH_MAX_REQUESTS } from '../../bot/sandbox/graph-sandbox.ts';
 import { contract, missingKeys } from '../support/contracts.ts';
-import { RILEY, startSeededSandbox, type TestGraph } from '../support/sandbox.ts';
+import { RILEY, SAM, startSeededSandbox, type TestGraph } from '../support/sandbox.ts';
 
 const IMMUTABLE = 'IdType="ImmutableId"';
 const page = (n: number) => `odata.maxpagesize=${n}, ${IMMUTABLE}`;
@@ -689,11 +689,20 @@ describe('Graph sandbox throttling per mailbox', function () {
     const { server, sandbox, graph } = await startSeededSandbox();
     try {
       sandbox.faults.add({ route: 'users', latencyMs: 100 });
-      const answers = await Promise.all(
-        Array.from({ length: 6 }, () => graph.call('GET', `/users/${RILEY}`)),
-      );
+      const otherApp = { authorization: `Bearer ${sandbox.tokens.issue({ appid: 'another-app' })}` };
+      const [answers, others] = await Promise.all([
+        Promise.all(Array.from({ length: 6 }, () => graph.call('GET', `/users/${RILEY}`))),
+        // Another app's four at the same moment have slots of their own.
+        Promise.all(
+          Array.from({ length: 4 }, () => graph.call('GET', `/users/${RILEY}`, { headers: otherApp })),
+        ),
+      ]);
       const refused = answers.filter((a) => a.status === 429);
       assert.equal(refused.length, 2, answers.map((a) => a.status).join());
+      assert.deepEqual(
+        others.map((a) => a.status),
+        [200, 200, 200, 200],
+      );
       assert.ok(Number(refused[0]!.headers.get('retry-after')) > 0);
       assert.equal(sandbox.throttled, 2);
     } finally {
@@ -715,6 +724,8 @@ describe('Graph sandbox throttling per mailbox', function () {
       assert.equal(over.body.error.code, 'ApplicationThrottled');
       assert.match(over.body.error.message, /request limit/);
       assert.equal(over.headers.get('retry-after'), '600');
+
+      assert.equal((await graph.get(`/users/${SAM}`)).status, 200, 'another mailbox has a budget of its own');
 
       budgetNow += 4 * 60_000;
       assert.equal(
