@@ -5,7 +5,7 @@ export interface SandboxControl {
   id: number;
   /** Moves the clock of the mailbox budgets' windows on by this much. */
   advanceBudgetMs?: number;
-  /** Every request to a mailbox takes this long from now on; 0 for none. */
+  /** Every request takes this long from now on (every route but `$batch` itself); 0 for none. */
   latencyMs?: number;
 }
 
@@ -16,9 +16,13 @@ export interface SandboxControlAnswer {
   budgetCounts: Record<string, { admitted: number; refused: number }>;
 }
 
+/** A call the sandbox has not answered in this long has failed (it answers at once). */
+const ANSWER_TIMEOUT_MS = 30_000;
+
 /**
- * The benchmark's side of the IPC channel: each call is answered by the reply carrying its own id,
- * and every call still waiting fails if the sandbox process exits.
+ * The benchmark's side of the IPC channel: each call is answered by the reply carrying its own id;
+ * every call still waiting fails if the sandbox process exits or the channel closes, and a call
+ * made after that fails at once.
  */
 export function sandboxControl(
   child: ChildProcess,
@@ -32,19 +36,41 @@ export function sandboxControl(
     waiting.get(answer.id)?.resolve(answer);
     waiting.delete(answer.id);
   });
-  child.once('exit', (code) => {
-    for (const call of waiting.values())
-      call.reject(new Error(`the sandbox exited (${code}) before answering`));
+  let closed: string | undefined;
+  const close = (why: string) => {
+    closed ??= why;
+    for (const call of waiting.values()) call.reject(new Error(`${closed} before answering`));
     waiting.clear();
-  });
+  };
+  child.once('exit', (code) => close(`the sandbox exited (${code})`));
+  child.once('disconnect', () => close('the sandbox closed its channel'));
   return (ask) =>
     new Promise((resolve, reject) => {
+      if (closed || !child.connected) {
+        reject(new Error(closed ?? 'the sandbox has no channel'));
+        return;
+      }
       const id = ++next;
-      waiting.set(id, { resolve, reject });
-      child.send({ ...ask, id } satisfies SandboxControl, (error) => {
-        if (!error) return;
+      const timer = setTimeout(() => {
         waiting.delete(id);
-        reject(error);
+        reject(new Error(`the sandbox did not answer within ${ANSWER_TIMEOUT_MS} ms`));
+      }, ANSWER_TIMEOUT_MS);
+      const settle = (): void => {
+        clearTimeout(timer);
+        waiting.delete(id);
+      };
+      waiting.set(id, {
+        resolve: (answer) => {
+          settle();
+          resolve(answer);
+        },
+        reject: (error) => {
+          settle();
+          reject(error);
+        },
+      });
+      child.send({ ...ask, id } satisfies SandboxControl, (error) => {
+        if (error) waiting.get(id)?.reject(error);
       });
     });
 }

@@ -8,7 +8,7 @@
  * steers the sandbox over IPC (bench-control.ts): `advanceBudgetMs` moves the clock the budget's
  * windows run on (by the waits a throttled client counts instead of sleeping them, and by a window
  * between strategies, as if each ran ten minutes after the last); `latencyMs` makes every request
- * to a mailbox take that long (inside a `$batch` each, four at a time, the batch itself nothing
+ * take that long (inside a `$batch` each, four at a time, the batch itself nothing
  * more), 0 for none. Each message is answered with its `id`, the clock's skew and the requests each
  * app had admitted and refused.
  */
@@ -58,6 +58,8 @@ const sandbox = new GraphSandbox({
   ...(seeded ? { items: seeded } : {}),
   budgetNow: () => Date.now() + budgetSkewMs,
 });
+// A benchmark that died leaves no sandbox behind on the machine.
+process.on('disconnect', () => process.exit(0));
 process.on('message', (message: SandboxControl) => {
   const advance = Number(message.advanceBudgetMs ?? 0);
   if (Number.isFinite(advance) && advance > 0) budgetSkewMs += advance;

@@ -270,7 +270,7 @@ export async function peerStrategy(options: {
   sample?: number;
 }): Promise<PeerFigures> {
   let waitedMs = 0;
-  let throttledWaits = 0;
+  let retryAfterWaits = 0;
   const http = new GraphHttp({
     baseUrl: options.graphUrl,
     token: clientCredentialsToken({
@@ -287,7 +287,7 @@ export async function peerStrategy(options: {
         return;
       }
       waitedMs += ms;
-      throttledWaits++;
+      retryAfterWaits++;
       await options.advanceBudget(ms);
     },
   });
@@ -333,6 +333,9 @@ export async function peerStrategy(options: {
       }
     }
   });
+  // Only the time it ran scales with the sample: a sample that met the budget would mix the two.
+  if (chosen.length < total && retryAfterWaits > 0)
+    throw new Error(`peer: a sample of ${chosen.length} must fit in one window of the budget`);
   const ran = ids.seconds + (batches.seconds * total) / Math.max(1, chosen.length);
   const withWaits = ran + waitedMs / 1000;
   return {
@@ -340,7 +343,7 @@ export async function peerStrategy(options: {
     sampled: chosen.length,
     seconds: Number(withWaits.toFixed(1)),
     messagesPerSecond: Number((total / withWaits).toFixed(1)),
-    throttledWaits,
+    retryAfterWaits,
     waitedSeconds: Math.round(waitedMs / 1000),
     withoutWaits: { seconds: Number(ran.toFixed(1)), messagesPerSecond: Math.round(total / ran) },
   };
@@ -352,8 +355,8 @@ export interface PeerFigures {
   sampled: number;
   seconds: number;
   messagesPerSecond: number;
-  /** Times the peer waited as a 429's Retry-After said, and the seconds it waited in all. */
-  throttledWaits: number;
+  /** Times the peer waited as a Retry-After said (the budget's 429s), and the seconds it waited in all. */
+  retryAfterWaits: number;
   waitedSeconds: number;
   /** The peer's code alone: its rate with the budget's waits left out. */
   withoutWaits: { seconds: number; messagesPerSecond: number };

@@ -58,8 +58,10 @@ import { type TabLinks, tabLinks } from './tab/tab-links.ts';
  * managed identity (or client secret).
  */
 
-/** The app's client id in the sandbox tenant (a name: the sandbox's Entra checks only that there is one). */
-/** The app's client id at the sandbox's Entra stand-in (the budget Exchange keeps for it is per app). */
+/**
+ * The app's client id in the sandbox tenant (a name: the sandbox's Entra checks only that there is
+ * one; its Graph keeps Exchange's budget per app, under this name).
+ */
 export const SANDBOX_CLIENT_ID = 'crm-sync-sandbox-app';
 const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 /** The audience Entra ID expects of a managed identity's token used as a federated credential. */
