@@ -212,8 +212,8 @@ export async function backfill(): Promise<Record<string, unknown>> {
       await sandbox.control({ latencyMs: 0 });
       // Two floors under the peer's time at this latency: its own round trips (the sample,
       // extrapolated), and the budget, which holds it for whole windows however fast it asks (its
-      // time without latency). Its time is the higher; at 300 ms the round trips are (about 13
-      // requests/s, under the budget's 16.7/s, which then never refuses it).
+      // time without latency). Its time is the higher. At 300 ms the round trips are higher: about
+      // 13 requests a second, under the budget's 16.7, which then never refuses it.
       const boundBy = sampled.value.seconds >= peer.value.seconds ? 'roundTrips' : 'budget';
       const peerSeconds = Math.max(sampled.value.seconds, peer.value.seconds);
       const peerRate = Number((sampled.value.messages / peerSeconds).toFixed(1));
