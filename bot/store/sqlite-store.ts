@@ -118,6 +118,11 @@ function sqlText(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
 }
 
+/** The names (less `_ins`, `_upd`, `_del`) of the triggers kept for a container's field's counts. */
+function countTriggers(container: string, field: string): string {
+  return `tk_${container}_${field.replaceAll('.', '_')}`;
+}
+
 /** The table of sorted array elements an earlier build kept (before searchTable): dropped at init. */
 function sortedElementsTable(name: string): string {
   return `"o_${name}"`;
@@ -1143,12 +1148,11 @@ export class SqliteStore implements Store {
       `CREATE TABLE IF NOT EXISTS ${k} (pk TEXT NOT NULL, field TEXT NOT NULL, value NOT NULL, n INTEGER NOT NULL,
          PRIMARY KEY (pk, field, value)) WITHOUT ROWID`,
     );
-    const trigger = this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?`);
     for (const field of fields) {
       const path = jsonPath(field);
-      const name = `tk_${definition.name}_${field.replaceAll('.', '_')}`;
-      const earlier = [`${name}_ins`, `${name}_upd`].some((n) => trigger.get(n) !== undefined);
-      const known = trigger.get(`${name}_del`) !== undefined;
+      const name = countTriggers(definition.name, field);
+      const earlier = this.hasTrigger(`${name}_ins`) || this.hasTrigger(`${name}_upd`);
+      const known = this.hasTrigger(`${name}_del`);
       this.db.exec(
         `DROP TRIGGER IF EXISTS "${name}_ins"; DROP TRIGGER IF EXISTS "${name}_upd";
          CREATE TRIGGER IF NOT EXISTS "${name}_del" AFTER DELETE ON ${t} BEGIN
@@ -1169,8 +1173,8 @@ export class SqliteStore implements Store {
    * on taking items out of a count that nothing adds to, which would be wrong if it came back.
    */
   private forgetCounts(definition: ContainerDefinition, fields: readonly string[]): void {
-    const prefix = `tk_${definition.name}_`;
-    const kept = new Set(fields.map((field) => `${prefix}${field.replaceAll('.', '_')}`));
+    const prefix = countTriggers(definition.name, '');
+    const kept = new Set(fields.map((field) => countTriggers(definition.name, field)));
     const triggers = this.db
       .prepare(`SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?`)
       .all(`c_${definition.name}`)
@@ -1221,44 +1225,36 @@ export class SqliteStore implements Store {
     );
   }
 
-  /**
-   * Keeps a side table of `t` by triggers on every write path (insert, update of the document,
-   * delete, expiry purge), and fills it from the rows there are when its triggers are new: the
-   * elements of an array field, the counts. `add` and `remove` are statements
-   * over NEW and OLD; `fill` the first filling. `insertsByCaller`: a new item's rows are written by
-   * the collection itself (SqliteCollection.addElements), not by an insert trigger.
-   */
-  private sideTable(
-    t: string,
-    name: string,
-    rows: { add: string; remove: string; changedWhen?: string; fill: string; insertsByCaller?: boolean },
-  ): void {
-    const known = this.db
-      .prepare(`SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?`)
-      .get(`${name}_del`);
-    const when = rows.changedWhen ? ` WHEN ${rows.changedWhen}` : '';
-    this.db.exec(
-      `${
-        rows.insertsByCaller
-          ? `DROP TRIGGER IF EXISTS "${name}_ins";`
-          : `CREATE TRIGGER IF NOT EXISTS "${name}_ins" AFTER INSERT ON ${t} BEGIN ${rows.add} END;`
-      }
-       CREATE TRIGGER IF NOT EXISTS "${name}_upd" AFTER UPDATE OF doc ON ${t}${when} BEGIN ${rows.remove} ${rows.add} END;
-       CREATE TRIGGER IF NOT EXISTS "${name}_del" AFTER DELETE ON ${t} BEGIN ${rows.remove} END;`,
+  private hasTrigger(name: string): boolean {
+    return (
+      this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?`).get(name) !==
+      undefined
     );
-    if (!known) this.db.exec(rows.fill);
   }
 
+  /**
+   * The elements of each array field, in `e`: a new item's rows are written by the collection
+   * (SqliteCollection.addElements); an update of the document moves them and a delete (purges
+   * included) takes them out, by triggers. Filled from the rows there are when the triggers are new.
+   */
   private indexArrayFields(t: string, e: string, container: string, fields: readonly string[]): void {
     for (const field of fields) {
       const path = jsonPath(field);
-      const quoted = `'${field.replaceAll("'", "''")}'`;
-      this.sideTable(t, `tr_${container}_${field.replaceAll('.', '_')}`, {
-        add: `INSERT OR IGNORE INTO ${e} SELECT NEW.pk, ${quoted}, value, NEW.id FROM json_each(NEW.doc, ${path}) WHERE value IS NOT NULL;`,
-        insertsByCaller: true,
-        remove: `DELETE FROM ${e} WHERE pk = OLD.pk AND field = ${quoted} AND id = OLD.id AND value IN (SELECT value FROM json_each(OLD.doc, ${path}));`,
-        fill: `INSERT OR IGNORE INTO ${e} SELECT t.pk, ${quoted}, j.value, t.id FROM ${t} AS t, json_each(t.doc, ${path}) AS j WHERE j.value IS NOT NULL`,
-      });
+      const quoted = sqlText(field);
+      const name = `tr_${container}_${field.replaceAll('.', '_')}`;
+      const add = `INSERT OR IGNORE INTO ${e} SELECT NEW.pk, ${quoted}, value, NEW.id FROM json_each(NEW.doc, ${path}) WHERE value IS NOT NULL;`;
+      const remove = `DELETE FROM ${e} WHERE pk = OLD.pk AND field = ${quoted} AND id = OLD.id AND value IN (SELECT value FROM json_each(OLD.doc, ${path}));`;
+      const known = this.hasTrigger(`${name}_del`);
+      this.db.exec(
+        `DROP TRIGGER IF EXISTS "${name}_ins";
+         CREATE TRIGGER IF NOT EXISTS "${name}_upd" AFTER UPDATE OF doc ON ${t} BEGIN ${remove} ${add} END;
+         CREATE TRIGGER IF NOT EXISTS "${name}_del" AFTER DELETE ON ${t} BEGIN ${remove} END;`,
+      );
+      if (!known) {
+        this.db.exec(
+          `INSERT OR IGNORE INTO ${e} SELECT t.pk, ${quoted}, j.value, t.id FROM ${t} AS t, json_each(t.doc, ${path}) AS j WHERE j.value IS NOT NULL`,
+        );
+      }
     }
   }
 
