@@ -82,6 +82,13 @@ export const RESUME_AFTER_SECONDS = 60;
 
 /** Messages of a page processed at once; the Graph client caps requests per mailbox on its own. */
 const PAGE_CONCURRENCY = 8;
+/**
+ * Folders read side by side. A folder's delta pages come one after another (each page names the
+ * next), so a run over one folder at a time waits a Graph round trip per page; Inbox and Sent Items
+ * read together overlap theirs. Two delta reads and a page's item reads stay within Exchange's four
+ * requests at once per mailbox, which the Graph client keeps to in any case.
+ */
+const FOLDER_CONCURRENCY = 2;
 /** A folder whose delta is reset more often than this in one run is left for the next run. */
 const MAX_RESETS_PER_FOLDER = 3;
 /**
@@ -246,7 +253,15 @@ export class MailSync {
         ctx.total = folders.reduce((sum, f) => sum + f.totalItemCount, 0);
         summary.folders = folders.length;
         try {
-          for (const folder of folders) await this.syncFolder(ctx, folder);
+          // The first folder to fail stops the others at their next page: each keeps the cursor of
+          // its last page written, so the next run goes on from there in every folder.
+          const halt = { stopped: false };
+          await pool(folders, FOLDER_CONCURRENCY, (folder) =>
+            this.syncFolder(ctx, folder, halt).catch((error: unknown) => {
+              halt.stopped = true;
+              throw error;
+            }),
+          );
           await this.settleCaptures(ctx);
         } catch (error) {
           // Mail refused: the mailbox needs consent, once the other kinds have had their turn.
@@ -540,7 +555,12 @@ export class MailSync {
     };
   }
 
-  private async syncFolder(ctx: RunContext, folder: MailFolderInfo): Promise<void> {
+  /** `halt.stopped`: another folder of the run failed, and this one stops before its next page. */
+  private async syncFolder(
+    ctx: RunContext,
+    folder: MailFolderInfo,
+    halt: { readonly stopped: boolean },
+  ): Promise<void> {
     const { tenantId, userId } = ctx.user;
     const cursor = await this.deps.state.cursor(tenantId, userId, folder.id);
     // The cutoff moved earlier than the one the folder was read with: a delta link only brings
@@ -561,7 +581,7 @@ export class MailSync {
       ahead = this.deps.mailSource.deltaPage(userId, folder.id, next);
       ahead.catch(() => undefined); // a failure surfaces when the page is awaited, not before
     };
-    for (;;) {
+    while (!halt.stopped) {
       let page: Page;
       try {
         const request = ahead ?? this.deps.mailSource.deltaPage(userId, folder.id, link);

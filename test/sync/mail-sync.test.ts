@@ -882,6 +882,102 @@ describe('mail sync against the Microsoft 365 sandbox', function () {
     assert.equal(counts.synced, first.synced + second.synced);
   });
 
+  it('reads folders side by side; one that fails stops the others at their next page, and the next run goes on from each', async () => {
+    await h.enable(h.riley, { folders: ['inbox', 'sentitems'], includeSubfolders: false });
+    // Enough mail for the Inbox to take two pages.
+    for (let n = 0; n < 120; n++)
+      await add('inbox', {
+        subject: `Pipeline ${n}`,
+        from: person('Ava', AVA),
+        toRecipients: [person('Riley', RILEY)],
+      });
+    await addCandidate(AVA);
+    const tree = await h.services.mailSync.folderTree(h.riley.userId, { refresh: true });
+    const inbox = tree.find((f) => f.wellKnownName === 'inbox')!;
+    const sent = tree.find((f) => f.wellKnownName === 'sentitems')!;
+    assert.ok(inbox.totalItemCount > 100, `the Inbox holds ${inbox.totalItemCount}`);
+
+    let inboxAsked!: () => void;
+    const inboxAsks = new Promise<void>((resolve) => (inboxAsked = resolve));
+    let sentRefused!: () => void;
+    const refused = new Promise<void>((resolve) => (sentRefused = resolve));
+    const deltaOf = (path: string) => /mailFolders\/([^/]+)\/messages\/delta/.exec(path)?.[1];
+    const original = h.sandbox.handle.bind(h.sandbox);
+    h.sandbox.handle = async (request, inBatch) => {
+      const folder = deltaOf(decodeURIComponent(request.path));
+      if (folder === sent.id) {
+        // Sent Items is refused only once the Inbox has asked for its first page: read one
+        // folder after the other, the Inbox would have to be done first, and this would wait out
+        // the test.
+        await inboxAsks;
+        sentRefused();
+        return { status: 403, body: { error: { code: 'ErrorAccessDenied', message: 'Access is denied.' } } };
+      }
+      if (folder === inbox.id) {
+        inboxAsked();
+        // The Inbox's page comes after Sent Items was refused, so the halt is there to see.
+        await refused;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      return original(request, inBatch);
+    };
+    const first = await run();
+    assert.equal(first.status, 'needs_consent');
+    const cursor = await h.services.state.cursor(h.riley.tenantId, h.riley.userId, inbox.id);
+    assert.ok(cursor, 'the Inbox page written before the halt keeps its bookmark');
+    assert.equal(first.processed, 100, 'one Inbox page, then the Inbox stopped too');
+    assert.equal(await h.services.state.cursor(h.riley.tenantId, h.riley.userId, sent.id), undefined);
+
+    h.sandbox.handle = original;
+    const second = await run();
+    assert.equal(second.status, 'completed');
+    assert.equal(
+      second.processed,
+      inbox.totalItemCount - 100 + sent.totalItemCount,
+      'the rest of the Inbox from its bookmark, and Sent Items whole',
+    );
+    assert.equal((await run()).processed, 0);
+    assertOneActivityPerEmail(await h.activities());
+    const counts = await h.services.ledger.counts(h.riley.tenantId, h.riley.userId);
+    assert.equal(counts.synced, first.synced + second.synced);
+  });
+
+  it('makes one activity for an email that two folders read at the same moment bring', async () => {
+    await h.enable(h.riley, { folders: ['inbox', 'archive'], includeSubfolders: false });
+    await addCandidate(AVA);
+    const id = await add('inbox', {
+      subject: 'In both',
+      from: person('Ava', AVA),
+      toRecipients: [person('Riley', RILEY)],
+      internetMessageId: '<both-1@outlook.com>',
+    });
+    // The same email in both folders' first pages, as a move between the two reads shows it.
+    const tree = await h.services.mailSync.folderTree(h.riley.userId, { refresh: true });
+    const inbox = tree.find((f) => f.wellKnownName === 'inbox')!;
+    const archive = tree.find((f) => f.path.toLowerCase().endsWith('archive'))!;
+    const source = h.services.mailSource;
+    const deltaPage = source.deltaPage.bind(source);
+    const moved = (await deltaPage(h.riley.userId, inbox.id)).messages.find((m) => m.id === id)!;
+    assert.ok(moved);
+    let asked = 0;
+    let both!: () => void;
+    const bothAsked = new Promise<void>((resolve) => (both = resolve));
+    source.deltaPage = async (userId, folderId, link) => {
+      if (++asked === 2) both();
+      await bothAsked; // neither page is written before both are read
+      const page = await deltaPage(userId, folderId, link);
+      if (folderId !== archive.id || link) return page;
+      return { ...page, messages: [...page.messages, { ...moved, folderId: archive.id }] };
+    };
+    const summary = await run();
+    assert.equal(summary.status, 'completed');
+    const activities = await h.activities();
+    assertOneActivityPerEmail(activities);
+    assert.equal(activities.length, summary.activitiesCreated, 'the second read made none');
+    assert.equal(activities.filter((a) => a.subject === 'In both').length, 1);
+    assert.equal((await h.services.ledger.get(h.riley.tenantId, h.riley.userId, id))?.status, 'synced');
+  });
+
   it('keeps one user’s ledger and settings apart from another’s', async () => {
     await h.enable(h.riley, { folders: ['inbox'] });
     await h.enable(h.sam, { folders: ['inbox', 'sentitems'] });

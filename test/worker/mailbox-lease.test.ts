@@ -73,18 +73,22 @@ describe('one run per mailbox', function () {
       read.push({ folderId, ...(link ? { link } : {}) });
       return deltaPage(userId, folderId, link);
     };
+    // Held when the first page written asks, lost from then on: the folders read side by side, and
+    // whichever page is written first is the one written while the run held the mailbox.
+    let asked = 0;
     const summary = await h.services.mailSync.run(h.riley, {
       mode: 'all',
       trigger: 'scheduled',
-      lease: { held: () => read.length < 2 }, // lost while the second page was read
+      lease: { held: () => asked++ === 0 },
     });
     assert.equal(summary.status, 'busy');
-    assert.equal(read.length, 2);
-    const cursorOf = (folderId: string) =>
-      h.services.state.cursor(h.riley.tenantId, h.riley.userId, folderId);
-    assert.ok(await cursorOf(read[0]!.folderId), 'the first page, read while held, moved its bookmark');
-    const second = await cursorOf(read[1]!.folderId);
-    // The second page was read but its bookmark not written: it is still where that page started.
-    assert.equal(second?.link, read[1]!.link);
+    const folders = [...new Set(read.map((r) => r.folderId))];
+    assert.ok(folders.length >= 2, 'the inbox and its subfolders are read side by side');
+    const cursors = await Promise.all(
+      folders.map((id) => h.services.state.cursor(h.riley.tenantId, h.riley.userId, id)),
+    );
+    const moved = cursors.filter((c) => c !== undefined);
+    // Pages read after it were read, and their bookmarks not written: those folders start over.
+    assert.equal(moved.length, 1, 'only the page written while held moved its bookmark');
   });
 });
