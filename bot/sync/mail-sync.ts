@@ -83,10 +83,10 @@ export const RESUME_AFTER_SECONDS = 60;
 /** Messages of a page processed at once; the Graph client caps requests per mailbox on its own. */
 const PAGE_CONCURRENCY = 8;
 /**
- * Folders read side by side. A folder's delta pages come one after another (each page names the
- * next), so a run over one folder at a time waits a Graph round trip per page; Inbox and Sent Items
- * read together overlap theirs. Two delta reads and a page's item reads stay within Exchange's four
- * requests at once per mailbox, which the Graph client keeps to in any case.
+ * Folders read side by side, in the order of the folder tree. A folder's delta pages come one after
+ * another (each page names the next), so a run over one folder at a time waits a Graph round trip
+ * per page; two folders read together overlap theirs. Their delta reads and their pages' item reads
+ * (attachments) share Exchange's four requests at once per mailbox, which the Graph client keeps to.
  */
 const FOLDER_CONCURRENCY = 2;
 /** A folder whose delta is reset more often than this in one run is left for the next run. */
@@ -184,6 +184,18 @@ interface RunContext {
   retried: boolean;
 }
 
+/**
+ * Which of two folders' errors a run reports: a lost lease first (another run owns the mailbox
+ * now), then an outage (the run is tried again, and the emails it marked pending are waiting for
+ * that try), then a refused mailbox (the user's admin must act), then a folder's own fault.
+ */
+function gravity(error: unknown): number {
+  if (AppError.is(error, 'sync.lease_lost')) return 3;
+  if (isOutage(error)) return 2;
+  if (AppError.is(error, 'mail.needs_consent')) return 1;
+  return 0;
+}
+
 /** `excluded`: a rule of the user's (blocklist, internal only) keeps it out, recorded as skipped. */
 type ItemOutcome = 'synced' | 'noMatch' | 'errors' | 'skipped' | 'excluded' | 'alreadySynced';
 
@@ -253,15 +265,7 @@ export class MailSync {
         ctx.total = folders.reduce((sum, f) => sum + f.totalItemCount, 0);
         summary.folders = folders.length;
         try {
-          // The first folder to fail stops the others at their next page: each keeps the cursor of
-          // its last page written, so the next run goes on from there in every folder.
-          const halt = { stopped: false };
-          await pool(folders, FOLDER_CONCURRENCY, (folder) =>
-            this.syncFolder(ctx, folder, halt).catch((error: unknown) => {
-              halt.stopped = true;
-              throw error;
-            }),
-          );
+          await this.syncFolders(ctx, folders);
           await this.settleCaptures(ctx);
         } catch (error) {
           // Mail refused: the mailbox needs consent, once the other kinds have had their turn.
@@ -555,7 +559,36 @@ export class MailSync {
     };
   }
 
-  /** `halt.stopped`: another folder of the run failed, and this one stops before its next page. */
+  /**
+   * The folders, FOLDER_CONCURRENCY at a time. What stops the run (an outage, a lost lease, a
+   * refused mailbox) stops the other folders at their next page, each keeping the cursor of its
+   * last page written, so the next run goes on from there in every folder. A fault of one folder's
+   * own (a request Graph keeps refusing, resets past the limit) lets the others go on to the end,
+   * so one broken folder does not hold the rest of the mailbox back; the run then reports it. Of
+   * several errors the run reports the one that decides what happens next (see `gravity`), and the
+   * others are logged.
+   */
+  private async syncFolders(ctx: RunContext, folders: readonly MailFolderInfo[]): Promise<void> {
+    const halt = { stopped: false };
+    const errors: unknown[] = [];
+    await pool(folders, FOLDER_CONCURRENCY, async (folder) => {
+      if (halt.stopped) return;
+      try {
+        await this.syncFolder(ctx, folder, halt);
+      } catch (error) {
+        errors.push(error);
+        if (!aboutThePayload(error)) halt.stopped = true;
+        this.deps.logger.warn(
+          { folder: folder.path, code: (error as AppError).code, err: { message: (error as Error).message } },
+          'a folder stopped',
+        );
+      }
+    });
+    if (errors.length === 0) return;
+    throw errors.reduce((worst, error) => (gravity(error) > gravity(worst) ? error : worst));
+  }
+
+  /** `halt.stopped`: another folder stopped the run, and this one stops before its next page. */
   private async syncFolder(
     ctx: RunContext,
     folder: MailFolderInfo,

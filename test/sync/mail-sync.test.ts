@@ -750,7 +750,8 @@ describe('mail sync against the Microsoft 365 sandbox', function () {
   });
 
   it('starts over on every documented form of an expired sync state, whatever its case', async () => {
-    await h.enable(h.riley, { folders: ['inbox'] });
+    // The Inbox alone: the fault meets its delta, not a subfolder's read beside it.
+    await h.enable(h.riley, { folders: ['inbox'], includeSubfolders: false });
     await run();
     const before = (await h.activities()).length;
     for (const [status, code] of [
@@ -940,6 +941,78 @@ describe('mail sync against the Microsoft 365 sandbox', function () {
     assertOneActivityPerEmail(await h.activities());
     const counts = await h.services.ledger.counts(h.riley.tenantId, h.riley.userId);
     assert.equal(counts.synced, first.synced + second.synced);
+  });
+
+  it('lets the other folders go on to the end when one folder fails on its own, and then reports it', async () => {
+    await h.enable(h.riley);
+    const tree = await h.services.mailSync.folderTree(h.riley.userId, { refresh: true });
+    const inbox = tree.find((f) => f.wellKnownName === 'inbox')!;
+    // The Inbox's delta is refused every time, as a request Graph keeps calling bad would be.
+    const original = h.sandbox.handle.bind(h.sandbox);
+    h.sandbox.handle = async (request, inBatch) => {
+      const path = decodeURIComponent(request.path);
+      if (path.includes(`/mailFolders/${inbox.id}/messages/delta`))
+        return { status: 400, body: { error: { code: 'ErrorInvalidRequest', message: 'Bad request.' } } };
+      return original(request, inBatch);
+    };
+    const read = new Set<string>();
+    const source = h.services.mailSource;
+    const deltaPage = source.deltaPage.bind(source);
+    source.deltaPage = (userId, folderId, link) => {
+      read.add(folderId);
+      return deltaPage(userId, folderId, link);
+    };
+    await assert.rejects(run(), /400/);
+    source.deltaPage = deltaPage;
+    assert.equal(read.size, 6, 'Inbox with its four subfolders, and Sent Items');
+    for (const folderId of [...read].filter((id) => id !== inbox.id))
+      assert.ok(
+        await h.services.state.cursor(h.riley.tenantId, h.riley.userId, folderId),
+        `${tree.find((f) => f.id === folderId)?.path} was read to the end`,
+      );
+    assert.equal(await h.services.state.cursor(h.riley.tenantId, h.riley.userId, inbox.id), undefined);
+    h.sandbox.handle = original;
+    const second = await run();
+    assert.equal(second.status, 'completed');
+    assert.equal(second.processed, inbox.totalItemCount, 'only the Inbox was left');
+    assertOneActivityPerEmail(await h.activities());
+  });
+
+  it('reports an outage in one folder over a refusal in the other, so the emails it left pending are tried again', async () => {
+    await h.enable(h.riley, { folders: ['inbox', 'sentitems'], includeSubfolders: false });
+    const tree = await h.services.mailSync.folderTree(h.riley.userId, { refresh: true });
+    const sent = tree.find((f) => f.wellKnownName === 'sentitems')!;
+    let refused!: () => void;
+    const sentRefused = new Promise<void>((resolve) => (refused = resolve));
+    const original = h.sandbox.handle.bind(h.sandbox);
+    h.sandbox.handle = async (request, inBatch) => {
+      if (decodeURIComponent(request.path).includes(`/mailFolders/${sent.id}/messages/delta`)) {
+        refused();
+        return { status: 403, body: { error: { code: 'ErrorAccessDenied', message: 'Access is denied.' } } };
+      }
+      return original(request, inBatch);
+    };
+    // The CRM goes down after Sent Items has been refused, while the Inbox's page is in hand.
+    const crm = h.services.crm;
+    const record = crm.recordActivity.bind(crm);
+    crm.recordActivity = async () => {
+      // Later than the refusal: the first error in time is not the one that decides.
+      await sentRefused;
+      await new Promise((r) => setTimeout(r, 200));
+      throw new AppError('crm.unavailable', 'the CRM cannot be reached (503)');
+    };
+    try {
+      const summary = await run();
+      assert.equal(summary.status, 'paused', 'the outage decides: the run is tried again');
+    } finally {
+      crm.recordActivity = record;
+      h.sandbox.handle = original;
+    }
+    const counts = await h.services.ledger.counts(h.riley.tenantId, h.riley.userId);
+    assert.ok(counts.pending > 0, 'emails wait as pending for the try the run will make');
+    assert.equal((await run()).status, 'completed');
+    assert.equal((await h.services.ledger.counts(h.riley.tenantId, h.riley.userId)).pending, 0);
+    assertOneActivityPerEmail(await h.activities());
   });
 
   it('makes one activity for an email that two folders read at the same moment bring', async () => {
