@@ -26,12 +26,13 @@ export async function readDeltaPage<T extends { id?: string | null }>(
   userId: string,
   link: string,
   prefer: string,
+  signal?: AbortSignal,
 ): Promise<RawDeltaPage<T>> {
   const page = await http.request<{
     value: Array<T & { '@removed'?: unknown }>;
     '@odata.nextLink'?: string;
     '@odata.deltaLink'?: string;
-  }>(userId, 'GET', link, { headers: { prefer } });
+  }>(userId, 'GET', link, { headers: { prefer }, ...(signal ? { signal } : {}) });
   const items: T[] = [];
   const removed: string[] = [];
   for (const item of page.value) {

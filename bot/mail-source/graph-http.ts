@@ -176,11 +176,15 @@ export class GraphHttp {
     }
   }
 
+  /**
+   * One request, retried as Graph asks. `signal`: the caller no longer wants the answer (a page
+   * read ahead for a folder that has stopped): the request is abandoned, and not sent again.
+   */
   async request<T>(
     mailbox: string,
     method: string,
     pathOrUrl: string,
-    init: { headers?: Record<string, string>; body?: unknown } = {},
+    init: { headers?: Record<string, string>; body?: unknown; signal?: AbortSignal } = {},
   ): Promise<T> {
     const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${this.options.baseUrl}${pathOrUrl}`;
     const semaphore = this.semaphoreOf(mailbox);
@@ -188,8 +192,12 @@ export class GraphHttp {
       ? Math.min(BATCH_PARALLELISM, ((init.body as { requests?: unknown[] })?.requests ?? []).length)
       : 1;
     for (let attempt = 0; ; attempt++) {
-      const outcome = await semaphore.run(() => this.once(method, url, init), weight);
+      const outcome = await semaphore.run(
+        () => (init.signal?.aborted ? Promise.resolve(abandoned()) : this.once(method, url, init)),
+        weight,
+      );
       if (outcome.ok) return outcome.value as T;
+      if (init.signal?.aborted) throw abandoned().error;
       if (!outcome.retryable || attempt >= this.retry.maxRetries) throw outcome.error;
       // Retry-After is the floor; backoff doubles from there, and jitter spreads a storm's retries.
       const backoff = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** attempt);
@@ -254,7 +262,7 @@ export class GraphHttp {
   private async send(
     method: string,
     url: string,
-    init: { headers?: Record<string, string>; body?: unknown },
+    init: { headers?: Record<string, string>; body?: unknown; signal?: AbortSignal },
     timeoutMs = REQUEST_TIMEOUT_MS,
   ): Promise<{ ok: true; response: Response } | Failure> {
     this.requestCount++;
@@ -268,7 +276,9 @@ export class GraphHttp {
           ...init.headers,
         },
         ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: init.signal
+          ? AbortSignal.any([AbortSignal.timeout(timeoutMs), init.signal])
+          : AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
       return {
@@ -292,7 +302,7 @@ export class GraphHttp {
   private async once(
     method: string,
     url: string,
-    init: { headers?: Record<string, string>; body?: unknown },
+    init: { headers?: Record<string, string>; body?: unknown; signal?: AbortSignal },
   ): Promise<{ ok: true; value: unknown } | Failure> {
     const outcome = await this.send(method, url, init);
     if (!outcome.ok) return outcome;
@@ -303,6 +313,17 @@ export class GraphHttp {
 }
 
 type Failure = { ok: false; retryable: boolean; retryAfterMs?: number; error: AppError };
+
+/** A request its caller abandoned (its signal): never sent again. */
+function abandoned(): Failure {
+  return {
+    ok: false,
+    retryable: false,
+    error: new AppError('mail.unavailable', 'The request to Microsoft Graph was abandoned by its caller.', {
+      context: { abandoned: true },
+    }),
+  };
+}
 type Opened = { ok: true; stream: Readable } | Failure;
 
 /**

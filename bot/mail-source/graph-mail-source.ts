@@ -206,7 +206,7 @@ export class GraphMailSource implements MailSource, MailSubscriptions {
     return ids;
   }
 
-  async deltaPage(userId: string, folderId: string, link?: string): Promise<DeltaPage> {
+  async deltaPage(userId: string, folderId: string, link?: string, signal?: AbortSignal): Promise<DeltaPage> {
     const url =
       link ??
       `${this.user(userId)}/mailFolders/${encodeURIComponent(folderId)}/messages/delta?$select=${SELECT.full}`;
@@ -215,6 +215,7 @@ export class GraphMailSource implements MailSource, MailSubscriptions {
       userId,
       url,
       `odata.maxpagesize=${DELTA_PAGE_SIZE}, ${PREFER_IMMUTABLE}`,
+      signal,
     );
     return { messages: items.map((m) => toMailMessage(m, folderId)), ...page };
   }

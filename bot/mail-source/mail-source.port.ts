@@ -100,8 +100,11 @@ export type MessageDetail = 'full' | 'headers_body' | 'headers';
 export interface MailSource {
   mailbox(userId: string): Promise<MailboxInfo>;
   folders(userId: string): Promise<MailFolderInfo[]>;
-  /** One page of a folder's delta round; no link starts a new round. */
-  deltaPage(userId: string, folderId: string, link?: string): Promise<DeltaPage>;
+  /**
+   * One page of a folder's delta round; no link starts a new round. `signal` abandons the read (a
+   * page read ahead for a folder that has stopped): no retry is made after it.
+   */
+  deltaPage(userId: string, folderId: string, link?: string, signal?: AbortSignal): Promise<DeltaPage>;
   message(userId: string, messageId: string, detail: MessageDetail): Promise<MailMessage>;
   /** A message's attachments that fit in `maxBytes` in all; the rest are named in `leftOut`. No bytes yet. */
   attachments(

@@ -609,87 +609,94 @@ export class MailSync {
     let resets = 0;
     type Page = Awaited<ReturnType<MailSource['deltaPage']>>;
     // Graph reads the next page while this one is written: its latency is hidden behind our work.
+    // A folder that stops (it failed, the run halted, the lease was lost) abandons its page read
+    // ahead, which would otherwise go on being retried against the mailbox after the run ended.
     let ahead: Promise<Page> | undefined;
+    const abandon = new AbortController();
     const readAhead = (next: string) => {
-      ahead = this.deps.mailSource.deltaPage(userId, folder.id, next);
+      ahead = this.deps.mailSource.deltaPage(userId, folder.id, next, abandon.signal);
       ahead.catch(() => undefined); // a failure surfaces when the page is awaited, not before
     };
-    while (!halt.stopped) {
-      let page: Page;
-      try {
-        const request = ahead ?? this.deps.mailSource.deltaPage(userId, folder.id, link);
-        ahead = undefined;
-        page = await request;
-      } catch (error) {
-        if (AppError.is(error, 'mail.not_found')) {
-          // The folder was deleted since the tree was read: nothing left to sync there.
-          this.deps.logger.warn({ folder: folder.path }, 'folder no longer exists; skipped');
-          this.views.delete(userId);
+    try {
+      while (!halt.stopped) {
+        let page: Page;
+        try {
+          const request = ahead ?? this.deps.mailSource.deltaPage(userId, folder.id, link);
+          ahead = undefined;
+          page = await request;
+        } catch (error) {
+          if (AppError.is(error, 'mail.not_found')) {
+            // The folder was deleted since the tree was read: nothing left to sync there.
+            this.deps.logger.warn({ folder: folder.path }, 'folder no longer exists; skipped');
+            this.views.delete(userId);
+            await this.deps.state.clearCursor(tenantId, userId, folder.id);
+            return;
+          }
+          if (!AppError.is(error, 'mail.delta_reset') || resets >= MAX_RESETS_PER_FOLDER) throw error;
+          // Graph's sync reset: start the folder over; the ledger keeps it from syncing anything twice.
+          resets++;
+          this.deps.logger.warn({ folder: folder.path, resets }, 'delta reset; starting the folder over');
           await this.deps.state.clearCursor(tenantId, userId, folder.id);
-          return;
+          link = undefined;
+          continue;
         }
-        if (!AppError.is(error, 'mail.delta_reset') || resets >= MAX_RESETS_PER_FOLDER) throw error;
-        // Graph's sync reset: start the folder over; the ledger keeps it from syncing anything twice.
-        resets++;
-        this.deps.logger.warn({ folder: folder.path, resets }, 'delta reset; starting the folder over');
-        await this.deps.state.clearCursor(tenantId, userId, folder.id);
-        link = undefined;
-        continue;
-      }
-      if (page.nextLink) readAhead(page.nextLink);
-      const runCtx = forced === ctx.force ? ctx : { ...ctx, force: forced };
-      const existing = await this.deps.ledger.getMany(
-        ctx.pk,
-        page.messages.map((m) => m.id),
-      );
-      const entries: LedgerEntry[] = [];
-      try {
-        await pool(page.messages, PAGE_CONCURRENCY, async (message) => {
-          const outcome = await this.processItem(
-            runCtx,
-            message,
-            existing.get(message.id),
-            false,
-            (entry) => {
-              entries.push(entry);
-            },
-          );
-          this.count(ctx, outcome);
-        });
-      } catch (error) {
-        // The run stops here, but what it learned stands: the emails done and the one now pending.
-        // The page's cursor is not saved, so the next run reads the page again.
-        await this.deps.ledger.putMany(entries).catch(() => undefined);
-        throw error;
-      }
-      await this.deps.ledger.putMany(entries);
-      // Another worker took the mailbox over (this one stalled past its lease): its run owns the
-      // bookmarks now, and writing ours would move them under it. The page's ledger entries are
-      // harmless: the same emails, the same keys.
-      if (ctx.lease && !ctx.lease.held())
-        throw new AppError('sync.lease_lost', 'another sync took the mailbox over');
-      const next = page.nextLink ?? page.deltaLink;
-      if (!next)
-        throw new AppError(
-          'mail.bad_request',
-          `delta page for ${folder.path} had neither nextLink nor deltaLink`,
+        if (page.nextLink) readAhead(page.nextLink);
+        const runCtx = forced === ctx.force ? ctx : { ...ctx, force: forced };
+        const existing = await this.deps.ledger.getMany(
+          ctx.pk,
+          page.messages.map((m) => m.id),
         );
-      // Saved only now that every item of the page is in the ledger.
-      await this.deps.state.saveCursor(tenantId, userId, folder.id, next, {
-        forced: page.nextLink ? forced : false,
-        from,
-      });
-      this.deps.events.emit('progress', {
-        ...ctx.user,
-        runId: ctx.runId,
-        mode: ctx.mode,
-        folder: folder.path,
-        processed: ctx.summary.processed,
-        total: Math.max(ctx.total, ctx.summary.processed),
-        byStatus: { ...ctx.byStatus },
-      });
-      if (!page.nextLink) return;
-      link = page.nextLink;
+        const entries: LedgerEntry[] = [];
+        try {
+          await pool(page.messages, PAGE_CONCURRENCY, async (message) => {
+            const outcome = await this.processItem(
+              runCtx,
+              message,
+              existing.get(message.id),
+              false,
+              (entry) => {
+                entries.push(entry);
+              },
+            );
+            this.count(ctx, outcome);
+          });
+        } catch (error) {
+          // The run stops here, but what it learned stands: the emails done and the one now pending.
+          // The page's cursor is not saved, so the next run reads the page again.
+          await this.deps.ledger.putMany(entries).catch(() => undefined);
+          throw error;
+        }
+        await this.deps.ledger.putMany(entries);
+        // Another worker took the mailbox over (this one stalled past its lease): its run owns the
+        // bookmarks now, and writing ours would move them under it. The page's ledger entries are
+        // harmless: the same emails, the same keys.
+        if (ctx.lease && !ctx.lease.held())
+          throw new AppError('sync.lease_lost', 'another sync took the mailbox over');
+        const next = page.nextLink ?? page.deltaLink;
+        if (!next)
+          throw new AppError(
+            'mail.bad_request',
+            `delta page for ${folder.path} had neither nextLink nor deltaLink`,
+          );
+        // Saved only now that every item of the page is in the ledger.
+        await this.deps.state.saveCursor(tenantId, userId, folder.id, next, {
+          forced: page.nextLink ? forced : false,
+          from,
+        });
+        this.deps.events.emit('progress', {
+          ...ctx.user,
+          runId: ctx.runId,
+          mode: ctx.mode,
+          folder: folder.path,
+          processed: ctx.summary.processed,
+          total: Math.max(ctx.total, ctx.summary.processed),
+          byStatus: { ...ctx.byStatus },
+        });
+        if (!page.nextLink) return;
+        link = page.nextLink;
+      }
+    } finally {
+      abandon.abort();
     }
   }
 

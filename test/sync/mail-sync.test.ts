@@ -943,6 +943,57 @@ describe('mail sync against the Microsoft 365 sandbox', function () {
     assert.equal(counts.synced, first.synced + second.synced);
   });
 
+  it('abandons the page a stopped folder read ahead, instead of retrying it against the mailbox after the run', async () => {
+    await h.enable(h.riley, { folders: ['inbox', 'sentitems'], includeSubfolders: false });
+    for (let n = 0; n < 120; n++)
+      await add('inbox', {
+        subject: `Pipeline ${n}`,
+        from: person('Ava', AVA),
+        toRecipients: [person('Riley', RILEY)],
+      });
+    const tree = await h.services.mailSync.folderTree(h.riley.userId, { refresh: true });
+    const inbox = tree.find((f) => f.wellKnownName === 'inbox')!;
+    const sent = tree.find((f) => f.wellKnownName === 'sentitems')!;
+    let inboxAsked!: () => void;
+    const inboxAsks = new Promise<void>((resolve) => (inboxAsked = resolve));
+    let sentRefused!: () => void;
+    const refused = new Promise<void>((resolve) => (sentRefused = resolve));
+    let secondPageAsks = 0;
+    const original = h.sandbox.handle.bind(h.sandbox);
+    h.sandbox.handle = async (request, inBatch) => {
+      const path = decodeURIComponent(request.path);
+      if (path.includes(`/mailFolders/${sent.id}/messages/delta`)) {
+        await inboxAsks;
+        sentRefused();
+        return { status: 403, body: { error: { code: 'ErrorAccessDenied', message: 'Access is denied.' } } };
+      }
+      // A next link names the folder as mailFolders('{id}').
+      if (path.includes(inbox.id) && path.endsWith('/messages/delta')) {
+        if (request.query.has('$skiptoken')) {
+          // The Inbox's second page, read ahead: slow, then unavailable, every time it is asked.
+          secondPageAsks++;
+          await new Promise((r) => setTimeout(r, 150));
+          return {
+            status: 503,
+            headers: { 'retry-after': '0' },
+            body: { error: { code: 'ServiceUnavailable' } },
+          };
+        }
+        inboxAsked();
+        await refused;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      return original(request, inBatch);
+    };
+    const summary = await run();
+    assert.equal(summary.status, 'needs_consent');
+    const atTheEnd = secondPageAsks;
+    assert.ok(atTheEnd >= 1, 'the second page was being read ahead when the run stopped');
+    await new Promise((r) => setTimeout(r, 1_000));
+    assert.equal(secondPageAsks, atTheEnd, 'nothing asked for it again once the run had stopped');
+    h.sandbox.handle = original;
+  });
+
   it('lets the other folders go on to the end when one folder fails on its own, and then reports it', async () => {
     await h.enable(h.riley);
     const tree = await h.services.mailSync.folderTree(h.riley.userId, { refresh: true });
