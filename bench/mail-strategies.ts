@@ -228,7 +228,8 @@ async function timed<T>(work: () => Promise<T>): Promise<{ value: T; seconds: nu
 
 /**
  * The limit: every delta page our sync reads (same `$select`, same page size), read and dropped,
- * with the folders read side by side as our sync reads them.
+ * with the folders read side by side as our sync reads them (it reads two at a time, and the
+ * benchmark's mailbox has two).
  */
 export async function readLimit(http: GraphHttp): Promise<{ messages: number; messagesPerSecond: number }> {
   const folders = await syncedFolders(http);

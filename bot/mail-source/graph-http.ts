@@ -192,12 +192,14 @@ export class GraphHttp {
       ? Math.min(BATCH_PARALLELISM, ((init.body as { requests?: unknown[] })?.requests ?? []).length)
       : 1;
     for (let attempt = 0; ; attempt++) {
-      const outcome = await semaphore.run(
-        () => (init.signal?.aborted ? Promise.resolve(abandoned()) : this.once(method, url, init)),
-        weight,
-      );
+      // Abandoned: its caller waits for no answer (it throws the signal's reason, as fetch does),
+      // and it is not sent again, nor sent at all once its turn for a slot comes.
+      const outcome = await semaphore.run(() => {
+        init.signal?.throwIfAborted();
+        return this.once(method, url, init);
+      }, weight);
+      init.signal?.throwIfAborted();
       if (outcome.ok) return outcome.value as T;
-      if (init.signal?.aborted) throw abandoned().error;
       if (!outcome.retryable || attempt >= this.retry.maxRetries) throw outcome.error;
       // Retry-After is the floor; backoff doubles from there, and jitter spreads a storm's retries.
       const backoff = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** attempt);
@@ -314,16 +316,6 @@ export class GraphHttp {
 
 type Failure = { ok: false; retryable: boolean; retryAfterMs?: number; error: AppError };
 
-/** A request its caller abandoned (its signal): never sent again. */
-function abandoned(): Failure {
-  return {
-    ok: false,
-    retryable: false,
-    error: new AppError('mail.unavailable', 'The request to Microsoft Graph was abandoned by its caller.', {
-      context: { abandoned: true },
-    }),
-  };
-}
 type Opened = { ok: true; stream: Readable } | Failure;
 
 /**

@@ -185,7 +185,7 @@ interface RunContext {
 }
 
 /**
- * Which of two folders' errors a run reports: a lost lease first (another run owns the mailbox
+ * Which of its folders' errors a run reports: a lost lease first (another run owns the mailbox
  * now), then an outage (the run is tried again, and the emails it marked pending are waiting for
  * that try), then a refused mailbox (the user's admin must act), then a folder's own fault.
  */
@@ -561,23 +561,24 @@ export class MailSync {
 
   /**
    * The folders, FOLDER_CONCURRENCY at a time. What stops the run (an outage, a lost lease, a
-   * refused mailbox) stops the other folders at their next page, each keeping the cursor of its
-   * last page written, so the next run goes on from there in every folder. A fault of one folder's
+   * refused mailbox) stops the other folders: their reads from Graph are abandoned, a page already
+   * in hand is still written, and each keeps the cursor of its last page written, so the next run
+   * goes on from there in every folder. A fault of one folder's
    * own (a request Graph keeps refusing, resets past the limit) lets the others go on to the end,
    * so one broken folder does not hold the rest of the mailbox back; the run then reports it. Of
    * several errors the run reports the one that decides what happens next (see `gravity`), and the
    * others are logged.
    */
   private async syncFolders(ctx: RunContext, folders: readonly MailFolderInfo[]): Promise<void> {
-    const halt = { stopped: false };
+    const halt = new AbortController();
     const errors: unknown[] = [];
     await pool(folders, FOLDER_CONCURRENCY, async (folder) => {
-      if (halt.stopped) return;
+      if (halt.signal.aborted) return;
       try {
-        await this.syncFolder(ctx, folder, halt);
+        await this.syncFolder(ctx, folder, halt.signal);
       } catch (error) {
         errors.push(error);
-        if (!aboutThePayload(error)) halt.stopped = true;
+        if (!aboutThePayload(error)) halt.abort();
         this.deps.logger.warn(
           { folder: folder.path, code: (error as AppError).code, err: { message: (error as Error).message } },
           'a folder stopped',
@@ -588,12 +589,11 @@ export class MailSync {
     throw errors.reduce((worst, error) => (gravity(error) > gravity(worst) ? error : worst));
   }
 
-  /** `halt.stopped`: another folder stopped the run, and this one stops before its next page. */
-  private async syncFolder(
-    ctx: RunContext,
-    folder: MailFolderInfo,
-    halt: { readonly stopped: boolean },
-  ): Promise<void> {
+  /**
+   * `halt`: another folder stopped the run. This one abandons its read from Graph and stops before
+   * its next page; a page it already holds is written first, with its cursor.
+   */
+  private async syncFolder(ctx: RunContext, folder: MailFolderInfo, halt: AbortSignal): Promise<void> {
     const { tenantId, userId } = ctx.user;
     const cursor = await this.deps.state.cursor(tenantId, userId, folder.id);
     // The cutoff moved earlier than the one the folder was read with: a delta link only brings
@@ -609,22 +609,25 @@ export class MailSync {
     let resets = 0;
     type Page = Awaited<ReturnType<MailSource['deltaPage']>>;
     // Graph reads the next page while this one is written: its latency is hidden behind our work.
-    // A folder that stops (it failed, the run halted, the lease was lost) abandons its page read
-    // ahead, which would otherwise go on being retried against the mailbox after the run ended.
+    // A folder that stops (it failed, or the run halted) abandons its reads, which would otherwise
+    // go on being retried against the mailbox and its budget after the run ended.
     let ahead: Promise<Page> | undefined;
     const abandon = new AbortController();
+    const reads = AbortSignal.any([halt, abandon.signal]);
     const readAhead = (next: string) => {
-      ahead = this.deps.mailSource.deltaPage(userId, folder.id, next, abandon.signal);
+      ahead = this.deps.mailSource.deltaPage(userId, folder.id, next, reads);
       ahead.catch(() => undefined); // a failure surfaces when the page is awaited, not before
     };
     try {
-      while (!halt.stopped) {
+      while (!halt.aborted) {
         let page: Page;
         try {
-          const request = ahead ?? this.deps.mailSource.deltaPage(userId, folder.id, link);
+          const request = ahead ?? this.deps.mailSource.deltaPage(userId, folder.id, link, reads);
           ahead = undefined;
           page = await request;
         } catch (error) {
+          // The run halted while this read was under way: the folder stops where its cursor is.
+          if (halt.aborted) return;
           if (AppError.is(error, 'mail.not_found')) {
             // The folder was deleted since the tree was read: nothing left to sync there.
             this.deps.logger.warn({ folder: folder.path }, 'folder no longer exists; skipped');

@@ -73,11 +73,11 @@ describe('one run per mailbox', function () {
     // two folders read side by side.
     let inFlight = 0;
     let sideBySide = false;
-    source.deltaPage = async (userId, folderId, link) => {
+    source.deltaPage = async (userId, folderId, link, signal) => {
       read.push({ folderId, ...(link ? { link } : {}) });
       sideBySide ||= ++inFlight > 1;
       try {
-        return await deltaPage(userId, folderId, link);
+        return await deltaPage(userId, folderId, link, signal);
       } finally {
         inFlight--;
       }
