@@ -220,6 +220,28 @@ async function syncedFolders(http: GraphHttp): Promise<string[]> {
   return [...answers.values()].map((a) => String(a.body?.id));
 }
 
+/** Every delta page of one of the benchmark recruiter's folders, with this `$select` and page size. */
+async function readFolder(
+  http: GraphHttp,
+  folder: string,
+  select: string,
+  pageSize: number,
+  visit: (items: Array<{ id?: string | null }>) => void,
+): Promise<void> {
+  let link: string | undefined =
+    `${userPath(BENCH_USER.id)}/mailFolders/${encodeURIComponent(folder)}/messages/delta?$select=${select}`;
+  while (link) {
+    const page: Awaited<ReturnType<typeof readDeltaPage>> = await readDeltaPage(
+      http,
+      BENCH_USER.id,
+      link,
+      `odata.maxpagesize=${pageSize}, ${PREFER_IMMUTABLE}`,
+    );
+    visit(page.items);
+    link = page.nextLink;
+  }
+}
+
 async function timed<T>(work: () => Promise<T>): Promise<{ value: T; seconds: number }> {
   const started = performance.now();
   const value = await work();
@@ -237,18 +259,7 @@ export async function readLimit(http: GraphHttp): Promise<{ messages: number; me
     const counts = await Promise.all(
       folders.map(async (folder) => {
         let count = 0;
-        let link: string | undefined =
-          `${userPath(BENCH_USER.id)}/mailFolders/${encodeURIComponent(folder)}/messages/delta?$select=${DELTA_SELECT}`;
-        while (link) {
-          const page: Awaited<ReturnType<typeof readDeltaPage>> = await readDeltaPage(
-            http,
-            BENCH_USER.id,
-            link,
-            `odata.maxpagesize=${DELTA_PAGE_SIZE}, ${PREFER_IMMUTABLE}`,
-          );
-          count += page.items.length;
-          link = page.nextLink;
-        }
+        await readFolder(http, folder, DELTA_SELECT, DELTA_PAGE_SIZE, (items) => (count += items.length));
         return count;
       }),
     );
@@ -304,20 +315,10 @@ export async function peerStrategy(options: {
   const activities = options.store.collection<{ id: string; pk: string; [key: string]: unknown }>(definition);
   const ids = await timed(async () => {
     const all: string[] = [];
-    for (const folder of folders) {
-      let link: string | undefined =
-        `${userPath(BENCH_USER.id)}/mailFolders/${encodeURIComponent(folder)}/messages/delta?$select=id`;
-      while (link) {
-        const page: Awaited<ReturnType<typeof readDeltaPage>> = await readDeltaPage(
-          http,
-          BENCH_USER.id,
-          link,
-          `odata.maxpagesize=${PEER_ID_PAGE}, ${PREFER_IMMUTABLE}`,
-        );
-        for (const item of page.items) all.push(String(item.id));
-        link = page.nextLink;
-      }
-    }
+    for (const folder of folders)
+      await readFolder(http, folder, 'id', PEER_ID_PAGE, (items) => {
+        for (const item of items) all.push(String(item.id));
+      });
     return all;
   });
   const total = ids.value.length;
