@@ -315,7 +315,6 @@ export class GraphHttp {
 }
 
 type Failure = { ok: false; retryable: boolean; retryAfterMs?: number; error: AppError };
-
 type Opened = { ok: true; stream: Readable } | Failure;
 
 /**

@@ -563,11 +563,10 @@ export class MailSync {
    * The folders, FOLDER_CONCURRENCY at a time. What stops the run (an outage, a lost lease, a
    * refused mailbox) stops the other folders: their reads from Graph are abandoned, a page already
    * in hand is still written, and each keeps the cursor of its last page written, so the next run
-   * goes on from there in every folder. A fault of one folder's
-   * own (a request Graph keeps refusing, resets past the limit) lets the others go on to the end,
-   * so one broken folder does not hold the rest of the mailbox back; the run then reports it. Of
-   * several errors the run reports the one that decides what happens next (see `gravity`), and the
-   * others are logged.
+   * goes on from there in every folder. A fault of one folder's own (a request Graph keeps
+   * refusing, resets past the limit) lets the others go on to the end, so one broken folder does
+   * not hold the rest of the mailbox back; the run then reports it. Of several errors the run
+   * reports the one that decides what happens next (see `gravity`); each is logged with its folder.
    */
   private async syncFolders(ctx: RunContext, folders: readonly MailFolderInfo[]): Promise<void> {
     const halt = new AbortController();
