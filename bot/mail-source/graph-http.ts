@@ -170,10 +170,18 @@ export class GraphHttp {
       const outcome = await answer;
       if (outcome.ok) return outcome.stream;
       if (!outcome.retryable || attempt >= this.retry.maxRetries) throw outcome.error;
-      const backoff = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** attempt);
-      const wait = Math.max(outcome.retryAfterMs ?? 0, backoff * (0.5 + this.random() / 2));
-      await this.sleep(Math.min(wait, this.retry.maxDelayMs), outcome.retryAfterMs);
+      await this.pause(attempt, outcome.retryAfterMs);
     }
+  }
+
+  /**
+   * Waits before retry `attempt`: Retry-After is the floor; backoff doubles from there, and jitter
+   * spreads a storm's retries; never longer than the policy's longest wait.
+   */
+  private pause(attempt: number, retryAfterMs: number | undefined): Promise<void> {
+    const backoff = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** attempt);
+    const wait = Math.max(retryAfterMs ?? 0, backoff * (0.5 + this.random() / 2));
+    return this.sleep(Math.min(wait, this.retry.maxDelayMs), retryAfterMs);
   }
 
   /**
@@ -201,10 +209,7 @@ export class GraphHttp {
       init.signal?.throwIfAborted();
       if (outcome.ok) return outcome.value as T;
       if (!outcome.retryable || attempt >= this.retry.maxRetries) throw outcome.error;
-      // Retry-After is the floor; backoff doubles from there, and jitter spreads a storm's retries.
-      const backoff = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** attempt);
-      const wait = Math.max(outcome.retryAfterMs ?? 0, backoff * (0.5 + this.random() / 2));
-      await this.sleep(Math.min(wait, this.retry.maxDelayMs), outcome.retryAfterMs);
+      await this.pause(attempt, outcome.retryAfterMs);
     }
   }
 
@@ -250,11 +255,7 @@ export class GraphHttp {
           },
         );
       }
-      const backoff = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** attempt);
-      await this.sleep(
-        Math.min(Math.max(retryAfter, backoff * (0.5 + this.random() / 2)), this.retry.maxDelayMs),
-        retryAfter > 0 ? retryAfter : undefined,
-      );
+      await this.pause(attempt, retryAfter > 0 ? retryAfter : undefined);
       pending = again;
     }
     return answers;

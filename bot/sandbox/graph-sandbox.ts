@@ -293,8 +293,8 @@ export class GraphSandbox {
     const budget = mailbox ? `${claims.appid} ${mailbox}` : undefined;
     if (budget) {
       const refused = this.admit(budget);
-      const counts = this.budgetCounts.get(claims.appid) ?? { admitted: 0, refused: 0 };
-      this.budgetCounts.set(claims.appid, counts);
+      let counts = this.budgetCounts.get(claims.appid);
+      if (!counts) this.budgetCounts.set(claims.appid, (counts = { admitted: 0, refused: 0 }));
       if (refused) {
         counts.refused++;
         return refused;
