@@ -35,10 +35,17 @@ export interface SqliteStoreOptions {
    * log; on unless false. A file database only.
    */
   backgroundCheckpoints?: boolean;
+  /** Pages of log past which the writer checkpoints itself (WAL_BACKSTOP_PAGES unless set). */
+  walBackstopPages?: number;
 }
 
-/** The log file is cut back to this when the log starts over, so a burst leaves no large file. */
-const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
+/**
+ * The log file is cut back to this when the log starts over, so a burst leaves no large file: twice
+ * the backstop's 128 MB, so that the log of a busy writer starts over in a file of the size it had
+ * (cut back at every start, each cycle gave back the file's blocks and took them again, 30 ms of
+ * truncation and a costlier sync on the writer's thread, every second of a backfill).
+ */
+const WAL_SIZE_LIMIT = 256 * 1024 * 1024;
 /**
  * A new database's page size: twice SQLite's 4 KB. An activity holds an email's HTML body (25 KB at
  * the median), which SQLite writes as a chain of overflow pages, each a frame of its own in the log
@@ -49,13 +56,15 @@ const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
  */
 const PAGE_SIZE = 8192;
 /**
- * With checkpoints in their thread, the writer checkpoints only past this many pages of log (32 MB
- * at 8 KB, 16 MB in a file of 4 KB pages), by which time the thread has copied most of them, so its
- * checkpoint is short: the log stays bounded under writes that never pause (WalCheckpointer), and
- * the writer syncs the file a quarter as often as SQLite's 1,000 pages would have it. Over it,
- * every commit tries again until one finds the thread between checkpoints.
+ * With checkpoints in their thread, the writer checkpoints only past this many pages of log (128 MB
+ * at 8 KB, 64 MB in a file of 4 KB pages), by which time the thread has copied most of them, so its
+ * checkpoint is short: the log stays bounded under writes that never pause (WalCheckpointer). Over
+ * it, every commit tries again until one finds the thread between checkpoints. Each of the writer's
+ * checkpoints syncs the log and the file on the event loop, and a backfill writes about 100 KB of
+ * log an email (the body, and a page of each table and index an insert lands in), so at 4,000 pages
+ * the writer synced once a second, a sixth of a production-shape backfill's time in its commits.
  */
-const WAL_BACKSTOP_PAGES = 4_000;
+const WAL_BACKSTOP_PAGES = 16_000;
 
 interface Row {
   doc: string;
@@ -1008,7 +1017,7 @@ export class SqliteStore implements Store {
     );
     this.now = options.now ?? Date.now;
     if (options.path !== ':memory:' && options.backgroundCheckpoints !== false) {
-      this.db.exec(`PRAGMA wal_autocheckpoint = ${WAL_BACKSTOP_PAGES}`);
+      this.db.exec(`PRAGMA wal_autocheckpoint = ${options.walBackstopPages ?? WAL_BACKSTOP_PAGES}`);
       this.checkpointer = new WalCheckpointer(options.path, () => {
         // SQLite's own checkpoints again, so the log cannot grow without end.
         if (this.db.isOpen) this.db.exec('PRAGMA wal_autocheckpoint = 1000');
@@ -1035,17 +1044,7 @@ export class SqliteStore implements Store {
       this.db.exec(
         `CREATE INDEX IF NOT EXISTS "ix_${definition.name}_expires" ON ${t} (expires_at) WHERE expires_at IS NOT NULL`,
       );
-      for (const field of definition.queryFields ?? []) {
-        const name = `ix_${definition.name}_${field.replaceAll('.', '_')}`;
-        this.db.exec(
-          `CREATE INDEX IF NOT EXISTS "${name}" ON ${t} (pk, json_extract(doc, ${jsonPath(field)}), id)`,
-        );
-      }
-      for (const fields of definition.compositeIndexes ?? []) {
-        const name = `ix_${definition.name}_${fields.join('_')}`.replaceAll('.', '_');
-        const columns = fields.map((f) => `json_extract(doc, ${jsonPath(f)})`).join(', ');
-        this.db.exec(`CREATE INDEX IF NOT EXISTS "${name}" ON ${t} (pk, ${columns}, id)`);
-      }
+      this.indexFields(t, definition);
       // The trigger and the count go in together or not at all; before the arrays' index, whose
       // fill makes a collection, which prepares its statements on the counts' table.
       this.db.exec('BEGIN IMMEDIATE');
@@ -1064,6 +1063,34 @@ export class SqliteStore implements Store {
       this.sweeper = setInterval(() => this.purgeAllExpired(), interval);
       this.sweeper.unref();
     }
+  }
+
+  /**
+   * An index per query field and per composite, on the fields' values in the document; an index an
+   * earlier build made for a field no longer queried goes, as every insert would still write it.
+   */
+  private indexFields(t: string, definition: ContainerDefinition): void {
+    const wanted = new Set<string>();
+    for (const field of definition.queryFields ?? []) {
+      const name = `ix_${definition.name}_${field.replaceAll('.', '_')}`;
+      wanted.add(name);
+      this.db.exec(
+        `CREATE INDEX IF NOT EXISTS "${name}" ON ${t} (pk, json_extract(doc, ${jsonPath(field)}), id)`,
+      );
+    }
+    for (const fields of definition.compositeIndexes ?? []) {
+      const name = `ix_${definition.name}_${fields.join('_')}`.replaceAll('.', '_');
+      wanted.add(name);
+      const columns = fields.map((f) => `json_extract(doc, ${jsonPath(f)})`).join(', ');
+      this.db.exec(`CREATE INDEX IF NOT EXISTS "${name}" ON ${t} (pk, ${columns}, id)`);
+    }
+    const made = this.db
+      .prepare(
+        `SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql LIKE '%json_extract(doc,%'`,
+      )
+      .all(`c_${definition.name}`)
+      .map((row) => String(row.name));
+    for (const name of made) if (!wanted.has(name)) this.db.exec(`DROP INDEX IF EXISTS "${name}"`);
   }
 
   /**

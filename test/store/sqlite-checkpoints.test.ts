@@ -74,7 +74,8 @@ describe('embedded store: checkpoints in a thread of their own', function () {
   it('keeps the log bounded under writes that never pause', async function () {
     this.timeout(120_000);
     const path = join(dir, 'busy.db');
-    const store = new SqliteStore({ path, purgeIntervalMs: 0 });
+    // The backstop at a quarter of its 128 MB, so that 160 MB of writes prove the bound.
+    const store = new SqliteStore({ path, purgeIntervalMs: 0, walBackstopPages: 4_000 });
     await store.init([CONTAINERS.crm]);
     // 160 MB with no pause between commits: the log only starts over when a write begins with it
     // all copied, which the thread alone never manages while writes keep coming.
