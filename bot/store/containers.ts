@@ -80,7 +80,7 @@ export const CONTAINERS = {
     name: 'crm',
     partitionKeyPath: '/pk',
     excludedPaths: ['/body/*', '/attachments/*'],
-    queryFields: ['type', 'sortName'],
+    queryFields: ['type'],
     // A record's activities (its timeline, its last activity) by the records they link; few per
     // record, so they are sorted by date as read rather than through an index on the date. A CRM
     // contact by the Outlook contacts it came from (a contact sync looks each new one up).

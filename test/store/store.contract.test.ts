@@ -409,6 +409,58 @@ describe('embedded store: an array index added to an existing database', () => {
     });
   });
 
+  it('drops the index of a field the definition no longer queries, and keeps those it still does', async () => {
+    // The CRM's sortName was indexed and never queried: every activity wrote a page of it.
+    const before: ContainerDefinition = {
+      ...CONTAINERS.crm,
+      queryFields: ['type', 'sortName'],
+      compositeIndexes: [['type', 'sortName']],
+    };
+    const indexes = (db: DatabaseSync) =>
+      db
+        .prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'c_crm' ORDER BY name`)
+        .all()
+        .map((row) => row.name);
+    await withDatabaseFile(async (path) => {
+      const old = new SqliteStore({ path, purgeIntervalMs: 0 });
+      await old.init([before]);
+      await old
+        .collection<Doc & { type: string; sortName: string }>(CONTAINERS.crm)
+        .create({ id: 'c1', pk: 't', type: 'candidate', sortName: 'lee ada' });
+      assert.deepEqual(indexes((old as unknown as { db: DatabaseSync }).db), [
+        'ix_crm_expires',
+        'ix_crm_sortName',
+        'ix_crm_type',
+        'ix_crm_type_sortName',
+      ]);
+      await old.close();
+
+      const store = new SqliteStore({ path, purgeIntervalMs: 0 });
+      await store.init([CONTAINERS.crm]);
+      const db = (store as unknown as { db: DatabaseSync }).db;
+      assert.deepEqual(indexes(db), ['ix_crm_expires', 'ix_crm_type']);
+      // What still reads by type reads through its index, and finds what was there.
+      const plan = db
+        .prepare(
+          `EXPLAIN QUERY PLAN SELECT id FROM "c_crm" WHERE pk = 't' AND json_extract(doc, '$.type') = 'candidate'`,
+        )
+        .all()
+        .map((row) => String(row.detail));
+      assert.ok(
+        plan.some((step) => step.includes('ix_crm_type')),
+        plan.join('; '),
+      );
+      const found = await store
+        .collection<Doc>(CONTAINERS.crm)
+        .query('t', { filters: [{ field: 'type', op: '=', value: 'candidate' }] });
+      assert.deepEqual(
+        found.items.map((i) => i.value.id),
+        ['c1'],
+      );
+      await store.close();
+    });
+  });
+
   it('counts the items already there when a counted field is new to the definition', async () => {
     const { countedFields: _, ...before } = CONTAINERS.ledger;
     await withDatabaseFile(async (path) => {
