@@ -11,13 +11,6 @@ import { Worker } from 'node:worker_threads';
  * with all of it copied, which this thread's checkpoints never manage under writes that never
  * pause: the writing connection keeps a checkpoint of its own past SQLite's threshold (SqliteStore's
  * WAL_BACKSTOP_PAGES), short since this thread has copied most of the log, and that one completes.
- *
- * SQLite syncs the database file only after a checkpoint that reaches the end of the log, which
- * this thread's rarely do while writes keep coming: every page it copied waited, unsynced, for the
- * writer's checkpoint to flush them all (70 ms a time in a production-shape backfill, on the
- * writer's thread). So after each checkpoint that copied pages, this thread flushes the file itself
- * (fdatasync): the writer's sync finds little left to write. It changes nothing of what is durable
- * when; it only moves the waiting off the event loop.
  */
 
 /** Between checkpoints while there is nothing left to copy. */
@@ -27,16 +20,11 @@ const GAP_MS = 20;
 
 /** Runs in the worker: its own connection to the file, a PASSIVE checkpoint whenever frames wait. */
 const WORKER_SOURCE = `
-const { fdatasyncSync, openSync, closeSync } = require('node:fs');
 const { DatabaseSync } = require('node:sqlite');
 const { parentPort, workerData } = require('node:worker_threads');
 const db = new DatabaseSync(workerData.path);
 db.exec('PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;');
 const step = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
-// The database file, to flush what the checkpoints copied into it (opened for writing: Windows
-// flushes no file opened read-only).
-const file = openSync(workerData.path, 'r+');
-let copied = 0;
 let timer;
 let stopped = false;
 function tick() {
@@ -46,9 +34,6 @@ function tick() {
     // busy: another checkpoint ran; log: frames in the log; checkpointed: frames copied.
     const r = step.get();
     behind = r.busy === 0 && r.checkpointed >= 0 && r.checkpointed < r.log;
-    // Pages copied since the last look (the count starts again with the log): flush them now.
-    if (r.checkpointed > 0 && r.checkpointed !== copied) fdatasyncSync(file);
-    copied = r.checkpointed;
   } catch (error) {
     parentPort.postMessage({ error: String(error && error.message ? error.message : error) });
     return;
@@ -61,7 +46,6 @@ parentPort.on('message', (message) => {
   if (message !== 'stop') return;
   stopped = true;
   clearTimeout(timer);
-  closeSync(file);
   db.close();
   parentPort.postMessage('closed');
   parentPort.close();
