@@ -40,12 +40,13 @@ export interface SqliteStoreOptions {
 }
 
 /**
- * The log file is cut back to this when the log starts over, so a burst leaves no large file: twice
- * the backstop's 128 MB, so that the log of a busy writer starts over in a file of the size it had
- * (cut back at every start, each cycle gave back the file's blocks and took them again, 30 ms of
- * truncation and a costlier sync on the writer's thread, every second of a backfill).
+ * The log file is cut back to this many backstops when the log starts over, so a burst leaves no
+ * large file: twice the backstop (256 MB at 8 KB pages), so that the log of a busy writer starts
+ * over in a file of the size it had (cut back at every start, each cycle gave back the file's
+ * blocks and took them again, 30 ms of truncation and a costlier sync on the writer's thread,
+ * every second of a backfill).
  */
-const WAL_SIZE_LIMIT = 256 * 1024 * 1024;
+const WAL_SIZE_LIMIT_BACKSTOPS = 2;
 /**
  * A new database's page size: twice SQLite's 4 KB. An activity holds an email's HTML body (25 KB at
  * the median), which SQLite writes as a chain of overflow pages, each a frame of its own in the log
@@ -1012,12 +1013,15 @@ export class SqliteStore implements Store {
     this.db = new DatabaseSync(options.path);
     // Before the log mode: a new file's pages are PAGE_SIZE; an existing one keeps its own.
     this.db.exec(`PRAGMA page_size = ${PAGE_SIZE}`);
-    this.db.exec(
-      `PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT};`,
-    );
+    this.db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;`);
     this.now = options.now ?? Date.now;
-    if (options.path !== ':memory:' && options.backgroundCheckpoints !== false) {
-      this.db.exec(`PRAGMA wal_autocheckpoint = ${options.walBackstopPages ?? WAL_BACKSTOP_PAGES}`);
+    const threaded = options.path !== ':memory:' && options.backgroundCheckpoints !== false;
+    // SQLite checkpoints at 1,000 pages of log by itself; with the thread, the writer at the backstop.
+    const backstop = threaded ? (options.walBackstopPages ?? WAL_BACKSTOP_PAGES) : 1000;
+    const { page_size: pageSize } = this.db.prepare('PRAGMA page_size').get() as { page_size: number };
+    this.db.exec(`PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT_BACKSTOPS * backstop * pageSize}`);
+    if (threaded) {
+      this.db.exec(`PRAGMA wal_autocheckpoint = ${backstop}`);
       this.checkpointer = new WalCheckpointer(options.path, () => {
         // SQLite's own checkpoints again, so the log cannot grow without end.
         if (this.db.isOpen) this.db.exec('PRAGMA wal_autocheckpoint = 1000');
@@ -1066,8 +1070,9 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * An index per query field and per composite, on the fields' values in the document; an index an
-   * earlier build made for a field no longer queried goes, as every insert would still write it.
+   * An index per query field and per composite, on the fields' values in the document. Any other
+   * index of the table on the document's values goes (one an earlier build made for a field no
+   * longer queried, or one made by hand), as every insert would still write it.
    */
   private indexFields(t: string, definition: ContainerDefinition): void {
     const wanted = new Set<string>();
@@ -1090,7 +1095,9 @@ export class SqliteStore implements Store {
       )
       .all(`c_${definition.name}`)
       .map((row) => String(row.name));
-    for (const name of made) if (!wanted.has(name)) this.db.exec(`DROP INDEX IF EXISTS "${name}"`);
+    for (const name of made) {
+      if (!wanted.has(name)) this.db.exec(`DROP INDEX IF EXISTS "${name.replaceAll('"', '""')}"`);
+    }
   }
 
   /**
