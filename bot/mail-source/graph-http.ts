@@ -28,8 +28,11 @@ export interface GraphHttpOptions {
   baseUrl: string;
   token: () => Promise<string>;
   retry?: RetryPolicy;
-  /** Tests replace the wait between retries; `retryAfterMs` is what Graph's Retry-After asked for, if it did. */
-  sleep?: (ms: number, retryAfterMs?: number) => Promise<void>;
+  /**
+   * Tests replace the wait between retries; `retryAfterMs` is what Graph's Retry-After asked for,
+   * if it did; `signal`, when the request has one: the wait may end early once it is aborted.
+   */
+  sleep?: (ms: number, retryAfterMs?: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;
 }
 
@@ -111,7 +114,7 @@ async function errorBody(response: Response): Promise<{ code?: string; message?:
 export class GraphHttp {
   private readonly options: GraphHttpOptions;
   private readonly retry: RetryPolicy;
-  private readonly sleep: (ms: number, retryAfterMs?: number) => Promise<void>;
+  private readonly sleep: (ms: number, retryAfterMs?: number, signal?: AbortSignal) => Promise<void>;
   private readonly random: () => number;
   private readonly mailboxes = new Map<string, Semaphore>();
   requestCount = 0;
@@ -119,7 +122,7 @@ export class GraphHttp {
   constructor(options: GraphHttpOptions) {
     this.options = options;
     this.retry = options.retry ?? DEFAULT_RETRY;
-    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.sleep = options.sleep ?? waitUnlessAborted;
     this.random = options.random ?? Math.random;
   }
 
@@ -176,12 +179,20 @@ export class GraphHttp {
 
   /**
    * Waits before retry `attempt`: Retry-After is the floor; backoff doubles from there, and jitter
-   * spreads a storm's retries; never longer than the policy's longest wait.
+   * spreads a storm's retries; never longer than the policy's longest wait. A request abandoned
+   * while it waits (its `signal`) throws the signal's reason at once, not after a Retry-After of
+   * up to a minute.
    */
-  private pause(attempt: number, retryAfterMs: number | undefined): Promise<void> {
+  private async pause(
+    attempt: number,
+    retryAfterMs: number | undefined,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const backoff = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** attempt);
     const wait = Math.max(retryAfterMs ?? 0, backoff * (0.5 + this.random() / 2));
-    return this.sleep(Math.min(wait, this.retry.maxDelayMs), retryAfterMs);
+    signal?.throwIfAborted();
+    await this.sleep(Math.min(wait, this.retry.maxDelayMs), retryAfterMs, signal);
+    signal?.throwIfAborted();
   }
 
   /**
@@ -209,7 +220,7 @@ export class GraphHttp {
       init.signal?.throwIfAborted();
       if (outcome.ok) return outcome.value as T;
       if (!outcome.retryable || attempt >= this.retry.maxRetries) throw outcome.error;
-      await this.pause(attempt, outcome.retryAfterMs);
+      await this.pause(attempt, outcome.retryAfterMs, init.signal);
     }
   }
 
@@ -313,6 +324,19 @@ export class GraphHttp {
     const text = await response.text();
     return { ok: true, value: text ? JSON.parse(text) : undefined };
   }
+}
+
+/** `ms`, or less once `signal` is aborted (its timer cleared then). */
+function waitUnlessAborted(ms: number, _retryAfterMs?: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 type Failure = { ok: false; retryable: boolean; retryAfterMs?: number; error: AppError };

@@ -625,8 +625,9 @@ export class MailSync {
           ahead = undefined;
           page = await request;
         } catch (error) {
-          // The run halted while this read was under way: the folder stops where its cursor is.
-          if (halt.aborted) return;
+          // The run halted while this read was under way (the read threw the halt's reason): the
+          // folder stops where its cursor is. A fault of its own that came first is still reported.
+          if (halt.aborted && error === halt.reason) return;
           if (AppError.is(error, 'mail.not_found')) {
             // The folder was deleted since the tree was read: nothing left to sync there.
             this.deps.logger.warn({ folder: folder.path }, 'folder no longer exists; skipped');

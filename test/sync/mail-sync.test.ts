@@ -898,8 +898,16 @@ describe('mail sync against the Microsoft 365 sandbox', function () {
     const sent = tree.find((f) => f.wellKnownName === 'sentitems')!;
     assert.ok(inbox.totalItemCount > 100, `the Inbox holds ${inbox.totalItemCount}`);
 
-    let readingAhead!: () => void;
-    const inboxReadsAhead = new Promise<void>((resolve) => (readingAhead = resolve));
+    // Sent Items is refused once the Inbox has written its first page and is waiting on the read
+    // of its second: only the run's own signal can end that wait.
+    let inboxPageWritten!: () => void;
+    const inboxWaits = new Promise<void>((resolve) => (inboxPageWritten = resolve));
+    const state = h.services.state;
+    const saveCursor = state.saveCursor.bind(state);
+    state.saveCursor = async (...args: Parameters<typeof saveCursor>) => {
+      await saveCursor(...args);
+      if (args[2] === inbox.id) inboxPageWritten();
+    };
     let runDone!: () => void;
     const ran = new Promise<void>((resolve) => (runDone = resolve));
     let secondPageAsks = 0;
@@ -907,17 +915,16 @@ describe('mail sync against the Microsoft 365 sandbox', function () {
     h.sandbox.handle = async (request, inBatch) => {
       const path = decodeURIComponent(request.path);
       if (path.includes(`/mailFolders/${sent.id}/messages/delta`)) {
-        // Sent Items is refused once the Inbox has its first page and is reading the second: read
-        // one folder after the other, the Inbox would be done first, and this would wait out the test.
-        await inboxReadsAhead;
+        // Read one folder after the other, the Inbox would be done first, and this would wait out
+        // the test.
+        await inboxWaits;
         return { status: 403, body: { error: { code: 'ErrorAccessDenied', message: 'Access is denied.' } } };
       }
       // A next link names the folder as mailFolders('{id}').
       if (path.includes(inbox.id) && path.endsWith('/messages/delta') && request.query.has('$skiptoken')) {
         // The Inbox's second page: answered only after the run, and then as unavailable. A read
-        // nobody abandoned would be sent again.
+        // nobody abandoned would hold the run forever, or be sent again.
         secondPageAsks++;
-        readingAhead();
         await ran;
         return {
           status: 503,
@@ -938,6 +945,7 @@ describe('mail sync against the Microsoft 365 sandbox', function () {
     assert.equal(secondPageAsks, 1, 'the abandoned read was not sent again');
 
     h.sandbox.handle = original;
+    state.saveCursor = saveCursor;
     const second = await run();
     assert.equal(second.status, 'completed');
     assert.equal(
