@@ -41,7 +41,8 @@ export interface SqliteStoreOptions {
 
 /**
  * The log file is cut back to this many backstops when the log starts over, so a burst leaves no
- * large file: twice the backstop (256 MB at 8 KB pages), so that the log of a busy writer starts
+ * file larger than that: twice the backstop (256 MB at 8 KB pages, 16 MB with SQLite's own 1,000
+ * pages when the thread is off), so that the log of a busy writer starts
  * over in a file of the size it had (cut back at every start, each cycle gave back the file's
  * blocks and took them again, 30 ms of truncation and a costlier sync on the writer's thread,
  * every second of a backfill).
@@ -1016,15 +1017,20 @@ export class SqliteStore implements Store {
     this.db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;`);
     this.now = options.now ?? Date.now;
     const threaded = options.path !== ':memory:' && options.backgroundCheckpoints !== false;
-    // SQLite checkpoints at 1,000 pages of log by itself; with the thread, the writer at the backstop.
-    const backstop = threaded ? (options.walBackstopPages ?? WAL_BACKSTOP_PAGES) : 1000;
+    const backstop = options.walBackstopPages ?? WAL_BACKSTOP_PAGES;
+    if (!Number.isInteger(backstop) || backstop < 1)
+      throw new RangeError(`walBackstopPages must be a positive integer, got ${backstop}`);
     const { page_size: pageSize } = this.db.prepare('PRAGMA page_size').get() as { page_size: number };
-    this.db.exec(`PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT_BACKSTOPS * backstop * pageSize}`);
+    // SQLite checkpoints at 1,000 pages of log by itself; with the thread, the writer at the backstop.
+    const checkpointAt = (pages: number) =>
+      this.db.exec(
+        `PRAGMA wal_autocheckpoint = ${pages}; PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT_BACKSTOPS * pages * pageSize};`,
+      );
+    checkpointAt(threaded ? backstop : 1000);
     if (threaded) {
-      this.db.exec(`PRAGMA wal_autocheckpoint = ${backstop}`);
       this.checkpointer = new WalCheckpointer(options.path, () => {
         // SQLite's own checkpoints again, so the log cannot grow without end.
-        if (this.db.isOpen) this.db.exec('PRAGMA wal_autocheckpoint = 1000');
+        if (this.db.isOpen) checkpointAt(1000);
       });
     }
   }
@@ -1095,8 +1101,10 @@ export class SqliteStore implements Store {
       )
       .all(`c_${definition.name}`)
       .map((row) => String(row.name));
+    // SQLite's names ignore case: an index wanted under another case is the same index.
+    const kept = new Set([...wanted].map((name) => name.toLowerCase()));
     for (const name of made) {
-      if (!wanted.has(name)) this.db.exec(`DROP INDEX IF EXISTS "${name.replaceAll('"', '""')}"`);
+      if (!kept.has(name.toLowerCase())) this.db.exec(`DROP INDEX IF EXISTS "${name.replaceAll('"', '""')}"`);
     }
   }
 

@@ -74,7 +74,9 @@ describe('embedded store: checkpoints in a thread of their own', function () {
   it('keeps the log bounded under writes that never pause', async function () {
     this.timeout(120_000);
     const path = join(dir, 'busy.db');
-    // The backstop at 8 MB, a sixteenth of its own, so that 160 MB of writes prove the bound. Past
+    // What this proves: the thread's checkpoints, back to back while writes keep coming, leave the
+    // writer's own one the lock it needs, or the log would grow to the 160 MB written. The
+    // backstop at 8 MB, a sixteenth of its own, so that 160 MB of writes prove the bound. Past
     // the backstop the log grows by what is written while the thread's checkpoint in progress ends
     // (the writer's own needs its lock): on a disk whose syncs a busy machine slowed, a backstop of
     // 32 MB saw the log reach 52 MB here, and 64 MB once in CI.
@@ -104,6 +106,11 @@ describe('embedded store: checkpoints in a thread of their own', function () {
         (db.prepare('PRAGMA wal_autocheckpoint').get() as { wal_autocheckpoint: number })
           .wal_autocheckpoint === 1000,
       "SQLite's own checkpoints are back",
+    );
+    // With them, the log file is cut back to twice their 1,000 pages again, not the backstop's.
+    assert.equal(
+      (db.prepare('PRAGMA journal_size_limit').get() as { journal_size_limit: number }).journal_size_limit,
+      2 * 1000 * 8192,
     );
     await fill(store, 0);
     const started = Date.now();
@@ -139,6 +146,11 @@ describe('embedded store: checkpoints in a thread of their own', function () {
     const path = join(dir, 'own.db');
     const store = new SqliteStore({ path, purgeIntervalMs: 0, backgroundCheckpoints: false });
     await store.init([CONTAINERS.crm]);
+    const db = (store as unknown as { db: DatabaseSync }).db;
+    assert.equal(
+      (db.prepare('PRAGMA journal_size_limit').get() as { journal_size_limit: number }).journal_size_limit,
+      2 * 1000 * 8192,
+    );
     for (let round = 0; round < 6; round++) await fill(store, round * 100);
     // SQLite's automatic checkpoint at 1,000 pages (8 MB) keeps the log near it, with one batch of
     // 4 MB past it at most: never the 24 MB written.

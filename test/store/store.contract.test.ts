@@ -9,7 +9,7 @@ import { CosmosStore } from '../../bot/store/cosmos-store.ts';
 import { SqliteStore } from '../../bot/store/sqlite-store.ts';
 import { type ContainerDefinition, type Doc, type Store, userPartition } from '../../bot/store/store.port.ts';
 import { startCosmosServer } from '../support/cosmos-server.ts';
-import type { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync } from 'node:sqlite';
 
 interface Entry extends Doc {
   status: 'synced' | 'error' | 'no_match' | 'pending';
@@ -457,6 +457,25 @@ describe('embedded store: an array index added to an existing database', () => {
         found.items.map((i) => i.value.id),
         ['c1'],
       );
+      await store.close();
+    });
+  });
+
+  it('keeps an index whose name differs only in case from one the definition wants (SQLite names ignore case)', async () => {
+    await withDatabaseFile(async (path) => {
+      const db = new DatabaseSync(path);
+      db.exec(`CREATE TABLE "c_crm" (
+        pk TEXT NOT NULL, id TEXT NOT NULL, etag TEXT NOT NULL, expires_at INTEGER, doc TEXT NOT NULL,
+        extra TEXT, body_ref INTEGER, PRIMARY KEY (pk, id)) WITHOUT ROWID`);
+      db.exec(`CREATE INDEX "IX_CRM_TYPE" ON "c_crm" (pk, json_extract(doc, '$.type'), id)`);
+      db.close();
+      const store = new SqliteStore({ path, purgeIntervalMs: 0 });
+      await store.init([CONTAINERS.crm]);
+      const names = (store as unknown as { db: DatabaseSync }).db
+        .prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'c_crm' ORDER BY name`)
+        .all()
+        .map((row) => String(row.name));
+      assert.deepEqual(names, ['IX_CRM_TYPE', 'ix_crm_expires'], 'the type index is still there');
       await store.close();
     });
   });
