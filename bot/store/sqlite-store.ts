@@ -42,10 +42,10 @@ export interface SqliteStoreOptions {
 /**
  * The log file is cut back to this many backstops when the log starts over, so a burst leaves no
  * file larger than that: twice the backstop (256 MB at 8 KB pages, 16 MB with SQLite's own 1,000
- * pages when the thread is off), so that the log of a busy writer starts
- * over in a file of the size it had (cut back at every start, each cycle gave back the file's
- * blocks and took them again, 30 ms of truncation and a costlier sync on the writer's thread,
- * every second of a backfill).
+ * pages when the thread is off), so that the log of a busy writer starts over in a file of the
+ * size it had (cut back at every start, each cycle gave back the file's blocks and took them
+ * again, 30 ms of truncation and a costlier sync on the writer's thread, every second of a
+ * backfill).
  */
 const WAL_SIZE_LIMIT_BACKSTOPS = 2;
 /**
