@@ -954,6 +954,104 @@ describe('embedded store: bodies apart from the indexed document', () => {
     });
   });
 
+  it("keeps a body's longest text as it is, outside the JSON, and reads every shape back whole", async () => {
+    const { DatabaseSync } = await import('node:sqlite');
+    type Activity = Doc & { type: string; linkIds: string[]; body?: unknown; attachments?: unknown };
+    await withDatabaseFile(async (path) => {
+      const store = new SqliteStore({ path, purgeIntervalMs: 0 });
+      await store.init([CONTAINERS.crm]);
+      const crm = store.collection<Activity>(CONTAINERS.crm);
+      const html = `<p class="q">"Quoted"\n\t\\ thread — ✓ 😀 </p>${'<br/>'.repeat(3000)}`;
+      const items: Activity[] = [
+        // An email's HTML body beside its attachments' list.
+        {
+          id: 'html',
+          pk: 't',
+          type: 'activity',
+          linkIds: [],
+          body: { contentType: 'html', content: html },
+          attachments: [{ name: 'cv.pdf', ref: 'x' }],
+        },
+        // A field that is a string of its own.
+        { id: 'plain', pk: 't', type: 'activity', linkIds: [], body: html },
+        // A lone surrogate, which UTF-8 cannot carry: kept in the JSON, whose escape keeps it.
+        { id: 'lone', pk: 't', type: 'activity', linkIds: [], body: { content: `a\ud800b${html}` } },
+        // Nothing but an empty list.
+        { id: 'empty', pk: 't', type: 'activity', linkIds: [], attachments: [] },
+      ];
+      for (const item of items) await crm.create(item);
+      for (const item of items) {
+        const { etag: _etag, ...value } = (await crm.read('t', item.id))!.value as Activity & {
+          etag?: string;
+        };
+        assert.deepEqual(value, item, item.id);
+      }
+      await store.close();
+      const raw = new DatabaseSync(path);
+      const rows = raw
+        .prepare(
+          `SELECT c.id, b.body, b.text, b.text_at FROM "c_crm" AS c JOIN "b_crm" AS b ON b.rowid = c.body_ref ORDER BY c.id`,
+        )
+        .all() as Array<{ id: string; body: string; text: string | null; text_at: string | null }>;
+      raw.close();
+      const byId = Object.fromEntries(rows.map((r) => [r.id, r]));
+      assert.deepEqual(JSON.parse(byId.html!.body), {
+        body: { contentType: 'html' },
+        attachments: [{ name: 'cv.pdf', ref: 'x' }],
+      });
+      assert.equal(byId.html!.text, html);
+      assert.equal(byId.html!.text_at, '["body","content"]');
+      assert.equal(byId.plain!.text, html);
+      assert.equal(byId.plain!.text_at, '["body"]');
+      assert.equal(byId.lone!.text, null);
+      assert.equal(
+        (JSON.parse(byId.lone!.body) as { body: { content: string } }).body.content.length,
+        html.length + 3,
+      );
+      assert.equal(byId.empty!.text, null);
+    });
+  });
+
+  it('reads bodies written before their text was kept apart, and writes new ones beside them', async () => {
+    const { DatabaseSync } = await import('node:sqlite');
+    await withDatabaseFile(async (path) => {
+      const raw = new DatabaseSync(path);
+      raw.exec(
+        `CREATE TABLE "c_crm" (pk TEXT NOT NULL, id TEXT NOT NULL, etag TEXT NOT NULL, expires_at INTEGER, doc TEXT NOT NULL,
+           extra TEXT, body_ref INTEGER, PRIMARY KEY (pk, id)) WITHOUT ROWID;
+         CREATE TABLE "b_crm" (body TEXT NOT NULL);`,
+      );
+      const ref = raw
+        .prepare(`INSERT INTO "b_crm" (body) VALUES (?)`)
+        .run(JSON.stringify({ body: { contentType: 'html', content: '<p>old</p>' } })).lastInsertRowid;
+      raw
+        .prepare(`INSERT INTO "c_crm" VALUES ('t', 'old', '"e"', NULL, ?, NULL, ?)`)
+        .run(JSON.stringify({ id: 'old', pk: 't', type: 'activity', linkIds: [] }), ref);
+      raw.close();
+      const store = new SqliteStore({ path, purgeIntervalMs: 0 });
+      await store.init([CONTAINERS.crm]);
+      type Activity = Doc & {
+        type: string;
+        linkIds: string[];
+        body?: { contentType: string; content: string };
+      };
+      const crm = store.collection<Activity>(CONTAINERS.crm);
+      assert.deepEqual((await crm.read('t', 'old'))?.value.body, {
+        contentType: 'html',
+        content: '<p>old</p>',
+      });
+      await crm.create({
+        id: 'new',
+        pk: 't',
+        type: 'activity',
+        linkIds: [],
+        body: { contentType: 'text', content: 'new' },
+      });
+      assert.deepEqual((await crm.read('t', 'new'))?.value.body, { contentType: 'text', content: 'new' });
+      await store.close();
+    });
+  });
+
   it('keeps one body row per item through replaces, upserts without a body, conflicts and deletes', async () => {
     const store = new SqliteStore({ path: ':memory:', purgeIntervalMs: 0 });
     try {
