@@ -277,6 +277,11 @@ export async function backfill(): Promise<Record<string, unknown>> {
       // Code against code: the peer's rate had Exchange no budget.
       timesPeerWithoutWaits: ratio(off.value.messagesPerSecond, peer.value.withoutWaits.messagesPerSecond),
       ofReadLimit: ratio(off.value.messagesPerSecond, limit.messagesPerSecond),
+      // Against the faster of the two readings, the stricter view (the target is on their mean).
+      ofFasterReadLimit: ratio(
+        off.value.messagesPerSecond,
+        Math.max(limit.readings.beforeOurs, limit.readings.afterOurs),
+      ),
       // What the budget's sustained rate allows each strategy in a backfill longer than one window, in emails/s.
       graphBudgetCeiling: {
         oursAttachmentsOff: Math.round(budget / perMessage(off, off.value.messages)),

@@ -74,9 +74,9 @@ interface Row {
   extra?: string | null;
   /** The excluded fields (excludedFields), apart from the document; null when there are none. */
   body?: string | null;
-  /** Their longest string, kept out of `body`'s JSON (splitText), and where it goes back in. */
-  text?: string | null;
+  /** Where their longest string goes back (splitText), and the string, kept out of `body`'s JSON. */
   text_at?: string | null;
+  text?: string | null;
   etag: string;
 }
 
@@ -127,46 +127,76 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
+ * The start of a bodies' row whose longest string is kept apart (splitText): not JSON, so that a
+ * build from before, which parses the column as JSON, fails on the row with an error rather than
+ * reading the item without its text and writing it back so (a link added to an activity would
+ * have lost the email's body for good).
+ */
+const TEXT_APART = 'text-apart:';
+
+/** Where the string kept apart goes back: the field, the key in the field's object, its place among the keys. */
+interface TextAt {
+  field: string;
+  key?: string;
+  index: number;
+}
+
+/** `value` with `key` put back at `index` among its keys, as it was written. */
+function withKeyAt(
+  value: Record<string, unknown>,
+  key: string,
+  text: string,
+  index: number,
+): Record<string, unknown> {
+  const entries = Object.entries(value);
+  entries.splice(index, 0, [key, text]);
+  return Object.fromEntries(entries);
+}
+
+/**
  * The excluded fields as the bodies' table keeps them: their longest string (a field's own, or a
  * property of a field's object: an email's HTML `body.content`, 42 KB on average) as it is, and
- * the rest as JSON with where that string goes back. Escaping a body into JSON cost more than
- * writing it: 70 to 90 µs an email against 15 to 30 µs for its UTF-8 (bench/realistic-mail.ts
- * bodies), and its parse again on each read. A string that is not well-formed UTF-16 (a lone
- * surrogate) stays in the JSON, whose escapes keep it as it was; UTF-8 could not.
+ * the rest as JSON (after TEXT_APART) with where that string goes back, its place among the keys
+ * kept. Escaping a body into JSON cost more than writing it: 70 to 90 µs an email against 15 to
+ * 30 µs for its UTF-8 (bench/realistic-mail.ts bodies), and its parse again on each read. A
+ * string that is not well-formed UTF-16 (a lone surrogate) stays in the JSON, whose escapes keep
+ * it as it was; UTF-8 could not.
  */
-function splitText(extra: Record<string, unknown>): [json: string, text: string | null, at: string | null] {
-  let longest: { text: string; path: [string] | [string, string] } | undefined;
-  const consider = (text: unknown, path: [string] | [string, string]) => {
-    // `__proto__` would not be put back as a property (joinText's assignment sets the prototype).
-    if (path.includes('__proto__')) return;
-    if (typeof text === 'string' && (!longest || text.length > longest.text.length)) longest = { text, path };
+function splitText(extra: Record<string, unknown>): [json: string, at: string | null, text: string | null] {
+  let longest: { text: string; at: TextAt } | undefined;
+  const consider = (text: unknown, at: TextAt) => {
+    // `__proto__` would not be put back as a property.
+    if (at.field === '__proto__' || at.key === '__proto__') return;
+    if (typeof text === 'string' && (!longest || text.length > longest.text.length)) longest = { text, at };
   };
-  for (const [field, value] of Object.entries(extra)) {
-    consider(value, [field]);
-    if (isPlainObject(value)) for (const [key, inner] of Object.entries(value)) consider(inner, [field, key]);
+  for (const [index, [field, value]] of Object.entries(extra).entries()) {
+    consider(value, { field, index });
+    if (isPlainObject(value)) {
+      for (const [inner, [key, text]] of Object.entries(value).entries())
+        consider(text, { field, key, index: inner });
+    }
   }
   if (!longest || !longest.text.isWellFormed()) return [JSON.stringify(extra), null, null];
+  const { field, key } = longest.at;
   const rest = { ...extra };
-  const [field, key] = longest.path;
   if (key === undefined) delete rest[field];
   else {
     const parent = { ...(rest[field] as Record<string, unknown>) };
     delete parent[key];
     rest[field] = parent;
   }
-  return [JSON.stringify(rest), longest.text, JSON.stringify(longest.path)];
+  return [`${TEXT_APART}${JSON.stringify(rest)}`, JSON.stringify(longest.at), longest.text];
 }
 
 /** The excluded fields back from the bodies' table (splitText). */
-function joinText(json: string, text: string | null | undefined, at: string | null | undefined): object {
-  const extra = JSON.parse(json) as Record<string, unknown>;
-  if (text === null || text === undefined || !at) return extra;
-  const [field, key] = JSON.parse(at) as [string] | [string, string];
-  if (key === undefined) extra[field] = text;
-  else {
-    const parent = isPlainObject(extra[field]) ? extra[field] : (extra[field] = {});
-    parent[key] = text;
-  }
+function joinText(json: string, at: string | null | undefined, text: string | null | undefined): object {
+  if (!json.startsWith(TEXT_APART)) return JSON.parse(json) as object;
+  if (typeof text !== 'string' || !at) throw new Error('a body row kept apart has lost its text');
+  const extra = JSON.parse(json.slice(TEXT_APART.length)) as Record<string, unknown>;
+  const { field, key, index } = JSON.parse(at) as TextAt;
+  if (key === undefined) return withKeyAt(extra, field, text, index);
+  const parent = isPlainObject(extra[field]) ? extra[field] : {};
+  extra[field] = withKeyAt(parent, key, text, index);
   return extra;
 }
 
@@ -445,7 +475,7 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
     const bodies = bodiesTable(definition.name);
     const fromBodies = (column: string) =>
       this.excluded.length > 0 ? `(SELECT b.${column} FROM ${bodies} AS b WHERE b.rowid = body_ref)` : 'NULL';
-    this.columns = `doc, extra, etag, ${fromBodies('body')} AS body, ${fromBodies('text')} AS text, ${fromBodies('text_at')} AS text_at`;
+    this.columns = `doc, extra, etag, ${fromBodies('body')} AS body, ${fromBodies('text_at')} AS text_at, ${fromBodies('text')} AS text`;
     this.arrays = definition.arrayQueryFields ?? [];
     this.sortField = this.arrays.length > 0 ? definition.arraySortField : undefined;
     // A sorted container's rows carry their seq (searchTable), written with the rest of the row.
@@ -472,7 +502,7 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
       ),
       insertBody: db.prepare(
         this.excluded.length > 0
-          ? `INSERT INTO ${bodies} (body, text, text_at) VALUES (?, ?, ?)`
+          ? `INSERT INTO ${bodies} (body, text_at, text) VALUES (?, ?, ?)`
           : 'SELECT NULL WHERE ? AND ? AND ?',
       ),
       deleteBody: db.prepare(
@@ -719,7 +749,7 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
 
   private parse(row: Row): T {
     const value = JSON.parse(row.doc) as T;
-    if (row.body) return Object.assign(value, joinText(row.body, row.text, row.text_at));
+    if (row.body) return Object.assign(value, joinText(row.body, row.text_at, row.text));
     return row.extra ? Object.assign(value, JSON.parse(row.extra) as object) : value;
   }
 
@@ -1106,10 +1136,10 @@ export class SqliteStore implements Store {
       );
       // A database made before bodies had a place of their own: its rows keep them in `doc` (or
       // `extra`), where they are read as before, until each is written again.
-      const columns = this.db.prepare(`SELECT name FROM pragma_table_info(?)`).all(`c_${definition.name}`);
-      if (!columns.some((c) => c.name === 'extra')) this.db.exec(`ALTER TABLE ${t} ADD COLUMN extra TEXT`);
-      if (!columns.some((c) => c.name === 'body_ref'))
-        this.db.exec(`ALTER TABLE ${t} ADD COLUMN body_ref INTEGER`);
+      this.addColumns(`c_${definition.name}`, [
+        ['extra', 'TEXT'],
+        ['body_ref', 'INTEGER'],
+      ]);
       if (excludedFields(definition).length > 0) this.keepBodies(t, definition.name);
       this.db.exec(
         `CREATE INDEX IF NOT EXISTS "ix_${definition.name}_expires" ON ${t} (expires_at) WHERE expires_at IS NOT NULL`,
@@ -1169,17 +1199,49 @@ export class SqliteStore implements Store {
   }
 
   /**
+   * The columns an existing table made by an earlier build lacks, added in one transaction that
+   * looks again once it holds the write lock: two processes opening the file at once would
+   * otherwise both add a column (the second failing on it), and a process stopped between two
+   * additions would leave a table that a look for the first column took for done. A table not
+   * there yet is left to its CREATE.
+   */
+  private addColumns(name: string, columns: ReadonlyArray<readonly [column: string, type: string]>): void {
+    const missing = () => {
+      const present = this.db.prepare(`SELECT name FROM pragma_table_info(?)`).all(name);
+      if (present.length === 0) return [];
+      return columns.filter(([column]) => !present.some((c) => c.name === column));
+    };
+    if (missing().length === 0) return;
+    const add = () => {
+      for (const [column, type] of missing())
+        this.db.exec(`ALTER TABLE "${name.replaceAll('"', '""')}" ADD COLUMN ${column} ${type}`);
+    };
+    // Inside the caller's transaction, which holds the lock already.
+    if (this.db.isTransaction) return add();
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      add();
+      this.db.exec('COMMIT');
+    } catch (error) {
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  /**
    * The bodies' table (bodiesTable): a body's row goes when its item does, or when the item is
    * written again with a body of its own (purges of expired items included, by the same triggers).
    */
   private keepBodies(t: string, name: string): void {
     const b = bodiesTable(name);
     // A table made before bodies' text was kept apart (splitText): its rows are read as they are.
-    const columns = this.db.prepare(`SELECT name FROM pragma_table_info(?)`).all(`b_${name}`);
-    if (columns.length > 0 && !columns.some((c) => c.name === 'text'))
-      this.db.exec(`ALTER TABLE ${b} ADD COLUMN text TEXT; ALTER TABLE ${b} ADD COLUMN text_at TEXT`);
+    // `text_at` before `text`: a row's columns are read in order, and `text` is overflow pages.
+    this.addColumns(`b_${name}`, [
+      ['text_at', 'TEXT'],
+      ['text', 'TEXT'],
+    ]);
     this.db.exec(
-      `CREATE TABLE IF NOT EXISTS ${b} (body TEXT NOT NULL, text TEXT, text_at TEXT);
+      `CREATE TABLE IF NOT EXISTS ${b} (body TEXT NOT NULL, text_at TEXT, text TEXT);
        CREATE TRIGGER IF NOT EXISTS "tb_${name}_upd" AFTER UPDATE OF body_ref ON ${t}
          WHEN OLD.body_ref IS NOT NULL AND OLD.body_ref IS NOT NEW.body_ref
          BEGIN DELETE FROM ${b} WHERE rowid = OLD.body_ref; END;
@@ -1307,8 +1369,7 @@ export class SqliteStore implements Store {
    * new to the file.
    */
   private indexSearch(t: string, definition: ContainerDefinition): void {
-    const columns = this.db.prepare(`SELECT name FROM pragma_table_info(?)`).all(`c_${definition.name}`);
-    if (!columns.some((c) => c.name === 'seq')) this.db.exec(`ALTER TABLE ${t} ADD COLUMN seq INTEGER`);
+    this.addColumns(`c_${definition.name}`, [['seq', 'INTEGER']]);
     this.db.exec(
       `CREATE UNIQUE INDEX IF NOT EXISTS "ix_${definition.name}_seq" ON ${t} (seq) WHERE seq IS NOT NULL`,
     );
