@@ -905,6 +905,13 @@ describe('embedded store: the search index of a sorted container', () => {
   });
 });
 
+/** The CRM's tables as an earlier build made them, its bodies' table with `bodyColumns`. */
+function crmTablesBefore(bodyColumns: string): string {
+  return `CREATE TABLE "c_crm" (pk TEXT NOT NULL, id TEXT NOT NULL, etag TEXT NOT NULL, expires_at INTEGER,
+            doc TEXT NOT NULL, extra TEXT, body_ref INTEGER, PRIMARY KEY (pk, id)) WITHOUT ROWID;
+          CREATE TABLE "b_crm" (${bodyColumns});`;
+}
+
 describe('embedded store: bodies apart from the indexed document', () => {
   it('keeps an excluded field out of the document its indexes read, and reads the item back whole', async () => {
     const { DatabaseSync } = await import('node:sqlite');
@@ -1028,11 +1035,7 @@ describe('embedded store: bodies apart from the indexed document', () => {
     await withDatabaseFile(async (path) => {
       const raw = new DatabaseSync(path);
       // A process stopped between its two column additions left `text` without `text_at`.
-      raw.exec(
-        `CREATE TABLE "c_crm" (pk TEXT NOT NULL, id TEXT NOT NULL, etag TEXT NOT NULL, expires_at INTEGER, doc TEXT NOT NULL,
-           extra TEXT, body_ref INTEGER, PRIMARY KEY (pk, id)) WITHOUT ROWID;
-         CREATE TABLE "b_crm" (body TEXT NOT NULL, text TEXT);`,
-      );
+      raw.exec(crmTablesBefore('body TEXT NOT NULL, text TEXT'));
       raw.close();
       const store = new SqliteStore({ path, purgeIntervalMs: 0 });
       await store.init([CONTAINERS.crm]);
@@ -1048,11 +1051,7 @@ describe('embedded store: bodies apart from the indexed document', () => {
     const { DatabaseSync } = await import('node:sqlite');
     await withDatabaseFile(async (path) => {
       const raw = new DatabaseSync(path);
-      raw.exec(
-        `CREATE TABLE "c_crm" (pk TEXT NOT NULL, id TEXT NOT NULL, etag TEXT NOT NULL, expires_at INTEGER, doc TEXT NOT NULL,
-           extra TEXT, body_ref INTEGER, PRIMARY KEY (pk, id)) WITHOUT ROWID;
-         CREATE TABLE "b_crm" (body TEXT NOT NULL);`,
-      );
+      raw.exec(crmTablesBefore('body TEXT NOT NULL'));
       const ref = raw
         .prepare(`INSERT INTO "b_crm" (body) VALUES (?)`)
         .run(JSON.stringify({ body: { contentType: 'html', content: '<p>old</p>' } })).lastInsertRowid;
