@@ -27,9 +27,9 @@ import {
  *
  * Side by side in the same run, against the same sandbox and mail (these machines are shared, so
  * the ratios say more than the rates): the peer's strategy (Twenty's Microsoft import) and the
- * read limit (mail-strategies.ts), read just before ours and just after. Exchange's budget of 10,000 requests per app and mailbox in 10
- * minutes is in force, as in Microsoft 365; each strategy starts on a fresh window, as if run ten
- * minutes after the last. The peer's waits for the budget are counted, not slept (its rate without
+ * read limit (mail-strategies.ts), read just before ours and just after. Exchange's budget of
+ * 10,000 requests per app and mailbox in 10 minutes is in force, as in Microsoft 365; each
+ * strategy starts on a fresh window, as if run ten minutes after the last. The peer's waits for the budget are counted, not slept (its rate without
  * them, code against code, is reported beside it), and so is the ceiling the budget's sustained
  * rate puts on each strategy in a backfill too long for one window.
  *
