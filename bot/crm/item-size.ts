@@ -1,4 +1,5 @@
 import { AppError } from '../errors/app-error.ts';
+import { isPlainJson } from '../store/plain-json.ts';
 
 /**
  * At least the bytes of `value`'s JSON, in UTF-8, without writing it: a UTF-16 unit is at most six
@@ -13,10 +14,7 @@ function jsonBytesAtMost(value: unknown, depth = 0): number {
   if (typeof value === 'boolean' || value === null || value === undefined) return 9;
   // Deep or unusual values (a toJSON, a boxed string, a Map...) are not worth bounding: the exact
   // size says.
-  if (typeof value !== 'object' || depth > 32) return Number.POSITIVE_INFINITY;
-  const prototype = Object.getPrototypeOf(value) as unknown;
-  const plain = prototype === Object.prototype || prototype === null || Array.isArray(value);
-  if (!plain || typeof (value as { toJSON?: unknown }).toJSON === 'function') return Number.POSITIVE_INFINITY;
+  if (!isPlainJson(value) || depth > 32) return Number.POSITIVE_INFINITY;
   let total = 2;
   if (Array.isArray(value)) {
     for (const element of value) total += jsonBytesAtMost(element, depth + 1) + 1;

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { AppError } from '../errors/app-error.ts';
+import { isPlainJson } from './plain-json.ts';
 import { WalCheckpointer } from './wal-checkpointer.ts';
 import {
   type Collection,
@@ -117,13 +118,9 @@ function bodiesTable(name: string): string {
   return `"b_${name}"`;
 }
 
+/** A plain object, whose keys splitText may take a string from and joinText put it back among. */
 function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const prototype = Object.getPrototypeOf(value) as unknown;
-  return (
-    (prototype === Object.prototype || prototype === null) &&
-    typeof (value as { toJSON?: unknown }).toJSON !== 'function'
-  );
+  return isPlainJson(value) && !Array.isArray(value);
 }
 
 /**
